@@ -1,0 +1,18 @@
+package io.interrupthub;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+
+/**
+ * The standalone service. Everything it serves comes from the auto-configurations a sibling application
+ * gets by adding the library, so there is no component scan here to register anything twice.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+public class InterruptHubApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(InterruptHubApplication.class, args);
+    }
+}

@@ -1,0 +1,79 @@
+package io.interrupthub.autoconfigure;
+
+import java.time.Clock;
+
+import io.interrupthub.core.InterruptListener;
+import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.Interruptible;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+/**
+ * Gives an application one {@link InterruptManager}, registers its {@link Interruptible} and
+ * {@link InterruptListener} beans, and adds logging, metrics and health when their libraries are present.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(InterruptProperties.class)
+public class InterruptHubAutoConfiguration {
+
+    @Bean
+    @ConfigurationPropertiesBinding
+    static SeedDurationConverter interruptSeedDurationConverter() {
+        return new SeedDurationConverter();
+    }
+
+    /** A {@link Clock} bean of the application's is used when there is exactly one (tests supply a fake one). */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    InterruptManager interruptManager(InterruptProperties properties, ObjectProvider<Clock> clock) {
+        return new InterruptManager(properties.toSettings(), clock.getIfUnique(Clock::systemUTC)).start();
+    }
+
+    @Bean
+    static InterruptibleRegistrar interruptibleRegistrar(ObjectProvider<InterruptManager> manager,
+                                                        ObjectProvider<Interruptible> modules,
+                                                        ObjectProvider<InterruptListener> listeners,
+                                                        ConfigurableEnvironment environment) {
+        return new InterruptibleRegistrar(manager, modules, listeners, environment);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "interruptLogListener")
+    InterruptListener interruptLogListener(InterruptProperties properties) {
+        return properties.logInterrupts() ? new InterruptLogListener(properties.logTiming()) : new InterruptListener() {
+        };
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterRegistry.class)
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        InterruptMetrics interruptMetrics(InterruptManager manager) {
+            return new InterruptMetrics(manager);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnEnabledHealthIndicator("interrupts")
+    static class HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "interruptsHealthIndicator")
+        HealthIndicator interruptsHealthIndicator(InterruptManager manager) {
+            return new InterruptHealthIndicator(manager);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.interrupthub.autoconfigure;
+
+import io.interrupthub.core.InterruptListener;
+import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.ModuleOutcome;
+import io.interrupthub.core.ModuleResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One key=value line per interrupt ({@code LOG_INTERRUPTS}), with module timings when {@code LOG_TIMING}.
+ * Info when every module was OK, warn otherwise. Nothing is logged per poll or per session.
+ */
+final class InterruptLogListener implements InterruptListener {
+
+    static final String LOGGER_NAME = "io.interrupthub.interrupts";
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
+
+    private final boolean timing;
+
+    InterruptLogListener(boolean timing) {
+        this.timing = timing;
+    }
+
+    @Override
+    public void interruptCompleted(InterruptResult result) {
+        if (result.success() ? !LOG.isInfoEnabled() : !LOG.isWarnEnabled()) {
+            return;
+        }
+        String line = format(result);
+        if (result.success()) {
+            LOG.info(line);
+        } else {
+            LOG.warn(line);
+        }
+    }
+
+    String format(InterruptResult result) {
+        StringBuilder line = new StringBuilder(160)
+                .append("interrupt hardwareId=").append(result.hardwareId())
+                .append(" epoch=").append(result.epoch())
+                .append(" reason=").append(quoted(result.reason()));
+        if (result.source() != null) {
+            line.append(" source=").append(quoted(result.source()));
+        }
+        line.append(" outcome=").append(result.success() ? "success" : "failure")
+                .append(" sessions=").append(result.sessionsInterrupted());
+        if (timing) {
+            line.append(" durationMs=").append(result.durationMs());
+        }
+        line.append(" modules=");
+        boolean first = true;
+        for (ModuleResult module : result.modules()) {
+            line.append(first ? "" : ",").append(module.module()).append(':').append(module.outcome());
+            if (timing && module.outcome() != ModuleOutcome.DISABLED) {
+                line.append(':').append(module.durationMs()).append("ms");
+            }
+            first = false;
+        }
+        return line.toString();
+    }
+
+    /** Reasons are client input: quoted and escaped so they cannot forge a second field or line. */
+    private static String quoted(String text) {
+        return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+}

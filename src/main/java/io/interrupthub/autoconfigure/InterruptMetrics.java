@@ -1,0 +1,97 @@
+package io.interrupthub.autoconfigure;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+
+import io.interrupthub.core.InterruptListener;
+import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.ModuleOutcome;
+import io.interrupthub.core.ModuleResult;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * The contract's metrics. Counters read the manager's own counts (so metrics and {@code /interrupts/stats}
+ * never disagree); histograms are fed per interrupt. Tags are bounded: outcome, event, and module
+ * names of registered modules; never a device or session.
+ */
+public final class InterruptMetrics implements MeterBinder, InterruptListener {
+
+    /** From a tenth of a millisecond to the longest sensible module timeout. */
+    static final Duration[] BUCKETS = {
+            Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+            Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+    private final InterruptManager manager;
+    private final ConcurrentMap<String, Timer> moduleTimers = new ConcurrentHashMap<>();
+    private volatile MeterRegistry registry;
+    private volatile Timer interruptTimer;
+
+    public InterruptMetrics(InterruptManager manager) {
+        this.manager = manager;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry meterRegistry) {
+        for (String outcome : List.of("success", "failure", "coalesced", "rejected")) {
+            FunctionCounter.builder("interrupt.requests", manager, m -> m.interruptRequests(outcome))
+                    .description("Interrupt requests by outcome: all modules OK, some not OK, joined a running interrupt, refused")
+                    .tag("outcome", outcome)
+                    .register(meterRegistry);
+        }
+        for (String event : List.of("opened", "ended", "interrupted", "expired", "rejected")) {
+            FunctionCounter.builder("interrupt.sessions", manager, m -> m.sessionEvents(event))
+                    .description("Session lifecycle events")
+                    .tag("event", event)
+                    .register(meterRegistry);
+        }
+        Gauge.builder("interrupt.flags.active", manager, InterruptManager::activeFlags)
+                .description("Devices whose interrupt flag is set and not expired")
+                .register(meterRegistry);
+        Gauge.builder("interrupt.sessions.active", manager, InterruptManager::activeSessions)
+                .description("Open sessions, capped by MAX_ACTIVE_SESSIONS")
+                .register(meterRegistry);
+        interruptTimer = Timer.builder("interrupt.duration")
+                .description("Time from an interrupt request until every module answered or timed out")
+                .serviceLevelObjectives(BUCKETS)
+                .register(meterRegistry);
+        registry = meterRegistry;
+    }
+
+    @Override
+    public void interruptCompleted(InterruptResult result) {
+        MeterRegistry meterRegistry = registry;
+        if (meterRegistry == null) {
+            return;
+        }
+        interruptTimer.record(nanos(result.durationMs()), TimeUnit.NANOSECONDS);
+        for (ModuleResult module : result.modules()) {
+            if (module.outcome() != ModuleOutcome.DISABLED) {
+                moduleTimer(meterRegistry, module).record(nanos(module.durationMs()), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private Timer moduleTimer(MeterRegistry meterRegistry, ModuleResult module) {
+        return moduleTimers.computeIfAbsent(module.module() + '\u0000' + module.outcome(), key ->
+                Timer.builder("interrupt.module.duration")
+                        .description("Time one module took to take an interrupt, by outcome")
+                        .tag("module", module.module())
+                        .tag("outcome", module.outcome().name())
+                        .serviceLevelObjectives(BUCKETS)
+                        .register(meterRegistry));
+    }
+
+    private static long nanos(double millis) {
+        return Math.round(millis * 1_000_000);
+    }
+}

@@ -1,0 +1,57 @@
+package io.interrupthub.autoconfigure;
+
+import java.time.Duration;
+
+import io.interrupthub.core.InterruptSettings;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The service's settings under {@code interrupt.*}. The root {@code application.yml} maps the seed's
+ * environment variables onto them ({@link SeedVariables} lists the pairs); the defaults here are the
+ * seed's, so an application that embeds the library without that file gets the same behaviour.
+ *
+ * @param enabled              {@code GLOBAL_INTERRUPT_ENABLED}
+ * @param checkInterval        {@code INTERRUPT_CHECK_INTERVAL}
+ * @param timeout              {@code INTERRUPT_TIMEOUT}
+ * @param sessionCleanupDelay  {@code SESSION_CLEANUP_DELAY}
+ * @param maxActiveSessions    {@code MAX_ACTIVE_SESSIONS}
+ * @param sessionTimeout       {@code SESSION_TIMEOUT}
+ * @param logInterrupts        {@code LOG_INTERRUPTS}
+ * @param logTiming            {@code LOG_TIMING}
+ * @param historySize          interrupts kept for {@code GET /interrupts}
+ * @param maxDevices           devices that may hold state at once
+ * @param maxCallbacksPerSession {@code onInterrupt} callbacks one session may hold
+ * @param sweepInterval        how often expired state is reclaimed
+ * @param moduleThreads        threads that call modules in parallel
+ * @param moduleQueueCapacity  module calls that may wait for a thread
+ */
+@ConfigurationProperties("interrupt")
+@Validated
+public record InterruptProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("0.1") @SeedDuration @NotNull @DurationMin(nanos = 1) Duration checkInterval,
+        @DefaultValue("5.0") @SeedDuration @NotNull @DurationMin(nanos = 1) Duration timeout,
+        @DefaultValue("2.0") @SeedDuration @NotNull @DurationMin(nanos = 0) Duration sessionCleanupDelay,
+        @DefaultValue("100") @Min(1) @Max(10_000_000) int maxActiveSessions,
+        @DefaultValue("300") @SeedDuration @NotNull @DurationMin(nanos = 1) Duration sessionTimeout,
+        @DefaultValue("true") boolean logInterrupts,
+        @DefaultValue("true") boolean logTiming,
+        @DefaultValue("1000") @Min(1) @Max(1_000_000) int historySize,
+        @DefaultValue("100000") @Min(1) @Max(100_000_000) int maxDevices,
+        @DefaultValue("64") @Min(1) @Max(10_000) int maxCallbacksPerSession,
+        @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(millis = 1) Duration sweepInterval,
+        @DefaultValue("16") @Min(1) @Max(1024) int moduleThreads,
+        @DefaultValue("1024") @Min(1) @Max(1_000_000) int moduleQueueCapacity) {
+
+    public InterruptSettings toSettings() {
+        return new InterruptSettings(enabled, checkInterval, timeout, sessionCleanupDelay, maxActiveSessions,
+                sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
+                moduleQueueCapacity);
+    }
+}

@@ -1,0 +1,41 @@
+package io.interrupthub.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Everything kept about one device. Mutable fields are guarded by the device's own monitor
+ * ({@link DeviceTable#withDevice}); {@link #flag} is also read without the lock by pollers.
+ */
+final class Device {
+
+    /** The flag a polling loop checks; immutable so one volatile read gives a consistent view. */
+    record Flag(long epoch, long setAtMillis, long expiresAtMillis) {
+        boolean activeAt(long nowMillis) {
+            return nowMillis < expiresAtMillis;
+        }
+    }
+
+    final String hardwareId;
+    long epoch;
+    volatile Flag flag;
+    /** Open and interrupted-but-not-yet-removed sessions. */
+    final List<Session> sessions = new ArrayList<>(2);
+    /** The fan-out of the current epoch while it runs; concurrent interrupts join it. */
+    CompletableFuture<InterruptResult> inFlight;
+    /** A session opened since the last interrupt: a new turn that a running fan-out did not reach. */
+    boolean openedSinceInterrupt;
+    /** Removed from the table; a thread that raced with removal must look the device up again. */
+    boolean retired;
+
+    Device(String hardwareId, long epoch) {
+        this.hardwareId = hardwareId;
+        this.epoch = epoch;
+    }
+
+    boolean idleAt(long nowMillis) {
+        Flag f = flag;
+        return sessions.isEmpty() && (f == null || !f.activeAt(nowMillis)) && (inFlight == null || inFlight.isDone());
+    }
+}

@@ -1,0 +1,16 @@
+package io.interrupthub.core;
+
+/**
+ * Told what happened, after it happened. Called on the thread that made the change; keep it short
+ * and never block. A listener that throws is logged and does not affect the interrupt or others.
+ */
+public interface InterruptListener {
+
+    /** A fan-out finished; called once per epoch, before any caller sees the result. */
+    default void interruptCompleted(InterruptResult result) {
+    }
+
+    /** A session was opened, interrupted, ended or expired. */
+    default void sessionChanged(SessionInfo session) {
+    }
+}

@@ -1,0 +1,449 @@
+package io.interrupthub.core;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Coordinates interrupts: per-device epochs and flags, sessions, and the fan-out to every module.
+ *
+ * <p>An interrupt of device D, under D's lock: bump the epoch, set the flag, mark D's open sessions
+ * {@code INTERRUPTED}. Then, without the lock: run their callbacks, call every enabled module in
+ * parallel within its timeout, record the outcome. Interrupts of one device that arrive while its
+ * fan-out runs join it (one fan-out, one epoch, every caller gets the result) unless a session opened
+ * in between: that is a new turn, which gets an interrupt of its own.
+ *
+ * <p>Plain Java; time comes from the injected {@link Clock}, and {@link #sweep()} does all
+ * time-based reclaiming, so tests drive it with a fake clock instead of sleeping.
+ */
+public final class InterruptManager implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(InterruptManager.class.getName());
+    private static final int MAX_REASON_LENGTH = 256;
+
+    private final InterruptSettings settings;
+    private final Clock clock;
+    private final DeviceTable devices;
+    private final SessionTracker sessions;
+    private final ModuleRegistry registry;
+    private final FanOut fanOut;
+    private final InterruptHistory history;
+    private final InterruptStatistics statistics = new InterruptStatistics();
+    private final List<InterruptListener> listeners = new CopyOnWriteArrayList<>();
+    private ScheduledExecutorService sweeper;
+
+    public InterruptManager(InterruptSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    public InterruptManager(InterruptSettings settings, Clock clock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.devices = new DeviceTable(settings.maxDevices());
+        this.sessions = new SessionTracker(devices, clock, settings, this::publishSession);
+        this.registry = new ModuleRegistry(settings.interruptTimeout());
+        this.fanOut = new FanOut(settings.moduleThreads(), settings.moduleQueueCapacity());
+        this.history = new InterruptHistory(settings.historySize());
+    }
+
+    public InterruptSettings settings() {
+        return settings;
+    }
+
+    /** Starts the background sweep every {@code sweepInterval}; without it, call {@link #sweep()} yourself. */
+    public synchronized InterruptManager start() {
+        if (sweeper == null) {
+            sweeper = Executors.newSingleThreadScheduledExecutor(FanOut.daemonThreads("interrupt-sweeper-"));
+            long period = settings.sweepInterval().toNanos();
+            sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.NANOSECONDS);
+        }
+        return this;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            sweeper = null;
+        }
+        fanOut.close();
+    }
+
+    // ---- modules -------------------------------------------------------------------------------
+
+    /** Registers a module with default settings: enabled, all declared actions, {@code INTERRUPT_TIMEOUT}. */
+    public void register(Interruptible module) {
+        register(module, ModuleSettings.defaults());
+    }
+
+    /**
+     * @throws IllegalArgumentException for a bad or duplicate name, or settings naming an action the module lacks
+     */
+    public void register(Interruptible module, ModuleSettings moduleSettings) {
+        registry.register(module, moduleSettings);
+    }
+
+    public boolean unregister(String moduleName) {
+        boolean removed = registry.unregister(moduleName);
+        if (removed) {
+            statistics.forget(moduleName);
+        }
+        return removed;
+    }
+
+    /** Settings for the built-in {@code session_management} module (its only action is {@code interrupt_session}). */
+    public void configureSessionManagement(ModuleSettings moduleSettings) {
+        registry.configureSessionManagement(moduleSettings);
+    }
+
+    /** Every module, the built-in one first. */
+    public List<ModuleInfo> modules() {
+        return registry.infos();
+    }
+
+    public void addListener(InterruptListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(InterruptListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ---- interrupts ----------------------------------------------------------------------------
+
+    public InterruptFuture interrupt(String hardwareId, String reason) {
+        return interrupt(hardwareId, reason, null);
+    }
+
+    /**
+     * Interrupts the device. Returns at once; the future completes when every module has answered or
+     * timed out, so it never takes longer than the largest module timeout.
+     *
+     * @throws InterruptHubException for a bad id or reason, when interrupts are disabled, or at the device cap
+     */
+    public InterruptFuture interrupt(String hardwareId, String reason, String source) {
+        try {
+            HardwareIds.require(hardwareId, "hardwareId");
+            checkText(reason, "reason");
+            checkText(source, "source");
+            if (!settings.enabled()) {
+                throw new InterruptHubException(InterruptHubException.Kind.DISABLED,
+                        "interrupts are switched off (GLOBAL_INTERRUPT_ENABLED=false)");
+            }
+        } catch (InterruptHubException e) {
+            statistics.rejected.increment();
+            throw e;
+        }
+        long startNanos = System.nanoTime();
+        Instant now = clock.instant();
+        String why = reason == null ? "unspecified" : reason;
+        Launch launch;
+        try {
+            launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now));
+        } catch (InterruptHubException e) {
+            statistics.rejected.increment();
+            throw e;
+        }
+        InterruptFuture mine = new InterruptFuture(hardwareId, launch.cause.epoch());
+        if (launch.joined) {
+            statistics.coalesced.increment();
+        } else {
+            afterMarking(launch.reached);
+            runModules(launch, startNanos);
+        }
+        launch.shared.whenComplete((result, error) -> {
+            if (error != null) {
+                mine.completeExceptionally(error);
+            } else {
+                mine.complete(result);
+            }
+        });
+        return mine;
+    }
+
+    /** Blocking form of {@link #interrupt(String, String)}; bounded by the largest module timeout. */
+    public InterruptResult interruptAndWait(String hardwareId, String reason) {
+        return interrupt(hardwareId, reason).join();
+    }
+
+    /** Interrupts every device that has an open session, e.g. on shutdown. */
+    public CompletableFuture<List<InterruptResult>> interruptAll(String reason) {
+        List<InterruptFuture> futures = new ArrayList<>();
+        for (String hardwareId : sessions.devicesWithOpenSessions()) {
+            futures.add(interrupt(hardwareId, reason, "interrupt-all"));
+        }
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
+    }
+
+    private record Launch(CompletableFuture<InterruptResult> shared, InterruptCause cause, boolean joined,
+                          List<SessionTracker.Reached> reached, ModuleResult sessionModule) {
+    }
+
+    private Launch begin(Device device, String reason, String source, Instant now) {
+        long nowMillis = now.toEpochMilli();
+        long expiresAt = nowMillis + settings.interruptTimeout().toMillis();
+        if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
+            Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
+            device.flag = flag;
+            return new Launch(device.inFlight, new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
+                    true, List.of(), null);
+        }
+        long epoch = ++device.epoch;
+        device.flag = new Device.Flag(epoch, nowMillis, expiresAt);
+        device.openedSinceInterrupt = false;
+        InterruptCause cause = new InterruptCause(device.hardwareId, epoch, reason, source, now);
+        ModuleRegistry.Registered builtIn = registry.sessionManagement();
+        List<SessionTracker.Reached> reached = List.of();
+        ModuleResult sessionModule;
+        if (builtIn.enabled()) {
+            long t0 = System.nanoTime();
+            reached = sessions.interruptLocked(device, cause);
+            sessionModule = ModuleResult.ok(builtIn.name(), System.nanoTime() - t0);
+        } else {
+            sessionModule = ModuleResult.disabled(builtIn.name());
+        }
+        CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
+        device.inFlight = shared;
+        return new Launch(shared, cause, false, reached, sessionModule);
+    }
+
+    private void afterMarking(List<SessionTracker.Reached> reached) {
+        for (SessionTracker.Reached r : reached) {
+            publishSession(r.session().info());
+            if (!r.callbacks().isEmpty()) {
+                InterruptCause cause = r.session().interruptCause().orElseThrow();
+                try {
+                    fanOut.executor().execute(() -> Session.runAll(r.callbacks(), cause));
+                } catch (RejectedExecutionException saturated) {
+                    Session.runAll(r.callbacks(), cause);
+                }
+            }
+        }
+        sessions.trimLingering();
+    }
+
+    private void runModules(Launch launch, long startNanos) {
+        List<ModuleRegistry.Registered> modules = registry.modules();
+        List<CompletableFuture<ModuleResult>> calls = new ArrayList<>(modules.size());
+        for (ModuleRegistry.Registered module : modules) {
+            calls.add(fanOut.call(module, launch.cause));
+        }
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+            List<ModuleResult> results = new ArrayList<>(calls.size() + 1);
+            results.add(launch.sessionModule);
+            calls.forEach(call -> results.add(call.join()));
+            boolean success = results.stream().allMatch(r -> r.outcome() != ModuleOutcome.FAILED
+                    && r.outcome() != ModuleOutcome.TIMED_OUT);
+            long nanos = System.nanoTime() - startNanos;
+            InterruptCause cause = launch.cause;
+            InterruptResult result = new InterruptResult(cause.hardwareId(), cause.epoch(), success, cause.reason(),
+                    cause.source(), launch.reached.size(), Durations.millis(nanos), cause.at(), results);
+            statistics.record(result, nanos);
+            history.add(result);
+            for (InterruptListener listener : listeners) {
+                try {
+                    listener.interruptCompleted(result);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "interrupt listener failed", e);
+                }
+            }
+            launch.shared.complete(result);
+        });
+    }
+
+    private static void checkText(String text, String field) {
+        if (text == null) {
+            return;
+        }
+        if (text.length() > MAX_REASON_LENGTH) {
+            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
+                    field + " must be at most " + MAX_REASON_LENGTH + " characters");
+        }
+        if (text.chars().anyMatch(Character::isISOControl)) {
+            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
+                    field + " must not contain control characters");
+        }
+    }
+
+    // ---- flags ---------------------------------------------------------------------------------
+
+    /** The seed's check for polling loops: one map read and one volatile read. */
+    public boolean shouldInterrupt(String hardwareId) {
+        if (!settings.enabled() || hardwareId == null) {
+            return false;
+        }
+        Device device = devices.get(hardwareId);
+        if (device == null) {
+            return false;
+        }
+        Device.Flag flag = device.flag;
+        return flag != null && flag.activeAt(clock.millis());
+    }
+
+    public FlagStatus flagStatus(String hardwareId) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        long checkMs = settings.checkInterval().toMillis();
+        Device device = devices.get(hardwareId);
+        Device.Flag flag = device == null ? null : device.flag;
+        long epoch = devices.currentEpoch(hardwareId);
+        if (flag == null || !flag.activeAt(clock.millis()) || !settings.enabled()) {
+            return new FlagStatus(hardwareId, false, epoch, null, null, checkMs);
+        }
+        return new FlagStatus(hardwareId, true, epoch, Instant.ofEpochMilli(flag.setAtMillis()),
+                Instant.ofEpochMilli(flag.expiresAtMillis()), checkMs);
+    }
+
+    /** Clears the device's flag; idempotent. Sessions already interrupted stay interrupted. */
+    public void resetFlag(String hardwareId) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        devices.withExistingDevice(hardwareId, device -> {
+            device.flag = null;
+            return null;
+        }, null);
+    }
+
+    public long activeFlags() {
+        long now = clock.millis();
+        long count = 0;
+        for (Device device : devices.all()) {
+            Device.Flag flag = device.flag;
+            if (flag != null && flag.activeAt(now)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    // ---- sessions ------------------------------------------------------------------------------
+
+    /** Opens a session in the device's current turn, clearing its flag. */
+    public Session openSession(String hardwareId) {
+        return openSession(hardwareId, null, null);
+    }
+
+    /**
+     * @param sessionId null for a generated UUID
+     * @param epoch     null for the current turn; an older epoch gives a session born {@code INTERRUPTED}
+     * @throws InterruptHubException at the cap, on a duplicate id, or for an epoch the device has not reached
+     */
+    public Session openSession(String hardwareId, String sessionId, Long epoch) {
+        return sessions.open(hardwareId, sessionId, epoch);
+    }
+
+    public Optional<Session> session(String sessionId) {
+        return Optional.ofNullable(sessionId == null ? null : sessions.find(sessionId));
+    }
+
+    public SessionInfo heartbeat(String sessionId) {
+        return sessions.heartbeat(sessionId);
+    }
+
+    /** Ends a session normally. @throws InterruptHubException NOT_FOUND when there is no such session */
+    public void endSession(String sessionId) {
+        sessions.end(sessionId);
+    }
+
+    /** Sessions newest first, of one device when {@code hardwareId} is given. */
+    public List<SessionInfo> sessions(String hardwareId, int limit) {
+        if (hardwareId != null) {
+            HardwareIds.require(hardwareId, "hardwareId");
+        }
+        return sessions.list(hardwareId, limit);
+    }
+
+    public int activeSessions() {
+        return sessions.activeCount();
+    }
+
+    // ---- history, statistics, maintenance ------------------------------------------------------
+
+    public List<InterruptResult> history(String hardwareId, int limit) {
+        if (hardwareId != null) {
+            HardwareIds.require(hardwareId, "hardwareId");
+        }
+        return history.recent(hardwareId, limit);
+    }
+
+    public StatisticsSnapshot statistics() {
+        List<StatisticsSnapshot.ModuleStats> modules = registry.infos().stream()
+                .map(m -> new StatisticsSnapshot.ModuleStats(m.module(), m.enabled(), m.actions(),
+                        statistics.moduleCount(m.module(), ModuleOutcome.OK),
+                        statistics.moduleCount(m.module(), ModuleOutcome.FAILED),
+                        statistics.moduleCount(m.module(), ModuleOutcome.TIMED_OUT),
+                        statistics.moduleCount(m.module(), ModuleOutcome.DISABLED)))
+                .toList();
+        return new StatisticsSnapshot(settings.enabled(),
+                new StatisticsSnapshot.Interrupts(statistics.total(), statistics.succeeded.sum(), statistics.failed.sum(),
+                        statistics.coalesced.sum(), statistics.rejected.sum()),
+                modules,
+                new StatisticsSnapshot.Flags(activeFlags(), devices.size()),
+                new StatisticsSnapshot.Sessions(sessions.activeCount(), settings.maxActiveSessions(),
+                        sessions.lingeringCount(), sessions.opened.sum(), sessions.ended.sum(),
+                        sessions.interrupted.sum(), sessions.expired.sum(), sessions.rejected.sum()),
+                statistics.latency());
+    }
+
+    /** Counts by session event, for metrics: opened, ended, interrupted, expired, rejected. */
+    public long sessionEvents(String event) {
+        return switch (event) {
+            case "opened" -> sessions.opened.sum();
+            case "ended" -> sessions.ended.sum();
+            case "interrupted" -> sessions.interrupted.sum();
+            case "expired" -> sessions.expired.sum();
+            case "rejected" -> sessions.rejected.sum();
+            default -> throw new IllegalArgumentException("unknown session event " + event);
+        };
+    }
+
+    /** Interrupt requests by outcome, for metrics: success, failure, coalesced, rejected. */
+    public long interruptRequests(String outcome) {
+        return switch (outcome) {
+            case "success" -> statistics.succeeded.sum();
+            case "failure" -> statistics.failed.sum();
+            case "coalesced" -> statistics.coalesced.sum();
+            case "rejected" -> statistics.rejected.sum();
+            default -> throw new IllegalArgumentException("unknown interrupt outcome " + outcome);
+        };
+    }
+
+    /** Expires silent sessions, removes interrupted ones past their delay, reclaims idle devices. */
+    public synchronized void sweep() {
+        long now = clock.millis();
+        sessions.sweep(now);
+        devices.reclaimIdle(now);
+    }
+
+    /** How many devices hold state now (sessions, a live flag, or a running fan-out). */
+    public int trackedDevices() {
+        return devices.size();
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "interrupt sweep failed; it runs again next interval", e);
+        }
+    }
+
+    private void publishSession(SessionInfo info) {
+        for (InterruptListener listener : listeners) {
+            try {
+                listener.sessionChanged(info);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "session listener failed", e);
+            }
+        }
+    }
+}

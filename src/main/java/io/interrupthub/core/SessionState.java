@@ -1,0 +1,5 @@
+package io.interrupthub.core;
+
+public enum SessionState {
+    ACTIVE, INTERRUPTED, ENDED, EXPIRED
+}

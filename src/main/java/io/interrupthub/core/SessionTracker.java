@@ -1,0 +1,291 @@
+package io.interrupthub.core;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Sessions indexed by id and by device, with the hard cap, heartbeat expiry and delayed removal
+ * of interrupted sessions.
+ *
+ * <p>Every session sits in exactly one time-ordered queue while it is tracked: open sessions by the
+ * instant they would expire (checked lazily, so a heartbeat costs one volatile write and no queue
+ * operation), interrupted sessions by the instant they are removed. So the sweep only touches what is
+ * due and memory is proportional to tracked sessions, never to traffic.
+ */
+final class SessionTracker {
+
+    /** Sessions that an interrupt just reached, with the callbacks to run once the device lock is released. */
+    record Reached(Session session, List<Consumer<InterruptCause>> callbacks) {
+    }
+
+    private final DeviceTable devices;
+    private final Clock clock;
+    private final InterruptSettings settings;
+    private final Consumer<SessionInfo> events;
+
+    private final Map<String, Session> byId = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Deadline, Session> expiries = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Deadline, Session> removals = new ConcurrentSkipListMap<>();
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger lingering = new AtomicInteger();
+
+    final LongAdder opened = new LongAdder();
+    final LongAdder ended = new LongAdder();
+    final LongAdder interrupted = new LongAdder();
+    final LongAdder expired = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+
+    SessionTracker(DeviceTable devices, Clock clock, InterruptSettings settings, Consumer<SessionInfo> events) {
+        this.devices = devices;
+        this.clock = clock;
+        this.settings = settings;
+        this.events = events;
+    }
+
+    int activeCount() {
+        return active.get();
+    }
+
+    int lingeringCount() {
+        return lingering.get();
+    }
+
+    int trackedCount() {
+        return byId.size();
+    }
+
+    Session open(String hardwareId, String requestedId, Long requestedEpoch) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        String sessionId = requestedId == null ? UUID.randomUUID().toString() : HardwareIds.require(requestedId, "sessionId");
+        if (requestedEpoch != null && requestedEpoch < 0) {
+            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, "epoch must not be negative");
+        }
+        if (active.incrementAndGet() > settings.maxActiveSessions()) {
+            active.decrementAndGet();
+            rejected.increment();
+            throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, settings.maxActiveSessions()
+                    + " sessions are open, the limit set by MAX_ACTIVE_SESSIONS");
+        }
+        boolean slotKept = false;
+        try {
+            Session session = devices.withDevice(hardwareId, device -> openLocked(device, sessionId, requestedEpoch));
+            slotKept = session.state() == SessionState.ACTIVE;
+            events.accept(session.info());
+            return session;
+        } finally {
+            if (!slotKept) {
+                active.decrementAndGet();
+            }
+        }
+    }
+
+    private Session openLocked(Device device, String sessionId, Long requestedEpoch) {
+        long current = device.epoch;
+        if (requestedEpoch != null && requestedEpoch > current) {
+            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "epoch " + requestedEpoch
+                    + " is ahead of device " + device.hardwareId + ", whose epoch is " + current);
+        }
+        Instant now = clock.instant();
+        long epoch = requestedEpoch == null ? current : requestedEpoch;
+        Session session = new Session(sessionId, device.hardwareId, epoch, now, settings.sessionTimeout(),
+                settings.maxCallbacksPerSession());
+        if (byId.putIfAbsent(sessionId, session) != null) {
+            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
+        }
+        device.sessions.add(session);
+        opened.increment();
+        if (epoch < current) {
+            // Work planned for a turn that an interrupt has already ended: it must never stream.
+            markInterrupted(session, new InterruptCause(device.hardwareId, current, "stale_epoch", null, now), now.toEpochMilli());
+        } else {
+            device.flag = null;
+            device.openedSinceInterrupt = true;
+            session.deadline = Deadline.at(session.expiresAt().toEpochMilli());
+            expiries.put(session.deadline, session);
+        }
+        return session;
+    }
+
+    /** Interrupts the device's open sessions older than the cause's epoch. Caller holds the device lock. */
+    List<Reached> interruptLocked(Device device, InterruptCause cause) {
+        List<Reached> reached = new ArrayList<>(device.sessions.size());
+        long now = cause.at().toEpochMilli();
+        for (Session session : device.sessions) {
+            if (session.state() == SessionState.ACTIVE && session.epoch() < cause.epoch()) {
+                expiries.remove(session.deadline, session);
+                active.decrementAndGet();
+                reached.add(new Reached(session, markInterrupted(session, cause, now)));
+            }
+        }
+        return reached;
+    }
+
+    private List<Consumer<InterruptCause>> markInterrupted(Session session, InterruptCause cause, long nowMillis) {
+        List<Consumer<InterruptCause>> callbacks = session.markInterrupted(cause);
+        session.deadline = Deadline.at(nowMillis + settings.cleanupDelay().toMillis());
+        removals.put(session.deadline, session);
+        lingering.incrementAndGet();
+        interrupted.increment();
+        return callbacks;
+    }
+
+    /**
+     * Interrupted sessions stay visible for {@code SESSION_CLEANUP_DELAY}; a device that opens and is
+     * interrupted in a tight loop must not make that list grow, so beyond the session cap the oldest go early.
+     */
+    void trimLingering() {
+        while (lingering.get() > settings.maxActiveSessions()) {
+            Map.Entry<Deadline, Session> first = removals.firstEntry();
+            if (first == null || !removeInterrupted(first.getKey(), first.getValue())) {
+                return;
+            }
+        }
+    }
+
+    /** The session as a client may see it: an interrupted one past its removal time is already gone. */
+    Session find(String sessionId) {
+        Session session = byId.get(sessionId);
+        if (session == null) {
+            return null;
+        }
+        if (session.state() == SessionState.INTERRUPTED && session.deadline.atMillis() <= clock.millis()) {
+            return null;
+        }
+        return session;
+    }
+
+    Session require(String sessionId) {
+        Session session = sessionId == null ? null : find(sessionId);
+        if (session == null) {
+            throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId);
+        }
+        return session;
+    }
+
+    SessionInfo heartbeat(String sessionId) {
+        Session session = require(sessionId);
+        return devices.withExistingDevice(session.hardwareId(), device -> {
+            if (session.state() == SessionState.ACTIVE) {
+                session.heartbeat(clock.instant());
+            }
+            return session.info();
+        }, session.info());
+    }
+
+    void end(String sessionId) {
+        Session session = require(sessionId);
+        boolean changed = devices.withExistingDevice(session.hardwareId(), device -> {
+            if (session.state() == SessionState.ACTIVE) {
+                expiries.remove(session.deadline, session);
+                detach(device, session);
+                active.decrementAndGet();
+                session.markFinished(SessionState.ENDED);
+                ended.increment();
+                return true;
+            }
+            if (session.state() == SessionState.INTERRUPTED && removals.remove(session.deadline, session)) {
+                detach(device, session);
+                lingering.decrementAndGet();
+            }
+            return false;
+        }, false);
+        if (changed) {
+            events.accept(session.info());
+        }
+    }
+
+    List<SessionInfo> list(String hardwareId, int limit) {
+        List<Session> candidates;
+        if (hardwareId != null) {
+            candidates = devices.withExistingDevice(hardwareId, device -> new ArrayList<>(device.sessions), List.of());
+        } else {
+            candidates = new ArrayList<>(byId.values());
+        }
+        long now = clock.millis();
+        return candidates.stream()
+                .filter(s -> s.state() == SessionState.ACTIVE
+                        || (s.state() == SessionState.INTERRUPTED && s.deadline.atMillis() > now))
+                .sorted(Comparator.comparing(Session::createdAt).reversed().thenComparing(Session::sessionId))
+                .limit(limit)
+                .map(Session::info)
+                .toList();
+    }
+
+    /** Expires silent sessions and removes interrupted ones whose delay has passed. */
+    void sweep(long nowMillis) {
+        Map.Entry<Deadline, Session> due;
+        while ((due = removals.firstEntry()) != null && due.getKey().atMillis() <= nowMillis) {
+            removeInterrupted(due.getKey(), due.getValue());
+        }
+        while ((due = expiries.firstEntry()) != null && due.getKey().atMillis() <= nowMillis) {
+            expireIfSilent(due.getKey(), due.getValue(), nowMillis);
+        }
+    }
+
+    private boolean removeInterrupted(Deadline key, Session session) {
+        Device device = devices.get(session.hardwareId());
+        if (device == null) {
+            return removals.remove(key, session);
+        }
+        synchronized (device) {
+            if (!removals.remove(key, session)) {
+                return true; // another thread took it; the caller may look at the next one
+            }
+            detach(device, session);
+            lingering.decrementAndGet();
+            return true;
+        }
+    }
+
+    private void expireIfSilent(Deadline key, Session session, long nowMillis) {
+        Device device = devices.get(session.hardwareId());
+        if (device == null) {
+            expiries.remove(key, session);
+            return;
+        }
+        boolean expiredNow;
+        synchronized (device) {
+            if (!expiries.remove(key, session)) {
+                return;
+            }
+            long expiresAt = session.expiresAt().toEpochMilli();
+            expiredNow = expiresAt <= nowMillis;
+            if (expiredNow) {
+                detach(device, session);
+                active.decrementAndGet();
+                session.markFinished(SessionState.EXPIRED);
+                expired.increment();
+            } else {
+                session.deadline = Deadline.at(expiresAt);
+                expiries.put(session.deadline, session);
+            }
+        }
+        if (expiredNow) {
+            events.accept(session.info());
+        }
+    }
+
+    private void detach(Device device, Session session) {
+        device.sessions.remove(session);
+        byId.remove(session.sessionId(), session);
+    }
+
+    /** Devices that hold at least one open session, for interrupt-all. */
+    List<String> devicesWithOpenSessions() {
+        return byId.values().stream()
+                .filter(s -> s.state() == SessionState.ACTIVE)
+                .map(Session::hardwareId)
+                .distinct()
+                .toList();
+    }
+}

@@ -1,0 +1,64 @@
+package io.interrupthub.web;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import io.interrupthub.core.InterruptFuture;
+import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.StatisticsSnapshot;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Interrupts, flags, history and statistics. */
+@RestController
+class InterruptController {
+
+    private final InterruptManager manager;
+
+    InterruptController(InterruptManager manager) {
+        this.manager = manager;
+    }
+
+    /** Waits for the fan-out without holding a request thread; it is bounded by the largest module timeout. */
+    @PostMapping("/interrupt/{hardwareId}")
+    CompletableFuture<ResponseEntity<Object>> interrupt(@PathVariable String hardwareId,
+                                                       @RequestBody(required = false) InterruptRequest body,
+                                                       @RequestParam(defaultValue = "true") boolean wait) {
+        InterruptRequest request = body == null ? new InterruptRequest(null, null) : body;
+        InterruptFuture future = manager.interrupt(hardwareId, request.reason(), request.source());
+        if (!wait) {
+            return CompletableFuture.completedFuture(ResponseEntity.status(HttpStatus.ACCEPTED)
+                    .body(new ApiBodies.AcceptedBody(future.hardwareId(), future.epoch())));
+        }
+        return future.thenApply(result -> ResponseEntity.ok(ApiBodies.InterruptResultBody.of(result)));
+    }
+
+    @GetMapping("/interrupt/{hardwareId}")
+    ApiBodies.FlagBody flag(@PathVariable String hardwareId) {
+        return ApiBodies.FlagBody.of(manager.flagStatus(hardwareId));
+    }
+
+    @DeleteMapping("/interrupt/{hardwareId}")
+    ResponseEntity<Void> resetFlag(@PathVariable String hardwareId) {
+        manager.resetFlag(hardwareId);
+        return ResponseEntity.noContent().build();
+    }
+
+    @GetMapping("/interrupts")
+    List<ApiBodies.InterruptResultBody> history(@RequestParam(required = false) String hardwareId,
+                                                @RequestParam(required = false) Integer limit) {
+        return manager.history(hardwareId, ListLimit.of(limit)).stream().map(ApiBodies.InterruptResultBody::of).toList();
+    }
+
+    @GetMapping("/interrupts/stats")
+    StatisticsSnapshot statistics() {
+        return manager.statistics();
+    }
+}

@@ -1,0 +1,59 @@
+package io.interrupthub.web;
+
+import java.net.URI;
+import java.util.List;
+
+import io.interrupthub.core.InterruptHubException;
+import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.Session;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Sessions: open, look up, heartbeat, end. */
+@RestController
+@RequestMapping("/sessions")
+class SessionController {
+
+    private final InterruptManager manager;
+
+    SessionController(InterruptManager manager) {
+        this.manager = manager;
+    }
+
+    @PostMapping
+    ResponseEntity<ApiBodies.SessionBody> open(@RequestBody SessionRequest request) {
+        Session session = manager.openSession(request.hardwareId(), request.sessionId(), request.epoch());
+        return ResponseEntity.created(URI.create("/sessions/" + session.sessionId()))
+                .body(ApiBodies.SessionBody.of(session.info()));
+    }
+
+    @GetMapping
+    List<ApiBodies.SessionBody> list(@RequestParam(required = false) String hardwareId,
+                                     @RequestParam(required = false) Integer limit) {
+        return manager.sessions(hardwareId, ListLimit.of(limit)).stream().map(ApiBodies.SessionBody::of).toList();
+    }
+
+    @GetMapping("/{sessionId}")
+    ApiBodies.SessionBody get(@PathVariable String sessionId) {
+        return manager.session(sessionId).map(s -> ApiBodies.SessionBody.of(s.info()))
+                .orElseThrow(() -> new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId));
+    }
+
+    @PostMapping("/{sessionId}/heartbeat")
+    ApiBodies.SessionBody heartbeat(@PathVariable String sessionId) {
+        return ApiBodies.SessionBody.of(manager.heartbeat(sessionId));
+    }
+
+    @DeleteMapping("/{sessionId}")
+    ResponseEntity<Void> end(@PathVariable String sessionId) {
+        manager.endSession(sessionId);
+        return ResponseEntity.noContent().build();
+    }
+}
