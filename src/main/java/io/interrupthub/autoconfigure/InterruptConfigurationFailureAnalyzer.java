@@ -2,9 +2,11 @@ package io.interrupthub.autoconfigure;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import org.springframework.validation.FieldError;
 import org.springframework.validation.ObjectError;
 
@@ -13,6 +15,17 @@ import org.springframework.validation.ObjectError;
  * instead of Boot's generic binding report about {@code interrupt.*} properties.
  */
 public final class InterruptConfigurationFailureAnalyzer implements FailureAnalyzer, Ordered {
+
+    private final Environment environment;
+
+    public InterruptConfigurationFailureAnalyzer() {
+        this(null);
+    }
+
+    /** Boot passes the environment, so a value bound through a placeholder is shown as the operator set it. */
+    public InterruptConfigurationFailureAnalyzer(Environment environment) {
+        this.environment = environment;
+    }
 
     @Override
     public int getOrder() {
@@ -34,22 +47,33 @@ public final class InterruptConfigurationFailureAnalyzer implements FailureAnaly
                 "Fix the variable named above or unset it to use the default.", bind);
     }
 
-    private static String describe(BindException bind) {
+    private String describe(BindException bind) {
         BindValidationException validation = find(bind, BindValidationException.class);
         if (validation != null) {
             for (ObjectError error : validation.getValidationErrors()) {
                 if (error instanceof FieldError field) {
-                    String property = validation.getValidationErrors().getName() + "." + field.getField();
-                    return SeedVariables.variableFor(kebab(property)) + ": '" + field.getRejectedValue() + "' "
-                            + field.getDefaultMessage();
+                    String property = kebab(validation.getValidationErrors().getName() + "." + field.getField());
+                    Object value = validation.getValidationErrors().getBoundProperties().stream()
+                            .filter(bound -> bound.getName().toString().equals(property))
+                            .map(ConfigurationProperty::getValue)
+                            .map(this::resolved)
+                            .findFirst().orElse(field.getRejectedValue());
+                    return SeedVariables.variableFor(property) + ": '" + value + "' " + field.getDefaultMessage();
                 }
             }
             return null;
         }
         String property = bind.getName().toString();
         Object value = bind.getProperty() == null ? null : bind.getProperty().getValue();
-        return SeedVariables.variableFor(property) + ": '" + value + "' is not valid: "
+        return SeedVariables.variableFor(property) + ": '" + resolved(value) + "' is not valid: "
                 + ModuleSettingsBinder.rootMessage(bind);
+    }
+
+    private Object resolved(Object value) {
+        if (environment != null && value instanceof String text && text.contains("${")) {
+            return environment.resolvePlaceholders(text);
+        }
+        return value;
     }
 
     /** Validation reports record components in camel case; properties are kebab case. */

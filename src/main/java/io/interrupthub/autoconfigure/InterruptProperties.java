@@ -35,19 +35,22 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 public record InterruptProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue("0.1") @SeedDuration @NotNull @DurationMin(nanos = 1) Duration checkInterval,
-        @DefaultValue("5.0") @SeedDuration @NotNull @DurationMin(nanos = 1) Duration timeout,
-        @DefaultValue("2.0") @SeedDuration @NotNull @DurationMin(nanos = 0) Duration sessionCleanupDelay,
+        @DefaultValue("0.1") @SeedDuration @NotNull @DurationMin(nanos = 1, message = POSITIVE) Duration checkInterval,
+        @DefaultValue("5.0") @SeedDuration @NotNull @DurationMin(nanos = 1, message = POSITIVE) Duration timeout,
+        @DefaultValue("2.0") @SeedDuration @NotNull @DurationMin(nanos = 0, message = NOT_NEGATIVE) Duration sessionCleanupDelay,
         @DefaultValue("100") @Min(1) @Max(10_000_000) int maxActiveSessions,
-        @DefaultValue("300") @SeedDuration @NotNull @DurationMin(nanos = 1) Duration sessionTimeout,
+        @DefaultValue("300") @SeedDuration @NotNull @DurationMin(nanos = 1, message = POSITIVE) Duration sessionTimeout,
         @DefaultValue("true") boolean logInterrupts,
         @DefaultValue("true") boolean logTiming,
         @DefaultValue("1000") @Min(1) @Max(1_000_000) int historySize,
         @DefaultValue("100000") @Min(1) @Max(100_000_000) int maxDevices,
         @DefaultValue("64") @Min(1) @Max(10_000) int maxCallbacksPerSession,
-        @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(millis = 1) Duration sweepInterval,
+        @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(millis = 1, message = "must be at least 1ms") Duration sweepInterval,
         @DefaultValue("16") @Min(1) @Max(1024) int moduleThreads,
         @DefaultValue("1024") @Min(1) @Max(1_000_000) int moduleQueueCapacity) {
+
+    static final String POSITIVE = "must be a positive duration (seconds such as 0.1, 5.0, 300, or 100ms, 5s)";
+    static final String NOT_NEGATIVE = "must not be negative (seconds such as 0, 2.0, or 500ms)";
 
     public InterruptSettings toSettings() {
         return new InterruptSettings(enabled, checkInterval, timeout, sessionCleanupDelay, maxActiveSessions,
