@@ -1,0 +1,62 @@
+package io.interrupthub;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+
+/** Conformance of the layering: core is plain Java, and dependencies point inward (web → autoconfigure → core). */
+class ArchitectureTest {
+
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importMainClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.interrupthub");
+    }
+
+    @Test
+    void coreImportsNothingOfSpringOrJackson() {
+        noClasses().that().resideInAPackage("io.interrupthub.core..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "org.springframework..", "tools.jackson..", "com.fasterxml..", "io.micrometer..",
+                        "jakarta..", "org.slf4j..")
+                .because("core is plain Java, testable with new, usable from any framework")
+                .check(classes);
+    }
+
+    @Test
+    void dependenciesPointInward() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("web").definedBy("io.interrupthub.web..")
+                .layer("autoconfigure").definedBy("io.interrupthub.autoconfigure..")
+                .layer("core").definedBy("io.interrupthub.core..")
+                .whereLayer("web").mayNotBeAccessedByAnyLayer()
+                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web")
+                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web")
+                .check(classes);
+    }
+
+    @Test
+    void theManagerAndItsValueTypesAreFinal() {
+        classes().that().resideInAPackage("io.interrupthub.core..")
+                .and().areNotInterfaces().and().areNotEnums().and().areNotRecords()
+                .and().areTopLevelClasses()
+                .should().haveModifier(com.tngtech.archunit.core.domain.JavaModifier.FINAL)
+                .check(classes);
+    }
+
+    @Test
+    void controllersAreOnlyInWeb() {
+        classes().that().areAnnotatedWith(org.springframework.web.bind.annotation.RestController.class)
+                .should().resideInAPackage("io.interrupthub.web..")
+                .check(classes);
+    }
+}
