@@ -48,6 +48,11 @@ public class InterruptHubAutoConfiguration {
     }
 
     @Bean
+    InterruptShutdown interruptShutdown(InterruptManager manager) {
+        return new InterruptShutdown(manager);
+    }
+
+    @Bean
     @ConditionalOnMissingBean(name = "interruptLogListener")
     InterruptListener interruptLogListener(InterruptProperties properties) {
         return properties.logInterrupts() ? new InterruptLogListener(properties.logTiming()) : new InterruptListener() {
