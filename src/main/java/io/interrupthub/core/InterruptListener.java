@@ -6,6 +6,14 @@ package io.interrupthub.core;
  */
 public interface InterruptListener {
 
+    /**
+     * An interrupt has bumped the epoch, set the flag and marked the sessions listed; its modules are
+     * being called now. The earliest moment a remote worker can be told. Not called for callers that
+     * joined a running interrupt (same epoch).
+     */
+    default void interruptStarted(InterruptCause cause, java.util.List<String> sessionIds) {
+    }
+
     /** A fan-out finished; called once per epoch, before any caller sees the result. */
     default void interruptCompleted(InterruptResult result) {
     }

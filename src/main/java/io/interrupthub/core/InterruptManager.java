@@ -158,6 +158,7 @@ public final class InterruptManager implements AutoCloseable {
         if (launch.joined) {
             statistics.coalesced.increment();
         } else {
+            publishStarted(launch);
             afterMarking(launch.reached);
             runModules(launch, startNanos);
         }
@@ -218,6 +219,20 @@ public final class InterruptManager implements AutoCloseable {
         return new Launch(shared, cause, false, reached, sessionModule);
     }
 
+    private void publishStarted(Launch launch) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        List<String> sessionIds = launch.reached.stream().map(r -> r.session().sessionId()).toList();
+        for (InterruptListener listener : listeners) {
+            try {
+                listener.interruptStarted(launch.cause, sessionIds);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "interrupt listener failed", e);
+            }
+        }
+    }
+
     private void afterMarking(List<SessionTracker.Reached> reached) {
         for (SessionTracker.Reached r : reached) {
             publishSession(r.session().info());
@@ -247,8 +262,12 @@ public final class InterruptManager implements AutoCloseable {
                     && r.outcome() != ModuleOutcome.TIMED_OUT);
             long nanos = System.nanoTime() - startNanos;
             InterruptCause cause = launch.cause;
+            List<SessionDelivery> delivered = launch.reached.stream().map(r -> {
+                Delivered d = r.session().deliveredAtInterrupt().orElse(Delivered.NONE);
+                return new SessionDelivery(r.session().sessionId(), d.textChars(), d.audioMs());
+            }).toList();
             InterruptResult result = new InterruptResult(cause.hardwareId(), cause.epoch(), success, cause.reason(),
-                    cause.source(), launch.reached.size(), Durations.millis(nanos), cause.at(), results);
+                    cause.source(), launch.reached.size(), Durations.millis(nanos), cause.at(), results, delivered);
             statistics.record(result, nanos);
             history.add(result);
             for (InterruptListener listener : listeners) {
@@ -352,6 +371,16 @@ public final class InterruptManager implements AutoCloseable {
     /** Ends a session normally. @throws InterruptHubException NOT_FOUND when there is no such session */
     public void endSession(String sessionId) {
         sessions.end(sessionId);
+    }
+
+    /**
+     * Records how far a session's output reached the user (see {@link Delivered}).
+     * @throws InterruptHubException NOT_FOUND, or INVALID_INPUT for negative offsets
+     */
+    public SessionInfo reportDelivered(String sessionId, long textChars, long audioMs) {
+        Session session = sessions.require(sessionId);
+        session.reportDelivered(textChars, audioMs);
+        return session.info();
     }
 
     /** Sessions newest first, of one device when {@code hardwareId} is given. */

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What one interrupt did. {@code success} is true when every enabled module ended {@code OK}.
- * Callers whose interrupts coalesced into one fan-out share one result.
+ * Callers whose interrupts coalesced into one fan-out share one result. {@code delivered} holds, for
+ * each session the interrupt reached, how far its output had reached the user at that moment.
  */
 public record InterruptResult(
         String hardwareId,
@@ -16,9 +17,11 @@ public record InterruptResult(
         int sessionsInterrupted,
         double durationMs,
         Instant startedAt,
-        List<ModuleResult> modules) {
+        List<ModuleResult> modules,
+        List<SessionDelivery> delivered) {
 
     public InterruptResult {
         modules = List.copyOf(modules);
+        delivered = delivered == null ? List.of() : List.copyOf(delivered);
     }
 }

@@ -4,10 +4,12 @@ import java.time.Instant;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.interrupthub.core.Delivered;
 import io.interrupthub.core.FlagStatus;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
+import io.interrupthub.core.SessionDelivery;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SessionState;
 
@@ -20,12 +22,12 @@ final class ApiBodies {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record InterruptResultBody(String hardwareId, long epoch, boolean success, String reason, String source,
                                int sessionsInterrupted, double durationMs, Instant startedAt,
-                               List<ModuleResultBody> modules) {
+                               List<ModuleResultBody> modules, List<SessionDelivery> delivered) {
 
         static InterruptResultBody of(InterruptResult r) {
             return new InterruptResultBody(r.hardwareId(), r.epoch(), r.success(), r.reason(), r.source(),
                     r.sessionsInterrupted(), r.durationMs(), r.startedAt(),
-                    r.modules().stream().map(ModuleResultBody::of).toList());
+                    r.modules().stream().map(ModuleResultBody::of).toList(), r.delivered());
         }
     }
 
@@ -52,11 +54,15 @@ final class ApiBodies {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record SessionBody(String sessionId, String hardwareId, SessionState state, long epoch, Instant createdAt,
-                       Instant lastHeartbeatAt, Instant expiresAt, Instant interruptedAt) {
+                       Instant lastHeartbeatAt, Instant expiresAt, Instant interruptedAt, Delivered delivered) {
 
         static SessionBody of(SessionInfo s) {
             return new SessionBody(s.sessionId(), s.hardwareId(), s.state(), s.epoch(), s.createdAt(),
-                    s.lastHeartbeatAt(), s.expiresAt(), s.interruptedAt());
+                    s.lastHeartbeatAt(), s.expiresAt(), s.interruptedAt(), s.delivered());
         }
+    }
+
+    /** Body of {@code POST /sessions/{id}/delivered}; an absent offset counts as 0 (offsets never go back). */
+    record DeliveredRequest(Long textChars, Long audioMs) {
     }
 }

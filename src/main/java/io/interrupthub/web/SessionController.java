@@ -51,6 +51,14 @@ class SessionController {
         return ApiBodies.SessionBody.of(manager.heartbeat(sessionId));
     }
 
+    /** How far the session's output reached the user, so an interrupt can report what was heard. */
+    @PostMapping("/{sessionId}/delivered")
+    ApiBodies.SessionBody delivered(@PathVariable String sessionId, @RequestBody ApiBodies.DeliveredRequest request) {
+        long textChars = request.textChars() == null ? 0 : request.textChars();
+        long audioMs = request.audioMs() == null ? 0 : request.audioMs();
+        return ApiBodies.SessionBody.of(manager.reportDelivered(sessionId, textChars, audioMs));
+    }
+
     @DeleteMapping("/{sessionId}")
     ResponseEntity<Void> end(@PathVariable String sessionId) {
         manager.endSession(sessionId);

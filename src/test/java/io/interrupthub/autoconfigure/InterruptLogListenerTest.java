@@ -16,7 +16,7 @@ class InterruptLogListenerTest {
             Instant.parse("2026-11-25T18:00:00Z"), List.of(
             new ModuleResult("session_management", ModuleOutcome.OK, 0.1, null),
             new ModuleResult("audio_generation", ModuleOutcome.TIMED_OUT, 1500.0, "no answer within 1.5 s"),
-            new ModuleResult("memory", ModuleOutcome.DISABLED, 0, null)));
+            new ModuleResult("memory", ModuleOutcome.DISABLED, 0, null)), List.of());
 
     @Test
     void oneLineCarriesDeviceReasonEpochOutcomeAndModuleTimings() {
@@ -36,7 +36,7 @@ class InterruptLogListenerTest {
     @Test
     void aReasonCannotForgeAnotherField() {
         InterruptResult forged = new InterruptResult("d", 1, true, "x\" outcome=success", "src\\", 0, 1, Instant.EPOCH,
-                List.of());
+                List.of(), List.of());
         assertThat(new InterruptLogListener(true).format(forged))
                 .contains("reason=\"x\\\" outcome=success\"")
                 .contains("source=\"src\\\\\"");

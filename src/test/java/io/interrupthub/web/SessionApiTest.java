@@ -70,7 +70,7 @@ class SessionApiTest {
         assertThat(sessionId).matches(UUID_LIKE);
         assertThat(reply.headers().getFirst("Location")).isEqualTo("/sessions/" + sessionId);
         assertThat(fieldNames(session)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                "createdAt", "lastHeartbeatAt", "expiresAt");
+                "createdAt", "lastHeartbeatAt", "expiresAt", "delivered");
         assertThat(session.get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(session.get("state").stringValue()).isEqualTo("ACTIVE");
         assertThat(session.get("epoch").isIntegralNumber()).isTrue();
@@ -238,7 +238,7 @@ class SessionApiTest {
         assertThat(ofA).extracting(s -> s.get("state").stringValue()).containsOnly("ACTIVE");
         for (JsonNode s : ofA) {
             assertThat(fieldNames(s)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                    "createdAt", "lastHeartbeatAt", "expiresAt");
+                    "createdAt", "lastHeartbeatAt", "expiresAt", "delivered");
         }
 
         assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}&limit=1", a), 200)))
@@ -292,7 +292,7 @@ class SessionApiTest {
         JsonNode beat = assertJson(http.post("/sessions/{id}/heartbeat", sessionId), 200);
 
         assertThat(fieldNames(beat)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                "createdAt", "lastHeartbeatAt", "expiresAt");
+                "createdAt", "lastHeartbeatAt", "expiresAt", "delivered");
         assertThat(beat.get("sessionId").stringValue()).isEqualTo(sessionId);
         assertThat(beat.get("state").stringValue()).isEqualTo("ACTIVE");
         assertThat(beat.get("createdAt")).isEqualTo(session.get("createdAt"));
@@ -358,7 +358,7 @@ class SessionApiTest {
         assertThat(result.get("epoch").longValue()).isEqualTo(session.get("epoch").longValue() + 1);
         JsonNode interrupted = assertJson(http.get("/sessions/{id}", sessionId), 200);
         assertThat(fieldNames(interrupted)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                "createdAt", "lastHeartbeatAt", "expiresAt", "interruptedAt");
+                "createdAt", "lastHeartbeatAt", "expiresAt", "interruptedAt", "delivered");
         assertThat(interrupted.get("state").stringValue()).isEqualTo("INTERRUPTED");
         assertThat(interrupted.get("epoch").longValue()).as("the session keeps its turn's epoch")
                 .isEqualTo(session.get("epoch").longValue());
