@@ -14,9 +14,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesBindin
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Gives an application one {@link InterruptManager}, registers its {@link Interruptible} and
@@ -40,11 +42,23 @@ public class InterruptHubAutoConfiguration {
     }
 
     @Bean
+    static OnInterruptMethods onInterruptMethods() {
+        return new OnInterruptMethods();
+    }
+
+    @Bean
     static InterruptibleRegistrar interruptibleRegistrar(ObjectProvider<InterruptManager> manager,
                                                         ObjectProvider<Interruptible> modules,
                                                         ObjectProvider<InterruptListener> listeners,
+                                                        OnInterruptMethods onInterruptMethods,
+                                                        ObjectProvider<JsonMapper> json,
                                                         ConfigurableEnvironment environment) {
-        return new InterruptibleRegistrar(manager, modules, listeners, environment);
+        return new InterruptibleRegistrar(manager, modules, listeners, onInterruptMethods, json, environment);
+    }
+
+    @Bean
+    InterruptApplicationEvents interruptApplicationEvents(ApplicationEventPublisher publisher) {
+        return new InterruptApplicationEvents(publisher);
     }
 
     @Bean

@@ -3,6 +3,7 @@ package io.interrupthub.autoconfigure;
 import java.time.Duration;
 
 import io.interrupthub.core.InterruptSettings;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -47,7 +48,25 @@ public record InterruptProperties(
         @DefaultValue("64") @Min(1) @Max(10_000) int maxCallbacksPerSession,
         @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(millis = 1, message = "must be at least 1ms") Duration sweepInterval,
         @DefaultValue("16") @Min(1) @Max(1024) int moduleThreads,
-        @DefaultValue("1024") @Min(1) @Max(1_000_000) int moduleQueueCapacity) {
+        @DefaultValue("1024") @Min(1) @Max(1_000_000) int moduleQueueCapacity,
+        @DefaultValue @Valid Events events) {
+
+    /**
+     * The Server-Sent Events stream {@code GET /interrupts/events}.
+     *
+     * @param maxStreams    open streams at once; one more is answered 503
+     * @param bufferSize    recent events kept so a reconnecting client resumes with {@code Last-Event-ID}
+     * @param heartbeat     a comment on idle streams this often, so proxies keep them and dead clients are found
+     * @param streamTimeout a stream is closed after this; clients reconnect and resume
+     * @param queueCapacity events waiting to be sent; beyond it they are dropped and subscribers told of the gap
+     */
+    public record Events(
+            @DefaultValue("256") @Min(1) @Max(100_000) int maxStreams,
+            @DefaultValue("1024") @Min(1) @Max(1_000_000) int bufferSize,
+            @DefaultValue("15s") @SeedDuration @NotNull @DurationMin(millis = 10, message = "must be at least 10ms") Duration heartbeat,
+            @DefaultValue("30m") @SeedDuration @NotNull @DurationMin(seconds = 1, message = "must be at least 1s") Duration streamTimeout,
+            @DefaultValue("65536") @Min(16) @Max(10_000_000) int queueCapacity) {
+    }
 
     static final String POSITIVE = "must be a positive duration (seconds such as 0.1, 5.0, 300, or 100ms, 5s)";
     static final String NOT_NEGATIVE = "must not be negative (seconds such as 0, 2.0, or 500ms)";

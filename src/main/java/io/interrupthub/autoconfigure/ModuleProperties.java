@@ -1,5 +1,6 @@
 package io.interrupthub.autoconfigure;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -11,10 +12,13 @@ import io.interrupthub.core.ModuleSettings;
  * @param enabled null means enabled
  * @param timeout null means {@code INTERRUPT_TIMEOUT}
  * @param methods actions to run in order; empty means all declared
+ * @param url     for a remote worker: where each action is POSTed ({@code INTERRUPT_MODULES_<NAME>_URL})
+ * @param maxConcurrent for a remote worker: calls in flight at once (default 32)
  */
-public record ModuleProperties(Boolean enabled, @SeedDuration Duration timeout, List<String> methods) {
+public record ModuleProperties(Boolean enabled, @SeedDuration Duration timeout, List<String> methods, URI url,
+                               Integer maxConcurrent) {
 
-    static final ModuleProperties NONE = new ModuleProperties(null, null, List.of());
+    static final ModuleProperties NONE = new ModuleProperties(null, null, List.of(), null, null);
 
     ModuleSettings toSettings() {
         return new ModuleSettings(enabled == null || enabled, timeout, methods);

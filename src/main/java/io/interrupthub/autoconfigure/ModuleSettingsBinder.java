@@ -29,6 +29,10 @@ final class ModuleSettingsBinder {
     }
 
     ModuleSettings bind(String module) {
+        return bindProperties(module).toSettings();
+    }
+
+    ModuleProperties bindProperties(String module) {
         ModuleProperties properties;
         try {
             properties = binder.bind(SeedVariables.modulePrefix(module), Bindable.of(ModuleProperties.class))
@@ -44,7 +48,7 @@ final class ModuleSettingsBinder {
             throw new InterruptConfigurationException(SeedVariables.moduleVariable(module, "timeout"),
                     "must be a positive duration, was " + timeout, null);
         }
-        return properties.toSettings();
+        return properties;
     }
 
     static String rootMessage(Throwable e) {

@@ -1,21 +1,30 @@
 package io.interrupthub.web;
 
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
+import io.interrupthub.autoconfigure.InterruptProperties;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The REST API, on by default in a servlet web application; {@code interrupt.web.enabled=false} leaves it out. */
 @AutoConfiguration(after = InterruptHubAutoConfiguration.class, before = ErrorMvcAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnBooleanProperty(name = "interrupt.web.enabled", matchIfMissing = true)
-@Import({InterruptController.class, SessionController.class, InterruptProblemHandler.class, ProblemTypeAdvice.class})
+@Import({InterruptController.class, SessionController.class, InterruptEventsController.class,
+        InterruptProblemHandler.class, ProblemTypeAdvice.class})
 public class InterruptWebAutoConfiguration {
+
+    @Bean
+    InterruptEventHub interruptEventHub(JsonMapper json, InterruptProperties properties) {
+        return new InterruptEventHub(json, properties.events());
+    }
 
     /** Container-level errors as problem details too; {@code interrupt.web.problem-errors=false} keeps Boot's error page. */
     @Configuration(proxyBeanMethods = false)
