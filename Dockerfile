@@ -10,7 +10,7 @@ RUN ./mvnw -B -q package -DskipTests
 FROM eclipse-temurin:17.0.15_6-jre
 RUN useradd --system --uid 10001 interrupt-hub
 WORKDIR /app
-COPY --from=build /src/target/interrupt-hub-*.jar /app/interrupt-hub.jar
+COPY --from=build /src/target/interrupt-hub-*-exec.jar /app/interrupt-hub.jar
 USER interrupt-hub
 EXPOSE 8080
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/interrupt-hub.jar"]

@@ -3,6 +3,7 @@ package io.interrupthub;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Import;
 
 /**
  * The standalone service. Everything it serves comes from the auto-configurations a sibling application
@@ -10,6 +11,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
+@Import(ServiceDefaults.class)
 public class InterruptHubApplication {
 
     public static void main(String[] args) {

@@ -2,6 +2,7 @@ package io.interrupthub.autoconfigure;
 
 import java.time.Duration;
 
+import io.interrupthub.ServiceDefaults;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptSettings;
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.mock.env.MockEnvironment;
 
@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InterruptPropertiesBindingTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withInitializer(new ConfigDataApplicationContextInitializer())
+            .withUserConfiguration(ServiceDefaults.class)
             .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class));
 
     @Test
@@ -42,7 +42,7 @@ class InterruptPropertiesBindingTest {
     }
 
     @Test
-    void anEmbeddingApplicationWithoutOurApplicationYmlGetsTheSameDefaults() {
+    void anEmbeddingApplicationGetsTheSameDefaultsWithoutTheServicesFile() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class))
                 .run(context -> assertThat(context.getBean(InterruptManager.class).settings())
