@@ -1,0 +1,182 @@
+package io.interrupthub.reference;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.interrupthub.InterruptHubApplication;
+import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.ModuleOutcome;
+import io.interrupthub.core.ModuleResult;
+import io.interrupthub.core.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The reference pipeline end to end: a stream stops on interrupt and only what was heard is kept. */
+@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"interrupt.reference.enabled=true", "interrupt.reference.words=40"})
+class ReferencePipelineTest {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    InterruptManager manager;
+
+    @Autowired
+    ReferenceModules.TextProcessing text;
+
+    @Autowired
+    ReferenceModules.AudioGeneration audio;
+
+    @Autowired
+    ReferenceModules.Memory memory;
+
+    @Autowired
+    ReferenceModules.Database database;
+
+    private final List<InputStream> open = new ArrayList<>();
+
+    record Event(String name, JsonNode data) {
+    }
+
+    @AfterEach
+    void closeStreams() throws Exception {
+        for (InputStream stream : open) {
+            stream.close();
+        }
+    }
+
+    @Test
+    void theReferenceModulesAreRegistered() {
+        assertThat(manager.modules()).extracting(m -> m.module()).containsExactlyInAnyOrder(
+                "session_management", "text_processing", "audio_generation", "memory", "database");
+    }
+
+    @Test
+    void anInterruptStopsTheStreamEmptiesTheModulesAndKeepsOnlyWhatWasHeard() throws Exception {
+        Session session = manager.openSession("ref-kitchen-1");
+        BlockingQueue<Event> events = stream(session.sessionId(), 50);
+        for (int i = 0; i < 5; i++) {
+            assertThat(next(events).name()).isEqualTo("chunk");
+        }
+        assertThat(text.buffered("ref-kitchen-1")).isNotEmpty();
+        assertThat(audio.queued("ref-kitchen-1")).isPositive();
+        assertThat(database.cachedCount("ref-kitchen-1")).isPositive();
+
+        InterruptResult result = manager.interruptAndWait("ref-kitchen-1", "user_barge_in");
+
+        assertThat(result.modules()).extracting(ModuleResult::outcome).containsOnly(ModuleOutcome.OK);
+        Event last = drainToEnd(events);
+        assertThat(last.name()).isEqualTo("interrupted");
+        long heardChars = last.data().get("deliveredChars").asLong();
+        assertThat(result.delivered()).singleElement().satisfies(d -> {
+            assertThat(d.sessionId()).isEqualTo(session.sessionId());
+            assertThat(d.textChars()).isEqualTo(heardChars);
+            assertThat(d.audioMs()).isEqualTo(heardChars * ReferenceStreams.AUDIO_MS_PER_CHAR);
+        });
+        String heard = last.data().get("heard").stringValue();
+        assertThat(heard).hasSize((int) heardChars).startsWith("Interrupt Hub stops");
+        assertThat(memory.history("ref-kitchen-1")).containsExactly(heard);
+        assertThat(memory.draft("ref-kitchen-1")).isEmpty();
+        assertThat(text.buffered("ref-kitchen-1")).isEmpty();
+        assertThat(audio.queued("ref-kitchen-1")).isZero();
+        assertThat(database.cachedCount("ref-kitchen-1")).isZero();
+    }
+
+    @Test
+    void aStreamThatIsNotInterruptedRecordsTheWholeAnswer() throws Exception {
+        Session session = manager.openSession("ref-kitchen-2");
+        BlockingQueue<Event> events = stream(session.sessionId(), 1000);
+        Event last = drainToEnd(events);
+        assertThat(last.name()).isEqualTo("done");
+        assertThat(memory.history("ref-kitchen-2")).singleElement()
+                .satisfies(h -> assertThat(h).hasSize((int) last.data().get("deliveredChars").asLong()));
+        assertThat(session.delivered().textChars()).isEqualTo(last.data().get("deliveredChars").asLong());
+    }
+
+    @Test
+    void anUnknownSessionOrBadRateIsRefused() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        assertThat(client.send(get("/sessions/nope/stream"), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(404);
+        Session session = manager.openSession("ref-kitchen-3");
+        HttpResponse<String> badRate = client.send(get("/sessions/" + session.sessionId() + "/stream?rate=0"),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(badRate.statusCode()).isEqualTo(400);
+        assertThat(badRate.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        manager.endSession(session.sessionId());
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(10)).build();
+    }
+
+    private BlockingQueue<Event> stream(String sessionId, int rate) throws Exception {
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/sessions/" + sessionId + "/stream?rate=" + rate))
+                        .build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        open.add(response.body());
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> read(response.body(), events), "sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        return events;
+    }
+
+    private static void read(InputStream body, BlockingQueue<Event> events) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            String name = null;
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("event:")) {
+                    name = line.substring(6).strip();
+                } else if (line.startsWith("data:")) {
+                    events.add(new Event(name, JSON.readTree(line.substring(5).strip())));
+                    name = null;
+                }
+            }
+            events.add(new Event("end-of-stream", null));
+        } catch (Exception closed) {
+            events.add(new Event("end-of-stream", null));
+        }
+    }
+
+    private static Event next(BlockingQueue<Event> events) throws InterruptedException {
+        Event event = events.poll(10, TimeUnit.SECONDS);
+        assertThat(event).as("an event within 10 s").isNotNull();
+        return event;
+    }
+
+    /** The last event before the server ended the stream. */
+    private static Event drainToEnd(BlockingQueue<Event> events) throws InterruptedException {
+        Event last = null;
+        for (Event event = next(events); !event.name().equals("end-of-stream"); event = next(events)) {
+            last = event;
+        }
+        return last;
+    }
+}
