@@ -35,12 +35,23 @@ class ArchitectureTest {
     @Test
     void dependenciesPointInward() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("reference").definedBy("io.interrupthub.reference..")
                 .layer("web").definedBy("io.interrupthub.web..")
                 .layer("autoconfigure").definedBy("io.interrupthub.autoconfigure..")
+                .layer("remote").definedBy("io.interrupthub.remote..")
                 .layer("core").definedBy("io.interrupthub.core..")
+                .whereLayer("reference").mayNotBeAccessedByAnyLayer()
                 .whereLayer("web").mayNotBeAccessedByAnyLayer()
-                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web")
-                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web")
+                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web", "reference")
+                .whereLayer("remote").mayOnlyBeAccessedByLayers("autoconfigure")
+                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web", "remote", "reference")
+                .check(classes);
+    }
+
+    @Test
+    void remoteWorkersNeedNoSpring() {
+        noClasses().that().resideInAPackage("io.interrupthub.remote..")
+                .should().dependOnClassesThat().resideInAPackage("org.springframework..")
                 .check(classes);
     }
 
@@ -54,9 +65,9 @@ class ArchitectureTest {
     }
 
     @Test
-    void controllersAreOnlyInWeb() {
+    void controllersAreOnlyInTheWebFacingPackages() {
         classes().that().areAnnotatedWith(org.springframework.web.bind.annotation.RestController.class)
-                .should().resideInAPackage("io.interrupthub.web..")
+                .should().resideInAnyPackage("io.interrupthub.web..", "io.interrupthub.reference..")
                 .check(classes);
     }
 }
