@@ -7,6 +7,8 @@ import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.Interruptible;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -79,8 +81,20 @@ public class InterruptHubAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        InterruptMetrics interruptMetrics(InterruptManager manager) {
-            return new InterruptMetrics(manager);
+        InterruptMetrics interruptMetrics(InterruptManager manager, InterruptProperties properties) {
+            return new InterruptMetrics(manager, properties.latencyBudget());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Endpoint.class)
+    static class EndpointConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnAvailableEndpoint
+        InterruptsEndpoint interruptsEndpoint(InterruptManager manager) {
+            return new InterruptsEndpoint(manager);
         }
     }
 

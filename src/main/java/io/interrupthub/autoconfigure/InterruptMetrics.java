@@ -11,6 +11,7 @@ import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,12 +33,21 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
             Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
     private final InterruptManager manager;
+    private final Duration budget;
     private final ConcurrentMap<String, Timer> moduleTimers = new ConcurrentHashMap<>();
     private volatile MeterRegistry registry;
     private volatile Timer interruptTimer;
+    private volatile Counter budgetMet;
+    private volatile Counter budgetMissed;
 
     public InterruptMetrics(InterruptManager manager) {
+        this(manager, Duration.ofMillis(250));
+    }
+
+    /** @param budget how long an interrupt may take, end to end, and still count as met */
+    public InterruptMetrics(InterruptManager manager, Duration budget) {
         this.manager = manager;
+        this.budget = budget;
     }
 
     @Override
@@ -60,6 +70,15 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
         Gauge.builder("interrupt.sessions.active", manager, InterruptManager::activeSessions)
                 .description("Open sessions, capped by MAX_ACTIVE_SESSIONS")
                 .register(meterRegistry);
+        Gauge.builder("interrupt.sessions.max", manager, m -> m.settings().maxActiveSessions())
+                .description("The cap on open sessions, MAX_ACTIVE_SESSIONS")
+                .register(meterRegistry);
+        budgetMet = Counter.builder("interrupt.budget").tag("result", "met")
+                .description("Interrupts that finished within the latency budget (interrupt.latency-budget) or not")
+                .register(meterRegistry);
+        budgetMissed = Counter.builder("interrupt.budget").tag("result", "missed")
+                .description("Interrupts that finished within the latency budget (interrupt.latency-budget) or not")
+                .register(meterRegistry);
         interruptTimer = Timer.builder("interrupt.duration")
                 .description("Time from an interrupt request until every module answered or timed out")
                 .serviceLevelObjectives(BUCKETS)
@@ -73,7 +92,9 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
         if (meterRegistry == null) {
             return;
         }
-        interruptTimer.record(nanos(result.durationMs()), TimeUnit.NANOSECONDS);
+        long nanos = nanos(result.durationMs());
+        interruptTimer.record(nanos, TimeUnit.NANOSECONDS);
+        (nanos <= budget.toNanos() ? budgetMet : budgetMissed).increment();
         for (ModuleResult module : result.modules()) {
             if (module.outcome() != ModuleOutcome.DISABLED) {
                 moduleTimer(meterRegistry, module).record(nanos(module.durationMs()), TimeUnit.NANOSECONDS);

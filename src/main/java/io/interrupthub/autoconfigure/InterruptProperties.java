@@ -1,15 +1,18 @@
 package io.interrupthub.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 
 import io.interrupthub.core.InterruptSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -31,6 +34,9 @@ import org.springframework.validation.annotation.Validated;
  * @param sweepInterval        how often expired state is reclaimed
  * @param moduleThreads        threads that call modules in parallel
  * @param moduleQueueCapacity  module calls that may wait for a thread
+ * @param latencyBudget        an interrupt that takes longer, end to end, counts as a missed budget
+ * @param events               the Server-Sent Events stream
+ * @param api                  API keys and request size limit
  */
 @ConfigurationProperties("interrupt")
 @Validated
@@ -49,7 +55,27 @@ public record InterruptProperties(
         @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(millis = 1, message = "must be at least 1ms") Duration sweepInterval,
         @DefaultValue("16") @Min(1) @Max(1024) int moduleThreads,
         @DefaultValue("1024") @Min(1) @Max(1_000_000) int moduleQueueCapacity,
-        @DefaultValue @Valid Events events) {
+        @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(nanos = 1, message = POSITIVE) Duration latencyBudget,
+        @DefaultValue @Valid Events events,
+        @DefaultValue @Valid Api api) {
+
+    /**
+     * The REST API's protection.
+     *
+     * @param keys           accepted API keys ({@code INTERRUPT_API_KEYS}, comma-separated for rotation);
+     *                       none means the API is open, the embedded default
+     * @param keyHeader      the request header that carries the key
+     * @param maxBodySize    the largest request body accepted; a larger one is answered 413
+     */
+    public record Api(
+            @DefaultValue("") List<String> keys,
+            @DefaultValue("X-API-Key") @NotBlank String keyHeader,
+            @DefaultValue("16KB") DataSize maxBodySize) {
+
+        public List<String> keys() {
+            return keys.stream().map(String::trim).filter(key -> !key.isEmpty()).toList();
+        }
+    }
 
     /**
      * The Server-Sent Events stream {@code GET /interrupts/events}.

@@ -39,7 +39,8 @@ final class ModuleSettingsBinder {
                     .orElse(ModuleProperties.NONE);
         } catch (BindException e) {
             String field = e.getName() == null ? "" : e.getName().getLastElement(
-                    org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form.UNIFORM);
+                    org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form.DASHED)
+                    .replace('-', '_');
             String variable = SeedVariables.moduleVariable(module, field.isEmpty() ? "*" : field);
             throw new InterruptConfigurationException(variable, rootMessage(e), e);
         }

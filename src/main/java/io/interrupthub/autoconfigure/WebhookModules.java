@@ -54,7 +54,9 @@ final class WebhookModules {
         try {
             return new WebhookModule(name, properties.url(), properties.methods(), timeout, maxConcurrent, client, json);
         } catch (IllegalArgumentException e) {
-            String field = e.getMessage().startsWith("max-concurrent") ? "max_concurrent" : "url";
+            String message = String.valueOf(e.getMessage());
+            String field = message.startsWith("max-concurrent") ? "max_concurrent"
+                    : message.startsWith("action name") ? "methods" : "url";
             throw new InterruptConfigurationException(SeedVariables.moduleVariable(name, field), e.getMessage(), e);
         }
     }

@@ -89,6 +89,11 @@ final class FanOut implements AutoCloseable {
         if (errors.isEmpty()) {
             return ModuleResult.ok(module.name(), nanos);
         }
+        if (nanos >= module.timeout().toNanos()) {
+            // Failed because its own wait ran out as the budget did: that is a timeout, whichever timer won.
+            return new ModuleResult(module.name(), ModuleOutcome.TIMED_OUT, Durations.millis(nanos),
+                    "no answer within " + Durations.seconds(module.timeout()));
+        }
         return new ModuleResult(module.name(), ModuleOutcome.FAILED, Durations.millis(nanos), truncate(String.join("; ", errors)));
     }
 

@@ -80,6 +80,9 @@ final class SessionTracker {
         try {
             Session session = devices.withDevice(hardwareId, device -> openLocked(device, sessionId, requestedEpoch));
             slotKept = session.state() == SessionState.ACTIVE;
+            if (!slotKept) {
+                trimLingering(); // a session born interrupted waits for removal like any other
+            }
             events.accept(session.info());
             return session;
         } finally {

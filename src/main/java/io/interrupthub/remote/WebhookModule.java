@@ -82,8 +82,10 @@ public final class WebhookModule implements Interruptible {
         try {
             String body = json.writeValueAsString(new Call(name, action, cause.hardwareId(), cause.epoch(),
                     cause.reason(), cause.source(), cause.at()));
+            // The fan-out's timeout decides TIMED_OUT and interrupts this thread; the request's own
+            // timeout is only a backstop, later, so the two never race to name the outcome.
             HttpRequest request = HttpRequest.newBuilder(url)
-                    .timeout(timeout)
+                    .timeout(timeout.plusSeconds(1))
                     .header("Content-Type", "application/json")
                     .header("Idempotency-Key", cause.hardwareId() + ":" + cause.epoch() + ":" + action)
                     .POST(HttpRequest.BodyPublishers.ofString(body))

@@ -5,7 +5,10 @@ import io.interrupthub.autoconfigure.InterruptProperties;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.Ordered;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
@@ -14,7 +17,10 @@ import org.springframework.context.annotation.Import;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The REST API, on by default in a servlet web application; {@code interrupt.web.enabled=false} leaves it out. */
-@AutoConfiguration(after = InterruptHubAutoConfiguration.class, before = ErrorMvcAutoConfiguration.class)
+@AutoConfiguration(after = InterruptHubAutoConfiguration.class, before = ErrorMvcAutoConfiguration.class, beforeName = {
+        // Our chain must be known before Boot decides whether to add its default, password-protected one.
+        "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+        "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration"})
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnBooleanProperty(name = "interrupt.web.enabled", matchIfMissing = true)
 @Import({InterruptController.class, SessionController.class, InterruptEventsController.class,
@@ -24,6 +30,23 @@ public class InterruptWebAutoConfiguration {
     @Bean
     InterruptEventHub interruptEventHub(JsonMapper json, InterruptProperties properties) {
         return new InterruptEventHub(json, properties.events());
+    }
+
+    @Bean
+    FilterRegistrationBean<RequestSizeLimitFilter> interruptRequestSizeLimit(InterruptProperties properties,
+                                                                           JsonMapper json) {
+        FilterRegistrationBean<RequestSizeLimitFilter> registration = new FilterRegistrationBean<>(
+                new RequestSizeLimitFilter(properties.api().maxBodySize().toBytes(), json));
+        registration.addUrlPatterns("/interrupt/*", "/interrupts", "/interrupts/*", "/sessions", "/sessions/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return registration;
+    }
+
+    /** With Spring Security present: API keys when configured, the API open otherwise. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.security.web.SecurityFilterChain")
+    @Import(InterruptApiSecurity.class)
+    static class Security {
     }
 
     /** Container-level errors as problem details too; {@code interrupt.web.problem-errors=false} keeps Boot's error page. */

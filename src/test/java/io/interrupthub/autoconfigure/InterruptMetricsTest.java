@@ -70,7 +70,7 @@ class InterruptMetricsTest {
         assertThat(ownMeters()).flatExtracting(m -> m.getId().getTags())
                 .extracting(io.micrometer.core.instrument.Tag::getKey)
                 .doesNotContain("hardwareId", "sessionId", "device")
-                .containsOnly("outcome", "event", "module");
+                .containsOnly("outcome", "event", "module", "result");
     }
 
     @Test
@@ -79,6 +79,25 @@ class InterruptMetricsTest {
         double[] buckets = java.util.Arrays.stream(registry.get("interrupt.duration").timer().takeSnapshot().histogramCounts())
                 .mapToDouble(c -> c.bucket(java.util.concurrent.TimeUnit.SECONDS)).toArray();
         assertThat(buckets).contains(0.0001, 0.001, 0.01, 0.1, 1.0, 5.0);
+    }
+
+    @Test
+    void interruptsAreCountedAgainstTheLatencyBudget() {
+        InterruptManager slow = new InterruptManager(InterruptSettings.defaults());
+        try {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            InterruptMetrics metrics = new InterruptMetrics(slow, Duration.ofMillis(50));
+            metrics.bindTo(meters);
+            slow.addListener(metrics);
+            slow.interruptAndWait("dev-1", "fast");
+            slow.register(module("audio_generation", cause -> Thread.sleep(120)), ModuleSettings.defaults());
+            slow.interruptAndWait("dev-1", "slow");
+            assertThat(meters.get("interrupt.budget").tag("result", "met").counter().count()).isEqualTo(1);
+            assertThat(meters.get("interrupt.budget").tag("result", "missed").counter().count()).isEqualTo(1);
+            assertThat(meters.get("interrupt.sessions.max").gauge().value()).isEqualTo(100.0);
+        } finally {
+            slow.close();
+        }
     }
 
     @Test

@@ -173,6 +173,23 @@ class PrometheusScrapeTest {
         return samples;
     }
 
+    /** The tags every series carries (application, instance), set once for the whole service. */
+    private static Map<String, String> withoutCommonTags(Map<String, String> labels) {
+        Map<String, String> rest = new LinkedHashMap<>(labels);
+        rest.remove("application");
+        rest.remove("instance");
+        return rest;
+    }
+
+    @Test
+    void everyInterruptSeriesCarriesTheCommonTags() {
+        List<Sample> ours = samples(scrape()).stream().filter(s -> s.name().startsWith("interrupt_")).toList();
+        assertThat(ours).isNotEmpty().allSatisfy(s -> {
+            assertThat(s.labels()).containsEntry("application", "interrupt-hub");
+            assertThat(s.labels()).containsKey("instance");
+        });
+    }
+
     /** Samples of this name whose labels include all of {@code labels}. */
     private static List<Sample> find(List<Sample> samples, String name, Map<String, String> labels) {
         return samples.stream().filter(s -> s.name().equals(name))
@@ -182,7 +199,7 @@ class PrometheusScrapeTest {
     /** The value of the one sample of this name with exactly these labels (besides none other than le). */
     private static double value(List<Sample> samples, String name, Map<String, String> labels) {
         List<Sample> found = samples.stream().filter(s -> s.name().equals(name))
-                .filter(s -> s.labels().equals(labels)).toList();
+                .filter(s -> withoutCommonTags(s.labels()).equals(labels)).toList();
         assertThat(found).as("one sample %s%s", name, labels).hasSize(1);
         return found.get(0).value();
     }

@@ -1,0 +1,40 @@
+package io.interrupthub.web;
+
+import java.io.IOException;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Refuses API request bodies larger than {@code interrupt.api.max-body-size} with 413, before anything
+ * reads them. Every body of this API is a few hundred bytes; a large one is a mistake or an attack.
+ */
+final class RequestSizeLimitFilter extends OncePerRequestFilter {
+
+    private final long maxBytes;
+    private final JsonMapper json;
+
+    RequestSizeLimitFilter(long maxBytes, JsonMapper json) {
+        this.maxBytes = maxBytes;
+        this.json = json;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        long length = request.getContentLengthLong();
+        boolean chunked = length < 0 && request.getHeader("Transfer-Encoding") != null;
+        if (length > maxBytes || chunked) {
+            Problems.write(json, request, response, HttpStatus.CONTENT_TOO_LARGE, chunked
+                    ? "a request body must be sent with Content-Length"
+                    : "the request body is " + length + " bytes, the limit is " + maxBytes);
+            return;
+        }
+        chain.doFilter(request, response);
+    }
+}
