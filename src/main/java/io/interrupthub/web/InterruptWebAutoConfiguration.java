@@ -42,6 +42,13 @@ public class InterruptWebAutoConfiguration {
         return registration;
     }
 
+    /** With springdoc present: the OpenAPI document completed with the contract's errors. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springdoc.core.customizers.OpenApiCustomizer")
+    @Import(InterruptOpenApi.class)
+    static class OpenApi {
+    }
+
     /** With Spring Security present: API keys when configured, the API open otherwise. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.security.web.SecurityFilterChain")
