@@ -6,10 +6,13 @@ import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * One key=value line per interrupt ({@code LOG_INTERRUPTS}), with module timings when {@code LOG_TIMING}.
- * Info when every module was OK, warn otherwise. Nothing is logged per poll or per session.
+ * Info when every module was OK, warn otherwise. Nothing is logged per poll or per session. With Boot's
+ * structured logging ({@code LOGGING_STRUCTURED_FORMAT_CONSOLE=ecs} or {@code logstash}) the device,
+ * epoch, reason and outcome are JSON fields of that line.
  */
 final class InterruptLogListener implements InterruptListener {
 
@@ -27,12 +30,17 @@ final class InterruptLogListener implements InterruptListener {
         if (result.success() ? !LOG.isInfoEnabled() : !LOG.isWarnEnabled()) {
             return;
         }
-        String line = format(result);
-        if (result.success()) {
-            LOG.info(line);
-        } else {
-            LOG.warn(line);
+        // The same facts as key-value pairs, so structured (JSON) logging has them as fields.
+        LoggingEventBuilder event = (result.success() ? LOG.atInfo() : LOG.atWarn())
+                .addKeyValue("hardwareId", result.hardwareId())
+                .addKeyValue("epoch", result.epoch())
+                .addKeyValue("reason", result.reason())
+                .addKeyValue("outcome", result.success() ? "success" : "failure")
+                .addKeyValue("sessionsInterrupted", result.sessionsInterrupted());
+        if (timing) {
+            event = event.addKeyValue("durationMs", result.durationMs());
         }
+        event.log(format(result));
     }
 
     String format(InterruptResult result) {

@@ -34,6 +34,28 @@ class InterruptLogListenerTest {
     }
 
     @Test
+    void theLineCarriesItsFactsAsKeyValuePairsForStructuredLogging() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(InterruptLogListener.LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            new InterruptLogListener(true).interruptCompleted(result);
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).singleElement().satisfies(event -> {
+            assertThat(event.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+            assertThat(event.getKeyValuePairs()).extracting(kv -> kv.key + "=" + kv.value).containsExactly(
+                    "hardwareId=kitchen-7", "epoch=12", "reason=user_barge_in", "outcome=failure",
+                    "sessionsInterrupted=1", "durationMs=1500.25");
+            assertThat(event.getFormattedMessage()).startsWith("interrupt hardwareId=kitchen-7 epoch=12");
+        });
+    }
+
+    @Test
     void aReasonCannotForgeAnotherField() {
         InterruptResult forged = new InterruptResult("d", 1, true, "x\" outcome=success", "src\\", 0, 1, Instant.EPOCH,
                 List.of(), List.of());
