@@ -59,23 +59,8 @@ final class OnInterruptMethods implements BeanPostProcessor {
         }
         List<Interruptible> modules = new ArrayList<>();
         byModule.forEach((module, actions) -> {
-            List<ModuleAction> list = actions.stream().map(OnInterruptMethods::action).toList();
-            modules.add(new Interruptible() {
-                @Override
-                public String moduleName() {
-                    return module;
-                }
-
-                @Override
-                public List<ModuleAction> actions() {
-                    return list;
-                }
-
-                @Override
-                public String toString() {
-                    return "@OnInterrupt module " + module;
-                }
-            });
+            modules.add(Interruptible.of(module,
+                    actions.stream().map(OnInterruptMethods::action).toArray(ModuleAction[]::new)));
         });
         return modules;
     }

@@ -17,4 +17,25 @@ public interface Interruptible {
 
     /** The actions this module can take, in the order they run when configuration names none. */
     List<ModuleAction> actions();
+
+    /** A module made of lambdas, for registering with {@link InterruptManager#register} without a class. */
+    static Interruptible of(String moduleName, ModuleAction... actions) {
+        List<ModuleAction> list = List.of(actions);
+        return new Interruptible() {
+            @Override
+            public String moduleName() {
+                return moduleName;
+            }
+
+            @Override
+            public List<ModuleAction> actions() {
+                return list;
+            }
+
+            @Override
+            public String toString() {
+                return "module " + moduleName;
+            }
+        };
+    }
 }

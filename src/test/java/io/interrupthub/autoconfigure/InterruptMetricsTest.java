@@ -132,16 +132,6 @@ class InterruptMetricsTest {
     }
 
     private static Interruptible module(String name, ModuleAction.Body body) {
-        return new Interruptible() {
-            @Override
-            public String moduleName() {
-                return name;
-            }
-
-            @Override
-            public List<ModuleAction> actions() {
-                return List.of(ModuleAction.of(ModuleAction.CLEAR_CACHE, body));
-            }
-        };
+        return Interruptible.of(name, ModuleAction.of(ModuleAction.CLEAR_CACHE, body));
     }
 }

@@ -78,18 +78,7 @@ class InterruptSemanticsTest {
     }
 
     private static Interruptible module(String name, ModuleAction... actions) {
-        List<ModuleAction> list = List.of(actions);
-        return new Interruptible() {
-            @Override
-            public String moduleName() {
-                return name;
-            }
-
-            @Override
-            public List<ModuleAction> actions() {
-                return list;
-            }
-        };
+        return Interruptible.of(name, actions);
     }
 
     /** A module that counts its calls per epoch and then blocks until {@code gate} opens. */

@@ -54,18 +54,7 @@ class ModuleConfigurationTest {
     }
 
     private static Interruptible module(String name, ModuleAction... actions) {
-        List<ModuleAction> list = List.of(actions);
-        return new Interruptible() {
-            @Override
-            public String moduleName() {
-                return name;
-            }
-
-            @Override
-            public List<ModuleAction> actions() {
-                return list;
-            }
-        };
+        return Interruptible.of(name, actions);
     }
 
     /** The seed's text_processing module with three actions that record their calls in {@code log}. */

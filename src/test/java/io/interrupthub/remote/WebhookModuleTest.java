@@ -326,17 +326,7 @@ public class WebhookModuleTest {
     }
 
     private static Interruptible localModule(String name) {
-        return new Interruptible() {
-            @Override
-            public String moduleName() {
-                return name;
-            }
-
-            @Override
-            public List<ModuleAction> actions() {
-                return List.of(ModuleAction.of("cancel_generation", cause -> { }));
-            }
-        };
+        return Interruptible.of(name, ModuleAction.of("cancel_generation", cause -> { }));
     }
 
     /**
