@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -31,11 +30,6 @@ final class FanOut implements AutoCloseable {
         this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), daemonThreads("interrupt-module-"));
         this.executor.allowCoreThreadTimeOut(true);
-    }
-
-    /** The pool, also used to run session callbacks off the interrupting thread. */
-    Executor executor() {
-        return executor;
     }
 
     int activeThreads() {

@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +32,8 @@ public final class InterruptManager implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(InterruptManager.class.getName());
     private static final int MAX_REASON_LENGTH = 256;
+    private static final int CALLBACK_THREADS = 4;
+    private static final int CALLBACK_QUEUE = 10_000;
 
     private final InterruptSettings settings;
     private final Clock clock;
@@ -37,6 +41,8 @@ public final class InterruptManager implements AutoCloseable {
     private final SessionTracker sessions;
     private final ModuleRegistry registry;
     private final FanOut fanOut;
+    /** Session callbacks run here, apart from modules, so a blocking callback cannot starve either. */
+    private final ThreadPoolExecutor callbacks;
     private final InterruptHistory history;
     private final InterruptStatistics statistics = new InterruptStatistics();
     private final List<InterruptListener> listeners = new CopyOnWriteArrayList<>();
@@ -53,6 +59,9 @@ public final class InterruptManager implements AutoCloseable {
         this.sessions = new SessionTracker(devices, clock, settings, this::publishSession);
         this.registry = new ModuleRegistry(settings.interruptTimeout());
         this.fanOut = new FanOut(settings.moduleThreads(), settings.moduleQueueCapacity());
+        this.callbacks = new ThreadPoolExecutor(CALLBACK_THREADS, CALLBACK_THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(CALLBACK_QUEUE), FanOut.daemonThreads("interrupt-callback-"));
+        this.callbacks.allowCoreThreadTimeOut(true);
         this.history = new InterruptHistory(settings.historySize());
     }
 
@@ -77,6 +86,7 @@ public final class InterruptManager implements AutoCloseable {
             sweeper = null;
         }
         fanOut.close();
+        callbacks.shutdownNow();
     }
 
     // ---- modules -------------------------------------------------------------------------------
@@ -239,9 +249,12 @@ public final class InterruptManager implements AutoCloseable {
             if (!r.callbacks().isEmpty()) {
                 InterruptCause cause = r.session().interruptCause().orElseThrow();
                 try {
-                    fanOut.executor().execute(() -> Session.runAll(r.callbacks(), cause));
+                    callbacks.execute(() -> Session.runAll(r.callbacks(), cause));
                 } catch (RejectedExecutionException saturated) {
-                    Session.runAll(r.callbacks(), cause);
+                    // Never inline: a blocking callback must not block the interrupt. The session's flag is
+                    // already set, so a loop that polls isInterrupted() still stops.
+                    LOG.log(Level.WARNING, "interrupt callbacks of session " + r.session().sessionId()
+                            + " dropped: " + CALLBACK_QUEUE + " callbacks are already waiting");
                 }
             }
         }

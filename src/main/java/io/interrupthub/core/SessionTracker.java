@@ -70,24 +70,42 @@ final class SessionTracker {
         if (requestedEpoch != null && requestedEpoch < 0) {
             throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, "epoch must not be negative");
         }
-        if (active.incrementAndGet() > settings.maxActiveSessions()) {
-            active.decrementAndGet();
+        if (!reserveSlot()) {
             rejected.increment();
             throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, settings.maxActiveSessions()
                     + " sessions are open, the limit set by MAX_ACTIVE_SESSIONS");
         }
-        boolean slotKept = false;
+        // Decided under the device lock: an interrupt may reach the new session the moment the lock is
+        // released, and it gives the slot back itself.
+        boolean[] bornActive = {false};
         try {
-            Session session = devices.withDevice(hardwareId, device -> openLocked(device, sessionId, requestedEpoch));
-            slotKept = session.state() == SessionState.ACTIVE;
-            if (!slotKept) {
+            Session session = devices.withDevice(hardwareId, device -> {
+                Session opened = openLocked(device, sessionId, requestedEpoch);
+                bornActive[0] = opened.state() == SessionState.ACTIVE;
+                return opened;
+            });
+            if (!bornActive[0]) {
                 trimLingering(); // a session born interrupted waits for removal like any other
             }
             events.accept(session.info());
             return session;
         } finally {
-            if (!slotKept) {
+            if (!bornActive[0]) {
                 active.decrementAndGet();
+            }
+        }
+    }
+
+    /** Takes a slot only while fewer than the cap are taken, so the count never reads above the cap. */
+    private boolean reserveSlot() {
+        int max = settings.maxActiveSessions();
+        while (true) {
+            int current = active.get();
+            if (current >= max) {
+                return false;
+            }
+            if (active.compareAndSet(current, current + 1)) {
+                return true;
             }
         }
     }
@@ -134,8 +152,9 @@ final class SessionTracker {
     }
 
     private List<Consumer<InterruptCause>> markInterrupted(Session session, InterruptCause cause, long nowMillis) {
-        List<Consumer<InterruptCause>> callbacks = session.markInterrupted(cause);
+        // The removal deadline first: readers that see INTERRUPTED read it without the lock.
         session.deadline = Deadline.at(nowMillis + settings.cleanupDelay().toMillis());
+        List<Consumer<InterruptCause>> callbacks = session.markInterrupted(cause);
         removals.put(session.deadline, session);
         lingering.incrementAndGet();
         interrupted.increment();
