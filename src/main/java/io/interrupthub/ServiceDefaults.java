@@ -12,8 +12,10 @@ import org.springframework.core.io.support.PropertySourceFactory;
 
 /**
  * The standalone service's defaults: the project's root {@code application.yml}, packaged as
- * {@code META-INF/interrupt-hub/application.yml}. Added with the lowest precedence, so environment
- * variables, command-line arguments and an operator's own {@code application.yml} all override it.
+ * {@code META-INF/interrupt-hub/application.yml}. Environment variables, system properties, command-line
+ * arguments and an operator's own {@code application.yml} all override it; only
+ * {@code SpringApplication#setDefaultProperties} ranks lower. Logging properties in it do not apply, as
+ * logging starts before it is read.
  */
 @Configuration(proxyBeanMethods = false)
 @PropertySource(value = ServiceDefaults.LOCATION, factory = ServiceDefaults.Yaml.class)

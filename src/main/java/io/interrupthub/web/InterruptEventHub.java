@@ -6,10 +6,15 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Set;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,7 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
  * events, keeps the most recent in a bounded buffer, serialises each once and writes it to every
  * matching stream, so ids are ordered and a reconnecting client that sends {@code Last-Event-ID} gets
  * exactly what it missed (or a {@code gap} event when the buffer no longer holds it). A new stream is
- * replayed by the same thread before it goes live, so nothing is sent twice or out of order.
+ * replayed by the same thread before it goes live, so nothing is sent twice or out of order. Writing is
+ * done by sender threads from a bounded outbox per stream, so a client that stops reading delays nobody.
  */
 final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
@@ -45,6 +51,9 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(InterruptEventHub.class);
     private static final Object SHUTDOWN = new Object();
+    private static final int SENDER_THREADS = 8;
+    /** Frames one stream may have waiting; a client this far behind is dropped and resumes with Last-Event-ID. */
+    static final int OUTBOX_LIMIT = 1024;
 
     /** Sent at the start of an interrupt: the earliest a worker can know it, before modules are called. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -62,6 +71,13 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         final SseEmitter emitter;
         final String hardwareId;
         final Long resumeAfter;
+        /** Frames waiting to be written, in order; written by one sender task at a time. */
+        final Queue<SseEmitter.SseEventBuilder> outbox = new ConcurrentLinkedQueue<>();
+        final AtomicInteger queued = new AtomicInteger();
+        final AtomicBoolean draining = new AtomicBoolean();
+        /** Set when the stream is dropped; its sender completes it once no write is in progress. */
+        volatile boolean closing;
+        // Dispatcher thread only.
         long lastSentId;
         boolean live;
 
@@ -83,6 +99,17 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    /**
+     * Writes frames to the streams. Servlet writes block, so a client that stops reading holds one of
+     * these threads until its outbox overflows and it is dropped; the dispatcher and the other streams
+     * never wait for it.
+     */
+    private final ThreadPoolExecutor senders = new ThreadPoolExecutor(SENDER_THREADS, SENDER_THREADS, 30,
+            TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "interrupt-events-send");
+                thread.setDaemon(true);
+                return thread;
+            });
     private volatile boolean gapPending;
     private volatile boolean accepting;
     private volatile Thread dispatcher;
@@ -108,11 +135,17 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         }
         SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
         Subscriber subscriber = new Subscriber(emitter, hardwareId, lastEventId);
-        Runnable gone = () -> remove(subscriber);
-        emitter.onCompletion(gone);
-        emitter.onTimeout(gone);
+        emitter.onCompletion(() -> remove(subscriber));
+        emitter.onTimeout(() -> {
+            remove(subscriber);
+            emitter.complete(); // a normal end: the client reconnects and resumes
+        });
         emitter.onError(error -> remove(subscriber));
         subscribers.add(subscriber);
+        if (!accepting) { // stop() may have run between the first check and the add
+            remove(subscriber);
+            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is shutting down");
+        }
         if (!queue.offer(subscriber)) {
             remove(subscriber);
             throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is overloaded");
@@ -190,10 +223,13 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            for (Subscriber subscriber : subscribers) {
-                subscriber.emitter.complete();
-                remove(subscriber);
-            }
+            completeAll();
+        }
+    }
+
+    private void completeAll() {
+        for (Subscriber subscriber : subscribers) {
+            drop(subscriber);
         }
     }
 
@@ -229,12 +265,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         if (!subscribers.contains(subscriber)) {
             return;
         }
-        try {
-            subscriber.emitter.send(SseEmitter.event().comment("connected"));
-        } catch (IOException | IllegalStateException e) {
-            drop(subscriber);
-            return;
-        }
+        enqueue(subscriber, SseEmitter.event().comment("connected"));
         if (subscriber.resumeAfter == null) {
             subscriber.lastSentId = lastId;
         } else {
@@ -255,39 +286,76 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     /** Without an id, so the client's Last-Event-ID stays that of the last real event. */
     private void sendGap(Subscriber subscriber, long nextId) {
-        try {
-            subscriber.emitter.send(SseEmitter.event().name(GAP)
-                    .data("{\"nextId\":" + nextId + ",\"droppedTotal\":" + dropped.get() + "}"));
-        } catch (IOException | IllegalStateException e) {
-            drop(subscriber);
-        }
+        enqueue(subscriber, SseEmitter.event().name(GAP)
+                .data("{\"nextId\":" + nextId + ",\"droppedTotal\":" + dropped.get() + "}"));
     }
 
     private void heartbeat() {
         for (Subscriber subscriber : subscribers) {
             if (subscriber.live) {
-                try {
-                    subscriber.emitter.send(SseEmitter.event().comment("heartbeat"));
-                } catch (IOException | IllegalStateException e) {
-                    drop(subscriber);
-                }
+                enqueue(subscriber, SseEmitter.event().comment("heartbeat"));
             }
         }
     }
 
     private void send(Subscriber subscriber, Event event) {
-        try {
-            subscriber.emitter.send(SseEmitter.event().id(Long.toString(event.id())).name(event.name()).data(event.json()));
-            subscriber.lastSentId = event.id();
-        } catch (IOException | IllegalStateException e) {
-            drop(subscriber);
+        enqueue(subscriber, SseEmitter.event().id(Long.toString(event.id())).name(event.name()).data(event.json()));
+        subscriber.lastSentId = event.id();
+    }
+
+    /** Hands a frame to the stream's outbox and makes sure one sender task is draining it. */
+    private void enqueue(Subscriber subscriber, SseEmitter.SseEventBuilder frame) {
+        if (subscriber.queued.incrementAndGet() > OUTBOX_LIMIT) {
+            drop(subscriber); // too far behind: it resumes with Last-Event-ID or is told of the gap
+            return;
+        }
+        subscriber.outbox.add(frame);
+        if (subscriber.draining.compareAndSet(false, true)) {
+            senders.execute(() -> drain(subscriber));
         }
     }
 
+    private void drain(Subscriber subscriber) {
+        while (true) {
+            if (subscriber.closing) {
+                subscriber.outbox.clear();
+                complete(subscriber.emitter);
+                return; // draining stays set: nothing more is written to this stream
+            }
+            SseEmitter.SseEventBuilder frame = subscriber.outbox.poll();
+            if (frame == null) {
+                subscriber.draining.set(false);
+                // A frame added between the poll and the reset must not wait for the next one.
+                if (subscriber.outbox.isEmpty() || !subscriber.draining.compareAndSet(false, true)) {
+                    return;
+                }
+                continue;
+            }
+            subscriber.queued.decrementAndGet();
+            try {
+                subscriber.emitter.send(frame);
+            } catch (IOException | IllegalStateException e) {
+                remove(subscriber);
+                subscriber.closing = true;
+            }
+        }
+    }
+
+    /**
+     * Ends a stream without waiting for it: completing an emitter waits for a write in progress, and the
+     * write to a client that stopped reading may block for a long time. Its sender completes it instead.
+     */
     private void drop(Subscriber subscriber) {
         remove(subscriber);
+        subscriber.closing = true;
+        if (subscriber.draining.compareAndSet(false, true)) {
+            senders.execute(() -> drain(subscriber));
+        }
+    }
+
+    private static void complete(SseEmitter emitter) {
         try {
-            subscriber.emitter.complete();
+            emitter.complete();
         } catch (RuntimeException ignored) {
             // the connection is gone either way
         }
@@ -321,6 +389,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        completeAll(); // whatever the dispatcher could not finish, so graceful shutdown never waits for a stream
+        senders.shutdown();
         dispatcher = null;
     }
 
