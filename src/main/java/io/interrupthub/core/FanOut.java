@@ -75,7 +75,7 @@ final class FanOut implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 errors.add(action.name() + ": interrupted");
                 break;
-            } catch (Exception | LinkageError | AssertionError e) {
+            } catch (Throwable e) { // an Error from one module is that module's failure, not the pool's
                 errors.add(action.name() + ": " + describe(e));
             }
         }

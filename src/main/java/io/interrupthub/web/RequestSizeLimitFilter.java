@@ -7,12 +7,15 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Refuses API request bodies larger than {@code interrupt.api.max-body-size} with 413, before anything
- * reads them. Every body of this API is a few hundred bytes; a large one is a mistake or an attack.
+ * reads them (every body of this API is a few hundred bytes; a large one is a mistake or an attack), and
+ * a Content-Type that is a pattern or unparsable with 415, which Spring would otherwise fail on with a 500.
  */
 final class RequestSizeLimitFilter extends OncePerRequestFilter {
 
@@ -35,6 +38,22 @@ final class RequestSizeLimitFilter extends OncePerRequestFilter {
                     : "the request body is " + length + " bytes, the limit is " + maxBytes);
             return;
         }
+        String contentType = request.getContentType();
+        if (contentType != null && !concrete(contentType)) {
+            Problems.write(json, request, response, HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type '" + contentType.replaceAll("[^\\x20-\\x7e]", "?") + "' is not a concrete media type");
+            return;
+        }
         chain.doFilter(request, response);
+    }
+
+    /** A body's type must be one type, not a pattern such as {@code *}{@code /*}; Spring cannot read it otherwise. */
+    private static boolean concrete(String contentType) {
+        try {
+            MediaType type = MediaType.parseMediaType(contentType);
+            return !type.isWildcardType() && !type.isWildcardSubtype();
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
     }
 }
