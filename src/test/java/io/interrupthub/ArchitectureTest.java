@@ -36,15 +36,17 @@ class ArchitectureTest {
     void dependenciesPointInward() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("reference").definedBy("io.interrupthub.reference..")
+                .layer("cluster").definedBy("io.interrupthub.cluster..")
                 .layer("web").definedBy("io.interrupthub.web..")
                 .layer("autoconfigure").definedBy("io.interrupthub.autoconfigure..")
                 .layer("remote").definedBy("io.interrupthub.remote..")
                 .layer("core").definedBy("io.interrupthub.core..")
                 .whereLayer("reference").mayNotBeAccessedByAnyLayer()
+                .whereLayer("cluster").mayNotBeAccessedByAnyLayer()
                 .whereLayer("web").mayNotBeAccessedByAnyLayer()
-                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web", "reference")
+                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web", "reference", "cluster")
                 .whereLayer("remote").mayOnlyBeAccessedByLayers("autoconfigure")
-                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web", "remote", "reference")
+                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web", "remote", "reference", "cluster")
                 .check(classes);
     }
 

@@ -37,6 +37,7 @@ import org.springframework.validation.annotation.Validated;
  * @param latencyBudget        an interrupt that takes longer, end to end, counts as a missed budget
  * @param events               the Server-Sent Events stream
  * @param api                  API keys and request size limit
+ * @param cluster              scale-out through Redis ({@code INTERRUPT_CLUSTER_ENABLED})
  */
 @ConfigurationProperties("interrupt")
 @Validated
@@ -57,7 +58,35 @@ public record InterruptProperties(
         @DefaultValue("1024") @Min(1) @Max(1_000_000) int moduleQueueCapacity,
         @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(nanos = 1, message = POSITIVE) Duration latencyBudget,
         @DefaultValue @Valid Events events,
-        @DefaultValue @Valid Api api) {
+        @DefaultValue @Valid Api api,
+        @DefaultValue @Valid Cluster cluster) {
+
+    /**
+     * Scale-out: several instances share epochs, flags, sessions and interrupts through Redis, whose
+     * address comes from Spring's own {@code spring.data.redis.*} properties.
+     *
+     * @param enabled           {@code INTERRUPT_CLUSTER_ENABLED}; off, the service needs nothing external
+     * @param instance          this instance's name in the cluster; empty for the host name and a random suffix
+     * @param namespace         prefix of every Redis key
+     * @param ackTimeout        how long an interrupt waits for the other instances; empty for
+     *                          {@code INTERRUPT_TIMEOUT} plus one second (their modules' budget and a margin)
+     * @param heartbeatInterval how often an instance says it is alive; three missed and it is gone
+     * @param reconnectInterval how often an instance that lost Redis tries again
+     * @param keyTtl            how long a device's epoch is remembered after it was last used
+     * @param streamMaxLength   signals kept for instances that catch up after a blip
+     * @param maxPending        interrupts awaiting acknowledgements, and devices awaiting replay, at once
+     */
+    public record Cluster(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("") String instance,
+            @DefaultValue("interrupt-hub") @NotBlank String namespace,
+            @SeedDuration Duration ackTimeout,
+            @DefaultValue("1s") @SeedDuration @NotNull @DurationMin(millis = 10, message = "must be at least 10ms") Duration heartbeatInterval,
+            @DefaultValue("500ms") @SeedDuration @NotNull @DurationMin(millis = 10, message = "must be at least 10ms") Duration reconnectInterval,
+            @DefaultValue("24h") @SeedDuration @NotNull @DurationMin(seconds = 1, message = "must be at least 1s") Duration keyTtl,
+            @DefaultValue("10000") @Min(100) @Max(10_000_000) int streamMaxLength,
+            @DefaultValue("10000") @Min(1) @Max(10_000_000) int maxPending) {
+    }
 
     /**
      * The REST API's protection.

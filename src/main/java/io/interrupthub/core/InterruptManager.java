@@ -4,9 +4,14 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Coordinates interrupts: per-device epochs and flags, sessions, and the fan-out to every module.
@@ -46,6 +52,7 @@ public final class InterruptManager implements AutoCloseable {
     private final InterruptHistory history;
     private final InterruptStatistics statistics = new InterruptStatistics();
     private final List<InterruptListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile ClusterLink link = ClusterLink.LOCAL;
     private ScheduledExecutorService sweeper;
 
     public InterruptManager(InterruptSettings settings) {
@@ -121,6 +128,12 @@ public final class InterruptManager implements AutoCloseable {
         return registry.infos();
     }
 
+    /** Joins a cluster: epochs, interrupts and the session cap are shared through {@code link} from now on. */
+    public void attach(ClusterLink link) {
+        this.link = Objects.requireNonNull(link, "link");
+        sessions.link(link);
+    }
+
     public void addListener(InterruptListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -159,12 +172,63 @@ public final class InterruptManager implements AutoCloseable {
         String why = reason == null ? "unspecified" : reason;
         Launch launch;
         try {
-            launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now));
+            launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now, NEW_EPOCH));
         } catch (InterruptHubException e) {
             statistics.rejected.increment();
             throw e;
         }
-        InterruptFuture mine = new InterruptFuture(hardwareId, launch.cause.epoch());
+        return follow(launch, startNanos);
+    }
+
+    /**
+     * Applies an interrupt that another instance of the cluster issued with {@code epoch}: sessions of
+     * older epochs are interrupted and modules called, as for a local interrupt, unless this device
+     * has already reached that epoch (a signal seen twice, or overtaken, changes nothing).
+     */
+    public InterruptFuture applyRemote(String hardwareId, long epoch, String reason, String source) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        if (epoch < 1) {
+            throw new IllegalArgumentException("epoch must be positive");
+        }
+        long startNanos = System.nanoTime();
+        Instant now = clock.instant();
+        String why = reason == null ? "unspecified" : reason;
+        InterruptCause cause = new InterruptCause(hardwareId, epoch, why, source, now);
+        List<SessionTracker.Reached> stale = new ArrayList<>();
+        Launch launch = devices.withDevice(hardwareId, device -> {
+            if (device.epoch < epoch) {
+                return begin(device, why, source, now, epoch);
+            }
+            // The device is already there (a session here learned the epoch first): only sessions of
+            // older turns are left to stop, and the modules ran, or will run, for this epoch's launch.
+            if (registry.sessionManagement().enabled()) {
+                stale.addAll(sessions.interruptLocked(device, cause));
+            }
+            return null;
+        });
+        if (launch != null) {
+            return follow(launch, startNanos);
+        }
+        afterMarking(stale);
+        InterruptFuture seen = new InterruptFuture(hardwareId, epoch);
+        seen.complete(new InterruptResult(hardwareId, epoch, true, why, source, stale.size(),
+                Durations.millis(System.nanoTime() - startNanos), now, List.of(), List.of()));
+        return seen;
+    }
+
+    /**
+     * Moves the device's epoch up to {@code epoch} without interrupting anything: the cluster numbered
+     * an interrupt this instance already applied under a lower local epoch.
+     */
+    public void raiseEpoch(String hardwareId, long epoch) {
+        devices.withExistingDevice(hardwareId, device -> {
+            device.epoch = Math.max(device.epoch, epoch);
+            return null;
+        }, null);
+    }
+
+    private InterruptFuture follow(Launch launch, long startNanos) {
+        InterruptFuture mine = new InterruptFuture(launch.cause.hardwareId(), launch.cause.epoch());
         if (launch.joined) {
             statistics.coalesced.increment();
         } else {
@@ -198,19 +262,35 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     private record Launch(CompletableFuture<InterruptResult> shared, InterruptCause cause, boolean joined,
-                          List<SessionTracker.Reached> reached, ModuleResult sessionModule) {
+                          List<SessionTracker.Reached> reached, ModuleResult sessionModule,
+                          CompletableFuture<List<InstanceOutcome>> peers) {
     }
 
-    private Launch begin(Device device, String reason, String source, Instant now) {
+    private static final long NEW_EPOCH = -1;
+
+    /** Under the device lock. {@code givenEpoch} is a remote interrupt's epoch, above the device's. */
+    private Launch begin(Device device, String reason, String source, Instant now, long givenEpoch) {
         long nowMillis = now.toEpochMilli();
         long expiresAt = nowMillis + settings.interruptTimeout().toMillis();
         if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
+            if (givenEpoch != NEW_EPOCH) {
+                device.epoch = givenEpoch;
+            }
             Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
             device.flag = flag;
             return new Launch(device.inFlight, new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
-                    true, List.of(), null);
+                    true, List.of(), null, null);
         }
-        long epoch = ++device.epoch;
+        CompletableFuture<List<InstanceOutcome>> peers = ClusterLink.Announcement.NO_PEERS;
+        long epoch;
+        if (givenEpoch == NEW_EPOCH) {
+            ClusterLink.Announcement announced = link.announce(device.hardwareId, device.epoch, reason, source, now);
+            epoch = Math.max(announced.epoch(), device.epoch + 1);
+            peers = announced.peers();
+        } else {
+            epoch = givenEpoch;
+        }
+        device.epoch = epoch;
         device.flag = new Device.Flag(epoch, nowMillis, expiresAt);
         device.openedSinceInterrupt = false;
         InterruptCause cause = new InterruptCause(device.hardwareId, epoch, reason, source, now);
@@ -226,7 +306,7 @@ public final class InterruptManager implements AutoCloseable {
         }
         CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
         device.inFlight = shared;
-        return new Launch(shared, cause, false, reached, sessionModule);
+        return new Launch(shared, cause, false, reached, sessionModule, peers);
     }
 
     private void publishStarted(Launch launch) {
@@ -267,12 +347,18 @@ public final class InterruptManager implements AutoCloseable {
         for (ModuleRegistry.Registered module : modules) {
             calls.add(fanOut.call(module, launch.cause));
         }
-        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+        CompletableFuture<Void> local = CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
+        // The peers' future is completed by the link within its timeout, so this never waits longer.
+        CompletableFuture.allOf(local, launch.peers.exceptionally(error -> List.of())).whenComplete((ignored, error) -> {
             List<ModuleResult> results = new ArrayList<>(calls.size() + 1);
             results.add(launch.sessionModule);
             calls.forEach(call -> results.add(call.join()));
+            List<InstanceOutcome> instances = launch.peers.isCompletedExceptionally() ? List.of() : launch.peers.join();
             boolean success = results.stream().allMatch(r -> r.outcome() != ModuleOutcome.FAILED
-                    && r.outcome() != ModuleOutcome.TIMED_OUT);
+                    && r.outcome() != ModuleOutcome.TIMED_OUT)
+                    && instances.stream().allMatch(i -> i.acknowledged() && i.success());
+            int sessionsInterrupted = launch.reached.size()
+                    + instances.stream().mapToInt(InstanceOutcome::sessionsInterrupted).sum();
             long nanos = System.nanoTime() - startNanos;
             InterruptCause cause = launch.cause;
             List<SessionDelivery> delivered = launch.reached.stream().map(r -> {
@@ -280,7 +366,7 @@ public final class InterruptManager implements AutoCloseable {
                 return new SessionDelivery(r.session().sessionId(), d.textChars(), d.audioMs());
             }).toList();
             InterruptResult result = new InterruptResult(cause.hardwareId(), cause.epoch(), success, cause.reason(),
-                    cause.source(), launch.reached.size(), Durations.millis(nanos), cause.at(), results, delivered);
+                    cause.source(), sessionsInterrupted, Durations.millis(nanos), cause.at(), results, delivered, instances);
             statistics.record(result, nanos);
             history.add(result);
             for (InterruptListener listener : listeners) {
@@ -328,7 +414,8 @@ public final class InterruptManager implements AutoCloseable {
         long checkMs = settings.checkInterval().toMillis();
         Device device = devices.get(hardwareId);
         Device.Flag flag = device == null ? null : device.flag;
-        long epoch = devices.currentEpoch(hardwareId);
+        long epoch = device != null ? devices.currentEpoch(hardwareId)
+                : link.epoch(hardwareId).orElseGet(() -> devices.currentEpoch(hardwareId));
         if (flag == null || !flag.activeAt(clock.millis()) || !settings.enabled()) {
             return new FlagStatus(hardwareId, false, epoch, null, null, checkMs);
         }
@@ -401,7 +488,27 @@ public final class InterruptManager implements AutoCloseable {
         if (hardwareId != null) {
             HardwareIds.require(hardwareId, "hardwareId");
         }
-        return sessions.list(hardwareId, limit);
+        List<SessionInfo> local = sessions.list(hardwareId, limit);
+        List<SessionInfo> remote = link.remoteSessions(hardwareId, limit);
+        if (remote.isEmpty()) {
+            return local;
+        }
+        Set<String> ids = new HashSet<>();
+        local.forEach(s -> ids.add(s.sessionId()));
+        return Stream.concat(local.stream(), remote.stream().filter(s -> ids.add(s.sessionId())))
+                .sorted(Comparator.comparing(SessionInfo::createdAt).reversed()
+                        .thenComparing(SessionInfo::sessionId))
+                .limit(limit)
+                .toList();
+    }
+
+    /** Devices with open sessions here and their epochs, for a cluster link catching up after an outage. */
+    public Map<String, Long> openDeviceEpochs() {
+        Map<String, Long> epochs = new HashMap<>();
+        for (String hardwareId : sessions.devicesWithOpenSessions()) {
+            epochs.put(hardwareId, devices.currentEpoch(hardwareId));
+        }
+        return epochs;
     }
 
     public int activeSessions() {

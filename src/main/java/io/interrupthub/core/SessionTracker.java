@@ -32,6 +32,7 @@ final class SessionTracker {
     private final Clock clock;
     private final InterruptSettings settings;
     private final Consumer<SessionInfo> events;
+    private volatile ClusterLink link = ClusterLink.LOCAL;
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Deadline, Session> expiries = new ConcurrentSkipListMap<>();
@@ -50,6 +51,10 @@ final class SessionTracker {
         this.clock = clock;
         this.settings = settings;
         this.events = events;
+    }
+
+    void link(ClusterLink link) {
+        this.link = link;
     }
 
     int activeCount() {
@@ -75,15 +80,32 @@ final class SessionTracker {
             throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, settings.maxActiveSessions()
                     + " sessions are open, the limit set by MAX_ACTIVE_SESSIONS");
         }
+        ClusterLink cluster = link;
+        ClusterLink.Admission admission;
+        try {
+            admission = cluster.admit(sessionId, hardwareId, devices.currentEpoch(hardwareId));
+        } catch (RuntimeException e) {
+            active.decrementAndGet();
+            throw e;
+        }
+        if (!admission.admitted()) {
+            active.decrementAndGet();
+            rejected.increment();
+            throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, settings.maxActiveSessions()
+                    + " sessions are open across the cluster, the limit set by MAX_ACTIVE_SESSIONS");
+        }
         // Decided under the device lock: an interrupt may reach the new session the moment the lock is
         // released, and it gives the slot back itself.
         boolean[] bornActive = {false};
+        boolean[] opened = {false};
         try {
             Session session = devices.withDevice(hardwareId, device -> {
-                Session opened = openLocked(device, sessionId, requestedEpoch);
-                bornActive[0] = opened.state() == SessionState.ACTIVE;
-                return opened;
+                adoptClusterEpoch(device, admission.epoch());
+                Session born = openLocked(device, sessionId, requestedEpoch);
+                bornActive[0] = born.state() == SessionState.ACTIVE;
+                return born;
             });
+            opened[0] = true;
             if (!bornActive[0]) {
                 trimLingering(); // a session born interrupted waits for removal like any other
             }
@@ -93,7 +115,18 @@ final class SessionTracker {
             if (!bornActive[0]) {
                 active.decrementAndGet();
             }
+            if (!opened[0]) {
+                cluster.withdraw(sessionId);
+            }
         }
+    }
+
+    /**
+     * The cluster's epoch for the device, read as the session was admitted: an interrupt that another
+     * instance issued may not have reached this one yet, and the new turn must belong to the newer epoch.
+     */
+    private static void adoptClusterEpoch(Device device, long clusterEpoch) {
+        device.epoch = Math.max(device.epoch, clusterEpoch);
     }
 
     /** Takes a slot only while fewer than the cap are taken, so the count never reads above the cap. */
@@ -199,6 +232,7 @@ final class SessionTracker {
         return devices.withExistingDevice(session.hardwareId(), device -> {
             if (session.state() == SessionState.ACTIVE) {
                 session.heartbeat(clock.instant());
+                link.heartbeat(session.info());
             }
             return session.info();
         }, session.info());

@@ -1,0 +1,134 @@
+package io.interrupthub.cluster;
+
+import java.util.List;
+
+import org.springframework.data.redis.core.script.DefaultRedisScript;
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * The Lua scripts that keep the cluster's shared state consistent. Each runs atomically in Redis and
+ * takes its time from the server ({@code TIME}), so instances with skewed clocks still agree. Every
+ * key a script writes gets an expiry, so Redis holds nothing once the traffic stops.
+ */
+final class ClusterScripts {
+
+    private ClusterScripts() {
+    }
+
+    private static final String NOW = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            """;
+
+    /**
+     * Claims the device's next epoch (above the caller's own), sets the flag for the interrupt
+     * timeout, appends the signal to the stream and answers the epoch with the live instances.
+     * KEYS: epoch, flag, stream, instances. ARGV: floor, keyTtlMs, flagTtlMs, maxLen, liveMs,
+     * hardwareId, reason, source, origin, interruptId.
+     */
+    static final RedisScript<List> ANNOUNCE = new DefaultRedisScript<>(NOW + """
+            local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+            local epoch = math.max(current, tonumber(ARGV[1])) + 1
+            redis.call('SET', KEYS[1], epoch, 'PX', ARGV[2])
+            redis.call('SET', KEYS[2], epoch, 'PX', ARGV[3])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'interrupt', 'hw', ARGV[6],
+                'epoch', epoch, 'reason', ARGV[7], 'source', ARGV[8], 'origin', ARGV[9], 'id', ARGV[10])
+            redis.call('PEXPIRE', KEYS[3], ARGV[2])
+            redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[5]))
+            local peers = redis.call('ZRANGE', KEYS[4], 0, -1)
+            return {epoch, peers}
+            """, List.class);
+
+    /**
+     * Registers this instance as alive and answers the live ones. KEYS: instances. ARGV: instance,
+     * liveMs, keyTtlMs.
+     */
+    static final RedisScript<List> HEARTBEAT = new DefaultRedisScript<>(NOW + """
+            redis.call('ZADD', KEYS[1], now, ARGV[1])
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            return redis.call('ZRANGE', KEYS[1], 0, -1)
+            """, List.class);
+
+    /**
+     * Takes a cluster-wide session slot unless the cap is reached; silent sessions' slots are freed
+     * first. The device's epoch is raised to the caller's if that is higher, so no instance can hold a
+     * session of an epoch the cluster has not reached. Answers {admitted (1 or 0), device epoch}.
+     * KEYS: sessions, device sessions, session hash, epoch. ARGV: max, sessionId, hardwareId, instance,
+     * timeoutMs, localEpoch, keyTtlMs.
+     */
+    static final RedisScript<List> ADMIT = new DefaultRedisScript<>(NOW + """
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+            local epoch = tonumber(redis.call('GET', KEYS[4]) or '0')
+            if redis.call('ZSCORE', KEYS[1], ARGV[2]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+              return {0, epoch}
+            end
+            if tonumber(ARGV[6]) > epoch then
+              epoch = tonumber(ARGV[6])
+            end
+            redis.call('SET', KEYS[4], epoch, 'PX', ARGV[7])
+            local deadline = now + tonumber(ARGV[5])
+            redis.call('ZADD', KEYS[1], deadline, ARGV[2])
+            redis.call('ZADD', KEYS[2], deadline, ARGV[2])
+            redis.call('HSET', KEYS[3], 'hw', ARGV[3], 'instance', ARGV[4], 'state', 'ACTIVE', 'createdAt', now,
+                'lastHeartbeatAt', now, 'expiresAt', deadline, 'epoch', epoch)
+            redis.call('PEXPIRE', KEYS[1], ARGV[5])
+            redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            redis.call('PEXPIRE', KEYS[3], ARGV[5])
+            return {1, epoch}
+            """, List.class);
+
+    /**
+     * Keeps (or, after an outage, re-creates) a session's slot and record for another session timeout,
+     * and keeps the device's epoch at least the session's. KEYS: sessions, device sessions, session
+     * hash, epoch. ARGV: sessionId, timeoutMs, epoch, hardwareId, instance, createdAtMs, keyTtlMs.
+     */
+    static final RedisScript<Long> KEEP = new DefaultRedisScript<>(NOW + """
+            local deadline = now + tonumber(ARGV[2])
+            redis.call('ZADD', KEYS[1], deadline, ARGV[1])
+            redis.call('ZADD', KEYS[2], deadline, ARGV[1])
+            redis.call('HSET', KEYS[3], 'hw', ARGV[4], 'instance', ARGV[5], 'state', 'ACTIVE', 'createdAt', ARGV[6],
+                'epoch', ARGV[3], 'lastHeartbeatAt', now, 'expiresAt', deadline)
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            redis.call('PEXPIRE', KEYS[3], ARGV[2])
+            local epoch = tonumber(redis.call('GET', KEYS[4]) or '0')
+            redis.call('SET', KEYS[4], math.max(epoch, tonumber(ARGV[3])), 'PX', ARGV[7])
+            return 1
+            """, Long.class);
+
+    /**
+     * Raises the device's epoch to at least the given one (an instance catching up after an outage
+     * re-publishes what it holds). KEYS: epoch. ARGV: epoch, keyTtlMs.
+     */
+    static final RedisScript<Long> RAISE = new DefaultRedisScript<>("""
+            local epoch = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1]))
+            redis.call('SET', KEYS[1], epoch, 'PX', ARGV[2])
+            return epoch
+            """, Long.class);
+
+    /**
+     * Frees a session's slot; its record stays for {@code lingerMs} (an interrupted session stays
+     * visible for the cleanup delay) or goes at once. KEYS: sessions, device sessions, session hash.
+     * ARGV: sessionId, state, lingerMs.
+     */
+    static final RedisScript<Long> RELEASE = new DefaultRedisScript<>(NOW + """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            if tonumber(ARGV[3]) > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+              redis.call('HSET', KEYS[3], 'state', ARGV[2], 'interruptedAt', now)
+              redis.call('PEXPIRE', KEYS[3], ARGV[3])
+            else
+              redis.call('DEL', KEYS[3])
+            end
+            return 1
+            """, Long.class);
+
+    /** Answers an interrupt's origin. KEYS: the origin's acknowledgement stream. ARGV: maxLen, ttlMs, then field/value pairs. */
+    static final RedisScript<String> ACK = new DefaultRedisScript<>("""
+            local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            return id
+            """, String.class);
+}

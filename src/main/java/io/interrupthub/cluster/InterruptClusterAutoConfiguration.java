@@ -1,0 +1,88 @@
+package io.interrupthub.cluster;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.UUID;
+
+import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
+import io.interrupthub.autoconfigure.InterruptProperties;
+import io.interrupthub.core.InterruptManager;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Cluster mode, on with {@code INTERRUPT_CLUSTER_ENABLED=true}: the one {@link InterruptManager} joins
+ * the other instances through the Redis that {@code spring.data.redis.*} names.
+ */
+@AutoConfiguration(after = {InterruptHubAutoConfiguration.class, DataRedisAutoConfiguration.class})
+@ConditionalOnClass(StringRedisTemplate.class)
+@ConditionalOnProperty(prefix = "interrupt.cluster", name = "enabled", havingValue = "true")
+public class InterruptClusterAutoConfiguration {
+
+    /** What Lettuce waits for a command when {@code spring.data.redis.timeout} is not set. */
+    private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
+
+    @Bean(destroyMethod = "close")
+    RedisInterruptCluster interruptCluster(InterruptManager manager, InterruptProperties properties,
+                                           StringRedisTemplate redis, RedisConnectionFactory connections,
+                                           ObjectProvider<DataRedisProperties> redisProperties,
+                                           ObjectProvider<JsonMapper> json) {
+        InterruptProperties.Cluster cluster = properties.cluster();
+        Duration ackTimeout = cluster.ackTimeout() != null ? cluster.ackTimeout()
+                : properties.timeout().plusSeconds(1);
+        ClusterSettings settings = new ClusterSettings(instanceName(cluster.instance()), cluster.namespace(), ackTimeout,
+                cluster.heartbeatInterval(), cluster.reconnectInterval(), cluster.keyTtl(), cluster.streamMaxLength(),
+                cluster.maxPending(), properties.timeout(), properties.sessionTimeout(), properties.sessionCleanupDelay(),
+                properties.maxActiveSessions());
+        DataRedisProperties redisSettings = redisProperties.getIfAvailable();
+        Duration commandTimeout = redisSettings != null && redisSettings.getTimeout() != null
+                ? redisSettings.getTimeout() : DEFAULT_COMMAND_TIMEOUT;
+        return new RedisInterruptCluster(redis, connections, manager, settings, json.getIfAvailable(JsonMapper::new),
+                commandTimeout).start();
+    }
+
+    private static String instanceName(String configured) {
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "instance";
+        }
+        // Two instances on one host (or a restarted one still remembered by the others) must differ.
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    static class ClusterHealthConfiguration {
+
+        @Bean
+        HealthIndicator interruptClusterHealthIndicator(RedisInterruptCluster cluster) {
+            return new ClusterHealthIndicator(cluster);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterRegistry.class)
+    static class ClusterMetricsConfiguration {
+
+        @Bean
+        ClusterMetrics interruptClusterMetrics(RedisInterruptCluster cluster) {
+            return new ClusterMetrics(cluster);
+        }
+    }
+}

@@ -1,0 +1,639 @@
+package io.interrupthub.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.interrupthub.core.ClusterLink;
+import io.interrupthub.core.InstanceOutcome;
+import io.interrupthub.core.InterruptHubException;
+import io.interrupthub.core.InterruptListener;
+import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.ModuleResult;
+import io.interrupthub.core.SessionInfo;
+import io.interrupthub.core.SessionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.stream.ByteRecord;
+import org.springframework.data.redis.connection.stream.ReadOffset;
+import org.springframework.data.redis.connection.stream.StreamOffset;
+import org.springframework.data.redis.connection.stream.StreamReadOptions;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One instance's part in a cluster of Interrupt Hubs that share a Redis.
+ *
+ * <p>Signals travel through a Redis Stream that every instance reads from its own position, so an
+ * instance that loses its connection for a moment reads what it missed when it comes back, in order;
+ * epochs make a signal seen twice harmless. Acknowledgements come back on a stream of the origin's
+ * own. Epochs, flags, live instances and the session registry are Redis keys changed only by Lua
+ * scripts, atomically, and every key expires.
+ *
+ * <p>When Redis cannot be reached the instance is degraded, not down: interrupts are applied locally at
+ * once and remembered (the newest per device); on reconnect they are re-announced with fresh cluster
+ * epochs, the instance's own epochs are re-published, and devices the cluster moved past meanwhile are
+ * interrupted here. Nothing here ever blocks a local interrupt for longer than one Redis command timeout.
+ */
+public final class RedisInterruptCluster implements ClusterLink, InterruptListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisInterruptCluster.class);
+    private static final TypeReference<List<ModuleResult>> MODULES = new TypeReference<>() {
+    };
+    private static final int READ_BATCH = 256;
+    private static final int ACK_STREAM_LENGTH = 10_000;
+
+    private final StringRedisTemplate redis;
+    private final RedisConnectionFactory connections;
+    private final InterruptManager manager;
+    private final ClusterSettings settings;
+    private final ClusterKeys keys;
+    private final JsonMapper json;
+    private final Duration readBlock;
+
+    private final ScheduledExecutorService timers;
+    /** Registry updates and acknowledgements, in order, off the callers' threads; bounded. */
+    private final ThreadPoolExecutor writer;
+    private final Thread reader;
+
+    private final ConcurrentHashMap<String, PendingAcks> pendingAcks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Replay> replays = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile boolean connected;
+    private volatile boolean running = true;
+    private volatile Instant downSince = Instant.now();
+    private volatile String lastError = "not connected yet";
+    private volatile List<String> peers = List.of();
+    private String signalsPosition;
+    private String acksPosition = "0-0";
+
+    final LongAdder outages = new LongAdder();
+    final LongAdder signalsSent = new LongAdder();
+    final LongAdder signalsApplied = new LongAdder();
+    final LongAdder acksMissing = new LongAdder();
+    final LongAdder replayed = new LongAdder();
+    final LongAdder reconciled = new LongAdder();
+    final LongAdder dropped = new LongAdder();
+
+    public RedisInterruptCluster(StringRedisTemplate redis, RedisConnectionFactory connections, InterruptManager manager,
+                                 ClusterSettings settings, JsonMapper json, Duration commandTimeout) {
+        this.redis = redis;
+        this.connections = connections;
+        this.manager = manager;
+        this.settings = settings;
+        this.keys = new ClusterKeys(settings.namespace());
+        this.json = json;
+        // An XREAD must come back before the client's own command timeout gives up on it.
+        this.readBlock = commandTimeout.dividedBy(2);
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("interrupt-cluster-timer"));
+        this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.maxPending()),
+                daemon("interrupt-cluster-writer"));
+        this.reader = daemon("interrupt-cluster-reader").newThread(this::readLoop);
+    }
+
+    /** Joins the cluster: attaches to the manager, starts reading signals and saying it is alive. */
+    public RedisInterruptCluster start() {
+        manager.attach(this);
+        manager.addListener(this);
+        reconnect(); // so the first requests already reach the cluster when Redis is there
+        reader.start();
+        long beat = settings.heartbeatInterval().toMillis();
+        timers.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        reader.interrupt();
+        timers.shutdownNow();
+        writer.shutdown();
+        try {
+            writer.awaitTermination(1, TimeUnit.SECONDS);
+            reader.join(readBlock.toMillis() * 2 + 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        manager.removeListener(this);
+        manager.attach(ClusterLink.LOCAL);
+        pendingAcks.values().forEach(pending -> pending.finish(acksMissing));
+        if (connected) {
+            try {
+                redis.opsForZSet().remove(keys.instances(), settings.instance());
+            } catch (RuntimeException e) {
+                LOG.debug("could not leave the cluster cleanly; the others drop this instance after its heartbeats stop", e);
+            }
+        }
+    }
+
+    // ---- state, for health and metrics --------------------------------------------------------
+
+    public boolean connected() {
+        return connected;
+    }
+
+    public String instance() {
+        return settings.instance();
+    }
+
+    /** The other instances seen alive at the last heartbeat. */
+    public List<String> peers() {
+        return peers;
+    }
+
+    public Instant downSince() {
+        return connected ? null : downSince;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Interrupts issued while Redis was unreachable that still wait to be announced. */
+    public int pendingReplays() {
+        return replays.size();
+    }
+
+    // ---- ClusterLink ----------------------------------------------------------------------------
+
+    @Override
+    public Announcement announce(String hardwareId, long localEpoch, String reason, String source, Instant at) {
+        if (!connected) {
+            return remember(hardwareId, localEpoch + 1, reason, source);
+        }
+        String id = settings.instance() + "-" + sequence.incrementAndGet();
+        PendingAcks pending = pendingAcks.size() < settings.maxPending() ? new PendingAcks() : null;
+        if (pending != null) {
+            pendingAcks.put(id, pending);
+        }
+        try {
+            List<?> answer = redis.execute(ClusterScripts.ANNOUNCE,
+                    List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
+                    Long.toString(localEpoch), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
+                    Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
+                    reason == null ? "" : reason, source == null ? "" : source, settings.instance(), id);
+            long epoch = ((Number) answer.get(0)).longValue();
+            List<String> expected = others(answer.get(1));
+            signalsSent.increment();
+            if (pending == null) {
+                return new Announcement(epoch, CompletableFuture.completedFuture(
+                        expected.stream().map(InstanceOutcome::unacknowledged).toList()));
+            }
+            pending.expect(expected);
+            if (pending.complete()) {
+                finish(id);
+            }
+            timers.schedule(() -> finish(id), settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return new Announcement(epoch, pending.future);
+        } catch (RuntimeException e) {
+            if (pending != null) {
+                pendingAcks.remove(id);
+            }
+            lost(e);
+            return remember(hardwareId, localEpoch + 1, reason, source);
+        }
+    }
+
+    @Override
+    public Admission admit(String sessionId, String hardwareId, long localEpoch) {
+        if (!connected) {
+            return Admission.UNKNOWN_EPOCH;
+        }
+        try {
+            List<?> answer = redis.execute(ClusterScripts.ADMIT,
+                    List.of(keys.sessions(), keys.deviceSessions(hardwareId), keys.session(sessionId), keys.epoch(hardwareId)),
+                    Integer.toString(settings.maxActiveSessions()), sessionId, hardwareId, settings.instance(),
+                    millis(settings.sessionTimeout()), Long.toString(localEpoch), millis(settings.keyTtl()));
+            boolean admitted = ((Number) answer.get(0)).longValue() == 1;
+            if (!admitted) {
+                return Admission.REFUSED;
+            }
+            // An interrupt of this device made during an outage is not in the cluster's number yet.
+            long epoch = replays.containsKey(hardwareId) ? -1 : ((Number) answer.get(1)).longValue();
+            return new Admission(true, epoch);
+        } catch (RuntimeException e) {
+            lost(e);
+            return Admission.UNKNOWN_EPOCH;
+        }
+    }
+
+    @Override
+    public void withdraw(String sessionId) {
+        write(() -> release(sessionId, null, SessionState.ENDED, 0));
+    }
+
+    @Override
+    public void heartbeat(SessionInfo session) {
+        write(() -> keep(session));
+    }
+
+    @Override
+    public OptionalLong epoch(String hardwareId) {
+        if (!connected) {
+            return OptionalLong.empty();
+        }
+        try {
+            String value = redis.opsForValue().get(keys.epoch(hardwareId));
+            return OptionalLong.of(value == null ? 0 : Long.parseLong(value));
+        } catch (RuntimeException e) {
+            lost(e);
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public List<SessionInfo> remoteSessions(String hardwareId, int limit) {
+        if (!connected) {
+            return List.of();
+        }
+        try {
+            String index = hardwareId == null ? keys.sessions() : keys.deviceSessions(hardwareId);
+            List<String> ids = new ArrayList<>(redis.opsForZSet().reverseRange(index, 0, limit - 1L));
+            List<Object> records = redis.executePipelined((RedisCallback<Object>) connection -> {
+                for (String id : ids) {
+                    connection.hashCommands().hGetAll(keys.session(id).getBytes(StandardCharsets.UTF_8));
+                }
+                return null;
+            });
+            List<SessionInfo> sessions = new ArrayList<>(ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                SessionInfo info = RemoteSession.parse(ids.get(i), (Map<?, ?>) records.get(i), settings.instance());
+                if (info != null) {
+                    sessions.add(info);
+                }
+            }
+            return sessions;
+        } catch (RuntimeException e) {
+            lost(e);
+            return List.of();
+        }
+    }
+
+    // ---- InterruptListener: the session registry follows local sessions --------------------------
+
+    @Override
+    public void sessionChanged(SessionInfo session) {
+        switch (session.state()) {
+            case ACTIVE -> write(() -> keep(session));
+            case INTERRUPTED -> write(() -> release(session.sessionId(), session.hardwareId(), SessionState.INTERRUPTED,
+                    Math.max(1, settings.cleanupDelay().toMillis())));
+            case ENDED, EXPIRED -> write(() -> release(session.sessionId(), session.hardwareId(), session.state(), 0));
+        }
+    }
+
+    private void keep(SessionInfo session) {
+        redis.execute(ClusterScripts.KEEP,
+                List.of(keys.sessions(), keys.deviceSessions(session.hardwareId()), keys.session(session.sessionId()),
+                        keys.epoch(session.hardwareId())),
+                session.sessionId(), millis(settings.sessionTimeout()), Long.toString(session.epoch()),
+                session.hardwareId(), settings.instance(), Long.toString(session.createdAt().toEpochMilli()),
+                millis(settings.keyTtl()));
+    }
+
+    private void release(String sessionId, String hardwareId, SessionState state, long lingerMillis) {
+        String device = hardwareId == null ? redis.<String, String>opsForHash().get(keys.session(sessionId), "hw") : hardwareId;
+        redis.execute(ClusterScripts.RELEASE,
+                List.of(keys.sessions(), keys.deviceSessions(device == null ? "" : device), keys.session(sessionId)),
+                sessionId, state.name(), Long.toString(lingerMillis));
+    }
+
+    // ---- reading signals and acknowledgements --------------------------------------------------
+
+    private void readLoop() {
+        RedisConnection connection = null;
+        while (running) {
+            try {
+                if (!connected) {
+                    closeQuietly(connection);
+                    connection = null;
+                    reconnect();
+                    continue;
+                }
+                if (connection == null) {
+                    connection = connections.getConnection();
+                }
+                read(connection);
+            } catch (RuntimeException e) {
+                if (!running) {
+                    break;
+                }
+                lost(e);
+                closeQuietly(connection);
+                connection = null;
+            }
+        }
+        closeQuietly(connection);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void read(RedisConnection connection) {
+        List<ByteRecord> records = connection.streamCommands().xRead(
+                StreamReadOptions.empty().block(readBlock).count(READ_BATCH),
+                StreamOffset.create(bytes(keys.signals()), ReadOffset.from(signalsPosition)),
+                StreamOffset.create(bytes(keys.acks(settings.instance())), ReadOffset.from(acksPosition)));
+        if (records == null) {
+            return;
+        }
+        for (ByteRecord record : records) {
+            String stream = new String(record.getStream(), StandardCharsets.UTF_8);
+            Map<String, String> fields = new HashMap<>();
+            record.getValue().forEach((k, v) -> fields.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
+            if (stream.equals(keys.signals())) {
+                signalsPosition = record.getId().getValue();
+                onSignal(fields);
+            } else {
+                acksPosition = record.getId().getValue();
+                onAck(fields);
+            }
+        }
+    }
+
+    private void onSignal(Map<String, String> signal) {
+        String origin = signal.get("origin");
+        if (!"interrupt".equals(signal.get("type")) || settings.instance().equals(origin)) {
+            return;
+        }
+        String hardwareId = signal.get("hw");
+        long epoch = Long.parseLong(signal.get("epoch"));
+        String reason = emptyToNull(signal.get("reason"));
+        String id = signal.get("id");
+        try {
+            manager.applyRemote(hardwareId, epoch, reason, "cluster:" + origin).whenComplete((result, error) -> {
+                signalsApplied.increment();
+                acknowledge(origin, id, result);
+            });
+        } catch (InterruptHubException | IllegalArgumentException e) {
+            LOG.warn("cluster signal for device {} epoch {} from {} not applied: {}", hardwareId, epoch, origin, e.getMessage());
+            acknowledge(origin, id, null);
+        }
+    }
+
+    private void acknowledge(String origin, String id, InterruptResult result) {
+        if (origin == null || id == null) {
+            return;
+        }
+        write(() -> {
+            List<String> args = new ArrayList<>(List.of(Integer.toString(ACK_STREAM_LENGTH),
+                    millis(settings.ackTimeout().multipliedBy(10)), "id", id, "instance", settings.instance()));
+            if (result != null) {
+                args.addAll(List.of("success", Boolean.toString(result.success()),
+                        "sessions", Integer.toString(result.sessionsInterrupted()),
+                        "durationMs", Double.toString(result.durationMs()),
+                        "modules", json.writeValueAsString(result.modules())));
+            } else {
+                args.addAll(List.of("success", "false", "sessions", "0", "durationMs", "0", "modules", "[]"));
+            }
+            redis.execute(ClusterScripts.ACK, List.of(keys.acks(origin)), args.toArray());
+        });
+    }
+
+    private void onAck(Map<String, String> ack) {
+        PendingAcks pending = pendingAcks.get(ack.getOrDefault("id", ""));
+        if (pending == null) {
+            return; // late, or for an interrupt replayed after an outage: nobody waits for it
+        }
+        String instance = ack.get("instance");
+        List<ModuleResult> modules;
+        try {
+            modules = json.readValue(ack.getOrDefault("modules", "[]"), MODULES);
+        } catch (RuntimeException e) {
+            modules = List.of();
+        }
+        pending.record(new InstanceOutcome(instance, true, Boolean.parseBoolean(ack.get("success")),
+                Integer.parseInt(ack.getOrDefault("sessions", "0")), Double.parseDouble(ack.getOrDefault("durationMs", "0")),
+                modules));
+        if (pending.complete()) {
+            finish(ack.get("id"));
+        }
+    }
+
+    private void finish(String id) {
+        PendingAcks pending = pendingAcks.remove(id);
+        if (pending != null) {
+            pending.finish(acksMissing);
+        }
+    }
+
+    // ---- outage and reconciliation ------------------------------------------------------------
+
+    private Announcement remember(String hardwareId, long epoch, String reason, String source) {
+        if (replays.size() < settings.maxPending() || replays.containsKey(hardwareId)) {
+            replays.merge(hardwareId, new Replay(epoch, reason, source), (old, now) -> now.epoch >= old.epoch ? now : old);
+        } else {
+            dropped.increment();
+            LOG.error("interrupt of device {} during the Redis outage cannot be remembered for the cluster: {} devices already wait",
+                    hardwareId, replays.size());
+        }
+        List<InstanceOutcome> unreached = peers.stream().map(InstanceOutcome::unacknowledged).toList();
+        acksMissing.add(unreached.size());
+        return new Announcement(epoch, CompletableFuture.completedFuture(unreached));
+    }
+
+    private void lost(RuntimeException e) {
+        lastError = e.getClass().getSimpleName();
+        if (connected) {
+            connected = false;
+            downSince = Instant.now();
+            outages.increment();
+            LOG.warn("Redis unreachable ({}); interrupts stay local and are re-announced on reconnect", lastError);
+        }
+    }
+
+    /** Runs on the reader thread: waits for Redis, then catches up before signals flow again. */
+    private void reconnect() {
+        try {
+            if (signalsPosition == null) {
+                var last = redis.opsForStream().reverseRange(keys.signals(), Range.unbounded(),
+                        Limit.limit().count(1));
+                signalsPosition = last == null || last.isEmpty() ? "0-0" : last.get(0).getId().getValue();
+            }
+            beat();
+            for (Map.Entry<String, Replay> entry : replays.entrySet()) {
+                replay(entry.getKey(), entry.getValue());
+                replays.remove(entry.getKey(), entry.getValue());
+            }
+            catchUp();
+            connected = true;
+            LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
+        } catch (RuntimeException e) {
+            lastError = e.getClass().getSimpleName();
+            sleep(settings.reconnectInterval());
+        }
+    }
+
+    /** An interrupt of the outage, announced now with a cluster epoch above anything seen meanwhile. */
+    private void replay(String hardwareId, Replay replay) {
+        List<?> answer = redis.execute(ClusterScripts.ANNOUNCE,
+                List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
+                Long.toString(replay.epoch), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
+                Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
+                replay.reason == null ? "" : replay.reason, "cluster-replay", settings.instance(),
+                settings.instance() + "-replay-" + sequence.incrementAndGet());
+        manager.raiseEpoch(hardwareId, ((Number) answer.get(0)).longValue());
+        replayed.increment();
+    }
+
+    /**
+     * Publishes this instance's epochs (Redis may have restarted empty) and stops local sessions of
+     * devices the cluster moved past while this instance could not hear it, in case the stream no
+     * longer holds those signals.
+     */
+    private void catchUp() {
+        Map<String, Long> local = manager.openDeviceEpochs();
+        for (Map.Entry<String, Long> device : local.entrySet()) {
+            String hardwareId = device.getKey();
+            long cluster = ((Number) redis.execute(ClusterScripts.RAISE, List.of(keys.epoch(hardwareId)),
+                    Long.toString(device.getValue()), millis(settings.keyTtl()))).longValue();
+            if (cluster > device.getValue()) {
+                InterruptResult result = manager.applyRemote(hardwareId, cluster, "cluster_reconcile", "cluster-reconcile").join();
+                if (result.sessionsInterrupted() > 0) {
+                    reconciled.increment();
+                }
+            }
+        }
+    }
+
+    private void heartbeatQuietly() {
+        if (!connected) {
+            return;
+        }
+        try {
+            beat();
+        } catch (RuntimeException e) {
+            lost(e);
+        }
+    }
+
+    private void beat() {
+        List<?> alive = redis.execute(ClusterScripts.HEARTBEAT, List.of(keys.instances()), settings.instance(),
+                millis(settings.liveness()), millis(settings.liveness().multipliedBy(10)));
+        peers = others(alive);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private void write(Runnable command) {
+        if (!connected) {
+            return; // re-created from heartbeats, or expired by score, once Redis is back
+        }
+        try {
+            writer.execute(() -> {
+                try {
+                    command.run();
+                } catch (RuntimeException e) {
+                    lost(e);
+                }
+            });
+        } catch (RejectedExecutionException full) {
+            dropped.increment();
+        }
+    }
+
+    private List<String> others(Object members) {
+        List<String> others = new ArrayList<>();
+        if (members instanceof Collection<?> all) {
+            for (Object member : all) {
+                String name = String.valueOf(member);
+                if (!name.equals(settings.instance())) {
+                    others.add(name);
+                }
+            }
+        }
+        return List.copyOf(others);
+    }
+
+    private static String millis(Duration duration) {
+        return Long.toString(Math.max(1, duration.toMillis()));
+    }
+
+    private static byte[] bytes(String key) {
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String emptyToNull(String text) {
+        return text == null || text.isEmpty() ? null : text;
+    }
+
+    private static void closeQuietly(RedisConnection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (RuntimeException ignored) {
+                // the connection is gone either way
+            }
+        }
+    }
+
+    private void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private record Replay(long epoch, String reason, String source) {
+    }
+
+    /** Acknowledgements of one interrupt: complete when every expected instance answered or at the timeout. */
+    private static final class PendingAcks {
+        final CompletableFuture<List<InstanceOutcome>> future = new CompletableFuture<>();
+        private final Map<String, InstanceOutcome> outcomes = new ConcurrentHashMap<>();
+        private volatile List<String> expected;
+
+        void expect(List<String> instances) {
+            expected = instances;
+        }
+
+        void record(InstanceOutcome outcome) {
+            outcomes.put(outcome.instance(), outcome);
+        }
+
+        boolean complete() {
+            List<String> wanted = expected;
+            return wanted != null && outcomes.keySet().containsAll(wanted);
+        }
+
+        /** Counts the instances that did not acknowledge, then completes the future. */
+        void finish(LongAdder missing) {
+            List<String> wanted = expected == null ? List.of() : expected;
+            List<InstanceOutcome> all = wanted.stream()
+                    .map(instance -> outcomes.getOrDefault(instance, InstanceOutcome.unacknowledged(instance)))
+                    .toList();
+            missing.add(all.stream().filter(o -> !o.acknowledged()).count());
+            future.complete(all);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.interrupthub.core;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How one {@link InterruptManager} shares epochs, interrupts and the session cap with the other
+ * instances of a cluster. {@link #LOCAL} (the default) is a single process. An implementation must
+ * never throw and must answer within its own short timeout: when the cluster cannot be reached it
+ * falls back to the local answer and catches up later, so local interrupts never wait for it.
+ *
+ * <p>Interrupts that other instances issue come in through {@link InterruptManager#applyRemote};
+ * session state changes reach the implementation as an {@link InterruptListener}.
+ */
+public interface ClusterLink {
+
+    ClusterLink LOCAL = new ClusterLink() {
+    };
+
+    /**
+     * Called under the device's lock when an interrupt starts a new epoch: returns that epoch (above
+     * {@code localEpoch}) and tells the other instances. The future completes, within the link's
+     * acknowledgement timeout, with one outcome per instance that was expected to apply it.
+     */
+    default Announcement announce(String hardwareId, long localEpoch, String reason, String source, Instant at) {
+        return new Announcement(localEpoch + 1, Announcement.NO_PEERS);
+    }
+
+    /**
+     * Called before a session opens, after the local cap admitted it. {@code localEpoch} is the
+     * device's epoch here, which the cluster's must not stay below.
+     *
+     * @return refused at the cluster-wide cap; otherwise the device's cluster epoch when known
+     */
+    default Admission admit(String sessionId, String hardwareId, long localEpoch) {
+        return Admission.UNKNOWN_EPOCH;
+    }
+
+    /** A session that {@link #admit} admitted did not open after all; gives its cluster slot back. */
+    default void withdraw(String sessionId) {
+    }
+
+    /** A heartbeat kept the session alive; the cluster's copy must not expire before it. */
+    default void heartbeat(SessionInfo session) {
+    }
+
+    /** The device's cluster-wide epoch, when the cluster can say. */
+    default OptionalLong epoch(String hardwareId) {
+        return OptionalLong.empty();
+    }
+
+    /** Sessions that other instances hold, newest first, for a cluster-wide listing. */
+    default List<SessionInfo> remoteSessions(String hardwareId, int limit) {
+        return List.of();
+    }
+
+    /** The epoch an interrupt got and the other instances' outcomes, still to come. */
+    record Announcement(long epoch, CompletableFuture<List<InstanceOutcome>> peers) {
+        public static final CompletableFuture<List<InstanceOutcome>> NO_PEERS = CompletableFuture.completedFuture(List.of());
+    }
+
+    /** Whether a session may open cluster-wide, and the device's epoch there ({@code -1} when unknown). */
+    record Admission(boolean admitted, long epoch) {
+        public static final Admission UNKNOWN_EPOCH = new Admission(true, -1);
+        public static final Admission REFUSED = new Admission(false, -1);
+    }
+}

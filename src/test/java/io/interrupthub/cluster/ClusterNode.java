@@ -1,0 +1,62 @@
+package io.interrupthub.cluster;
+
+import java.time.Duration;
+
+import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.InterruptSettings;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.SocketOptions;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/** One instance of the cluster as a test holds it: its own manager, Redis client and cluster link. */
+final class ClusterNode implements AutoCloseable {
+
+    static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
+
+    final String name;
+    final InterruptManager manager;
+    final RedisInterruptCluster cluster;
+    final StringRedisTemplate redis;
+    private final LettuceConnectionFactory connections;
+    private boolean killed;
+
+    ClusterNode(String name, int redisPort, InterruptSettings settings, ClusterSettings cluster) {
+        this.name = name;
+        this.manager = new InterruptManager(settings).start();
+        LettuceClientConfiguration client = LettuceClientConfiguration.builder()
+                .commandTimeout(COMMAND_TIMEOUT)
+                .clientOptions(ClientOptions.builder()
+                        .socketOptions(SocketOptions.builder().connectTimeout(COMMAND_TIMEOUT).build())
+                        .build())
+                .build();
+        this.connections = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redisPort), client);
+        this.connections.afterPropertiesSet();
+        this.connections.start();
+        this.redis = new StringRedisTemplate(connections);
+        this.redis.afterPropertiesSet();
+        this.cluster = new RedisInterruptCluster(redis, connections, manager, cluster, JsonMapper.builder().build(),
+                COMMAND_TIMEOUT).start();
+    }
+
+    /**
+     * The process dies: its connections drop and it never says goodbye, acknowledges or heartbeats
+     * again. What Redis holds of it stays until its liveness window passes.
+     */
+    void kill() {
+        killed = true;
+        connections.destroy();
+    }
+
+    @Override
+    public void close() {
+        cluster.close();
+        manager.close();
+        if (!killed) {
+            connections.destroy();
+        }
+    }
+}
