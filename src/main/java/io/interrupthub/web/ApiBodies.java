@@ -6,6 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.interrupthub.core.Delivered;
 import io.interrupthub.core.FlagStatus;
+import io.interrupthub.core.InstanceOutcome;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
@@ -19,15 +20,32 @@ final class ApiBodies {
     private ApiBodies() {
     }
 
+    /**
+     * {@code instances} and {@code unacknowledged} appear in cluster mode only: the other instances'
+     * outcomes, and those that did not acknowledge within the timeout.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record InterruptResultBody(String hardwareId, long epoch, boolean success, String reason, String source,
                                int sessionsInterrupted, double durationMs, Instant startedAt,
-                               List<ModuleResultBody> modules, List<SessionDelivery> delivered) {
+                               List<ModuleResultBody> modules, List<SessionDelivery> delivered,
+                               List<InstanceBody> instances, List<String> unacknowledged) {
 
         static InterruptResultBody of(InterruptResult r) {
+            List<InstanceBody> instances = r.instances().isEmpty() ? null
+                    : r.instances().stream().map(InstanceBody::of).toList();
+            List<String> unacknowledged = r.unacknowledged().isEmpty() ? null : r.unacknowledged();
             return new InterruptResultBody(r.hardwareId(), r.epoch(), r.success(), r.reason(), r.source(),
                     r.sessionsInterrupted(), r.durationMs(), r.startedAt(),
-                    r.modules().stream().map(ModuleResultBody::of).toList(), r.delivered());
+                    r.modules().stream().map(ModuleResultBody::of).toList(), r.delivered(), instances, unacknowledged);
+        }
+    }
+
+    record InstanceBody(String instance, boolean acknowledged, boolean success, int sessionsInterrupted,
+                        double durationMs, List<ModuleResultBody> modules) {
+
+        static InstanceBody of(InstanceOutcome i) {
+            return new InstanceBody(i.instance(), i.acknowledged(), i.success(), i.sessionsInterrupted(), i.durationMs(),
+                    i.modules().stream().map(ModuleResultBody::of).toList());
         }
     }
 
