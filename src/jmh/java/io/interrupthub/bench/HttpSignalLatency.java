@@ -98,8 +98,14 @@ public final class HttpSignalLatency {
     }
 
     private static long[] sse(HttpClient client, String base, String device, int count, long[] post) throws Exception {
+        return sse(client, base, base, device, count, post);
+    }
+
+    /** The interrupt is posted to {@code base} and its event awaited on {@code eventsBase}: another instance in a cluster. */
+    static long[] sse(HttpClient client, String base, String eventsBase, String device, int count, long[] post)
+            throws Exception {
         BlockingQueue<Long> arrivals = new LinkedBlockingQueue<>();
-        HttpRequest subscribe = HttpRequest.newBuilder(URI.create(base + "/interrupts/events?hardwareId=" + device))
+        HttpRequest subscribe = HttpRequest.newBuilder(URI.create(eventsBase + "/interrupts/events?hardwareId=" + device))
                 .header("Accept", "text/event-stream").GET().build();
         HttpResponse<InputStream> stream = client.send(subscribe, HttpResponse.BodyHandlers.ofInputStream());
         check(stream.statusCode() == 200, "subscribe answered " + stream.statusCode());
@@ -207,7 +213,7 @@ public final class HttpSignalLatency {
         return out;
     }
 
-    private static void check(boolean condition, String message) {
+    static void check(boolean condition, String message) {
         if (!condition) {
             throw new IllegalStateException(message);
         }
