@@ -39,6 +39,13 @@ final class ClusterScripts {
             return {epoch, peers}
             """, List.class);
 
+    /** Claims the device's next epoch without signalling it. KEYS: epoch. ARGV: floor, keyTtlMs. */
+    static final RedisScript<Long> CLAIM = new DefaultRedisScript<>("""
+            local epoch = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1])) + 1
+            redis.call('SET', KEYS[1], epoch, 'PX', ARGV[2])
+            return epoch
+            """, Long.class);
+
     /**
      * Registers this instance as alive and answers the live ones. KEYS: instances. ARGV: instance,
      * liveMs, keyTtlMs.

@@ -219,6 +219,20 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     }
 
     @Override
+    public long claim(String hardwareId, long localEpoch) {
+        if (connected) {
+            try {
+                return redis.execute(ClusterScripts.CLAIM, List.of(keys.epoch(hardwareId)), Long.toString(localEpoch),
+                        millis(settings.keyTtl()));
+            } catch (RuntimeException e) {
+                lost(e);
+            }
+        }
+        // Re-published with the device's other epochs on reconnect, while its sessions are open.
+        return localEpoch + 1;
+    }
+
+    @Override
     public Admission admit(String sessionId, String hardwareId, long localEpoch) {
         if (!connected) {
             return Admission.UNKNOWN_EPOCH;

@@ -29,6 +29,15 @@ public interface ClusterLink {
     }
 
     /**
+     * Called under the device's lock for an interrupt that stays on this instance (shutdown): returns
+     * its epoch (above {@code localEpoch}) without telling the other instances, so that epoch number is
+     * still never issued twice.
+     */
+    default long claim(String hardwareId, long localEpoch) {
+        return localEpoch + 1;
+    }
+
+    /**
      * Called before a session opens, after the local cap admitted it. {@code localEpoch} is the
      * device's epoch here, which the cluster's must not stay below.
      *

@@ -155,6 +155,10 @@ public final class InterruptManager implements AutoCloseable {
      * @throws InterruptHubException for a bad id or reason, when interrupts are disabled, or at the device cap
      */
     public InterruptFuture interrupt(String hardwareId, String reason, String source) {
+        return interrupt(hardwareId, reason, source, NEW_EPOCH);
+    }
+
+    private InterruptFuture interrupt(String hardwareId, String reason, String source, long epochRule) {
         try {
             HardwareIds.require(hardwareId, "hardwareId");
             checkText(reason, "reason");
@@ -172,7 +176,7 @@ public final class InterruptManager implements AutoCloseable {
         String why = reason == null ? "unspecified" : reason;
         Launch launch;
         try {
-            launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now, NEW_EPOCH));
+            launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now, epochRule));
         } catch (InterruptHubException e) {
             statistics.rejected.increment();
             throw e;
@@ -251,11 +255,14 @@ public final class InterruptManager implements AutoCloseable {
         return interrupt(hardwareId, reason).join();
     }
 
-    /** Interrupts every device that has an open session, e.g. on shutdown. */
+    /**
+     * Interrupts every device that has an open session here, e.g. on shutdown. In a cluster these stay
+     * local: other instances' sessions of the same devices have nothing to do with this one stopping.
+     */
     public CompletableFuture<List<InterruptResult>> interruptAll(String reason) {
         List<InterruptFuture> futures = new ArrayList<>();
         for (String hardwareId : sessions.devicesWithOpenSessions()) {
-            futures.add(interrupt(hardwareId, reason, "interrupt-all"));
+            futures.add(interrupt(hardwareId, reason, "interrupt-all", LOCAL_EPOCH));
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                 .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
@@ -266,14 +273,20 @@ public final class InterruptManager implements AutoCloseable {
                           CompletableFuture<List<InstanceOutcome>> peers) {
     }
 
+    /** A new epoch claimed through the cluster link (one process: the next local one). */
     private static final long NEW_EPOCH = -1;
+    /** The next local epoch, not announced to the cluster. */
+    private static final long LOCAL_EPOCH = -2;
 
-    /** Under the device lock. {@code givenEpoch} is a remote interrupt's epoch, above the device's. */
+    /**
+     * Under the device lock. {@code givenEpoch} is {@link #NEW_EPOCH}, {@link #LOCAL_EPOCH}, or a remote
+     * interrupt's epoch, above the device's.
+     */
     private Launch begin(Device device, String reason, String source, Instant now, long givenEpoch) {
         long nowMillis = now.toEpochMilli();
         long expiresAt = nowMillis + settings.interruptTimeout().toMillis();
         if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
-            if (givenEpoch != NEW_EPOCH) {
+            if (givenEpoch > 0) {
                 device.epoch = givenEpoch;
             }
             Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
@@ -287,6 +300,8 @@ public final class InterruptManager implements AutoCloseable {
             ClusterLink.Announcement announced = link.announce(device.hardwareId, device.epoch, reason, source, now);
             epoch = Math.max(announced.epoch(), device.epoch + 1);
             peers = announced.peers();
+        } else if (givenEpoch == LOCAL_EPOCH) {
+            epoch = Math.max(link.claim(device.hardwareId, device.epoch), device.epoch + 1);
         } else {
             epoch = givenEpoch;
         }

@@ -33,8 +33,12 @@ class ClusterOutageTest {
     }
 
     ClusterNode node(String name, InterruptSettings settings, Duration keyTtl, Duration ackTimeout) {
+        return node(name, settings, keyTtl, ackTimeout, 1000);
+    }
+
+    ClusterNode node(String name, InterruptSettings settings, Duration keyTtl, Duration ackTimeout, int maxPending) {
         ClusterSettings cluster = new ClusterSettings(name, namespace, ackTimeout, Duration.ofMillis(100),
-                Duration.ofMillis(100), keyTtl, 1000, 1000, settings.interruptTimeout(), settings.sessionTimeout(),
+                Duration.ofMillis(100), keyTtl, 1000, maxPending, settings.interruptTimeout(), settings.sessionTimeout(),
                 settings.cleanupDelay(), settings.maxActiveSessions());
         ClusterNode node = new ClusterNode(name, redis.port(), settings, cluster);
         nodes.add(node);
@@ -150,5 +154,23 @@ class ClusterOutageTest {
         } finally {
             observer.destroy();
         }
+    }
+
+    @Test
+    void interruptsRememberedDuringAnOutageAreBoundedAndTheOverflowIsCounted() throws Exception {
+        ClusterNode a = node("a", InterruptSettings.defaults(), Duration.ofMinutes(5), Duration.ofMillis(500), 3);
+        awaitConnected(a);
+
+        redis.kill();
+        for (int i = 0; i < 6; i++) {
+            a.manager.interrupt("outage-device-" + (i % 5), "outage").get(5, TimeUnit.SECONDS);
+        }
+
+        // Five devices, room for three: the newest interrupt per device is kept, two devices overflow.
+        assertThat(a.cluster.pendingReplays()).isEqualTo(3);
+        assertThat(a.cluster.dropped.sum()).isEqualTo(2);
+        redis.restart();
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.cluster.connected() && a.cluster.pendingReplays() == 0);
+        assertThat(a.cluster.replayed.sum()).isEqualTo(3);
     }
 }

@@ -270,4 +270,25 @@ class ClusterPropagationTest {
         assertThat(result.sessionsInterrupted()).isEqualTo(1);
         assertThat(a.cluster.acksMissing.sum()).isEqualTo(1);
     }
+
+    @Test
+    void anInstanceShuttingDownStopsOnlyItsOwnSessions() throws Exception {
+        ClusterNode a = node("a");
+        ClusterNode b = node("b");
+        awaitPeers(a, b);
+        Session onA = a.manager.openSession("shared-speaker");
+        Session onB = b.manager.openSession("shared-speaker");
+
+        List<InterruptResult> stopped = a.manager.interruptAll("shutdown").get(10, TimeUnit.SECONDS);
+
+        assertThat(onA.isInterrupted()).isTrue();
+        assertThat(stopped).singleElement().satisfies(r -> assertThat(r.instances()).isEmpty());
+        // b's session is not a's to stop: a cluster interrupt would have reached it by now.
+        b.manager.interrupt("other-device", "flush").join();
+        assertThat(onB.isInterrupted()).isFalse();
+        // The next cluster interrupt of the device is still numbered above both instances' epochs.
+        InterruptResult next = b.manager.interrupt("shared-speaker", "barge_in").join();
+        assertThat(next.epoch()).isGreaterThan(onA.interruptCause().orElseThrow().epoch());
+        assertThat(onB.isInterrupted()).isTrue();
+    }
 }
