@@ -14,6 +14,9 @@ import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.converter.HttpMessageConverters;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The REST API, on by default in a servlet web application; {@code interrupt.web.enabled=false} leaves it out. */
@@ -40,6 +43,21 @@ public class InterruptWebAutoConfiguration {
         registration.addUrlPatterns("/interrupt/*", "/interrupts", "/interrupts/*", "/sessions", "/sessions/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
+    }
+
+    /**
+     * The API's request bodies are read strictly by their own converter, ahead of every other one (an
+     * application's converters included) but only for those types; the application's mapper stays as it is.
+     */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    WebMvcConfigurer interruptApiRequestBodies() {
+        return new WebMvcConfigurer() {
+            @Override
+            public void configureMessageConverters(HttpMessageConverters.ServerBuilder builder) {
+                builder.addCustomConverter(new ApiRequestConverter());
+            }
+        };
     }
 
     /** With springdoc present: the OpenAPI document completed with the contract's errors. */
