@@ -7,6 +7,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.apache.catalina.Host;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.Ordered;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
@@ -80,5 +83,19 @@ public class InterruptWebAutoConfiguration {
     @ConditionalOnMissingBean(ErrorController.class)
     @Import(ProblemErrorController.class)
     static class ProblemErrors {
+
+        /** On Tomcat, what Tomcat refuses by itself (before Spring sees the request) is a problem detail too. */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = {"org.apache.catalina.valves.ErrorReportValve",
+                "org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory"})
+        static class TomcatErrors {
+
+            /** Runs after Boot's own Tomcat customizer, so the valve it adds is found and replaced. */
+            @Bean
+            WebServerFactoryCustomizer<TomcatServletWebServerFactory> interruptProblemErrorReportValve() {
+                return factory -> factory.addContextCustomizers(
+                        context -> ProblemErrorReportValve.install((Host) context.getParent()));
+            }
+        }
     }
 }
