@@ -15,6 +15,7 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
@@ -104,10 +105,10 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
             if (duplicate != null) {
                 detail = members.containsKey(duplicate) ? "the JSON member " + duplicate + " appears more than once"
                         : "a JSON member appears more than once";
+            } else if (cause instanceof StreamReadException && !(cause instanceof InputCoercionException)) {
+                detail = "the request body is not well-formed JSON"; // even where a member's path is known
             } else if (member != null && members.containsKey(member)) {
-                detail = member + " must be " + members.get(member);
-            } else if (cause instanceof StreamReadException) {
-                detail = "the request body is not well-formed JSON";
+                detail = member + " must be " + members.get(member); // a number out of range included
             }
         }
         return new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, detail);
