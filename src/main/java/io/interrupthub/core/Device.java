@@ -34,6 +34,11 @@ final class Device {
         this.epoch = epoch;
     }
 
+    /** Nothing was ever put in it: no session, no flag, no fan-out. */
+    boolean untouched() {
+        return sessions.isEmpty() && flag == null && inFlight == null;
+    }
+
     boolean idleAt(long nowMillis) {
         Flag f = flag;
         return sessions.isEmpty() && (f == null || !f.activeAt(nowMillis)) && (inFlight == null || inFlight.isDone());

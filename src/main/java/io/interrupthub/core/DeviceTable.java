@@ -37,20 +37,35 @@ final class DeviceTable {
         return devices.values();
     }
 
-    /** Runs {@code action} holding the device's lock, creating the device if it has no state yet. */
+    /**
+     * Runs {@code action} holding the device's lock, creating the device if it has no state yet. When the
+     * action refuses (throws) and leaves a device it created empty, the device goes again: a rejected request
+     * must not leave state behind, nor count against {@code maxDevices}.
+     */
     <T> T withDevice(String hardwareId, Function<Device, T> action) {
         while (true) {
             Device device = devices.get(hardwareId);
+            boolean created = false;
             if (device == null) {
                 if (devices.size() >= maxDevices) {
                     throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED,
                             maxDevices + " devices hold interrupt state, the limit set by interrupt.max-devices");
                 }
-                device = devices.computeIfAbsent(hardwareId, id -> new Device(id, floors.get(slot(id))));
+                Device fresh = new Device(hardwareId, floors.get(slot(hardwareId)));
+                Device existing = devices.putIfAbsent(hardwareId, fresh);
+                created = existing == null;
+                device = created ? fresh : existing;
             }
             synchronized (device) {
                 if (!device.retired) {
-                    return action.apply(device);
+                    try {
+                        return action.apply(device);
+                    } catch (RuntimeException refused) {
+                        if (created && device.untouched()) {
+                            retire(device);
+                        }
+                        throw refused;
+                    }
                 }
             }
         }
@@ -88,14 +103,19 @@ final class DeviceTable {
         for (Device device : devices.values()) {
             synchronized (device) {
                 if (!device.retired && device.idleAt(nowMillis)) {
-                    device.retired = true;
-                    floors.accumulateAndGet(slot(device.hardwareId), device.epoch, Math::max);
-                    devices.remove(device.hardwareId, device);
+                    retire(device);
                     reclaimed++;
                 }
             }
         }
         return reclaimed;
+    }
+
+    /** Caller holds the device's lock. The floor keeps its epoch, so it never goes back. */
+    private void retire(Device device) {
+        device.retired = true;
+        floors.accumulateAndGet(slot(device.hardwareId), device.epoch, Math::max);
+        devices.remove(device.hardwareId, device);
     }
 
     private static int slot(String hardwareId) {

@@ -7,6 +7,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.apache.catalina.Host;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.Ordered;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
@@ -14,6 +17,9 @@ import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.converter.HttpMessageConverters;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The REST API, on by default in a servlet web application; {@code interrupt.web.enabled=false} leaves it out. */
@@ -42,6 +48,21 @@ public class InterruptWebAutoConfiguration {
         return registration;
     }
 
+    /**
+     * The API's request bodies are read strictly by their own converter, ahead of every other one (an
+     * application's converters included) but only for those types; the application's mapper stays as it is.
+     */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    WebMvcConfigurer interruptApiRequestBodies() {
+        return new WebMvcConfigurer() {
+            @Override
+            public void configureMessageConverters(HttpMessageConverters.ServerBuilder builder) {
+                builder.addCustomConverter(new ApiRequestConverter());
+            }
+        };
+    }
+
     /** With springdoc present: the OpenAPI document completed with the contract's errors. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springdoc.core.customizers.OpenApiCustomizer")
@@ -62,5 +83,19 @@ public class InterruptWebAutoConfiguration {
     @ConditionalOnMissingBean(ErrorController.class)
     @Import(ProblemErrorController.class)
     static class ProblemErrors {
+
+        /** On Tomcat, what Tomcat refuses by itself (before Spring sees the request) is a problem detail too. */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = {"org.apache.catalina.valves.ErrorReportValve",
+                "org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory"})
+        static class TomcatErrors {
+
+            /** Runs after Boot's own Tomcat customizer, so the valve it adds is found and replaced. */
+            @Bean
+            WebServerFactoryCustomizer<TomcatServletWebServerFactory> interruptProblemErrorReportValve() {
+                return factory -> factory.addContextCustomizers(
+                        context -> ProblemErrorReportValve.install((Host) context.getParent()));
+            }
+        }
     }
 }

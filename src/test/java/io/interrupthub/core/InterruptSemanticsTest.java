@@ -1044,6 +1044,23 @@ class InterruptSemanticsTest {
         }
 
         @Test
+        void refusedOpenLeavesNoDeviceBehind() throws Exception {
+            InterruptManager manager = manager(settings(100, 64));
+            Session kept = manager.openSession("dev-a", "taken-id", null);
+            assertThat(manager.trackedDevices()).isEqualTo(1);
+
+            assertThatThrownBy(() -> manager.openSession("dev-new", null, 1_000_000L))
+                    .isInstanceOf(InterruptHubException.class).hasMessageContaining("ahead");
+            assertThatThrownBy(() -> manager.openSession("dev-other", "taken-id", null))
+                    .isInstanceOf(InterruptHubException.class).hasMessageContaining("already exists");
+
+            assertThat(manager.trackedDevices()).as("no entry for dev-new nor dev-other").isEqualTo(1);
+            assertThat(manager.statistics().flags().devicesTracked()).isEqualTo(1);
+            assertThat(manager.flagStatus("dev-new").epoch()).isZero();
+            assertThat(manager.session(kept.sessionId())).isPresent();
+        }
+
+        @Test
         void deviceWithOpenSessionIsNotReclaimed() throws Exception {
             InterruptManager manager = manager(settings(100, 64));
             Session session = manager.openSession("dev-a");

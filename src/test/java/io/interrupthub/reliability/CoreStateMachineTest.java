@@ -336,19 +336,19 @@ class CoreStateMachineTest {
                 return Expect.fail(Kind.LIMIT_REACHED);
             }
             MDevice d = devices.get(hw);
-            if (d == null) {
-                if (devices.size() >= c.maxDevices()) {
-                    return Expect.fail(Kind.LIMIT_REACHED);
-                }
-                // As implemented: the device entry exists from here on, even when the open is refused below; it is
-                // idle and reclaimed by the next sweep (see RELIABILITY.md, "refused open leaves a device entry").
-                d = create(hw);
+            if (d == null && devices.size() >= c.maxDevices()) {
+                return Expect.fail(Kind.LIMIT_REACHED);
             }
-            if (epoch != null && epoch > d.epoch) {
+            // A refused open leaves no device behind (F11): the device exists only once a session is in it.
+            long deviceEpoch = currentEpoch(hw);
+            if (epoch != null && epoch > deviceEpoch) {
                 return Expect.fail(Kind.CONFLICT);
             }
             if (sessionId != null && tracked.containsKey(sessionId)) {
                 return Expect.fail(Kind.CONFLICT);
+            }
+            if (d == null) {
+                d = create(hw);
             }
             String id = sessionId != null ? sessionId : Objects.requireNonNullElse(generatedId, "<missing>");
             long sessionEpoch = epoch == null ? d.epoch : epoch;

@@ -10,9 +10,10 @@ import org.springframework.boot.test.context.SpringBootTest;
 
 /**
  * The one server both HTTP reliability classes share (same properties, so Spring's test context cache starts
- * it once). Small caps so load shedding is reachable; the background sweep is pushed out to an hour so
- * {@code /interrupts/stats} only changes when a request changes it, which lets every rejected request be
- * checked for leaving the state exactly as it was.
+ * it once). Small caps so load shedding is reachable; the background sweep is pushed out to an hour, and
+ * so is a flag's life ({@code INTERRUPT_TIMEOUT}; every module here answers at once, so its other use, the
+ * module timeout, never comes into play), so {@code /interrupts/stats} and flags only change when a request
+ * changes them, which lets every rejected request be checked for leaving the state exactly as it was.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -20,6 +21,7 @@ import org.springframework.boot.test.context.SpringBootTest;
         properties = {
                 "MAX_ACTIVE_SESSIONS=20",
                 "interrupt.sweep-interval=1h",
+                "INTERRUPT_TIMEOUT=3600",
                 "interrupt.events.max-streams=3",
                 "interrupt.events.heartbeat=200ms",
                 "interrupt.reference.enabled=true",

@@ -1,0 +1,64 @@
+package io.interrupthub.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The valve that turns Tomcat's own refusals into problem details is there on Tomcat, under the same switch as
+ * the rest of the container-level problem details, and absent (without failing) where Tomcat is not.
+ */
+class ProblemErrorsConfigurationTest {
+
+    private static final String VALVE = "interruptProblemErrorReportValve";
+
+    private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class,
+                    InterruptWebAutoConfiguration.class))
+            .withUserConfiguration(Mapper.class)
+            // Neither is part of what is tested here, and each would need its own auto-configuration.
+            .withClassLoader(new FilteredClassLoader("org.springframework.security", "org.springdoc"));
+
+    @Configuration(proxyBeanMethods = false)
+    static class Mapper {
+        @Bean
+        JsonMapper jsonMapper() {
+            return JsonMapper.shared();
+        }
+    }
+
+    @Test
+    void onTomcatTheValveIsInstalledWithTheProblemErrorController() {
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).hasBean(VALVE);
+            assertThat(context).hasSingleBean(ProblemErrorController.class);
+        });
+    }
+
+    @Test
+    void switchingProblemErrorsOffLeavesTomcatsPageAlone() {
+        runner.withPropertyValues("interrupt.web.problem-errors=false").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).doesNotHaveBean(VALVE);
+            assertThat(context).doesNotHaveBean(ProblemErrorController.class);
+        });
+    }
+
+    @Test
+    void withoutTomcatThereIsNoValveAndNothingFails() {
+        runner.withClassLoader(new FilteredClassLoader("org.springframework.security", "org.springdoc",
+                "org.apache.catalina", "org.springframework.boot.tomcat")).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).doesNotHaveBean(VALVE);
+            assertThat(context).hasSingleBean(ProblemErrorController.class);
+        });
+    }
+}
