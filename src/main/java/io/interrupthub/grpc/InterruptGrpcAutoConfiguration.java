@@ -1,8 +1,12 @@
 package io.interrupthub.grpc;
 
+import java.util.ArrayList;
 import java.util.List;
 
+import io.grpc.ServerInterceptor;
+
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
+import io.interrupthub.autoconfigure.InterruptProperties;
 import io.interrupthub.core.InterruptManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -33,9 +37,15 @@ public class InterruptGrpcAutoConfiguration {
     }
 
     @Bean
-    InterruptGrpcServer interruptGrpcServer(InterruptGrpcProperties properties, InterruptManager manager,
-                                            InterruptWatchHub watchers, ObjectProvider<InterruptGrpcMetrics> metrics) {
-        List<io.grpc.ServerInterceptor> interceptors = metrics.stream().map(m -> (io.grpc.ServerInterceptor) m).toList();
+    InterruptGrpcServer interruptGrpcServer(InterruptGrpcProperties properties, InterruptProperties interrupt,
+                                            InterruptManager manager, InterruptWatchHub watchers,
+                                            ObjectProvider<InterruptGrpcMetrics> metrics) {
+        // The last one added runs first: metrics see every call, refused ones included.
+        List<ServerInterceptor> interceptors = new ArrayList<>();
+        if (!interrupt.api().keys().isEmpty()) {
+            interceptors.add(new GrpcApiKeys(interrupt.api().keyHeader(), interrupt.api().keys()));
+        }
+        metrics.ifAvailable(interceptors::add);
         return new InterruptGrpcServer(properties, new InterruptGrpcService(manager, watchers), watchers, interceptors,
                 manager.settings().enabled());
     }

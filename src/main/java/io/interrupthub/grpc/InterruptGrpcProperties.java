@@ -15,7 +15,8 @@ import org.springframework.validation.annotation.Validated;
  * The gRPC server ({@code interrupt.grpc.*}; {@code INTERRUPT_GRPC_ENABLED}, {@code INTERRUPT_GRPC_PORT}).
  *
  * @param enabled             off by default: the service then opens no gRPC port at all
- * @param port                its own port, apart from the HTTP API's; 0 picks a free one
+ * @param port                its own port, apart from the HTTP API's; 50051, the seed's and gRPC's customary
+ *                            port, so the seed's clients may not even need a new port; 0 picks a free one
  * @param maxWatchStreams     {@code WatchInterrupts} streams open at once; one more is refused RESOURCE_EXHAUSTED
  * @param watchBuffer         events one watch stream may have waiting while its client does not read; one more
  *                            ends that stream with RESOURCE_EXHAUSTED (the client reconnects and compares epochs)
@@ -28,7 +29,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 public record InterruptGrpcProperties(
         @DefaultValue("false") boolean enabled,
-        @DefaultValue("9090") @Min(0) @Max(65535) int port,
+        @DefaultValue("50051") @Min(0) @Max(65535) int port,
         @DefaultValue("256") @Min(1) @Max(100_000) int maxWatchStreams,
         @DefaultValue("256") @Min(1) @Max(100_000) int watchBuffer,
         @DefaultValue("10s") @NotNull @DurationMin(millis = 0, message = "must not be negative") Duration shutdownTimeout,

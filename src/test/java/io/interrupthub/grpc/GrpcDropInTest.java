@@ -83,7 +83,7 @@ class GrpcDropInTest {
                 "--interrupt.grpc.watch-buffer=" + WATCH_BUFFER,
                 "--interrupt.log-interrupts=false");
         int grpcPort = context.getBean(InterruptGrpcServer.class).port();
-        assertThat(grpcPort).as("a random port, not the default 9090").isPositive().isNotEqualTo(9090);
+        assertThat(grpcPort).as("a random port, not the default 50051").isPositive().isNotEqualTo(50051);
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", grpcPort, InsecureChannelCredentials.create()).build();
         rest = new Rest(Integer.parseInt(context.getEnvironment().getProperty("local.server.port")));
         manager = context.getBean(InterruptManager.class);

@@ -17,11 +17,13 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.Interruptible;
@@ -92,7 +94,7 @@ class GrpcServerLifecycleTest {
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(InterruptGrpcServer.class);
                     int port = context.getBean(InterruptGrpcServer.class).port();
-                    assertThat(port).isPositive().isNotEqualTo(9090);
+                    assertThat(port).isPositive().isNotEqualTo(50051);
                     ManagedChannel channel = channel(port);
                     try {
                         InterruptResponse response = stub(channel).interruptSession(request("env-switched"));
@@ -142,6 +144,42 @@ class GrpcServerLifecycleTest {
                         close(channel);
                     }
                 });
+    }
+
+    @Test
+    void withApiKeysConfiguredEveryCallButHealthNeedsOneInTheSameHeader() {
+        runner.withPropertyValues("interrupt.grpc.enabled=true", "interrupt.grpc.port=0",
+                        "interrupt.api.keys=old-key,new-key")
+                .run(context -> {
+                    ManagedChannel channel = channel(context.getBean(InterruptGrpcServer.class).port());
+                    try {
+                        StatusRuntimeException none = catchThrowableOfType(StatusRuntimeException.class,
+                                () -> stub(channel).interruptSession(request("keyed")));
+                        assertThat(none.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                        assertThat(none.getStatus().getDescription()).contains("x-api-key");
+                        StatusRuntimeException wrong = catchThrowableOfType(StatusRuntimeException.class,
+                                () -> withKey(stub(channel), "guess").interruptSession(request("keyed")));
+                        assertThat(wrong.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                        assertThat(wrong.getStatus().getDescription()).doesNotContain("old-key", "new-key", "guess");
+                        assertThat(context.getBean(InterruptManager.class).flagStatus("keyed").epoch())
+                                .as("refused calls change nothing").isZero();
+
+                        assertThat(withKey(stub(channel), "new-key").interruptSession(request("keyed")).getSuccess())
+                                .isTrue();
+                        assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                                .check(HealthCheckRequest.getDefaultInstance()).getStatus())
+                                .as("probes need no key").isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                    } finally {
+                        close(channel);
+                    }
+                });
+    }
+
+    private static StreamingServiceGrpc.StreamingServiceBlockingStub withKey(
+            StreamingServiceGrpc.StreamingServiceBlockingStub stub, String key) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), key);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     /** A module that holds an interrupt until the test lets it go. */
