@@ -210,6 +210,15 @@ class GrpcDropInTest {
         assertThat(hub.openStreams()).as("refused watches hold no slot").isZero();
     }
 
+    @Test
+    void aRequestOverTheSizeLimitIsRefusedResourceExhausted() {
+        String hw = unique("grpc-huge");
+        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> stub()
+                .interruptSession(InterruptRequest.newBuilder().setHardwareId(hw).setReason("r".repeat(20_000)).build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(manager.flagStatus(hw).epoch()).isZero();
+    }
+
     // ---- watching -------------------------------------------------------------------------------
 
     @Test

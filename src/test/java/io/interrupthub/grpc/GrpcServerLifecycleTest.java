@@ -24,6 +24,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
+import io.interrupthub.autoconfigure.InterruptConfigurationFailureAnalyzer;
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.Interruptible;
@@ -122,6 +123,18 @@ class GrpcServerLifecycleTest {
                     .run(context -> assertThat(context).hasFailed().getFailure()
                             .hasStackTraceContaining("interrupt.grpc.port"));
         }
+    }
+
+    @Test
+    void aBadPortStopsStartUpWithOneLineNamingTheVariable() {
+        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new SystemEnvironmentPropertySource("test-env", Map.of(
+                                "INTERRUPT_GRPC_ENABLED", "true", "INTERRUPT_GRPC_PORT", "70000"))))
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(new InterruptConfigurationFailureAnalyzer().analyze(context.getStartupFailure())
+                            .getDescription()).isEqualTo("INTERRUPT_GRPC_PORT: '70000' must be less than or equal to 65535");
+                });
     }
 
     @Test
