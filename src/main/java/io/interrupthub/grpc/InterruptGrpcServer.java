@@ -33,11 +33,13 @@ final class InterruptGrpcServer implements SmartLifecycle {
     private final InterruptGrpcProperties properties;
     private final InterruptGrpcService service;
     private final InterruptWatchHub watchers;
-    private ExecutorService executor;
     private final List<ServerInterceptor> interceptors;
     private final boolean interruptsEnabled;
     private final HealthStatusManager health = new HealthStatusManager();
     private volatile Server server;
+    private ExecutorService executor;
+    /** Health and the watch streams end for good on stop, so a stopped server is not started again. */
+    private boolean stopped;
 
     InterruptGrpcServer(InterruptGrpcProperties properties, InterruptGrpcService service, InterruptWatchHub watchers,
                         List<ServerInterceptor> interceptors, boolean interruptsEnabled) {
@@ -52,6 +54,9 @@ final class InterruptGrpcServer implements SmartLifecycle {
     public synchronized void start() {
         if (server != null) {
             return;
+        }
+        if (stopped) {
+            throw new IllegalStateException("the gRPC server was stopped and cannot be started again");
         }
         // Handlers never block (an InterruptSession answers from the interrupt's future), so a few threads serve.
         executor = Threads.fixed("interrupt-grpc-", properties.threads());
@@ -98,6 +103,7 @@ final class InterruptGrpcServer implements SmartLifecycle {
         if (running == null) {
             return;
         }
+        stopped = true;
         health.enterTerminalState();
         watchers.shutdown();
         running.shutdown();
