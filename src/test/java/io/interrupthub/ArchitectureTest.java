@@ -10,7 +10,10 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
-/** Conformance of the layering: core is plain Java, and dependencies point inward (web → autoconfigure → core). */
+/**
+ * Conformance of the layering: core is plain Java, and dependencies point inward (web → autoconfigure → core,
+ * grpc → autoconfigure → core).
+ */
 class ArchitectureTest {
 
     private static JavaClasses classes;
@@ -38,15 +41,26 @@ class ArchitectureTest {
                 .layer("reference").definedBy("io.interrupthub.reference..")
                 .layer("cluster").definedBy("io.interrupthub.cluster..")
                 .layer("web").definedBy("io.interrupthub.web..")
+                .layer("grpc").definedBy("io.interrupthub.grpc..")
                 .layer("autoconfigure").definedBy("io.interrupthub.autoconfigure..")
                 .layer("remote").definedBy("io.interrupthub.remote..")
                 .layer("core").definedBy("io.interrupthub.core..")
                 .whereLayer("reference").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cluster").mayNotBeAccessedByAnyLayer()
                 .whereLayer("web").mayNotBeAccessedByAnyLayer()
-                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web", "reference", "cluster")
+                .whereLayer("grpc").mayNotBeAccessedByAnyLayer()
+                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web", "reference", "grpc", "cluster")
                 .whereLayer("remote").mayOnlyBeAccessedByLayers("autoconfigure")
-                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web", "remote", "reference", "cluster")
+                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web", "remote", "reference", "grpc", "cluster")
+                .check(classes);
+    }
+
+    /** gRPC is an optional dependency: a class outside the grpc package that used it would break the plain library. */
+    @Test
+    void onlyTheGrpcPackageUsesGrpcOrProtobuf() {
+        noClasses().that().resideOutsideOfPackage("io.interrupthub.grpc..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "com.google.protobuf..")
+                .because("the library's gRPC dependencies are optional and its auto-configuration is conditional on them")
                 .check(classes);
     }
 

@@ -1,0 +1,95 @@
+package io.interrupthub.grpc;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import com.google.protobuf.Timestamp;
+import io.interrupthub.core.InterruptCause;
+import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.ModuleOutcome;
+import io.interrupthub.core.SessionDelivery;
+import io.interrupthub.grpc.proto.InterruptEvent;
+import io.interrupthub.grpc.proto.InterruptResponse;
+import io.interrupthub.grpc.proto.InterruptStarted;
+import io.interrupthub.grpc.proto.ModuleResult;
+import io.interrupthub.grpc.proto.Subscribed;
+
+/** Core values as the messages of {@code streaming.proto}. Absent text becomes proto3's empty string. */
+final class Messages {
+
+    private Messages() {
+    }
+
+    static InterruptResponse response(InterruptResult result) {
+        InterruptResponse.Builder response = InterruptResponse.newBuilder()
+                .setSuccess(result.success())
+                .addAllInterruptedSessions(result.delivered().stream().map(SessionDelivery::sessionId).toList())
+                .setMessage(message(result))
+                .setHardwareId(result.hardwareId())
+                .setEpoch(result.epoch())
+                .setSessionsInterrupted(result.sessionsInterrupted())
+                .setReason(text(result.reason()))
+                .setSource(text(result.source()))
+                .setDurationMs(result.durationMs())
+                .setStartedAt(timestamp(result.startedAt()));
+        for (io.interrupthub.core.ModuleResult module : result.modules()) {
+            response.addModules(ModuleResult.newBuilder()
+                    .setModule(module.module())
+                    .setOutcome(module.outcome().name())
+                    .setDurationMs(module.durationMs())
+                    .setError(text(module.error())));
+        }
+        return response.build();
+    }
+
+    /** The seed's clients show this line; it says what a person needs, and names the modules that failed. */
+    static String message(InterruptResult result) {
+        String done = "interrupted " + result.sessionsInterrupted()
+                + (result.sessionsInterrupted() == 1 ? " session" : " sessions") + " of " + result.hardwareId()
+                + " at epoch " + result.epoch();
+        if (result.success()) {
+            return done + "; every module took it";
+        }
+        return done + "; not taken by " + result.modules().stream()
+                .filter(m -> m.outcome() == ModuleOutcome.FAILED || m.outcome() == ModuleOutcome.TIMED_OUT)
+                .map(m -> m.module() + " (" + m.outcome() + ")")
+                .collect(Collectors.joining(", "));
+    }
+
+    static InterruptEvent started(InterruptCause cause, List<String> sessionIds) {
+        return InterruptEvent.newBuilder().setStarted(InterruptStarted.newBuilder()
+                .setHardwareId(cause.hardwareId())
+                .setEpoch(cause.epoch())
+                .setReason(text(cause.reason()))
+                .setSource(text(cause.source()))
+                .setAt(timestamp(cause.at()))
+                .addAllSessionIds(sessionIds)).build();
+    }
+
+    static InterruptEvent completed(InterruptResult result) {
+        return InterruptEvent.newBuilder().setCompleted(response(result)).build();
+    }
+
+    static InterruptEvent subscribed(String hardwareId, long epoch) {
+        return InterruptEvent.newBuilder().setSubscribed(Subscribed.newBuilder()
+                .setHardwareId(text(hardwareId))
+                .setEpoch(epoch)).build();
+    }
+
+    static Timestamp timestamp(Instant instant) {
+        if (instant == null) {
+            return Timestamp.getDefaultInstance();
+        }
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+
+    /** proto3 has no null string; the empty string means "not given", as it does in requests. */
+    static String text(String value) {
+        return value == null ? "" : value;
+    }
+
+    static String orNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+}
