@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.interrupthub.InterruptHubApplication;
@@ -18,13 +19,19 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-/** With API keys configured the page still loads, asks for a key, keeps it in memory only, and then works. */
+/**
+ * With API keys configured the page still loads, asks for a key, keeps it in memory only, and then works;
+ * when its event stream ends it reconnects by itself, with the key, and misses nothing.
+ */
 @Tag("browser")
 @SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "INTERRUPT_API_KEYS=console-key-1")
+        properties = {"INTERRUPT_API_KEYS=console-key-1",
+                // The service ends every event stream after this, so the console has to reconnect and resume.
+                "interrupt.events.stream-timeout=2s"})
 class ConsoleApiKeyBrowserTest {
 
     private static final String KEY = "console-key-1";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static Browser browser;
 
@@ -60,7 +67,7 @@ class ConsoleApiKeyBrowserTest {
         browser.waitFor("the statistics read with the key", d -> browser.text("#stat-total").matches("\\d+"));
 
         String hardwareId = "console-key-device";
-        HttpResponse<String> sent = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/interrupt/" + hardwareId))
                 .timeout(Duration.ofSeconds(30)).header("X-API-Key", KEY).POST(HttpRequest.BodyPublishers.noBody())
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -75,6 +82,45 @@ class ConsoleApiKeyBrowserTest {
 
         browser.open("http://127.0.0.1:" + port + "/");
         awaitPrompt(); // a reload forgets the key
+    }
+
+    @Test
+    void theLiveViewReconnectsByItselfAndMissesNoInterrupt() throws Exception {
+        browser.open("http://127.0.0.1:" + port + "/");
+        awaitPrompt();
+        enterKey(KEY);
+        browser.waitFor("the console live", d -> "live".equals(browser.attribute("#connection", "data-state")));
+        int before = connections();
+
+        // Interrupts one after another while the streams end and the console comes back, so some of them
+        // happen while it is away; bounded, and paced by the calls themselves rather than by sleeps.
+        List<String> sent = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (connections() < before + 2 && System.nanoTime() < deadline && sent.size() < 400) {
+            String hardwareId = "console-resume-" + sent.size();
+            interrupt(hardwareId);
+            sent.add(hardwareId);
+        }
+        assertThat(connections()).as("connections made by the console").isGreaterThanOrEqualTo(before + 2);
+
+        // Only the most recent 100 are kept on the page.
+        List<String> expected = sent.subList(Math.max(0, sent.size() - 100), sent.size());
+        browser.waitFor("every interrupt sent across the reconnections", d -> browser.script(
+                "return [...document.querySelectorAll('#interrupt-rows tr.interrupt')].map(row => row.dataset.hardwareId);")
+                instanceof List<?> shown && shown.containsAll(expected));
+    }
+
+    private int connections() {
+        String count = browser.attribute("#connection", "data-connections");
+        return count == null ? 0 : Integer.parseInt(count);
+    }
+
+    private void interrupt(String hardwareId) throws Exception {
+        HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/interrupt/" + hardwareId + "?wait=false"))
+                .timeout(Duration.ofSeconds(30)).header("X-API-Key", KEY).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(sent.statusCode()).isEqualTo(202);
     }
 
     private static void awaitPrompt() {

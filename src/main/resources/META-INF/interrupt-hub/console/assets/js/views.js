@@ -4,6 +4,8 @@ import { el, formatMs, formatSeconds, formatTime, reconcile, setText } from './d
 
 const $ = (id) => document.getElementById(id);
 
+const shortId = (id) => (id.length > 13 ? `${id.slice(0, 8)}…` : id);
+
 /**
  * @param actions {interruptDevice(hardwareId), endSession(sessionId), resetFlag(hardwareId)}
  */
@@ -80,7 +82,8 @@ export class Views {
       reconcile(article.querySelector('.session-list'), device.sessions, (s) => s.sessionId, (s) =>
         el('li', { className: 'session', data: { sessionId: s.sessionId } },
           el('span', { className: 'state' }),
-          el('code', { className: 'session-id', text: s.sessionId }),
+          // Generated ids are long; the start tells them apart, the whole one is in the tooltip.
+          el('code', { className: 'session-id', text: shortId(s.sessionId), title: s.sessionId }),
           el('span', { className: 'epoch' }),
           el('span', { className: 'opened' }),
           el('span', { className: 'delivered' }),
