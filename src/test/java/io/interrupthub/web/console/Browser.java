@@ -8,6 +8,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import org.openqa.selenium.By;
@@ -32,6 +34,16 @@ final class Browser implements AutoCloseable {
 
     static final Path CHROMIUM = Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("console.chromedriver", "/usr/bin/chromedriver"));
+
+    /**
+     * Selenium warns on every start that it has no DevTools (CDP) classes for this Chromium; the tests use
+     * WebDriver only. Held here so the setting is not collected with the logger.
+     */
+    private static final Logger SELENIUM_LOG = Logger.getLogger("org.openqa.selenium");
+
+    static {
+        SELENIUM_LOG.setLevel(Level.SEVERE);
+    }
 
     /** Generous: the CI machine has two cores and may be busy with other builds. */
     static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -61,6 +73,7 @@ final class Browser implements AutoCloseable {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
+                .withTimeout(Duration.ofSeconds(60)) // for chromedriver to start listening on a busy machine
                 .build();
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60)).scriptTimeout(Duration.ofSeconds(30));

@@ -59,8 +59,12 @@ export class Model {
     return row;
   }
 
-  /** A `session` event: newer than anything the console read before. */
+  /** A `session` event, or the answer to opening one: newer than anything the console read before. */
   sessionChanged(session) {
+    const known = this.sessions.get(session.sessionId);
+    if (known && known.session.state !== OPEN && session.state === OPEN) {
+      return; // a late answer to the open: a session never becomes ACTIVE again
+    }
     this.sessions.set(session.sessionId, { session, changedAt: Date.now() });
     if (session.state === OPEN) {
       // Opening a session starts a new turn and clears the device's flag (contract, "Turns and epochs").
