@@ -103,7 +103,7 @@ class ConsoleBrowserTest {
         String css = rowCss(hardwareId);
         assertThat(browser.text(css + " .reason")).isEqualTo("user_barge_in");
         assertThat(browser.text(css + " .epoch")).isEqualTo("1");
-        browser.waitFor("its outcome", d -> "success".equals(browser.text(css + " .outcome")));
+        awaitOutcome(hardwareId);
         browser.waitFor("its modules", d -> browser.findAll(css + " .module").size() == 5);
         assertThat(browser.text(css + " .module[data-module='session_management'] .module-outcome")).isEqualTo("OK");
         assertThat(browser.text(css + " .module[data-module='session_management'] .module-duration")).endsWith(" ms");
@@ -121,10 +121,11 @@ class ConsoleBrowserTest {
 
         browser.waitFor("the session shown as INTERRUPTED", d -> "INTERRUPTED".equals(browser.attribute(sessionCss, "data-state")));
         assertThat(manager.session(sessionId)).get().extracting(Session::state).isEqualTo(SessionState.INTERRUPTED);
+        awaitOutcome(hardwareId); // the result is in the history before anyone is told of it
         InterruptResult last = manager.history(hardwareId, 1).get(0);
         assertThat(last.source()).isEqualTo("console");
         assertThat(last.sessionsInterrupted()).isEqualTo(1);
-        browser.waitFor("the interrupt in the list", d -> row(hardwareId) != null);
+        assertThat(browser.text(rowCss(hardwareId) + " .sessions")).isEqualTo("1");
     }
 
     @Test
@@ -142,6 +143,7 @@ class ConsoleBrowserTest {
         browser.find("#interrupt-submit").click();
         browser.waitFor("the session shown as INTERRUPTED",
                 d -> "INTERRUPTED".equals(browser.attribute(deviceCss + " li.session", "data-state")));
+        awaitOutcome(hardwareId);
         assertThat(manager.history(hardwareId, 1).get(0).reason()).isEqualTo("typed in the console");
         assertThat(browser.text(rowCss(hardwareId) + " .reason")).isEqualTo("typed in the console");
 
@@ -207,6 +209,11 @@ class ConsoleBrowserTest {
 
     private static String rowCss(String hardwareId) {
         return "#interrupt-rows tr.interrupt[data-hardware-id='" + hardwareId + "']";
+    }
+
+    private static void awaitOutcome(String hardwareId) {
+        browser.waitFor("the outcome of the interrupt of " + hardwareId,
+                d -> "success".equals(browser.text(rowCss(hardwareId) + " .outcome")));
     }
 
     private static WebElement row(String hardwareId) {
