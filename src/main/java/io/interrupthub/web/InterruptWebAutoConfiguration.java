@@ -12,6 +12,9 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.Ordered;
+import org.springframework.http.CacheControl;
+import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
@@ -22,7 +25,10 @@ import org.springframework.http.converter.HttpMessageConverters;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The REST API, on by default in a servlet web application; {@code interrupt.web.enabled=false} leaves it out. */
+/**
+ * The REST API, on by default in a servlet web application; {@code interrupt.web.enabled=false} leaves it out
+ * (and the console with it).
+ */
 @AutoConfiguration(after = InterruptHubAutoConfiguration.class, before = ErrorMvcAutoConfiguration.class, beforeName = {
         // Our chain must be known before Boot decides whether to add its default, password-protected one.
         "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
@@ -75,6 +81,28 @@ public class InterruptWebAutoConfiguration {
     @ConditionalOnClass(name = "org.springframework.security.web.SecurityFilterChain")
     @Import(InterruptApiSecurity.class)
     static class Security {
+    }
+
+    /**
+     * The live console at {@code /}. Off unless {@code interrupt.console.enabled=true}: the service's defaults
+     * turn it on, and an application that embeds the library gets no page at its root unless it asks.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBooleanProperty("interrupt.console.enabled")
+    @Import(ConsolePage.class)
+    static class Console {
+
+        @Bean
+        WebMvcConfigurer interruptConsoleAssets() {
+            return new WebMvcConfigurer() {
+                @Override
+                public void addResourceHandlers(ResourceHandlerRegistry registry) {
+                    // Revalidated on every load (ETag / Last-Modified), so an upgraded service never runs old scripts.
+                    registry.addResourceHandler("/console/**").addResourceLocations(ConsolePage.ASSETS)
+                            .setCacheControl(CacheControl.noCache());
+                }
+            };
+        }
     }
 
     /** Container-level errors as problem details too; {@code interrupt.web.problem-errors=false} keeps Boot's error page. */
