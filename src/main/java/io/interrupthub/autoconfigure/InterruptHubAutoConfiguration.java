@@ -12,6 +12,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -73,6 +75,18 @@ public class InterruptHubAutoConfiguration {
     InterruptListener interruptLogListener(InterruptProperties properties) {
         return properties.logInterrupts() ? new InterruptLogListener(properties.logTiming()) : new InterruptListener() {
         };
+    }
+
+    /** Cluster mode asked for without its library: refuse to start rather than run alone unnoticed. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "interrupt.cluster", name = "enabled", havingValue = "true")
+    @ConditionalOnMissingClass("org.springframework.data.redis.core.StringRedisTemplate")
+    static class ClusterWithoutRedis {
+
+        ClusterWithoutRedis() {
+            throw new InterruptConfigurationException("INTERRUPT_CLUSTER_ENABLED",
+                    "cluster mode needs Spring Data Redis on the class path (spring-boot-starter-data-redis)", null);
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

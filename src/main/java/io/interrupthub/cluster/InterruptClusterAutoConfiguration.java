@@ -30,7 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
 @ConditionalOnProperty(prefix = "interrupt.cluster", name = "enabled", havingValue = "true")
 public class InterruptClusterAutoConfiguration {
 
-    /** What Lettuce waits for a command when {@code spring.data.redis.timeout} is not set. */
+    /**
+     * The bound this instance assumes when {@code spring.data.redis.timeout} is not set (Lettuce itself
+     * would then wait 60 s): it only sizes the stream reads and the announce wait; set the property.
+     */
     private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
 
     @Bean(destroyMethod = "close")
@@ -50,6 +53,11 @@ public class InterruptClusterAutoConfiguration {
                 ? redisSettings.getTimeout() : DEFAULT_COMMAND_TIMEOUT;
         return new RedisInterruptCluster(redis, connections, manager, settings, json.getIfAvailable(JsonMapper::new),
                 commandTimeout).start();
+    }
+
+    @Bean
+    ClusterMembership interruptClusterMembership(RedisInterruptCluster cluster) {
+        return new ClusterMembership(cluster);
     }
 
     private static String instanceName(String configured) {

@@ -12,6 +12,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +29,7 @@ import io.interrupthub.core.InterruptHubException;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SessionState;
@@ -66,6 +69,9 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     };
     private static final int READ_BATCH = 256;
     private static final int ACK_STREAM_LENGTH = 10_000;
+    private static final int ANNOUNCERS = 4;
+    /** The longest a local interrupt waits for its announcement before going on and replaying it later. */
+    private static final Duration MAX_ANNOUNCE_WAIT = Duration.ofMillis(500);
 
     private final StringRedisTemplate redis;
     private final RedisConnectionFactory connections;
@@ -74,8 +80,16 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final ClusterKeys keys;
     private final JsonMapper json;
     private final Duration readBlock;
+    private final Duration announceBound;
 
+    /** Acknowledgement deadlines only: nothing here ever waits on Redis. */
     private final ScheduledExecutorService timers;
+    /** Heartbeats, which do wait on Redis, apart from the deadlines. */
+    private final ScheduledExecutorService beats;
+    /** Announcements, so a Redis that stops answering holds a local interrupt for the announce bound only. */
+    private final ThreadPoolExecutor announcer;
+    /** Told apart from an earlier run of the same instance name, so its late acknowledgements match nothing. */
+    private final String runToken = Long.toHexString(Double.doubleToLongBits(Math.random()) ^ System.nanoTime());
     /** Registry updates and acknowledgements, in order, off the callers' threads; bounded. */
     private final ThreadPoolExecutor writer;
     private final Thread reader;
@@ -109,7 +123,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         this.json = json;
         // An XREAD must come back before the client's own command timeout gives up on it.
         this.readBlock = commandTimeout.dividedBy(2);
+        this.announceBound = commandTimeout.compareTo(MAX_ANNOUNCE_WAIT) < 0 ? commandTimeout : MAX_ANNOUNCE_WAIT;
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("interrupt-cluster-timer"));
+        this.beats = Executors.newSingleThreadScheduledExecutor(daemon("interrupt-cluster-heartbeat"));
+        this.announcer = new ThreadPoolExecutor(ANNOUNCERS, ANNOUNCERS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(settings.maxPending()), daemon("interrupt-cluster-announce"));
+        this.announcer.allowCoreThreadTimeOut(true);
         this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.maxPending()),
                 daemon("interrupt-cluster-writer"));
         this.reader = daemon("interrupt-cluster-reader").newThread(this::readLoop);
@@ -122,15 +141,32 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         reconnect(); // so the first requests already reach the cluster when Redis is there
         reader.start();
         long beat = settings.heartbeatInterval().toMillis();
-        timers.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.MILLISECONDS);
+        beats.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Leaves the cluster while Redis is still there (called before the Redis client stops): the others
+     * stop expecting this instance at once instead of after its heartbeats stop.
+     */
+    public void leave() {
+        running = false;
+        reader.interrupt();
+        beats.shutdownNow();
+        if (connected) {
+            try {
+                redis.opsForZSet().remove(keys.instances(), settings.instance());
+            } catch (RuntimeException e) {
+                LOG.debug("could not leave the cluster cleanly; the others drop this instance after its heartbeats stop", e);
+            }
+        }
     }
 
     @Override
     public void close() {
-        running = false;
-        reader.interrupt();
+        leave();
         timers.shutdownNow();
+        announcer.shutdownNow();
         writer.shutdown();
         try {
             writer.awaitTermination(1, TimeUnit.SECONDS);
@@ -141,13 +177,6 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         manager.removeListener(this);
         manager.attach(ClusterLink.LOCAL);
         pendingAcks.values().forEach(pending -> pending.finish(acksMissing));
-        if (connected) {
-            try {
-                redis.opsForZSet().remove(keys.instances(), settings.instance());
-            } catch (RuntimeException e) {
-                LOG.debug("could not leave the cluster cleanly; the others drop this instance after its heartbeats stop", e);
-            }
-        }
     }
 
     // ---- state, for health and metrics --------------------------------------------------------
@@ -185,17 +214,18 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         if (!connected) {
             return remember(hardwareId, localEpoch + 1, reason, source);
         }
-        String id = settings.instance() + "-" + sequence.incrementAndGet();
+        String id = settings.instance() + "-" + runToken + "-" + sequence.incrementAndGet();
         PendingAcks pending = pendingAcks.size() < settings.maxPending() ? new PendingAcks() : null;
         if (pending != null) {
-            pendingAcks.put(id, pending);
+            pendingAcks.put(id, pending); // before the script: an acknowledgement may come back before its answer
         }
         try {
-            List<?> answer = redis.execute(ClusterScripts.ANNOUNCE,
+            List<?> answer = announcer.submit(() -> redis.execute(ClusterScripts.ANNOUNCE,
                     List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
                     Long.toString(localEpoch), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
                     Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
-                    reason == null ? "" : reason, source == null ? "" : source, settings.instance(), id);
+                    reason == null ? "" : reason, source == null ? "" : source, settings.instance(), id))
+                    .get(announceBound.toMillis(), TimeUnit.MILLISECONDS);
             long epoch = ((Number) answer.get(0)).longValue();
             List<String> expected = others(answer.get(1));
             signalsSent.increment();
@@ -209,11 +239,18 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             }
             timers.schedule(() -> finish(id), settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return new Announcement(epoch, pending.future);
-        } catch (RuntimeException e) {
-            if (pending != null) {
-                pendingAcks.remove(id);
-            }
-            lost(e);
+        } catch (TimeoutException | RejectedExecutionException slow) {
+            // The local interrupt goes on now. Redis may still run the script: the others would then get
+            // the signal twice, which its epoch makes harmless; the replay makes sure they get it at all.
+            pendingAcks.remove(id);
+            return remember(hardwareId, localEpoch + 1, reason, source);
+        } catch (ExecutionException e) {
+            pendingAcks.remove(id);
+            lost(e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause()));
+            return remember(hardwareId, localEpoch + 1, reason, source);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pendingAcks.remove(id);
             return remember(hardwareId, localEpoch + 1, reason, source);
         }
     }
@@ -347,6 +384,9 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     reconnect();
                     continue;
                 }
+                if (!replays.isEmpty()) {
+                    drainReplays(); // interrupts made while reconnecting, or whose announcement was slow
+                }
                 if (connection == null) {
                     connection = connections.getConnection();
                 }
@@ -414,8 +454,14 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             List<String> args = new ArrayList<>(List.of(Integer.toString(ACK_STREAM_LENGTH),
                     millis(settings.ackTimeout().multipliedBy(10)), "id", id, "instance", settings.instance()));
             if (result != null) {
-                args.addAll(List.of("success", Boolean.toString(result.success()),
-                        "sessions", Integer.toString(result.sessionsInterrupted()),
+                // Only this instance's part: a signal that joined a local interrupt still waiting on its own
+                // peers must not report (or wait for) their outcomes.
+                boolean success = result.modules().stream().allMatch(m -> m.outcome() == ModuleOutcome.OK
+                        || m.outcome() == ModuleOutcome.DISABLED);
+                int sessions = result.sessionsInterrupted()
+                        - result.instances().stream().mapToInt(InstanceOutcome::sessionsInterrupted).sum();
+                args.addAll(List.of("success", Boolean.toString(success),
+                        "sessions", Integer.toString(sessions),
                         "durationMs", Double.toString(result.durationMs()),
                         "modules", json.writeValueAsString(result.modules())));
             } else {
@@ -473,6 +519,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             connected = false;
             downSince = Instant.now();
             outages.increment();
+            writer.getQueue().clear();
             LOG.warn("Redis unreachable ({}); interrupts stay local and are re-announced on reconnect", lastError);
         }
     }
@@ -486,16 +533,21 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 signalsPosition = last == null || last.isEmpty() ? "0-0" : last.get(0).getId().getValue();
             }
             beat();
-            for (Map.Entry<String, Replay> entry : replays.entrySet()) {
-                replay(entry.getKey(), entry.getValue());
-                replays.remove(entry.getKey(), entry.getValue());
-            }
+            drainReplays();
             catchUp();
             connected = true;
             LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
         } catch (RuntimeException e) {
             lastError = e.getClass().getSimpleName();
             sleep(settings.reconnectInterval());
+        }
+    }
+
+    private void drainReplays() {
+        for (Map.Entry<String, Replay> entry : replays.entrySet()) {
+            replay(entry.getKey(), entry.getValue());
+            // A newer interrupt of the device that came meanwhile stays for the next round.
+            replays.remove(entry.getKey(), entry.getValue());
         }
     }
 
@@ -523,10 +575,13 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             long cluster = ((Number) redis.execute(ClusterScripts.RAISE, List.of(keys.epoch(hardwareId)),
                     Long.toString(device.getValue()), millis(settings.keyTtl()))).longValue();
             if (cluster > device.getValue()) {
-                InterruptResult result = manager.applyRemote(hardwareId, cluster, "cluster_reconcile", "cluster-reconcile").join();
-                if (result.sessionsInterrupted() > 0) {
-                    reconciled.increment();
-                }
+                // Not waited for: the sessions are marked at once, the modules run in the background.
+                manager.applyRemote(hardwareId, cluster, "cluster_reconcile", "cluster-reconcile")
+                        .thenAccept(result -> {
+                            if (result.sessionsInterrupted() > 0) {
+                                reconciled.increment();
+                            }
+                        });
             }
         }
     }
@@ -556,6 +611,9 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         }
         try {
             writer.execute(() -> {
+                if (!connected) {
+                    return; // queued before the outage was noticed: would only wait out its timeout
+                }
                 try {
                     command.run();
                 } catch (RuntimeException e) {
@@ -647,7 +705,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     .map(instance -> outcomes.getOrDefault(instance, InstanceOutcome.unacknowledged(instance)))
                     .toList();
             missing.add(all.stream().filter(o -> !o.acknowledged()).count());
-            future.complete(all);
+            // Off the reader and timer threads: what follows (statistics, listeners, callers) must not slow them.
+            future.completeAsync(() -> all);
         }
     }
 }

@@ -24,6 +24,8 @@ final class Device {
     final List<Session> sessions = new ArrayList<>(2);
     /** The fan-out of the current epoch while it runs; concurrent interrupts join it. */
     CompletableFuture<InterruptResult> inFlight;
+    /** The highest epoch whose modules this instance called (a cluster may number epochs elsewhere). */
+    long fannedOut;
     /** A session opened since the last interrupt: a new turn that a running fan-out did not reach. */
     boolean openedSinceInterrupt;
     /** Removed from the table; a thread that raced with removal must look the device up again. */

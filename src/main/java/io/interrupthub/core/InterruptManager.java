@@ -174,9 +174,13 @@ public final class InterruptManager implements AutoCloseable {
         long startNanos = System.nanoTime();
         Instant now = clock.instant();
         String why = reason == null ? "unspecified" : reason;
+        // Announced before the device lock is taken: a slow Redis must not hold up others waiting on it.
+        ClusterLink cluster = link;
+        ClusterLink.Announcement announced = epochRule == NEW_EPOCH && cluster != ClusterLink.LOCAL
+                ? cluster.announce(hardwareId, devices.currentEpoch(hardwareId), why, source, now) : null;
         Launch launch;
         try {
-            launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now, epochRule));
+            launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now, epochRule, announced));
         } catch (InterruptHubException e) {
             statistics.rejected.increment();
             throw e;
@@ -201,14 +205,22 @@ public final class InterruptManager implements AutoCloseable {
         List<SessionTracker.Reached> stale = new ArrayList<>();
         Launch launch = devices.withDevice(hardwareId, device -> {
             if (device.epoch < epoch) {
-                return begin(device, why, source, now, epoch);
+                return begin(device, why, source, now, epoch, null);
             }
-            // The device is already there (a session here learned the epoch first): only sessions of
-            // older turns are left to stop, and the modules ran, or will run, for this epoch's launch.
-            if (registry.sessionManagement().enabled()) {
-                stale.addAll(sessions.interruptLocked(device, cause));
+            // The device is already there: a session here learned the epoch first, or it was numbered here
+            // during an outage. Sessions of older turns are left to stop, and the modules, unless they
+            // were already called for this epoch here.
+            ModuleRegistry.Registered builtIn = registry.sessionManagement();
+            long t0 = System.nanoTime();
+            if (builtIn.enabled()) {
+                stale.addAll(sessions.interruptLocked(device, cause, true));
             }
-            return null;
+            if (device.fannedOut >= epoch) {
+                return null;
+            }
+            ModuleResult sessionModule = builtIn.enabled() ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
+                    : ModuleResult.disabled(builtIn.name());
+            return launchModules(device, cause, List.copyOf(stale), sessionModule, ClusterLink.Announcement.NO_PEERS);
         });
         if (launch != null) {
             return follow(launch, startNanos);
@@ -279,15 +291,19 @@ public final class InterruptManager implements AutoCloseable {
     private static final long LOCAL_EPOCH = -2;
 
     /**
-     * Under the device lock. {@code givenEpoch} is {@link #NEW_EPOCH}, {@link #LOCAL_EPOCH}, or a remote
-     * interrupt's epoch, above the device's.
+     * Under the device lock. {@code givenEpoch} is {@link #NEW_EPOCH} (with the cluster's
+     * {@code announced} epoch, null in one process), {@link #LOCAL_EPOCH}, or a remote interrupt's epoch,
+     * above the device's.
      */
-    private Launch begin(Device device, String reason, String source, Instant now, long givenEpoch) {
+    private Launch begin(Device device, String reason, String source, Instant now, long givenEpoch,
+                         ClusterLink.Announcement announced) {
         long nowMillis = now.toEpochMilli();
         long expiresAt = nowMillis + settings.interruptTimeout().toMillis();
         if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
             if (givenEpoch > 0) {
                 device.epoch = givenEpoch;
+            } else if (announced != null) {
+                device.epoch = Math.max(device.epoch, announced.epoch());
             }
             Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
             device.flag = flag;
@@ -296,10 +312,24 @@ public final class InterruptManager implements AutoCloseable {
         }
         CompletableFuture<List<InstanceOutcome>> peers = ClusterLink.Announcement.NO_PEERS;
         long epoch;
+        if (givenEpoch == NEW_EPOCH && announced != null && announced.epoch() <= device.epoch) {
+            // Overtaken while announcing: another instance's newer interrupt was applied here meanwhile.
+            // This one keeps the cluster's number (issued once) and reaches what is older than it; the
+            // device's epoch, flag and turn stay as the newer interrupt left them.
+            InterruptCause cause = new InterruptCause(device.hardwareId, announced.epoch(), reason, source, now);
+            ModuleRegistry.Registered builtIn = registry.sessionManagement();
+            long t0 = System.nanoTime();
+            List<SessionTracker.Reached> reached = builtIn.enabled()
+                    ? sessions.interruptLocked(device, cause, false) : List.of();
+            ModuleResult sessionModule = builtIn.enabled() ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
+                    : ModuleResult.disabled(builtIn.name());
+            return launchModules(device, cause, reached, sessionModule, announced.peers());
+        }
         if (givenEpoch == NEW_EPOCH) {
-            ClusterLink.Announcement announced = link.announce(device.hardwareId, device.epoch, reason, source, now);
-            epoch = Math.max(announced.epoch(), device.epoch + 1);
-            peers = announced.peers();
+            epoch = announced == null ? device.epoch + 1 : Math.max(announced.epoch(), device.epoch + 1);
+            if (announced != null) {
+                peers = announced.peers();
+            }
         } else if (givenEpoch == LOCAL_EPOCH) {
             epoch = Math.max(link.claim(device.hardwareId, device.epoch), device.epoch + 1);
         } else {
@@ -314,13 +344,20 @@ public final class InterruptManager implements AutoCloseable {
         ModuleResult sessionModule;
         if (builtIn.enabled()) {
             long t0 = System.nanoTime();
-            reached = sessions.interruptLocked(device, cause);
+            reached = sessions.interruptLocked(device, cause, givenEpoch > 0);
             sessionModule = ModuleResult.ok(builtIn.name(), System.nanoTime() - t0);
         } else {
             sessionModule = ModuleResult.disabled(builtIn.name());
         }
+        return launchModules(device, cause, reached, sessionModule, peers);
+    }
+
+    /** Under the device lock: the fan-out of {@code cause}'s epoch, which later interrupts may join. */
+    private static Launch launchModules(Device device, InterruptCause cause, List<SessionTracker.Reached> reached,
+                                        ModuleResult sessionModule, CompletableFuture<List<InstanceOutcome>> peers) {
         CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
         device.inFlight = shared;
+        device.fannedOut = Math.max(device.fannedOut, cause.epoch());
         return new Launch(shared, cause, false, reached, sessionModule, peers);
     }
 

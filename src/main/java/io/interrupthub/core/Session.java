@@ -43,6 +43,8 @@ public final class Session {
 
     // Position in the tracker's deadline queue; guarded by the device lock.
     volatile Deadline deadline;
+    // Opened in a cluster that could not be reached, so its epoch was not the cluster's; device lock.
+    boolean provisional;
 
     Session(String sessionId, String hardwareId, long epoch, Instant createdAt, Duration timeout, int maxCallbacks) {
         this.sessionId = sessionId;

@@ -99,9 +99,11 @@ final class SessionTracker {
         boolean[] bornActive = {false};
         boolean[] opened = {false};
         try {
+            boolean provisional = cluster != ClusterLink.LOCAL && admission.epoch() < 0;
             Session session = devices.withDevice(hardwareId, device -> {
                 adoptClusterEpoch(device, admission.epoch());
                 Session born = openLocked(device, sessionId, requestedEpoch);
+                born.provisional = provisional;
                 bornActive[0] = born.state() == SessionState.ACTIVE;
                 return born;
             });
@@ -170,12 +172,18 @@ final class SessionTracker {
         return session;
     }
 
-    /** Interrupts the device's open sessions older than the cause's epoch. Caller holds the device lock. */
-    List<Reached> interruptLocked(Device device, InterruptCause cause) {
+    /**
+     * Interrupts the device's open sessions older than the cause's epoch. Caller holds the device lock.
+     * A {@code remote} interrupt (numbered by another instance) also stops sessions opened here while
+     * the cluster was out of reach at its very epoch: their number was made up locally and may collide.
+     */
+    List<Reached> interruptLocked(Device device, InterruptCause cause, boolean remote) {
         List<Reached> reached = new ArrayList<>(device.sessions.size());
         long now = cause.at().toEpochMilli();
         for (Session session : device.sessions) {
-            if (session.state() == SessionState.ACTIVE && session.epoch() < cause.epoch()) {
+            boolean older = session.epoch() < cause.epoch()
+                    || (remote && session.provisional && session.epoch() == cause.epoch());
+            if (session.state() == SessionState.ACTIVE && older) {
                 expiries.remove(session.deadline, session);
                 active.decrementAndGet();
                 reached.add(new Reached(session, markInterrupted(session, cause, now)));
