@@ -22,7 +22,7 @@ final class Device {
     volatile Flag flag;
     /** Open and interrupted-but-not-yet-removed sessions. */
     final List<Session> sessions = new ArrayList<>(2);
-    /** The fan-out of the current epoch while it runs; concurrent interrupts join it. */
+    /** The fan-out of the current epoch while it runs (null once it finished); concurrent interrupts join it. */
     CompletableFuture<InterruptResult> inFlight;
     /** A session opened since the last interrupt: a new turn that a running fan-out did not reach. */
     boolean openedSinceInterrupt;

@@ -291,7 +291,22 @@ public final class InterruptManager implements AutoCloseable {
                 }
             }
             launch.shared.complete(result);
+            forgetFanOut(cause.hardwareId(), launch.shared);
         });
+    }
+
+    /**
+     * A finished fan-out is only a join target while it runs; kept on the device it would hold the whole
+     * result (modules, deliveries, reason) for as long as the device lives, which is as long as it has a
+     * session. Completed first, so an interrupt arriving in between sees a done future, as before.
+     */
+    private void forgetFanOut(String hardwareId, CompletableFuture<InterruptResult> finished) {
+        devices.withExistingDevice(hardwareId, device -> {
+            if (device.inFlight == finished) {
+                device.inFlight = null;
+            }
+            return null;
+        }, null);
     }
 
     private static void checkText(String text, String field) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -1041,6 +1042,28 @@ class InterruptSemanticsTest {
 
             assertThat(manager.trackedDevices()).isZero();
             assertThat(manager.statistics().flags().devicesTracked()).isZero();
+        }
+
+        @Test
+        void deviceWithOpenSessionDoesNotKeepItsFinishedInterruptsResult() throws Exception {
+            InterruptManager manager = manager(settings(100, 64).withHistorySize(1));
+            manager.openSession(DEVICE);
+            WeakReference<InterruptResult> result = interruptAndForget(manager, DEVICE);
+            manager.openSession(DEVICE); // the next turn: the device stays, with an open session
+            await5s(manager.interrupt("another-device", "pushes the first result out of the history"));
+
+            for (int i = 0; i < 100 && result.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertThat(result.get()).as("result of a finished interrupt still reachable").isNull();
+            assertThat(manager.trackedDevices()).isEqualTo(2);
+        }
+
+        /** In its own frame, so no local variable of the test keeps the result reachable. */
+        private WeakReference<InterruptResult> interruptAndForget(InterruptManager manager, String device)
+                throws Exception {
+            return new WeakReference<>(await5s(manager.interrupt(device, "x")));
         }
 
         @Test
