@@ -36,6 +36,8 @@ public final class InterruptManager implements AutoCloseable {
     private static final int CALLBACK_QUEUE = 10_000;
 
     private final InterruptSettings settings;
+    /** Copied from the immutable settings: one load less for every poll. */
+    private final boolean enabled;
     private final Clock clock;
     private final DeviceTable devices;
     private final SessionTracker sessions;
@@ -46,6 +48,11 @@ public final class InterruptManager implements AutoCloseable {
     private final InterruptHistory history;
     private final InterruptStatistics statistics = new InterruptStatistics();
     private final List<InterruptListener> listeners = new CopyOnWriteArrayList<>();
+    private final FlagExpiry flagExpiry;
+    /** The system clock, whose time a timer thread can wait for; an injected clock is read on every check. */
+    private final boolean systemClock;
+    /** Set while {@link #flagExpiry} clears flags on time, so a set flag is live without a clock read. */
+    private volatile boolean flagsClearedOnTime;
     private ScheduledExecutorService sweeper;
 
     public InterruptManager(InterruptSettings settings) {
@@ -54,6 +61,7 @@ public final class InterruptManager implements AutoCloseable {
 
     public InterruptManager(InterruptSettings settings, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.enabled = settings.enabled();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.devices = new DeviceTable(settings.maxDevices());
         this.sessions = new SessionTracker(devices, clock, settings, this::publishSession);
@@ -63,6 +71,9 @@ public final class InterruptManager implements AutoCloseable {
                 new ArrayBlockingQueue<>(CALLBACK_QUEUE), FanOut.daemonThreads("interrupt-callback-"));
         this.callbacks.allowCoreThreadTimeOut(true);
         this.history = new InterruptHistory(settings.historySize());
+        this.flagExpiry = new FlagExpiry(clock, device -> {
+        });
+        this.systemClock = clock.getClass() == Clock.systemUTC().getClass();
     }
 
     public InterruptSettings settings() {
@@ -75,12 +86,19 @@ public final class InterruptManager implements AutoCloseable {
             sweeper = Executors.newSingleThreadScheduledExecutor(FanOut.daemonThreads("interrupt-sweeper-"));
             long period = settings.sweepInterval().toNanos();
             sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.NANOSECONDS);
+            if (systemClock) {
+                flagExpiry.drain(clock.millis(), true);
+                flagExpiry.runOn(sweeper);
+                flagsClearedOnTime = true;
+            }
         }
         return this;
     }
 
     @Override
     public synchronized void close() {
+        flagsClearedOnTime = false;
+        flagExpiry.runOn(null);
         if (sweeper != null) {
             sweeper.shutdownNow();
             sweeper = null;
@@ -164,6 +182,7 @@ public final class InterruptManager implements AutoCloseable {
             statistics.rejected.increment();
             throw e;
         }
+        flagExpiry.drain(now.toEpochMilli(), false);
         InterruptFuture mine = new InterruptFuture(hardwareId, launch.cause.epoch());
         if (launch.joined) {
             statistics.coalesced.increment();
@@ -207,11 +226,14 @@ public final class InterruptManager implements AutoCloseable {
         if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
             Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
             device.flag = flag;
+            flagExpiry.added(device, flag);
             return new Launch(device.inFlight, new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
                     true, List.of(), null);
         }
         long epoch = ++device.epoch;
-        device.flag = new Device.Flag(epoch, nowMillis, expiresAt);
+        Device.Flag flag = new Device.Flag(epoch, nowMillis, expiresAt);
+        device.flag = flag;
+        flagExpiry.added(device, flag);
         device.openedSinceInterrupt = false;
         InterruptCause cause = new InterruptCause(device.hardwareId, epoch, reason, source, now);
         ModuleRegistry.Registered builtIn = registry.sessionManagement();
@@ -325,9 +347,14 @@ public final class InterruptManager implements AutoCloseable {
 
     // ---- flags ---------------------------------------------------------------------------------
 
-    /** The seed's check for polling loops: one map read and one volatile read. */
+    /**
+     * The seed's check for polling loops: one map read and one volatile read. A started manager on the
+     * system clock clears flags as they expire, on its sweeper thread, so a set flag is live without reading
+     * the clock (that read would cost several times the rest); it may then read as set for as long as that
+     * thread takes to wake, typically well under a millisecond. Otherwise the check compares with the clock.
+     */
     public boolean shouldInterrupt(String hardwareId) {
-        if (!settings.enabled() || hardwareId == null) {
+        if (!enabled || hardwareId == null) {
             return false;
         }
         Device device = devices.get(hardwareId);
@@ -335,7 +362,7 @@ public final class InterruptManager implements AutoCloseable {
             return false;
         }
         Device.Flag flag = device.flag;
-        return flag != null && flag.activeAt(clock.millis());
+        return flag != null && (flagsClearedOnTime || flag.activeAt(clock.millis()));
     }
 
     public FlagStatus flagStatus(String hardwareId) {
@@ -477,6 +504,7 @@ public final class InterruptManager implements AutoCloseable {
     /** Expires silent sessions, removes interrupted ones past their delay, reclaims idle devices. */
     public synchronized void sweep() {
         long now = clock.millis();
+        flagExpiry.drain(now, true);
         sessions.sweep(now);
         devices.reclaimIdle(now);
     }
