@@ -18,6 +18,11 @@ final class DeviceTable {
     private static final int FLOOR_SLOTS = 1 << 14;
 
     private final ConcurrentHashMap<String, Device> devices = new ConcurrentHashMap<>();
+    /**
+     * The flags that are set, mirrored from {@link Device#flag} under the device's lock, so a poll is one
+     * lookup in a map that holds only devices with a flag, and reads the flag without another indirection.
+     */
+    private final ConcurrentHashMap<String, Device.Flag> flags = new ConcurrentHashMap<>();
     private final AtomicLongArray floors = new AtomicLongArray(FLOOR_SLOTS);
     private final int maxDevices;
 
@@ -33,8 +38,25 @@ final class DeviceTable {
         return devices.size();
     }
 
-    Collection<Device> all() {
-        return devices.values();
+    /** The device's flag as last set, without locking; it may have expired. */
+    Device.Flag flag(String hardwareId) {
+        return flags.get(hardwareId);
+    }
+
+    /** Every set flag; some may have expired. */
+    Collection<Device.Flag> flags() {
+        return flags.values();
+    }
+
+    /** Sets or (with null) clears the device's flag. Caller holds the device's lock. */
+    void setFlag(Device device, Device.Flag flag) {
+        if (flag != null) {
+            device.flag = flag;
+            flags.put(device.hardwareId, flag);
+        } else if (device.flag != null) {
+            device.flag = null;
+            flags.remove(device.hardwareId);
+        }
     }
 
     /** Runs {@code action} holding the device's lock, creating the device if it has no state yet. */
@@ -89,6 +111,7 @@ final class DeviceTable {
             synchronized (device) {
                 if (!device.retired && device.idleAt(nowMillis)) {
                     device.retired = true;
+                    setFlag(device, null); // idle: expired if set
                     floors.accumulateAndGet(slot(device.hardwareId), device.epoch, Math::max);
                     devices.remove(device.hardwareId, device);
                     reclaimed++;

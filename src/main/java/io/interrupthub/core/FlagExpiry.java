@@ -29,12 +29,14 @@ final class FlagExpiry {
     private final ReentrantLock draining = new ReentrantLock();
     private final AtomicBoolean wakeScheduled = new AtomicBoolean();
     private final Clock clock;
+    private final DeviceTable devices;
     /** Told about every device whose flag it cleared, with that device's lock held. */
     private final Consumer<Device> cleared;
     private volatile ScheduledExecutorService timer;
 
-    FlagExpiry(Clock clock, Consumer<Device> cleared) {
+    FlagExpiry(Clock clock, DeviceTable devices, Consumer<Device> cleared) {
         this.clock = clock;
+        this.devices = devices;
         this.cleared = cleared;
     }
 
@@ -68,7 +70,7 @@ final class FlagExpiry {
                 Device device = head.device;
                 synchronized (device) {
                     if (device.flag == head.flag) {
-                        device.flag = null;
+                        devices.setFlag(device, null);
                         cleared.accept(device);
                     }
                 }

@@ -71,7 +71,7 @@ public final class InterruptManager implements AutoCloseable {
                 new ArrayBlockingQueue<>(CALLBACK_QUEUE), FanOut.daemonThreads("interrupt-callback-"));
         this.callbacks.allowCoreThreadTimeOut(true);
         this.history = new InterruptHistory(settings.historySize());
-        this.flagExpiry = new FlagExpiry(clock, device -> {
+        this.flagExpiry = new FlagExpiry(clock, devices, device -> {
         });
         this.systemClock = clock.getClass() == Clock.systemUTC().getClass();
     }
@@ -225,14 +225,14 @@ public final class InterruptManager implements AutoCloseable {
         long expiresAt = nowMillis + settings.interruptTimeout().toMillis();
         if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
             Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
-            device.flag = flag;
+            devices.setFlag(device, flag);
             flagExpiry.added(device, flag);
             return new Launch(device.inFlight, new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
                     true, List.of(), null);
         }
         long epoch = ++device.epoch;
         Device.Flag flag = new Device.Flag(epoch, nowMillis, expiresAt);
-        device.flag = flag;
+        devices.setFlag(device, flag);
         flagExpiry.added(device, flag);
         device.openedSinceInterrupt = false;
         InterruptCause cause = new InterruptCause(device.hardwareId, epoch, reason, source, now);
@@ -357,19 +357,14 @@ public final class InterruptManager implements AutoCloseable {
         if (!enabled || hardwareId == null) {
             return false;
         }
-        Device device = devices.get(hardwareId);
-        if (device == null) {
-            return false;
-        }
-        Device.Flag flag = device.flag;
+        Device.Flag flag = devices.flag(hardwareId);
         return flag != null && (flagsClearedOnTime || flag.activeAt(clock.millis()));
     }
 
     public FlagStatus flagStatus(String hardwareId) {
         HardwareIds.require(hardwareId, "hardwareId");
         long checkMs = settings.checkInterval().toMillis();
-        Device device = devices.get(hardwareId);
-        Device.Flag flag = device == null ? null : device.flag;
+        Device.Flag flag = devices.flag(hardwareId);
         long epoch = devices.currentEpoch(hardwareId);
         if (flag == null || !flag.activeAt(clock.millis()) || !settings.enabled()) {
             return new FlagStatus(hardwareId, false, epoch, null, null, checkMs);
@@ -382,7 +377,7 @@ public final class InterruptManager implements AutoCloseable {
     public void resetFlag(String hardwareId) {
         HardwareIds.require(hardwareId, "hardwareId");
         devices.withExistingDevice(hardwareId, device -> {
-            device.flag = null;
+            devices.setFlag(device, null);
             return null;
         }, null);
     }
@@ -390,9 +385,8 @@ public final class InterruptManager implements AutoCloseable {
     public long activeFlags() {
         long now = clock.millis();
         long count = 0;
-        for (Device device : devices.all()) {
-            Device.Flag flag = device.flag;
-            if (flag != null && flag.activeAt(now)) {
+        for (Device.Flag flag : devices.flags()) {
+            if (flag.activeAt(now)) {
                 count++;
             }
         }

@@ -129,7 +129,7 @@ final class SessionTracker {
             // Work planned for a turn that an interrupt has already ended: it must never stream.
             markInterrupted(session, new InterruptCause(device.hardwareId, current, "stale_epoch", null, now), now.toEpochMilli());
         } else {
-            device.flag = null;
+            devices.setFlag(device, null);
             device.openedSinceInterrupt = true;
             session.deadline = Deadline.at(session.expiresAt().toEpochMilli());
             expiries.put(session.deadline, session);
