@@ -28,6 +28,8 @@ final class Device {
     boolean openedSinceInterrupt;
     /** Removed from the table; a thread that raced with removal must look the device up again. */
     boolean retired;
+    /** In the table's queue of devices the next sweep looks at. */
+    boolean reclaimQueued;
 
     Device(String hardwareId, long epoch) {
         this.hardwareId = hardwareId;

@@ -2,6 +2,8 @@ package io.interrupthub.core;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 
@@ -12,6 +14,12 @@ import java.util.function.Function;
  * could look current again. A fixed array of epoch floors, indexed by a hash of the id, remembers the
  * highest epoch each slot has seen; a device that comes back starts from its slot's floor. Collisions
  * only make an epoch jump further ahead, which is harmless, and the memory is constant.
+ *
+ * <p>A sweep visits only devices that may have become idle, not the whole table: a device is queued,
+ * once, whenever it is left without sessions (after any action under its lock, or when its last session
+ * is detached), when its flag is cleared and when its fan-out is forgotten. A visit that finds it still
+ * busy drops it, because the end of whatever keeps it busy queues it again. So the cost of a sweep
+ * follows what changed since the last one, not how many devices there are.
  */
 final class DeviceTable {
 
@@ -24,6 +32,8 @@ final class DeviceTable {
      */
     private final ConcurrentHashMap<String, Device.Flag> flags = new ConcurrentHashMap<>();
     private final AtomicLongArray floors = new AtomicLongArray(FLOOR_SLOTS);
+    private final ConcurrentLinkedQueue<Device> candidates = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final int maxDevices;
 
     DeviceTable(int maxDevices) {
@@ -72,7 +82,11 @@ final class DeviceTable {
             }
             synchronized (device) {
                 if (!device.retired) {
-                    return action.apply(device);
+                    try {
+                        return action.apply(device);
+                    } finally {
+                        mayBeIdle(device);
+                    }
                 }
             }
         }
@@ -87,9 +101,25 @@ final class DeviceTable {
             }
             synchronized (device) {
                 if (!device.retired) {
-                    return action.apply(device);
+                    try {
+                        return action.apply(device);
+                    } finally {
+                        mayBeIdle(device);
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * Queues the device for the next sweep if it holds no session (it may be idle now, or once its flag
+     * expires or its fan-out ends, each of which queues it again). Caller holds the device's lock.
+     */
+    void mayBeIdle(Device device) {
+        if (!device.reclaimQueued && !device.retired && device.sessions.isEmpty()) {
+            device.reclaimQueued = true;
+            queued.incrementAndGet();
+            candidates.offer(device);
         }
     }
 
@@ -104,11 +134,18 @@ final class DeviceTable {
         }
     }
 
-    /** Drops devices with no sessions, no live flag and no running fan-out. */
+    /** Drops devices with no sessions, no live flag and no running fan-out, among those queued. */
     int reclaimIdle(long nowMillis) {
         int reclaimed = 0;
-        for (Device device : devices.values()) {
+        // Only those queued when the sweep began: devices queued meanwhile wait for the next one.
+        for (int n = queued.get(); n > 0; n--) {
+            Device device = candidates.poll();
+            if (device == null) {
+                break;
+            }
+            queued.decrementAndGet();
             synchronized (device) {
+                device.reclaimQueued = false;
                 if (!device.retired && device.idleAt(nowMillis)) {
                     device.retired = true;
                     setFlag(device, null); // idle: expired if set

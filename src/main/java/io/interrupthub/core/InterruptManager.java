@@ -71,8 +71,7 @@ public final class InterruptManager implements AutoCloseable {
                 new ArrayBlockingQueue<>(CALLBACK_QUEUE), FanOut.daemonThreads("interrupt-callback-"));
         this.callbacks.allowCoreThreadTimeOut(true);
         this.history = new InterruptHistory(settings.historySize());
-        this.flagExpiry = new FlagExpiry(clock, devices, device -> {
-        });
+        this.flagExpiry = new FlagExpiry(clock, devices, devices::mayBeIdle);
         this.systemClock = clock.getClass() == Clock.systemUTC().getClass();
     }
 

@@ -300,6 +300,7 @@ final class SessionTracker {
     private void detach(Device device, Session session) {
         device.sessions.remove(session);
         byId.remove(session.sessionId(), session);
+        devices.mayBeIdle(device);
     }
 
     /** Devices that hold at least one open session, for interrupt-all. */

@@ -1084,6 +1084,49 @@ class InterruptSemanticsTest {
         }
 
         @Test
+        void sweepReclaimsExactlyTheIdleDevicesAndKeepsTheirEpochs() throws Exception {
+            InterruptManager manager = manager(settings(100, 64));
+            Session streaming = manager.openSession("dev-open");
+            await5s(manager.interrupt("dev-flag", "x"));
+            await5s(manager.interrupt("dev-reset", "x"));
+            manager.resetFlag("dev-reset");
+            manager.endSession(manager.openSession("dev-ended").sessionId());
+            manager.openSession("dev-lingering");
+            await5s(manager.interrupt("dev-lingering", "x"));
+            manager.resetFlag("dev-lingering"); // only its interrupted session keeps it
+            assertThatThrownBy(() -> manager.openSession("dev-refused", null, 7L)) // ahead: refused
+                    .isInstanceOf(InterruptHubException.class);
+            manager.heartbeat(streaming.sessionId());
+            Map<String, Long> epochs = new java.util.HashMap<>();
+            for (String id : List.of("dev-open", "dev-flag", "dev-reset", "dev-ended", "dev-lingering")) {
+                epochs.put(id, manager.flagStatus(id).epoch());
+            }
+
+            manager.sweep();
+            assertThat(manager.trackedDevices()).as("open, flag live, interrupted session lingering").isEqualTo(3);
+
+            clock.advance(CLEANUP_DELAY);
+            manager.sweep();
+            assertThat(manager.trackedDevices()).as("open, flag live").isEqualTo(2);
+            assertThat(manager.shouldInterrupt("dev-flag")).isTrue();
+
+            clock.advance(INTERRUPT_TIMEOUT);
+            manager.sweep();
+            assertThat(manager.trackedDevices()).as("open").isEqualTo(1);
+            assertThat(streaming.state()).isEqualTo(SessionState.ACTIVE);
+
+            manager.sweep(); // nothing changed: a second sweep keeps the busy device
+            assertThat(manager.trackedDevices()).isEqualTo(1);
+
+            manager.endSession(streaming.sessionId());
+            manager.sweep();
+            assertThat(manager.trackedDevices()).isZero();
+            epochs.forEach((id, epoch) -> assertThat(manager.flagStatus(id).epoch()).as(id).isGreaterThanOrEqualTo(epoch));
+            assertThat(manager.openSession("dev-lingering", null, epochs.get("dev-lingering") - 1).isInterrupted())
+                    .as("a session of the turn before the last interrupt is still stale").isTrue();
+        }
+
+        @Test
         void reclaimedDeviceEpochNeverGoesBackwards() throws Exception {
             InterruptManager manager = manager(settings(100, 64));
             for (int i = 0; i < 3; i++) {
