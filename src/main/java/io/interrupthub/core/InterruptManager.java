@@ -266,7 +266,7 @@ public final class InterruptManager implements AutoCloseable {
 
     private void afterMarking(List<SessionTracker.Reached> reached) {
         for (SessionTracker.Reached r : reached) {
-            publishSession(r.session().info());
+            publishSession(r.session());
             if (!r.callbacks().isEmpty()) {
                 InterruptCause cause = r.session().interruptCause().orElseThrow();
                 try {
@@ -338,9 +338,11 @@ public final class InterruptManager implements AutoCloseable {
             throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
                     field + " must be at most " + MAX_REASON_LENGTH + " characters");
         }
-        if (text.chars().anyMatch(Character::isISOControl)) {
-            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
-                    field + " must not contain control characters");
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isISOControl(text.charAt(i))) {
+                throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
+                        field + " must not contain control characters");
+            }
         }
     }
 
@@ -515,7 +517,11 @@ public final class InterruptManager implements AutoCloseable {
         }
     }
 
-    private void publishSession(SessionInfo info) {
+    private void publishSession(Session session) {
+        if (listeners.isEmpty()) {
+            return; // no SessionInfo to build
+        }
+        SessionInfo info = session.info();
         for (InterruptListener listener : listeners) {
             try {
                 listener.sessionChanged(info);
