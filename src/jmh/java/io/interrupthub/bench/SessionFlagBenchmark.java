@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * physical floor, a plain volatile boolean read. Target: at most 1.2 times the floor.
  *
  * <p>Measured twice: one call per benchmark invocation (the handle is loaded from the benchmark's state
- * each time, one dependent load more than the baseline's own field), and as a streaming loop makes it,
+ * each time, one dependent load more than the baseline's own field; {@code baseline_handleVolatileRead}
+ * makes the same two loads), and as a streaming loop makes it,
  * 1000 checks against a handle held in a local variable, against 1000 reads of a volatile field of an
  * object held the same way.
  */
@@ -56,6 +57,15 @@ public class SessionFlagBenchmark {
     @Benchmark
     public boolean baseline_volatileRead() {
         return flag;
+    }
+
+    /**
+     * The same read through a handle held in a field, as {@link #isInterrupted()} reaches its session:
+     * the floor for a flag that lives in an object rather than in the caller itself.
+     */
+    @Benchmark
+    public boolean baseline_handleVolatileRead() {
+        return holder.flag;
     }
 
     @Benchmark

@@ -22,7 +22,7 @@ final class Device {
     volatile Flag flag;
     /** Open and interrupted-but-not-yet-removed sessions. */
     final List<Session> sessions = new ArrayList<>(2);
-    /** The fan-out of the current epoch while it runs; concurrent interrupts join it. */
+    /** The fan-out of the current epoch while it runs (null once it finished); concurrent interrupts join it. */
     CompletableFuture<InterruptResult> inFlight;
     /** The highest epoch whose modules this instance called (a cluster may number epochs elsewhere). */
     long fannedOut;
@@ -30,6 +30,10 @@ final class Device {
     boolean openedSinceInterrupt;
     /** Removed from the table; a thread that raced with removal must look the device up again. */
     boolean retired;
+    /** In the table's queue of devices the next sweep looks at. */
+    boolean reclaimQueued;
+    /** Has an entry in {@link FlagExpiry}'s queues. */
+    boolean flagQueued;
 
     Device(String hardwareId, long epoch) {
         this.hardwareId = hardwareId;

@@ -2,6 +2,8 @@ package io.interrupthub.core;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 
@@ -12,13 +14,26 @@ import java.util.function.Function;
  * could look current again. A fixed array of epoch floors, indexed by a hash of the id, remembers the
  * highest epoch each slot has seen; a device that comes back starts from its slot's floor. Collisions
  * only make an epoch jump further ahead, which is harmless, and the memory is constant.
+ *
+ * <p>A sweep visits only devices that may have become idle, not the whole table: a device is queued,
+ * once, whenever it is left without sessions (after any action under its lock, or when its last session
+ * is detached), when its flag is cleared and when its fan-out is forgotten. A visit that finds it still
+ * busy drops it, because the end of whatever keeps it busy queues it again. So the cost of a sweep
+ * follows what changed since the last one, not how many devices there are.
  */
 final class DeviceTable {
 
     private static final int FLOOR_SLOTS = 1 << 14;
 
     private final ConcurrentHashMap<String, Device> devices = new ConcurrentHashMap<>();
+    /**
+     * The flags that are set, mirrored from {@link Device#flag} under the device's lock, so a poll is one
+     * lookup in a map that holds only devices with a flag, and reads the flag without another indirection.
+     */
+    private final ConcurrentHashMap<String, Device.Flag> flags = new ConcurrentHashMap<>();
     private final AtomicLongArray floors = new AtomicLongArray(FLOOR_SLOTS);
+    private final ConcurrentLinkedQueue<Device> candidates = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final int maxDevices;
 
     DeviceTable(int maxDevices) {
@@ -33,8 +48,25 @@ final class DeviceTable {
         return devices.size();
     }
 
-    Collection<Device> all() {
-        return devices.values();
+    /** The device's flag as last set, without locking; it may have expired. */
+    Device.Flag flag(String hardwareId) {
+        return flags.get(hardwareId);
+    }
+
+    /** Every set flag; some may have expired. */
+    Collection<Device.Flag> flags() {
+        return flags.values();
+    }
+
+    /** Sets or (with null) clears the device's flag. Caller holds the device's lock. */
+    void setFlag(Device device, Device.Flag flag) {
+        if (flag != null) {
+            device.flag = flag;
+            flags.put(device.hardwareId, flag);
+        } else if (device.flag != null) {
+            device.flag = null;
+            flags.remove(device.hardwareId);
+        }
     }
 
     /**
@@ -65,6 +97,8 @@ final class DeviceTable {
                             retire(device);
                         }
                         throw refused;
+                    } finally {
+                        mayBeIdle(device);
                     }
                 }
             }
@@ -80,9 +114,25 @@ final class DeviceTable {
             }
             synchronized (device) {
                 if (!device.retired) {
-                    return action.apply(device);
+                    try {
+                        return action.apply(device);
+                    } finally {
+                        mayBeIdle(device);
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * Queues the device for the next sweep if it holds no session (it may be idle now, or once its flag
+     * expires or its fan-out ends, each of which queues it again). Caller holds the device's lock.
+     */
+    void mayBeIdle(Device device) {
+        if (!device.reclaimQueued && !device.retired && device.sessions.isEmpty()) {
+            device.reclaimQueued = true;
+            queued.incrementAndGet();
+            candidates.offer(device);
         }
     }
 
@@ -97,11 +147,18 @@ final class DeviceTable {
         }
     }
 
-    /** Drops devices with no sessions, no live flag and no running fan-out. */
+    /** Drops devices with no sessions, no live flag and no running fan-out, among those queued. */
     int reclaimIdle(long nowMillis) {
         int reclaimed = 0;
-        for (Device device : devices.values()) {
+        // Only those queued when the sweep began: devices queued meanwhile wait for the next one.
+        for (int n = queued.get(); n > 0; n--) {
+            Device device = candidates.poll();
+            if (device == null) {
+                break;
+            }
+            queued.decrementAndGet();
             synchronized (device) {
+                device.reclaimQueued = false;
                 if (!device.retired && device.idleAt(nowMillis)) {
                     retire(device);
                     reclaimed++;
@@ -114,6 +171,7 @@ final class DeviceTable {
     /** Caller holds the device's lock. The floor keeps its epoch, so it never goes back. */
     private void retire(Device device) {
         device.retired = true;
+        setFlag(device, null); // idle: expired if set
         floors.accumulateAndGet(slot(device.hardwareId), device.epoch, Math::max);
         devices.remove(device.hardwareId, device);
     }

@@ -42,6 +42,8 @@ public final class InterruptManager implements AutoCloseable {
     private static final int CALLBACK_QUEUE = 10_000;
 
     private final InterruptSettings settings;
+    /** Copied from the immutable settings: one load less for every poll. */
+    private final boolean enabled;
     private final Clock clock;
     private final DeviceTable devices;
     private final SessionTracker sessions;
@@ -53,6 +55,11 @@ public final class InterruptManager implements AutoCloseable {
     private final InterruptStatistics statistics = new InterruptStatistics();
     private final List<InterruptListener> listeners = new CopyOnWriteArrayList<>();
     private volatile ClusterLink link = ClusterLink.LOCAL;
+    private final FlagExpiry flagExpiry;
+    /** The system clock, whose time a timer thread can wait for; an injected clock is read on every check. */
+    private final boolean systemClock;
+    /** Set while {@link #flagExpiry} clears flags on time, so a set flag is live without a clock read. */
+    private volatile boolean flagsClearedOnTime;
     private ScheduledExecutorService sweeper;
 
     public InterruptManager(InterruptSettings settings) {
@@ -61,6 +68,7 @@ public final class InterruptManager implements AutoCloseable {
 
     public InterruptManager(InterruptSettings settings, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.enabled = settings.enabled();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.devices = new DeviceTable(settings.maxDevices());
         this.sessions = new SessionTracker(devices, clock, settings, this::publishSession);
@@ -70,6 +78,8 @@ public final class InterruptManager implements AutoCloseable {
                 new ArrayBlockingQueue<>(CALLBACK_QUEUE), FanOut.daemonThreads("interrupt-callback-"));
         this.callbacks.allowCoreThreadTimeOut(true);
         this.history = new InterruptHistory(settings.historySize());
+        this.flagExpiry = new FlagExpiry(clock, devices, devices::mayBeIdle);
+        this.systemClock = clock.getClass() == Clock.systemUTC().getClass();
     }
 
     public InterruptSettings settings() {
@@ -82,12 +92,19 @@ public final class InterruptManager implements AutoCloseable {
             sweeper = Executors.newSingleThreadScheduledExecutor(FanOut.daemonThreads("interrupt-sweeper-"));
             long period = settings.sweepInterval().toNanos();
             sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.NANOSECONDS);
+            if (systemClock) {
+                flagExpiry.drain(clock.millis(), true);
+                flagExpiry.runOn(sweeper);
+                flagsClearedOnTime = true;
+            }
         }
         return this;
     }
 
     @Override
     public synchronized void close() {
+        flagsClearedOnTime = false;
+        flagExpiry.runOn(null);
         if (sweeper != null) {
             sweeper.shutdownNow();
             sweeper = null;
@@ -185,6 +202,7 @@ public final class InterruptManager implements AutoCloseable {
             statistics.rejected.increment();
             throw e;
         }
+        flagExpiry.drain(now.toEpochMilli(), false);
         return follow(launch, startNanos);
     }
 
@@ -222,6 +240,7 @@ public final class InterruptManager implements AutoCloseable {
                     : ModuleResult.disabled(builtIn.name());
             return launchModules(device, cause, List.copyOf(stale), sessionModule, ClusterLink.Announcement.NO_PEERS);
         });
+        flagExpiry.drain(now.toEpochMilli(), false);
         if (launch != null) {
             return follow(launch, startNanos);
         }
@@ -306,7 +325,8 @@ public final class InterruptManager implements AutoCloseable {
                 device.epoch = Math.max(device.epoch, announced.epoch());
             }
             Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
-            device.flag = flag;
+            devices.setFlag(device, flag);
+            flagExpiry.added(device, flag);
             return new Launch(device.inFlight, new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
                     true, List.of(), null, null);
         }
@@ -336,7 +356,9 @@ public final class InterruptManager implements AutoCloseable {
             epoch = givenEpoch;
         }
         device.epoch = epoch;
-        device.flag = new Device.Flag(epoch, nowMillis, expiresAt);
+        Device.Flag flag = new Device.Flag(epoch, nowMillis, expiresAt);
+        devices.setFlag(device, flag);
+        flagExpiry.added(device, flag);
         device.openedSinceInterrupt = false;
         InterruptCause cause = new InterruptCause(device.hardwareId, epoch, reason, source, now);
         ModuleRegistry.Registered builtIn = registry.sessionManagement();
@@ -377,7 +399,7 @@ public final class InterruptManager implements AutoCloseable {
 
     private void afterMarking(List<SessionTracker.Reached> reached) {
         for (SessionTracker.Reached r : reached) {
-            publishSession(r.session().info());
+            publishSession(r.session());
             if (!r.callbacks().isEmpty()) {
                 InterruptCause cause = r.session().interruptCause().orElseThrow();
                 try {
@@ -429,7 +451,22 @@ public final class InterruptManager implements AutoCloseable {
                 }
             }
             launch.shared.complete(result);
+            forgetFanOut(cause.hardwareId(), launch.shared);
         });
+    }
+
+    /**
+     * A finished fan-out is only a join target while it runs; kept on the device it would hold the whole
+     * result (modules, deliveries, reason) for as long as the device lives, which is as long as it has a
+     * session. Completed first, so an interrupt arriving in between sees a done future, as before.
+     */
+    private void forgetFanOut(String hardwareId, CompletableFuture<InterruptResult> finished) {
+        devices.withExistingDevice(hardwareId, device -> {
+            if (device.inFlight == finished) {
+                device.inFlight = null;
+            }
+            return null;
+        }, null);
     }
 
     private static void checkText(String text, String field) {
@@ -440,33 +477,35 @@ public final class InterruptManager implements AutoCloseable {
             throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
                     field + " must be at most " + MAX_REASON_LENGTH + " characters");
         }
-        if (text.chars().anyMatch(Character::isISOControl)) {
-            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
-                    field + " must not contain control characters");
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isISOControl(text.charAt(i))) {
+                throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
+                        field + " must not contain control characters");
+            }
         }
     }
 
     // ---- flags ---------------------------------------------------------------------------------
 
-    /** The seed's check for polling loops: one map read and one volatile read. */
+    /**
+     * The seed's check for polling loops: one map read and one volatile read. A started manager on the
+     * system clock clears flags as they expire, on its sweeper thread, so a set flag is live without reading
+     * the clock (that read would cost several times the rest); it may then read as set for as long as that
+     * thread takes to wake, typically well under a millisecond. Otherwise the check compares with the clock.
+     */
     public boolean shouldInterrupt(String hardwareId) {
-        if (!settings.enabled() || hardwareId == null) {
+        if (!enabled || hardwareId == null) {
             return false;
         }
-        Device device = devices.get(hardwareId);
-        if (device == null) {
-            return false;
-        }
-        Device.Flag flag = device.flag;
-        return flag != null && flag.activeAt(clock.millis());
+        Device.Flag flag = devices.flag(hardwareId);
+        return flag != null && (flagsClearedOnTime || flag.activeAt(clock.millis()));
     }
 
     public FlagStatus flagStatus(String hardwareId) {
         HardwareIds.require(hardwareId, "hardwareId");
         long checkMs = settings.checkInterval().toMillis();
-        Device device = devices.get(hardwareId);
-        Device.Flag flag = device == null ? null : device.flag;
-        long epoch = device != null ? devices.currentEpoch(hardwareId)
+        Device.Flag flag = devices.flag(hardwareId);
+        long epoch = devices.get(hardwareId) != null ? devices.currentEpoch(hardwareId)
                 : link.epoch(hardwareId).orElseGet(() -> devices.currentEpoch(hardwareId));
         if (flag == null || !flag.activeAt(clock.millis()) || !settings.enabled()) {
             return new FlagStatus(hardwareId, false, epoch, null, null, checkMs);
@@ -479,7 +518,7 @@ public final class InterruptManager implements AutoCloseable {
     public void resetFlag(String hardwareId) {
         HardwareIds.require(hardwareId, "hardwareId");
         devices.withExistingDevice(hardwareId, device -> {
-            device.flag = null;
+            devices.setFlag(device, null);
             return null;
         }, null);
     }
@@ -487,9 +526,8 @@ public final class InterruptManager implements AutoCloseable {
     public long activeFlags() {
         long now = clock.millis();
         long count = 0;
-        for (Device device : devices.all()) {
-            Device.Flag flag = device.flag;
-            if (flag != null && flag.activeAt(now)) {
+        for (Device.Flag flag : devices.flags()) {
+            if (flag.activeAt(now)) {
                 count++;
             }
         }
@@ -621,6 +659,7 @@ public final class InterruptManager implements AutoCloseable {
     /** Expires silent sessions, removes interrupted ones past their delay, reclaims idle devices. */
     public synchronized void sweep() {
         long now = clock.millis();
+        flagExpiry.drain(now, true);
         sessions.sweep(now);
         devices.reclaimIdle(now);
     }
@@ -638,7 +677,11 @@ public final class InterruptManager implements AutoCloseable {
         }
     }
 
-    private void publishSession(SessionInfo info) {
+    private void publishSession(Session session) {
+        if (listeners.isEmpty()) {
+            return; // no SessionInfo to build
+        }
+        SessionInfo info = session.info();
         for (InterruptListener listener : listeners) {
             try {
                 listener.sessionChanged(info);

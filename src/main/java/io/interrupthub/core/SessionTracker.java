@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -31,7 +32,8 @@ final class SessionTracker {
     private final DeviceTable devices;
     private final Clock clock;
     private final InterruptSettings settings;
-    private final Consumer<SessionInfo> events;
+    /** Told of every session that changed; builds the {@link SessionInfo} only when someone listens. */
+    private final Consumer<Session> events;
     private volatile ClusterLink link = ClusterLink.LOCAL;
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
@@ -46,7 +48,7 @@ final class SessionTracker {
     final LongAdder expired = new LongAdder();
     final LongAdder rejected = new LongAdder();
 
-    SessionTracker(DeviceTable devices, Clock clock, InterruptSettings settings, Consumer<SessionInfo> events) {
+    SessionTracker(DeviceTable devices, Clock clock, InterruptSettings settings, Consumer<Session> events) {
         this.devices = devices;
         this.clock = clock;
         this.settings = settings;
@@ -71,7 +73,7 @@ final class SessionTracker {
 
     Session open(String hardwareId, String requestedId, Long requestedEpoch) {
         HardwareIds.require(hardwareId, "hardwareId");
-        String sessionId = requestedId == null ? UUID.randomUUID().toString() : HardwareIds.require(requestedId, "sessionId");
+        String sessionId = requestedId == null ? randomId() : HardwareIds.require(requestedId, "sessionId");
         if (requestedEpoch != null && requestedEpoch < 0) {
             throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, "epoch must not be negative");
         }
@@ -111,7 +113,7 @@ final class SessionTracker {
             if (!bornActive[0]) {
                 trimLingering(); // a session born interrupted waits for removal like any other
             }
-            events.accept(session.info());
+            events.accept(session);
             return session;
         } finally {
             if (!bornActive[0]) {
@@ -129,6 +131,18 @@ final class SessionTracker {
      */
     private static void adoptClusterEpoch(Device device, long clusterEpoch) {
         device.epoch = Math.max(device.epoch, clusterEpoch);
+    }
+
+    /**
+     * A random (version 4) UUID from {@link ThreadLocalRandom}: {@link UUID#randomUUID()} draws from one
+     * shared {@code SecureRandom}, which costs more than the rest of an open and serialises concurrent
+     * opens. Session ids are names, not secrets: any caller allowed to use the API can list them.
+     */
+    static String randomId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 
     /** Takes a slot only while fewer than the cap are taken, so the count never reads above the cap. */
@@ -164,7 +178,7 @@ final class SessionTracker {
             // Work planned for a turn that an interrupt has already ended: it must never stream.
             markInterrupted(session, new InterruptCause(device.hardwareId, current, "stale_epoch", null, now), now.toEpochMilli());
         } else {
-            device.flag = null;
+            devices.setFlag(device, null);
             device.openedSinceInterrupt = true;
             session.deadline = Deadline.at(session.expiresAt().toEpochMilli());
             expiries.put(session.deadline, session);
@@ -264,7 +278,7 @@ final class SessionTracker {
             return false;
         }, false);
         if (changed) {
-            events.accept(session.info());
+            events.accept(session);
         }
     }
 
@@ -335,13 +349,14 @@ final class SessionTracker {
             }
         }
         if (expiredNow) {
-            events.accept(session.info());
+            events.accept(session);
         }
     }
 
     private void detach(Device device, Session session) {
         device.sessions.remove(session);
         byId.remove(session.sessionId(), session);
+        devices.mayBeIdle(device);
     }
 
     /** Devices that hold at least one open session, for interrupt-all. */

@@ -1,10 +1,10 @@
 package io.interrupthub.web;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 import io.interrupthub.core.InterruptFuture;
 import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.StatisticsSnapshot;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -26,18 +26,30 @@ class InterruptController {
         this.manager = manager;
     }
 
-    /** Waits for the fan-out without holding a request thread; it is bounded by the largest module timeout. */
+    /**
+     * Waits for the fan-out without holding a request thread; it is bounded by the largest module timeout.
+     * A fan-out that has already finished (no modules, or only quick ones) is answered at once: a future,
+     * even a completed one, costs Servlet async processing and a second dispatch through every filter.
+     * Declared {@code Object} so that Spring MVC picks the handler by what is returned.
+     */
     @PostMapping("/interrupt/{hardwareId}")
-    CompletableFuture<ResponseEntity<Object>> interrupt(@PathVariable String hardwareId,
-                                                       @RequestBody(required = false) InterruptRequest body,
-                                                       @RequestParam(defaultValue = "true") boolean wait) {
+    Object interrupt(@PathVariable String hardwareId,
+                     @RequestBody(required = false) InterruptRequest body,
+                     @RequestParam(defaultValue = "true") boolean wait) {
         InterruptRequest request = body == null ? new InterruptRequest(null, null) : body;
         InterruptFuture future = manager.interrupt(hardwareId, request.reason(), request.source());
         if (!wait) {
-            return CompletableFuture.completedFuture(ResponseEntity.status(HttpStatus.ACCEPTED)
-                    .body(new ApiBodies.AcceptedBody(future.hardwareId(), future.epoch())));
+            return ResponseEntity.status(HttpStatus.ACCEPTED)
+                    .body(new ApiBodies.AcceptedBody(future.hardwareId(), future.epoch()));
         }
-        return future.thenApply(result -> ResponseEntity.ok(ApiBodies.InterruptResultBody.of(result)));
+        if (future.isDone() && !future.isCompletedExceptionally()) {
+            return answer(future.join());
+        }
+        return future.thenApply(InterruptController::answer);
+    }
+
+    private static ResponseEntity<Object> answer(InterruptResult result) {
+        return ResponseEntity.ok(ApiBodies.InterruptResultBody.of(result));
     }
 
     @GetMapping("/interrupt/{hardwareId}")

@@ -36,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Pushes interrupt and session events to Server-Sent Events subscribers.
  *
  * <p>Publishing costs the interrupting thread one queue offer. A single dispatcher thread numbers the
- * events, keeps the most recent in a bounded buffer, serialises each once and writes it to every
+ * events, keeps the most recent in a bounded buffer, serialises each once (when a stream first needs it) and writes it to every
  * matching stream, so ids are ordered and a reconnecting client that sends {@code Last-Event-ID} gets
  * exactly what it missed (or a {@code gap} event when the buffer no longer holds it). A new stream is
  * replayed by the same thread before it goes live, so nothing is sent twice or out of order. Writing is
@@ -64,7 +64,43 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     private record Pending(String name, String hardwareId, Object body) {
     }
 
-    record Event(long id, String name, String hardwareId, String json) {
+    /**
+     * A numbered event. Its JSON is written the first time a stream needs it, live or on replay, so with
+     * no stream open an interrupt costs no serialisation; only the dispatcher thread touches events.
+     */
+    private final class Event {
+        private final long id;
+        private final String name;
+        private final String hardwareId;
+        private Object body;
+        private String json;
+
+        Event(long id, String name, String hardwareId, Object body) {
+            this.id = id;
+            this.name = name;
+            this.hardwareId = hardwareId;
+            this.body = body;
+        }
+
+        long id() {
+            return id;
+        }
+
+        String name() {
+            return name;
+        }
+
+        String hardwareId() {
+            return hardwareId;
+        }
+
+        String json() {
+            if (json == null) {
+                json = write(name, body);
+                body = null;
+            }
+            return json;
+        }
     }
 
     private static final class Subscriber {
@@ -237,15 +273,17 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     record Gap(long nextId, long droppedTotal) {
     }
 
-    private Event record(String name, String hardwareId, Object body) {
-        String text;
+    private String write(String name, Object body) {
         try {
-            text = json.writeValueAsString(body);
+            return json.writeValueAsString(body);
         } catch (RuntimeException e) {
             LOG.warn("event {} could not be written as JSON", name, e);
-            text = "{}";
+            return "{}";
         }
-        Event event = new Event(++lastId, name, hardwareId, text);
+    }
+
+    private Event record(String name, String hardwareId, Object body) {
+        Event event = new Event(++lastId, name, hardwareId, body);
         if (recent.size() == settings.bufferSize()) {
             recent.removeFirst();
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -1061,6 +1062,28 @@ class InterruptSemanticsTest {
         }
 
         @Test
+        void deviceWithOpenSessionDoesNotKeepItsFinishedInterruptsResult() throws Exception {
+            InterruptManager manager = manager(settings(100, 64).withHistorySize(1));
+            manager.openSession(DEVICE);
+            WeakReference<InterruptResult> result = interruptAndForget(manager, DEVICE);
+            manager.openSession(DEVICE); // the next turn: the device stays, with an open session
+            await5s(manager.interrupt("another-device", "pushes the first result out of the history"));
+
+            for (int i = 0; i < 100 && result.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertThat(result.get()).as("result of a finished interrupt still reachable").isNull();
+            assertThat(manager.trackedDevices()).isEqualTo(2);
+        }
+
+        /** In its own frame, so no local variable of the test keeps the result reachable. */
+        private WeakReference<InterruptResult> interruptAndForget(InterruptManager manager, String device)
+                throws Exception {
+            return new WeakReference<>(await5s(manager.interrupt(device, "x")));
+        }
+
+        @Test
         void deviceWithOpenSessionIsNotReclaimed() throws Exception {
             InterruptManager manager = manager(settings(100, 64));
             Session session = manager.openSession("dev-a");
@@ -1075,6 +1098,49 @@ class InterruptSemanticsTest {
             manager.endSession(session.sessionId());
             manager.sweep();
             assertThat(manager.trackedDevices()).isZero();
+        }
+
+        @Test
+        void sweepReclaimsExactlyTheIdleDevicesAndKeepsTheirEpochs() throws Exception {
+            InterruptManager manager = manager(settings(100, 64));
+            Session streaming = manager.openSession("dev-open");
+            await5s(manager.interrupt("dev-flag", "x"));
+            await5s(manager.interrupt("dev-reset", "x"));
+            manager.resetFlag("dev-reset");
+            manager.endSession(manager.openSession("dev-ended").sessionId());
+            manager.openSession("dev-lingering");
+            await5s(manager.interrupt("dev-lingering", "x"));
+            manager.resetFlag("dev-lingering"); // only its interrupted session keeps it
+            assertThatThrownBy(() -> manager.openSession("dev-refused", null, 7L)) // ahead: refused
+                    .isInstanceOf(InterruptHubException.class);
+            manager.heartbeat(streaming.sessionId());
+            Map<String, Long> epochs = new java.util.HashMap<>();
+            for (String id : List.of("dev-open", "dev-flag", "dev-reset", "dev-ended", "dev-lingering")) {
+                epochs.put(id, manager.flagStatus(id).epoch());
+            }
+
+            manager.sweep();
+            assertThat(manager.trackedDevices()).as("open, flag live, interrupted session lingering").isEqualTo(3);
+
+            clock.advance(CLEANUP_DELAY);
+            manager.sweep();
+            assertThat(manager.trackedDevices()).as("open, flag live").isEqualTo(2);
+            assertThat(manager.shouldInterrupt("dev-flag")).isTrue();
+
+            clock.advance(INTERRUPT_TIMEOUT);
+            manager.sweep();
+            assertThat(manager.trackedDevices()).as("open").isEqualTo(1);
+            assertThat(streaming.state()).isEqualTo(SessionState.ACTIVE);
+
+            manager.sweep(); // nothing changed: a second sweep keeps the busy device
+            assertThat(manager.trackedDevices()).isEqualTo(1);
+
+            manager.endSession(streaming.sessionId());
+            manager.sweep();
+            assertThat(manager.trackedDevices()).isZero();
+            epochs.forEach((id, epoch) -> assertThat(manager.flagStatus(id).epoch()).as(id).isGreaterThanOrEqualTo(epoch));
+            assertThat(manager.openSession("dev-lingering", null, epochs.get("dev-lingering") - 1).isInterrupted())
+                    .as("a session of the turn before the last interrupt is still stale").isTrue();
         }
 
         @Test

@@ -376,6 +376,8 @@ class SessionHandleTest {
 
         assertThat(a.sessionId()).isNotEqualTo(b.sessionId());
         assertThat(java.util.UUID.fromString(a.sessionId()).toString()).isEqualTo(a.sessionId());
+        assertThat(java.util.UUID.fromString(a.sessionId()).version()).as("random UUID").isEqualTo(4);
+        assertThat(java.util.UUID.fromString(a.sessionId()).variant()).as("IETF variant").isEqualTo(2);
         assertThat(manager.session(a.sessionId())).contains(a);
     }
 

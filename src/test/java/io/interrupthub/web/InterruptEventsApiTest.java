@@ -188,6 +188,29 @@ class InterruptEventsApiTest {
         }
 
         @Test
+        void eventsFromWhileNoStreamWatchedAreReplayedInFull() throws Exception {
+            String hw = unique("events-unwatched");
+            EventStream first = subscribe(hw, null);
+            first.awaitConnected();
+            api.interrupt(hw, "watched", null);
+            SseEvent seen = first.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
+            first.close();
+
+            api.interrupt(hw, "unwatched", "nobody-listening");
+            EventStream resumed = subscribe(hw, seen.id());
+            SseEvent result = resumed.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
+
+            assertThat(resumed.events()).extracting(SseEvent::name).containsExactly("interrupt", "interrupt-result");
+            assertThat(resumed.events()).allSatisfy(e -> {
+                assertThat(e.json().get("reason").stringValue()).isEqualTo("unwatched");
+                assertThat(e.json().get("source").stringValue()).isEqualTo("nobody-listening");
+                assertThat(e.json().get("hardwareId").stringValue()).isEqualTo(hw);
+            });
+            assertThat(result.json().get("epoch").longValue()).isEqualTo(seen.json().get("epoch").longValue() + 1);
+            assertWellFormed(resumed);
+        }
+
+        @Test
         void resumingWithTheLatestIdReplaysNothing() throws Exception {
             String hw = unique("events-uptodate");
             EventStream control = subscribe(hw, null);

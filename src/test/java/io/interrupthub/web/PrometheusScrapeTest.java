@@ -113,6 +113,15 @@ class PrometheusScrapeTest {
     }
 
     @Test
+    void requestsAreObservedOnceNotOncePerSecurityFilter() {
+        String scrape = scrape();
+
+        assertThat(scrape).as("requests are timed").containsPattern("(?m)^http_server_requests_seconds_count\\{");
+        assertThat(scrape).as("Spring Security's per-filter observations are off in the service defaults")
+                .doesNotContain("spring_security_");
+    }
+
+    @Test
     void noMetricIsLabelledByDeviceOrSession() {
         String scrape = scrape();
 
