@@ -60,7 +60,8 @@ final class ClusterScripts {
     /**
      * Takes a cluster-wide session slot unless the cap is reached; silent sessions' slots are freed
      * first. The device's epoch is raised to the caller's if that is higher, so no instance can hold a
-     * session of an epoch the cluster has not reached. Answers {admitted (1 or 0), device epoch}.
+     * session of an epoch the cluster has not reached. Answers {1 admitted, 0 at the cap, or 2 for an id
+     * an open session already has somewhere; device epoch}.
      * KEYS: sessions, device sessions, session hash, epoch. ARGV: max, sessionId, hardwareId, instance,
      * timeoutMs, localEpoch, keyTtlMs.
      */
@@ -68,7 +69,10 @@ final class ClusterScripts {
             redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
             redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
             local epoch = tonumber(redis.call('GET', KEYS[4]) or '0')
-            if redis.call('ZSCORE', KEYS[1], ARGV[2]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+            if redis.call('ZSCORE', KEYS[1], ARGV[2]) ~= false then
+              return {2, epoch}
+            end
+            if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
               return {0, epoch}
             end
             if tonumber(ARGV[6]) > epoch then
@@ -88,10 +92,15 @@ final class ClusterScripts {
 
     /**
      * Keeps (or, after an outage, re-creates) a session's slot and record for another session timeout,
-     * and keeps the device's epoch at least the session's. KEYS: sessions, device sessions, session
+     * and keeps the device's epoch at least the session's. A session already released (its record says
+     * so) is not brought back: its open event may be written after its interrupt. KEYS: sessions, device sessions, session
      * hash, epoch. ARGV: sessionId, timeoutMs, epoch, hardwareId, instance, createdAtMs, keyTtlMs.
      */
     static final RedisScript<Long> KEEP = new DefaultRedisScript<>(NOW + """
+            local state = redis.call('HGET', KEYS[3], 'state')
+            if state and state ~= 'ACTIVE' then
+              return 0
+            end
             local deadline = now + tonumber(ARGV[2])
             redis.call('ZADD', KEYS[1], deadline, ARGV[1])
             redis.call('ZADD', KEYS[2], deadline, ARGV[1])
@@ -116,14 +125,14 @@ final class ClusterScripts {
             """, Long.class);
 
     /**
-     * Frees a session's slot; its record stays for {@code lingerMs} (an interrupted session stays
-     * visible for the cleanup delay) or goes at once. KEYS: sessions, device sessions, session hash.
-     * ARGV: sessionId, state, lingerMs.
+     * Frees a session's slot; its record stays for {@code lingerMs} with its final state, so a late
+     * {@link #KEEP} cannot bring it back, or goes at once (a withdrawn admission). KEYS: sessions, device
+     * sessions, session hash. ARGV: sessionId, state, lingerMs.
      */
     static final RedisScript<Long> RELEASE = new DefaultRedisScript<>(NOW + """
             redis.call('ZREM', KEYS[1], ARGV[1])
             redis.call('ZREM', KEYS[2], ARGV[1])
-            if tonumber(ARGV[3]) > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+            if tonumber(ARGV[3]) > 0 then
               redis.call('HSET', KEYS[3], 'state', ARGV[2], 'interruptedAt', now)
               redis.call('PEXPIRE', KEYS[3], ARGV[3])
             else

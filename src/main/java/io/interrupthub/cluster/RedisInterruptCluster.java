@@ -70,6 +70,11 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private static final int READ_BATCH = 256;
     private static final int ACK_STREAM_LENGTH = 10_000;
     private static final int ANNOUNCERS = 4;
+    /**
+     * How long an ended session's record says so, against a late write of its open event (at most the
+     * session timeout, after which the record would have expired anyway).
+     */
+    private static final Duration TOMBSTONE = Duration.ofSeconds(30);
     /** The longest a local interrupt waits for its announcement before going on and replaying it later. */
     private static final Duration MAX_ANNOUNCE_WAIT = Duration.ofMillis(500);
 
@@ -279,8 +284,11 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     List.of(keys.sessions(), keys.deviceSessions(hardwareId), keys.session(sessionId), keys.epoch(hardwareId)),
                     Integer.toString(settings.maxActiveSessions()), sessionId, hardwareId, settings.instance(),
                     millis(settings.sessionTimeout()), Long.toString(localEpoch), millis(settings.keyTtl()));
-            boolean admitted = ((Number) answer.get(0)).longValue() == 1;
-            if (!admitted) {
+            long verdict = ((Number) answer.get(0)).longValue();
+            if (verdict == 2) {
+                return Admission.DUPLICATE;
+            }
+            if (verdict != 1) {
                 return Admission.REFUSED;
             }
             // An interrupt of this device made during an outage is not in the cluster's number yet.
@@ -352,7 +360,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             case ACTIVE -> write(() -> keep(session));
             case INTERRUPTED -> write(() -> release(session.sessionId(), session.hardwareId(), SessionState.INTERRUPTED,
                     Math.max(1, settings.cleanupDelay().toMillis())));
-            case ENDED, EXPIRED -> write(() -> release(session.sessionId(), session.hardwareId(), session.state(), 0));
+            case ENDED, EXPIRED -> write(() -> release(session.sessionId(), session.hardwareId(), session.state(),
+                    Math.min(TOMBSTONE.toMillis(), settings.sessionTimeout().toMillis())));
         }
     }
 

@@ -70,9 +70,13 @@ public interface ClusterLink {
         public static final CompletableFuture<List<InstanceOutcome>> NO_PEERS = CompletableFuture.completedFuture(List.of());
     }
 
-    /** Whether a session may open cluster-wide, and the device's epoch there ({@code -1} when unknown). */
+    /**
+     * Whether a session may open cluster-wide, and the device's epoch there ({@code -1} when unknown);
+     * {@link #DUPLICATE} when an open session anywhere in the cluster already has the id.
+     */
     record Admission(boolean admitted, long epoch) {
         public static final Admission UNKNOWN_EPOCH = new Admission(true, -1);
         public static final Admission REFUSED = new Admission(false, -1);
+        public static final Admission DUPLICATE = new Admission(false, -2);
     }
 }

@@ -90,6 +90,10 @@ final class SessionTracker {
             active.decrementAndGet();
             throw e;
         }
+        if (ClusterLink.Admission.DUPLICATE.equals(admission)) {
+            active.decrementAndGet();
+            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
+        }
         if (!admission.admitted()) {
             active.decrementAndGet();
             rejected.increment();

@@ -300,4 +300,42 @@ class ClusterPropagationTest {
         assertThat(next.epoch()).isGreaterThan(onA.interruptCause().orElseThrow().epoch());
         assertThat(onB.isInterrupted()).isTrue();
     }
+
+    @Test
+    void aSessionIdOpenOnOneInstanceIsADuplicateOnAnother() {
+        ClusterNode a = node("a");
+        ClusterNode b = node("b");
+        awaitPeers(a, b);
+        Session first = a.manager.openSession("speaker-1", "turn-42", null);
+
+        assertThatThrownBy(() -> b.manager.openSession("speaker-2", "turn-42", null))
+                .isInstanceOfSatisfying(InterruptHubException.class,
+                        e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.CONFLICT));
+
+        // The refusal did not touch the record of the session that has the id.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(b.manager.sessions("speaker-1", 10))
+                .extracting(SessionInfo::sessionId).containsExactly(first.sessionId()));
+        assertThat(b.manager.activeSessions()).isZero();
+    }
+
+    @Test
+    void aLateOpenEventDoesNotBringBackASessionAlreadyInterrupted() throws Exception {
+        ClusterNode a = node("a");
+        ClusterNode b = node("b");
+        awaitPeers(a, b);
+        Session session = a.manager.openSession("kiosk-1");
+        SessionInfo asOpened = session.info();
+        a.manager.interrupt("kiosk-1", "barge_in").get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                a.redis.opsForZSet().zCard(namespace + ":sessions") == 0);
+
+        // The open event written after the interrupt's, as two threads may do.
+        a.cluster.sessionChanged(asOpened);
+        a.cluster.heartbeat(asOpened);
+
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(a.redis.opsForZSet().zCard(namespace + ":sessions")).as("cluster slots taken").isZero();
+            assertThat(b.manager.sessions("kiosk-1", 10)).noneMatch(s -> s.state() == io.interrupthub.core.SessionState.ACTIVE);
+        });
+    }
 }
