@@ -1,6 +1,7 @@
 package io.interrupthub.cluster;
 
 import java.time.Duration;
+import java.util.Arrays;
 
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptSettings;
@@ -11,6 +12,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceClientConfigurat
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.awaitility.Awaitility.await;
 
 /** One instance of the cluster as a test holds it: its own manager, Redis client and cluster link. */
 final class ClusterNode implements AutoCloseable {
@@ -40,6 +43,20 @@ final class ClusterNode implements AutoCloseable {
         this.redis.afterPropertiesSet();
         this.cluster = new RedisInterruptCluster(redis, connections, manager, cluster, JsonMapper.builder().build(),
                 COMMAND_TIMEOUT).start();
+    }
+
+    /** This instance's cluster settings; heartbeats and reconnects every 100 ms so tests move quickly. */
+    static ClusterSettings settings(String name, String namespace, InterruptSettings settings, Duration keyTtl,
+                                    Duration ackTimeout, int maxPending) {
+        return new ClusterSettings(name, namespace, ackTimeout, Duration.ofMillis(100), Duration.ofMillis(100), keyTtl,
+                1000, maxPending, settings.interruptTimeout(), settings.sessionTimeout(), settings.cleanupDelay(),
+                settings.maxActiveSessions());
+    }
+
+    /** Waits until every one of them is connected and sees all the others. */
+    static void awaitPeers(ClusterNode... all) {
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                Arrays.stream(all).allMatch(n -> n.cluster.connected() && n.cluster.peers().size() == all.length - 1));
     }
 
     /**

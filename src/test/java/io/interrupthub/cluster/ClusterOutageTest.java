@@ -37,10 +37,8 @@ class ClusterOutageTest {
     }
 
     ClusterNode node(String name, InterruptSettings settings, Duration keyTtl, Duration ackTimeout, int maxPending) {
-        ClusterSettings cluster = new ClusterSettings(name, namespace, ackTimeout, Duration.ofMillis(100),
-                Duration.ofMillis(100), keyTtl, 1000, maxPending, settings.interruptTimeout(), settings.sessionTimeout(),
-                settings.cleanupDelay(), settings.maxActiveSessions());
-        ClusterNode node = new ClusterNode(name, redis.port(), settings, cluster);
+        ClusterNode node = new ClusterNode(name, redis.port(), settings,
+                ClusterNode.settings(name, namespace, settings, keyTtl, ackTimeout, maxPending));
         nodes.add(node);
         return node;
     }
@@ -49,16 +47,12 @@ class ClusterOutageTest {
         return node(name, InterruptSettings.defaults(), Duration.ofMinutes(5), Duration.ofMillis(1500));
     }
 
-    static void awaitConnected(ClusterNode... all) {
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                java.util.Arrays.stream(all).allMatch(n -> n.cluster.connected() && n.cluster.peers().size() == all.length - 1));
-    }
 
     @Test
     void interruptsIssuedWhileRedisIsDownStillStopTheirSessionsOnceItIsBack() throws Exception {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
-        awaitConnected(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session onB = b.manager.openSession("speaker-on-b");
         Session onA = a.manager.openSession("speaker-on-a");
         long outagesBefore = a.cluster.outages.sum();
@@ -88,7 +82,7 @@ class ClusterOutageTest {
             assertThat(onB.isInterrupted()).as("a's outage interrupt reached b").isTrue();
             assertThat(onA.isInterrupted()).as("b's outage interrupt reached a").isTrue();
         });
-        awaitConnected(a, b);
+        ClusterNode.awaitPeers(a, b);
         assertThat(a.cluster.pendingReplays()).isZero();
         assertThat(b.cluster.pendingReplays()).isZero();
         assertThat(a.cluster.replayed.sum()).isGreaterThanOrEqualTo(1);
@@ -106,7 +100,7 @@ class ClusterOutageTest {
     void signalsSentDuringAShortBlipAreReadAfterIt() throws Exception {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
-        awaitConnected(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session first = b.manager.openSession("blip-1");
 
         redis.kill();
@@ -123,7 +117,7 @@ class ClusterOutageTest {
                 Duration.ofMillis(200), 100, Duration.ofSeconds(1), 100, 1000, 8, Duration.ofMillis(50), 4, 64);
         ClusterNode a = node("a", quick, Duration.ofSeconds(1), Duration.ofMillis(300));
         ClusterNode b = node("b", quick, Duration.ofSeconds(1), Duration.ofMillis(300));
-        awaitConnected(a, b);
+        ClusterNode.awaitPeers(a, b);
         for (int i = 0; i < 50; i++) {
             ClusterNode n = i % 2 == 0 ? a : b;
             Session s = n.manager.openSession("device-" + (i % 7));
@@ -159,7 +153,7 @@ class ClusterOutageTest {
     @Test
     void interruptsRememberedDuringAnOutageAreBoundedAndTheOverflowIsCounted() throws Exception {
         ClusterNode a = node("a", InterruptSettings.defaults(), Duration.ofMinutes(5), Duration.ofMillis(500), 3);
-        awaitConnected(a);
+        ClusterNode.awaitPeers(a);
 
         redis.kill();
         for (int i = 0; i < 6; i++) {

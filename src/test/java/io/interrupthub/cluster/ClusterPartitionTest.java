@@ -34,10 +34,8 @@ class ClusterPartitionTest {
 
     ClusterNode node(String name, int port) {
         InterruptSettings settings = InterruptSettings.defaults();
-        ClusterSettings cluster = new ClusterSettings(name, namespace, Duration.ofMillis(1500), Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofMinutes(5), 1000, 1000, settings.interruptTimeout(),
-                settings.sessionTimeout(), settings.cleanupDelay(), settings.maxActiveSessions());
-        ClusterNode node = new ClusterNode(name, port, settings, cluster);
+        ClusterNode node = new ClusterNode(name, port, settings,
+                ClusterNode.settings(name, namespace, settings, Duration.ofMinutes(5), Duration.ofMillis(1500), 1000));
         nodes.add(node);
         return node;
     }
@@ -48,17 +46,13 @@ class ClusterPartitionTest {
         return proxy;
     }
 
-    static void awaitPeers(ClusterNode... all) {
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                java.util.Arrays.stream(all).allMatch(n -> n.cluster.connected() && n.cluster.peers().size() == all.length - 1));
-    }
 
     @Test
     void interruptsMadeOnBothSidesOfAPartitionStopEachOthersSessionsOnceItHeals() throws Exception {
         CuttableProxy toA = proxy();
         ClusterNode a = node("a", toA.port());
         ClusterNode b = node("b", redis.port());
-        awaitPeers(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session heldByB = b.manager.openSession("porch-speaker");
 
         toA.cut();
@@ -89,7 +83,7 @@ class ClusterPartitionTest {
         CuttableProxy toA = proxy();
         ClusterNode a = node("a", toA.port());
         ClusterNode b = node("b", redis.port());
-        awaitPeers(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session onA = a.manager.openSession("desk-speaker");
         Session onB = b.manager.openSession("desk-speaker");
 

@@ -65,24 +65,18 @@ class ClusterPropagationTest {
     }
 
     ClusterNode node(String name, InterruptSettings settings) {
-        ClusterSettings cluster = new ClusterSettings(name, namespace, ACK_TIMEOUT, Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofMinutes(5), 1000, 1000, settings.interruptTimeout(),
-                settings.sessionTimeout(), settings.cleanupDelay(), settings.maxActiveSessions());
-        ClusterNode node = new ClusterNode(name, redis.port(), settings, cluster);
+        ClusterNode node = new ClusterNode(name, redis.port(), settings,
+                ClusterNode.settings(name, namespace, settings, Duration.ofMinutes(5), ACK_TIMEOUT, 1000));
         nodes.add(node);
         return node;
     }
 
-    static void awaitPeers(ClusterNode... all) {
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                java.util.Arrays.stream(all).allMatch(n -> n.cluster.connected() && n.cluster.peers().size() == all.length - 1));
-    }
 
     @Test
     void anInterruptSentToOneInstanceStopsASessionHeldByAnother() {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
-        awaitPeers(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session held = b.manager.openSession("kitchen-speaker-7");
         CountDownLatch pushed = new CountDownLatch(1);
         held.onInterrupt(cause -> pushed.countDown());
@@ -110,7 +104,7 @@ class ClusterPropagationTest {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
         ClusterNode c = node("c");
-        awaitPeers(a, b, c);
+        ClusterNode.awaitPeers(a, b, c);
         Map<String, List<Long>> calls = new ConcurrentHashMap<>();
         for (ClusterNode n : List.of(a, b, c)) {
             n.manager.register(Interruptible.of("tts", ModuleAction.of(ModuleAction.CLEAR_BUFFERS,
@@ -128,7 +122,7 @@ class ClusterPropagationTest {
     @Test
     void epochsStayConsistentWhenEveryInstanceInterruptsTheSameDeviceAtOnce() throws Exception {
         List<ClusterNode> all = List.of(node("a"), node("b"), node("c"));
-        awaitPeers(all.toArray(ClusterNode[]::new));
+        ClusterNode.awaitPeers(all.toArray(ClusterNode[]::new));
         ExecutorService pool = Executors.newFixedThreadPool(6);
         Map<Long, Set<String>> issuers = new ConcurrentHashMap<>();
         try {
@@ -182,7 +176,7 @@ class ClusterPropagationTest {
     void theSessionCapHoldsAcrossInstancesUnderConcurrentOpens() throws Exception {
         int cap = 25;
         List<ClusterNode> all = List.of(node("a", settings(cap)), node("b", settings(cap)), node("c", settings(cap)));
-        awaitPeers(all.toArray(ClusterNode[]::new));
+        ClusterNode.awaitPeers(all.toArray(ClusterNode[]::new));
         ExecutorService pool = Executors.newFixedThreadPool(12);
         AtomicInteger opened = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
@@ -235,7 +229,7 @@ class ClusterPropagationTest {
     void sessionsListedOnAnyInstanceIncludeThoseOtherInstancesHold() {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
-        awaitPeers(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session onA = a.manager.openSession("speaker-a");
         Session onB = b.manager.openSession("speaker-b");
 
@@ -254,7 +248,7 @@ class ClusterPropagationTest {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
         ClusterNode c = node("c");
-        awaitPeers(a, b, c);
+        ClusterNode.awaitPeers(a, b, c);
         CountDownLatch cStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         c.manager.register(Interruptible.of("slow_tts", ModuleAction.of(ModuleAction.CLEAR_BUFFERS, cause -> {
@@ -284,7 +278,7 @@ class ClusterPropagationTest {
     void anInstanceShuttingDownStopsOnlyItsOwnSessions() throws Exception {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
-        awaitPeers(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session onA = a.manager.openSession("shared-speaker");
         Session onB = b.manager.openSession("shared-speaker");
 
@@ -305,7 +299,7 @@ class ClusterPropagationTest {
     void aSessionIdOpenOnOneInstanceIsADuplicateOnAnother() {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
-        awaitPeers(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session first = a.manager.openSession("speaker-1", "turn-42", null);
 
         assertThatThrownBy(() -> b.manager.openSession("speaker-2", "turn-42", null))
@@ -322,7 +316,7 @@ class ClusterPropagationTest {
     void aLateOpenEventDoesNotBringBackASessionAlreadyInterrupted() throws Exception {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
-        awaitPeers(a, b);
+        ClusterNode.awaitPeers(a, b);
         Session session = a.manager.openSession("kiosk-1");
         SessionInfo asOpened = session.info();
         a.manager.interrupt("kiosk-1", "barge_in").get(5, TimeUnit.SECONDS);
