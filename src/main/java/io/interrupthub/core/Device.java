@@ -30,6 +30,8 @@ final class Device {
     boolean retired;
     /** In the table's queue of devices the next sweep looks at. */
     boolean reclaimQueued;
+    /** Has an entry in {@link FlagExpiry}'s queues. */
+    boolean flagQueued;
 
     Device(String hardwareId, long epoch) {
         this.hardwareId = hardwareId;

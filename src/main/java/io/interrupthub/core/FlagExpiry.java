@@ -1,11 +1,12 @@
 package io.interrupthub.core;
 
 import java.time.Clock;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -14,20 +15,25 @@ import java.util.function.Consumer;
  * {@link InterruptManager#shouldInterrupt} trusts a set flag without reading the clock: a clock read costs
  * several times the map lookup that the poll is measured against.
  *
- * <p>Every flag has the same lifetime, so flags expire in the order they were set and a FIFO is a time
- * order; concurrent interrupts may enqueue a few microseconds out of order, which only delays the later
- * one's clearing by as much. Entries are not removed when a flag is reset or replaced: the drain checks
- * that the device still holds that very flag. So memory is bounded by the interrupts of the last
- * {@code INTERRUPT_TIMEOUT}, drained by the timer, by {@link #drain} in every sweep and after every interrupt.
+ * <p>A device is queued once, when a flag is set on it while it has no entry; interrupts that refresh its
+ * flag meanwhile add nothing, so memory is bounded by devices, not by the interrupt rate. Every flag has the
+ * same lifetime, so first entries come due in the order they were queued and a FIFO is a time order
+ * (concurrent interrupts may queue a few microseconds out of order, delaying the later one's clearing by as
+ * much). An entry that comes due for a device whose flag was refreshed since moves to a small priority
+ * queue at the new flag's expiry, because the FIFO's tail is later than that.
  */
 final class FlagExpiry {
 
-    private record Pending(Device device, Device.Flag flag) {
+    private record Pending(Device device, long dueMillis) {
     }
 
-    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Pending> firstDue = new ConcurrentLinkedQueue<>();
+    /** Guarded by {@link #draining}. */
+    private final PriorityQueue<Pending> refreshed = new PriorityQueue<>(Comparator.comparingLong(Pending::dueMillis));
     private final ReentrantLock draining = new ReentrantLock();
-    private final AtomicBoolean wakeScheduled = new AtomicBoolean();
+    private final Object wakeLock = new Object();
+    /** When the next scheduled wake runs; written under {@link #wakeLock}. */
+    private volatile long wakeAt = Long.MAX_VALUE;
     private final Clock clock;
     private final DeviceTable devices;
     /** Told about every device whose flag it cleared, with that device's lock held. */
@@ -40,22 +46,28 @@ final class FlagExpiry {
         this.cleared = cleared;
     }
 
-    /** Records a flag just set on {@code device}. */
+    /** Records a flag just set on {@code device}. Caller holds the device's lock. */
     void added(Device device, Device.Flag flag) {
-        queue.offer(new Pending(device, flag));
-        scheduleWake();
+        if (device.flagQueued) {
+            return; // its entry comes due no later than this flag, and the drain then follows the flag
+        }
+        device.flagQueued = true;
+        firstDue.offer(new Pending(device, flag.expiresAtMillis()));
+        wakeBy(flag.expiresAtMillis());
     }
 
-    /** Clears flags from now on when they expire, on {@code timer}'s thread; null stops that. */
+    /** Clears flags from now on when they expire, on {@code newTimer}'s thread; null stops that. */
     void runOn(ScheduledExecutorService newTimer) {
         timer = newTimer;
-        wakeScheduled.set(false);
-        scheduleWake();
+        synchronized (wakeLock) {
+            wakeAt = Long.MAX_VALUE;
+        }
+        wakeBy(clock.millis());
     }
 
     /**
-     * Clears every queued flag that has expired by {@code nowMillis}. With {@code wait} false it gives way
-     * to a drain already running. Callers hold no device lock (this takes them one at a time).
+     * Clears every flag that has expired by {@code nowMillis}. With {@code wait} false it gives way to a
+     * drain already running. Callers hold no device lock (this takes them one at a time).
      */
     void drain(long nowMillis, boolean wait) {
         if (wait) {
@@ -63,41 +75,74 @@ final class FlagExpiry {
         } else if (!draining.tryLock()) {
             return;
         }
+        long next;
         try {
-            Pending head;
-            while ((head = queue.peek()) != null && !head.flag.activeAt(nowMillis)) {
-                queue.poll(); // only drainers poll, and they hold the lock: this is head
-                Device device = head.device;
-                synchronized (device) {
-                    if (device.flag == head.flag) {
-                        devices.setFlag(device, null);
-                        cleared.accept(device);
-                    }
+            Pending due;
+            while ((due = earliest()) != null && due.dueMillis <= nowMillis) {
+                if (due == firstDue.peek()) {
+                    firstDue.poll(); // only drainers poll, and they hold the lock
+                } else {
+                    refreshed.poll();
                 }
+                follow(due.device, nowMillis);
             }
+            next = due == null ? Long.MAX_VALUE : due.dueMillis;
         } finally {
             draining.unlock();
         }
+        wakeBy(next);
     }
 
-    private void scheduleWake() {
+    private void follow(Device device, long nowMillis) {
+        synchronized (device) {
+            device.flagQueued = false;
+            Device.Flag flag = device.flag;
+            if (flag == null) {
+                return; // reset, a new turn opened, or the device was reclaimed
+            }
+            if (!flag.activeAt(nowMillis)) {
+                devices.setFlag(device, null);
+                cleared.accept(device);
+            } else {
+                device.flagQueued = true;
+                refreshed.add(new Pending(device, flag.expiresAtMillis()));
+            }
+        }
+    }
+
+    /** Caller holds {@link #draining}. */
+    private Pending earliest() {
+        Pending a = firstDue.peek();
+        Pending b = refreshed.peek();
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.dueMillis <= b.dueMillis ? a : b;
+    }
+
+    /** Makes sure a wake runs by {@code atMillis}; extra wakes are harmless, a missing one is not. */
+    private void wakeBy(long atMillis) {
         ScheduledExecutorService t = timer;
-        Pending head = queue.peek();
-        if (t == null || head == null || !wakeScheduled.compareAndSet(false, true)) {
+        if (t == null || atMillis == Long.MAX_VALUE || atMillis >= wakeAt) {
             return;
         }
-        long delay = Math.max(0, head.flag.expiresAtMillis() - clock.millis());
-        try {
-            t.schedule(this::wake, delay, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException stopped) {
-            wakeScheduled.set(false); // the manager is closing
+        synchronized (wakeLock) {
+            if (atMillis >= wakeAt) {
+                return;
+            }
+            wakeAt = atMillis;
+            try {
+                t.schedule(this::wake, Math.max(0, atMillis - clock.millis()), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                wakeAt = Long.MAX_VALUE; // the manager is closing
+            }
         }
     }
 
     private void wake() {
+        synchronized (wakeLock) {
+            wakeAt = Long.MAX_VALUE; // a later wake still pending only makes the next drain's wakeBy schedule twice
+        }
         drain(clock.millis(), true);
-        wakeScheduled.set(false);
-        // An added() that saw wakeScheduled still true left its flag to this wake: schedule for the new head.
-        scheduleWake();
     }
 }

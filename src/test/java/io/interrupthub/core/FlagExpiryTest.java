@@ -84,6 +84,41 @@ class FlagExpiryTest {
     }
 
     @Test
+    void startedManagerOnSystemClockClearsARefreshedFlagAtItsNewExpiry() throws Exception {
+        Duration timeout = Duration.ofMillis(1500);
+        InterruptManager manager = manager(timeout, Clock.systemUTC()).start();
+        manager.interrupt(DEVICE, "first").get();
+        Thread.sleep(700);
+        long refreshedAt = System.currentTimeMillis();
+        manager.interrupt(DEVICE, "second").get();
+
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5))
+                .until(() -> !manager.shouldInterrupt(DEVICE));
+        assertThat(System.currentTimeMillis() - refreshedAt).as("ms from the refresh to the flag clearing")
+                .isGreaterThanOrEqualTo(timeout.toMillis());
+        await().atMost(Duration.ofSeconds(20)).until(() -> manager.trackedDevices() == 0);
+    }
+
+    @Test
+    void manyRefreshesOfOneDeviceStillExpireOnce() throws Exception {
+        MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
+        InterruptManager manager = manager(Duration.ofSeconds(5), clock);
+        for (int i = 0; i < 50; i++) {
+            manager.interrupt(DEVICE, "again").get();
+            clock.advance(Duration.ofMillis(200));
+        }
+        // the last flag was set 200 ms ago: 4.8 s to go, however many entries came due before
+        clock.advance(Duration.ofMillis(4799));
+        manager.sweep();
+        assertThat(manager.shouldInterrupt(DEVICE)).isTrue();
+        assertThat(manager.activeFlags()).isEqualTo(1);
+        clock.advance(Duration.ofMillis(1));
+        manager.sweep();
+        assertThat(manager.shouldInterrupt(DEVICE)).isFalse();
+        assertThat(manager.trackedDevices()).isZero();
+    }
+
+    @Test
     void startedManagerOnAnInjectedClockExpiresTheFlagByThatClock() throws Exception {
         MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
         Duration timeout = Duration.ofSeconds(5);
