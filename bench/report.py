@@ -9,6 +9,7 @@ import json
 import os
 import statistics
 import sys
+from pathlib import Path
 
 RESULTS = sys.argv[1] if len(sys.argv) > 1 else "target/bench-results"
 
@@ -235,6 +236,11 @@ def target(what, figure, baseline, r, goal, ok):
 r = ratio(flag_session, flag_base)
 target("`Session.isInterrupted()` vs a volatile boolean read, one call per invocation", fmt_ns(flag_session),
        fmt_ns(flag_base), r, "≤ 1.2×", None if r is None else r <= 1.2)
+flag_handle_base = med(jmh("SessionFlagBenchmark.baseline_handleVolatileRead"))
+if flag_handle_base:
+    r = ratio(flag_session, flag_handle_base)
+    target("`Session.isInterrupted()` vs a volatile boolean read through a handle held in a field, one call per "
+           "invocation", fmt_ns(flag_session), fmt_ns(flag_handle_base), r, "≤ 1.2×", None if r is None else r <= 1.2)
 flag_loop = med(jmh("SessionFlagBenchmark.isInterrupted_loop"))
 flag_loop_base = med(jmh("SessionFlagBenchmark.baseline_volatileRead_loop"))
 r = ratio(flag_loop, flag_loop_base)
@@ -332,6 +338,7 @@ w("| Benchmark | Parameters | Median | Mean ± error (99.9%) | Allocated | Basel
 w("|---|---|---|---|---|---|---|---|")
 PAIRS = [
     ("SessionFlagBenchmark.isInterrupted", "SessionFlagBenchmark.baseline_volatileRead", [{}]),
+    ("SessionFlagBenchmark.isInterrupted", "SessionFlagBenchmark.baseline_handleVolatileRead", [{}]),
     ("SessionFlagBenchmark.isInterrupted_loop", "SessionFlagBenchmark.baseline_volatileRead_loop", [{}]),
     ("ShouldInterruptBenchmark.shouldInterrupt", "ShouldInterruptBenchmark.baseline_mapGet",
      [{"devices": "no-flag"}, {"devices": "flag-set"}]),
@@ -557,18 +564,20 @@ notes = []
 if flag_session and flag_base and flag_loop and flag_loop_base:
     notes.append(
         f"`isInterrupted()` is one volatile read. Called once per benchmark invocation it costs "
-        f"{fmt_ratio(ratio(flag_session, flag_base))} of the baseline because the handle itself is loaded from the "
-        "benchmark's state first, a dependent load the baseline field does not need; in a loop that holds the "
-        f"handle, as a streaming loop does, it is {fmt_ratio(ratio(flag_loop, flag_loop_base))}. Differences below "
-        "a nanosecond are at the resolution of this machine; nothing in `Session` can be removed from that path.")
+        f"{fmt_ratio(ratio(flag_session, flag_base))} of the baseline, which reads a field of the benchmark itself, "
+        "while the session's flag needs the handle loaded first; against the same read through a handle held in a "
+        f"field (`baseline_handleVolatileRead`) it is {fmt_ratio(ratio(flag_session, flag_handle_base))}, and in a "
+        f"loop that holds the handle, as a streaming loop does, {fmt_ratio(ratio(flag_loop, flag_loop_base))}. "
+        "Differences below a nanosecond are at the resolution of this machine; nothing in `Session` can be removed "
+        "from that path.")
 gtv = {d: med(jmh("ShouldInterruptBenchmark.baseline_mapGetThenVolatileRead", devices=d)) for d in ("no-flag", "flag-set")}
 if should["no-flag"] and gtv["no-flag"]:
     notes.append(
         f"Without a flag, `shouldInterrupt` is {fmt_ratio(ratio(should['no-flag'], should_base['no-flag']))} of a bare "
-        f"map read but {fmt_ratio(ratio(should['no-flag'], gtv['no-flag']))} of a map read followed by the volatile "
-        "read of the device's flag, which any design with a per-device flag object pays. Getting under 1.5× of the "
-        "bare read would need the flag itself as the map's value (one immutable `Flag` swapped in with `replace`), "
-        "so that the map's own volatile read is the flag read.")
+        f"map read ({fmt_ratio(ratio(should['no-flag'], gtv['no-flag']))} of a map read followed by a volatile read of "
+        "the value found): set flags are mirrored into a map of their own (`DeviceTable.flags`), so the poll is one "
+        "lookup in a map that holds only devices with a live flag, with the immutable `Flag` as the value. A miss in "
+        "a small or empty map is cheaper than a hit in the baseline's map of every device.")
 if scale["shouldInterrupt"]["1000"] and scale["baseline_mapGet"]["1000"]:
     notes.append(
         f"At 1M devices `shouldInterrupt` costs {fmt_ratio(growth('shouldInterrupt'))} what it costs at 1k, and a "
@@ -581,43 +590,40 @@ if scale["shouldInterrupt"]["1000"] and scale["baseline_mapGet"]["1000"]:
 if should["flag-set"] and should["no-flag"]:
     notes.append(
         f"`shouldInterrupt` costs {fmt_ns(should['no-flag'])} when no flag is set but {fmt_ns(should['flag-set'])} "
-        f"when one is ({fmt_ratio(ratio(should['flag-set'], should_base['flag-set']))} of a map read): with a flag "
-        "present it reads the wall clock (`clock.millis()`, `InterruptManager.shouldInterrupt`) to check expiry. "
-        "Fix: compare against a coarse time kept by the sweeper, or let the sweep clear expired flags so a set flag "
-        "needs no clock read.")
+        f"when one is ({fmt_ratio(ratio(should['flag-set'], should_base['flag-set']))} of a map read). A started "
+        "manager on the system clock (the service's) clears each flag when it expires, on its sweeper thread "
+        "(`FlagExpiry`), so a set flag is trusted without reading the clock; a manager that is not started, or runs "
+        "on an injected clock, still compares with the clock on every check (about 40 ns more here), which keeps "
+        "expiry exact for tests that move the clock.")
 gen = med(jmh("SessionOpenEndBenchmark.openEnd_generatedId"))
 caller = med(jmh("SessionOpenEndBenchmark.openEnd_callerId"))
 uuid = med(jmh("SessionOpenEndBenchmark.baseline_randomUuid"))
 if gen and caller:
     notes.append(
         f"Opening and ending a session costs {fmt_ns(gen)} with a generated id and {fmt_ns(caller)} with a caller's "
-        f"id: `UUID.randomUUID()` (`SessionTracker.open`) draws from the shared `SecureRandom` "
-        f"({fmt_ns(uuid)} for a UUID alone in the same run), {fmt_ns(gen - caller)} per session here. The rest of the pair over the map baseline is two regex checks "
-        "(`HardwareIds.require`), two skip-list updates (`expiries`), the device lock and a `SessionInfo` built for "
-        "listeners even when there are none. Fix: ids from `ThreadLocalRandom` or a counter (unguessable ids "
-        "protect nothing here: any caller with an API key can list every session with `GET /sessions`); build "
-        "`SessionInfo` only when a listener exists.")
+        f"id (`UUID.randomUUID()`, which the manager no longer uses, costs {fmt_ns(uuid)} alone: generated ids are "
+        "random version-4 UUIDs from `ThreadLocalRandom`). The rest of the pair over the map baseline is the id "
+        "checks (a character loop), two skip-list updates (`SessionTracker.expiries`), the device lock, the id "
+        "index and the session object; a `SessionInfo` is built only when a listener exists.")
 i0 = med(jmh("InterruptBenchmark.interruptAndWait", modules="0"))
 b0 = med(jmh("InterruptBenchmark.baseline_lockAndFanOut", modules="0"))
 if i0 and b0:
     notes.append(
         f"An interrupt with no modules costs {fmt_ns(i0)} against {fmt_ns(b0)} for the lock and epoch alone: "
-        "validation by regex and `chars().anyMatch` streams, two futures, per-module result lists, a stream over the "
-        "results and statistics. That is microseconds, far below a network hop, and does not matter at HTTP rates.")
+        "validation, two futures, per-module result lists, a stream over the results, statistics and history. That "
+        "is a microsecond, far below a network hop, and does not matter at HTTP rates.")
 if heap and heap.get("bytesLeftPerInterruptedDevice"):
     it = jmh("ScaleBenchmark.interruptTurn", sessions="1000000")
     gc_note = ""
     if it and it.get("gc_ms") is not None and it.get("measured_ms"):
         gc_note = (f" At 1M sessions the interrupt-turn benchmark spends {100 * it['gc_ms'] / it['measured_ms']:.0f}% "
-                   "of its measured time in GC pauses, which copy and promote these results.")
+                   "of its measured time in GC pauses.")
     notes.append(
-        f"Every interrupted device keeps about {heap['bytesLeftPerInterruptedDevice']} bytes after its interrupt has "
-        "finished: `Device.inFlight` (`InterruptManager.begin`) still points at the completed future and through it "
-        "at the whole `InterruptResult` (module results, deliveries, reason text) until the device's next interrupt "
-        "or its reclaim, and a device with an open session is never reclaimed. With reasons of up to 256 characters "
-        "and several modules the figure grows, and 1M devices stop fitting in 1 GiB." + gc_note +
-        " Fix: clear `device.inFlight` under the device lock when the fan-out completes (joining only needs it while "
-        "it runs; `idleAt` and `begin` already treat a done future like none).")
+        f"An interrupted device keeps about {heap['bytesLeftPerInterruptedDevice']} bytes more after its interrupt has "
+        "finished and its next turn opened: a device forgets its fan-out (`Device.inFlight`) as soon as the fan-out "
+        "completes, so the `InterruptResult` stays only in the bounded history. What remains is flags waiting in the "
+        "expiry queue (`FlagExpiry`) until `INTERRUPT_TIMEOUT` has passed, and differences in the sizes of tables "
+        "that grew meanwhile." + gc_note)
 sk = scale["component_skipListTurn"]
 if sk["1000"] and sk["1000000"] and scale["interruptTurn"]["1000000"]:
     notes.append(
@@ -633,9 +639,10 @@ sw = scale["sweep"]["1000000"]
 if sw:
     notes.append(
         f"One pass of the background sweep takes {fmt_ns(scale['sweep']['1000'])} at 1k devices and {fmt_ns(sw)} at 1M: "
-        "`DeviceTable.reclaimIdle` visits every device under its lock on every sweep (every 250 ms by default), "
-        f"so at 1M devices the sweeper alone keeps about {min(100.0, sw / 2.5e6):.0f}% of a core busy. Fix: keep "
-        "idle candidates in a queue ordered by when they become idle (as sessions already are), and visit only those.")
+        "only devices that may have become idle are visited: `DeviceTable` queues a device once when it is left "
+        "without sessions, when its flag is cleared and when its fan-out is forgotten, and a visit that finds it "
+        "busy drops it, because the end of whatever keeps it busy queues it again. With nothing due a sweep costs "
+        "the same at any table size.")
 if wrk_rows:
     r_wait = wrk_ratio(wrk_rows, "interrupt", "flag")
     r_nowait = wrk_ratio(wrk_rows, "interrupt-nowait", "flag")
@@ -647,13 +654,12 @@ if wrk_rows:
     if r_wait is not None and r_nowait is not None:
         notes.append(
             f"Over HTTP an interrupt reaches {r_wait * 100:.0f}% of the flag read's throughput; with `?wait=false` "
-            f"{r_nowait * 100:.0f}%.{seq} `InterruptController.interrupt` always returns a `CompletableFuture`, so even an "
-            "interrupt whose fan-out is already complete goes through Servlet async processing and a second dispatch "
-            "through the whole filter chain (security, observation). The rest of the gap is the per-interrupt work "
-            "around the core: a JSON request body, a larger JSON answer, one INFO log line (`InterruptLogListener`), "
-            "an application event pair (`InterruptApplicationEvents`), metrics, and the event hub serialising each "
-            "interrupt's two events to JSON even when no stream is subscribed (`InterruptEventHub.record`). "
-            "Fix: answer synchronously when the future is already done; serialise events only while a stream is open.")
+            f"{r_nowait * 100:.0f}%.{seq} An interrupt whose fan-out has already finished (no modules, as here) is "
+            "answered at once, without Servlet async processing; the event hub writes an event's JSON only when a "
+            "stream needs it; Spring Security's per-filter observations are off in the service defaults. What "
+            "remains is per-interrupt work around the core: a JSON request body, a larger JSON answer, one INFO log "
+            "line (`InterruptLogListener`, `LOG_INTERRUPTS=true` in this run), an application event pair "
+            "(`InterruptApplicationEvents`), metrics, and the events themselves.")
 if http:
     notes.append(
         f"The SSE signal (p99 {fmt_us(http['sse']['p99_us'])}) costs about one HTTP round trip more than the round "
@@ -676,6 +682,13 @@ if signal and (signal["poll"]["p99_us"] > 1000 or signal["callback"]["p99_us"] >
 for n in notes:
     w(f"- {n}")
 w("")
+
+# ---- before / after, kept by hand ---------------------------------------------------------------------
+
+before_after = Path(__file__).resolve().parent / "before-after.md"
+if before_after.exists():
+    w(before_after.read_text().rstrip())
+    w("")
 
 # ---- reproduce -----------------------------------------------------------------------------------------
 
