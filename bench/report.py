@@ -617,7 +617,7 @@ if heap and heap.get("bytesLeftPerInterruptedDevice"):
     gc_note = ""
     if it and it.get("gc_ms") is not None and it.get("measured_ms"):
         gc_note = (f" At 1M sessions the interrupt-turn benchmark spends {100 * it['gc_ms'] / it['measured_ms']:.0f}% "
-                   "of its measured time in GC pauses, which copy and promote these results.")
+                   "of its measured time in GC pauses.")
     notes.append(
         f"An interrupted device keeps about {heap['bytesLeftPerInterruptedDevice']} bytes more after its interrupt has "
         "finished and its next turn opened: a device forgets its fan-out (`Device.inFlight`) as soon as the fan-out "

@@ -255,13 +255,20 @@ final class SessionTracker {
 
     SessionInfo heartbeat(String sessionId) {
         Session session = require(sessionId);
-        return devices.withExistingDevice(session.hardwareId(), device -> {
-            if (session.state() == SessionState.ACTIVE) {
+        SessionInfo info = devices.withExistingDevice(session.hardwareId(), device -> {
+            SessionState state = session.state();
+            if (state == SessionState.ACTIVE) {
                 session.heartbeat(clock.instant());
                 link.heartbeat(session.info());
+            } else if (state != SessionState.INTERRUPTED) {
+                return null; // ended or expired since it was looked up: as gone as if it had never been found
             }
             return session.info();
-        }, session.info());
+        }, null);
+        if (info == null) {
+            throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId);
+        }
+        return info;
     }
 
     void end(String sessionId) {
