@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Runs every Interrupt Hub benchmark in one go and writes docs/BENCHMARKS.md.
 #
-#   bench/run.sh [--quick] [--no-build] [--port N] [--out FILE]
+#   bench/run.sh [--quick] [--no-build] [--cluster] [--port N] [--out FILE]
 #
 #   --quick     shorter JMH iterations, fewer samples and shorter wrk runs (under five minutes on a
 #               2-core machine once the jars are built); the default is the full run (about 20 minutes)
 #   --no-build  use the jars in target/ as they are (default: build when a source is newer than them)
+#   --cluster   also take the cluster-mode figures in quick mode (bench/cluster.sh; the full run always does)
 #   --port N    port for the service under test (default 18531)
 #   --out FILE  where the report goes (default docs/BENCHMARKS.md); raw results stay in target/bench-results/
 #
-# Needs: JDK 17, wrk (apt-get install wrk), python3 (report only), curl. Every figure is reported next to
+# Needs: JDK 17, wrk (apt-get install wrk), python3 (report only), curl; redis-server for the cluster figures. Every figure is reported next to
 # a baseline measured in the same run, because a shared machine makes absolute numbers drift.
 set -euo pipefail
 
@@ -17,12 +18,14 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 MODE=full
 BUILD=auto
+CLUSTER=no
 PORT=18531
 OUT=docs/BENCHMARKS.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) MODE=quick ;;
     --no-build) BUILD=no ;;
+    --cluster) CLUSTER=yes ;;
     --port) PORT=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
@@ -200,5 +203,15 @@ echo "elapsed_seconds=$(( $(date +%s) - START ))" >> "$RESULTS/machine.txt"
 
 # ---- 5. the report ---------------------------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
+# The cluster figures (bench/cluster.sh) start three more services; the full run takes them anew, a quick
+# run keeps those already in the file unless --cluster asks for them.
+cluster_section=$(sed -n '/<!-- cluster:begin -->/,/<!-- cluster:end -->/p' "$OUT" 2>/dev/null || true)
 python3 bench/report.py "$RESULTS" > "$OUT"
+if [ "$MODE" = full ] || [ "$CLUSTER" = yes ]; then
+  log "cluster mode figures (bench/cluster.sh)"
+  bench/cluster.sh --no-build --out "$OUT" $([ "$MODE" = quick ] && echo --quick) > "$RESULTS/cluster.log" 2>&1 \
+    || { tail -20 "$RESULTS/cluster.log" >&2; exit 1; }
+elif [ -n "$cluster_section" ]; then
+  printf '\n%s\n' "$cluster_section" >> "$OUT"
+fi
 log "wrote $OUT (raw results in $RESULTS)"
