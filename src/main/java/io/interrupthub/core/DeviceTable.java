@@ -53,6 +53,11 @@ final class DeviceTable {
         return flags.get(hardwareId);
     }
 
+    /** The set flags by device, read-only for callers: the poll reads it directly, one load less. */
+    ConcurrentHashMap<String, Device.Flag> flagsByDevice() {
+        return flags;
+    }
+
     /** Every set flag; some may have expired. */
     Collection<Device.Flag> flags() {
         return flags.values();

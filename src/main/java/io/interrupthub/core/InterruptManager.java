@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,10 +43,10 @@ public final class InterruptManager implements AutoCloseable {
     private static final int CALLBACK_QUEUE = 10_000;
 
     private final InterruptSettings settings;
-    /** Copied from the immutable settings: one load less for every poll. */
-    private final boolean enabled;
     private final Clock clock;
     private final DeviceTable devices;
+    /** {@link DeviceTable#flagsByDevice()}, held here (as the concrete type: no type check) for the poll. */
+    private final ConcurrentHashMap<String, Device.Flag> flags;
     private final SessionTracker sessions;
     private final ModuleRegistry registry;
     private final FanOut fanOut;
@@ -68,9 +69,9 @@ public final class InterruptManager implements AutoCloseable {
 
     public InterruptManager(InterruptSettings settings, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.enabled = settings.enabled();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.devices = new DeviceTable(settings.maxDevices());
+        this.flags = devices.flagsByDevice();
         this.sessions = new SessionTracker(devices, clock, settings, this::publishSession);
         this.registry = new ModuleRegistry(settings.interruptTimeout());
         this.fanOut = new FanOut(settings.moduleThreads(), settings.moduleQueueCapacity());
@@ -494,10 +495,11 @@ public final class InterruptManager implements AutoCloseable {
      * thread takes to wake, typically well under a millisecond. Otherwise the check compares with the clock.
      */
     public boolean shouldInterrupt(String hardwareId) {
-        if (!enabled || hardwareId == null) {
+        if (hardwareId == null) {
             return false;
         }
-        Device.Flag flag = devices.flag(hardwareId);
+        // No enabled check: with interrupts switched off no flag is ever set, so the lookup finds none.
+        Device.Flag flag = flags.get(hardwareId);
         return flag != null && (flagsClearedOnTime || flag.activeAt(clock.millis()));
     }
 

@@ -4,10 +4,15 @@ import static io.interrupthub.web.ApiHttp.assertJson;
 import static io.interrupthub.web.ApiHttp.elements;
 import static io.interrupthub.web.ApiHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.request;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import java.util.List;
 
 import io.interrupthub.InterruptHubApplication;
+import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.Interruptible;
 import io.interrupthub.core.ModuleAction;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,7 +21,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.context.annotation.Bean;
+import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
 
@@ -28,6 +35,7 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(classes = {InterruptHubApplication.class, InterruptAnswerTest.SlowModule.class},
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureRestTestClient
+@AutoConfigureMockMvc
 class InterruptAnswerTest {
 
     private static final long MODULE_MILLIS = 300;
@@ -44,6 +52,15 @@ class InterruptAnswerTest {
 
     @Autowired
     private RestTestClient client;
+
+    @Autowired
+    private MockMvc mockMvc;
+
+    @Autowired
+    private InterruptManager manager;
+
+    @Autowired
+    private Interruptible slowTts;
 
     private ApiHttp http;
 
@@ -66,6 +83,22 @@ class InterruptAnswerTest {
         assertThat(modules.get(1).get("outcome").stringValue()).isEqualTo("OK");
         assertThat(result.get("durationMs").doubleValue()).as("the answer came after the module finished")
                 .isGreaterThanOrEqualTo(MODULE_MILLIS);
+    }
+
+    @Test
+    void aFinishedFanOutIsAnsweredWithoutAsyncProcessingARunningOneWithIt() throws Exception {
+        mockMvc.perform(post("/interrupt/{id}", unique("async-running")))
+                .andExpect(request().asyncStarted());
+
+        manager.unregister("slow_tts");
+        try {
+            mockMvc.perform(post("/interrupt/{id}", unique("async-finished")))
+                    .andExpect(request().asyncNotStarted())
+                    .andExpect(status().isOk())
+                    .andExpect(jsonPath("$.success").value(true));
+        } finally {
+            manager.register(slowTts);
+        }
     }
 
     @Test
