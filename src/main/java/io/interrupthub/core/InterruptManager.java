@@ -211,11 +211,18 @@ public final class InterruptManager implements AutoCloseable {
      * Applies an interrupt that another instance of the cluster issued with {@code epoch}: sessions of
      * older epochs are interrupted and modules called, as for a local interrupt, unless this device
      * has already reached that epoch (a signal seen twice, or overtaken, changes nothing).
+     *
+     * @throws InterruptHubException DISABLED when interrupts are switched off on this instance
      */
     public InterruptFuture applyRemote(String hardwareId, long epoch, String reason, String source) {
         HardwareIds.require(hardwareId, "hardwareId");
         if (epoch < 1) {
             throw new IllegalArgumentException("epoch must be positive");
+        }
+        if (!settings.enabled()) {
+            // Switched off here: nothing changes, not even the flag a poll would see.
+            throw new InterruptHubException(InterruptHubException.Kind.DISABLED,
+                    "interrupts are switched off (GLOBAL_INTERRUPT_ENABLED=false)");
         }
         long startNanos = System.nanoTime();
         Instant now = clock.instant();

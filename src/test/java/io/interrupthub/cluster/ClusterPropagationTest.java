@@ -332,4 +332,22 @@ class ClusterPropagationTest {
             assertThat(b.manager.sessions("kiosk-1", 10)).noneMatch(s -> s.state() == io.interrupthub.core.SessionState.ACTIVE);
         });
     }
+
+    @Test
+    void anInstanceWithInterruptsSwitchedOffChangesNothingAndSaysSo() {
+        ClusterNode a = node("a");
+        ClusterNode off = node("off", settings(100).withEnabled(false));
+        ClusterNode.awaitPeers(a, off);
+
+        InterruptResult result = a.manager.interrupt("garage-speaker", "barge_in").join();
+
+        assertThat(result.instances()).singleElement().satisfies(o -> {
+            assertThat(o.instance()).isEqualTo("off");
+            assertThat(o.acknowledged()).isTrue();
+            assertThat(o.success()).isFalse();
+        });
+        assertThat(result.success()).isFalse();
+        assertThat(off.manager.shouldInterrupt("garage-speaker")).isFalse();
+        assertThat(off.manager.trackedDevices()).isZero();
+    }
 }
