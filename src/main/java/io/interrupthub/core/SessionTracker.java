@@ -192,15 +192,16 @@ final class SessionTracker {
 
     /**
      * Interrupts the device's open sessions older than the cause's epoch. Caller holds the device lock.
-     * A {@code remote} interrupt (numbered by another instance) also stops sessions opened here while
-     * the cluster was out of reach at its very epoch: their number was made up locally and may collide.
+     * A {@code remote} interrupt (numbered by another instance) also stops every session opened here while
+     * the cluster was out of reach, whatever its epoch: that number was made up locally (from a floor that
+     * hashed ids may have pushed up), so it says nothing about which came first. Later signals always carry
+     * a higher epoch, since the reconnect publishes these sessions' epochs to the cluster.
      */
     List<Reached> interruptLocked(Device device, InterruptCause cause, boolean remote) {
         List<Reached> reached = new ArrayList<>(device.sessions.size());
         long now = cause.at().toEpochMilli();
         for (Session session : device.sessions) {
-            boolean older = session.epoch() < cause.epoch()
-                    || (remote && session.provisional && session.epoch() == cause.epoch());
+            boolean older = session.epoch() < cause.epoch() || (remote && session.provisional);
             if (session.state() == SessionState.ACTIVE && older) {
                 expiries.remove(session.deadline, session);
                 active.decrementAndGet();
