@@ -103,4 +103,27 @@ class ClusterPartitionTest {
         await().atMost(Duration.ofSeconds(20)).until(onB::isInterrupted);
         await().atMost(Duration.ofSeconds(10)).until(() -> a.cluster.connected() && a.cluster.pendingReplays() == 0);
     }
+
+    @Test
+    void aSessionOpenedWhileCutOffIsStoppedEvenByALowerNumberedInterruptFromTheOtherSide() throws Exception {
+        CuttableProxy toA = proxy();
+        ClusterNode a = node("a", toA.port());
+        ClusterNode b = node("b", redis.port());
+        ClusterNode.awaitPeers(a, b);
+
+        toA.cut();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !a.cluster.connected());
+        for (int i = 0; i < 3; i++) { // a numbers three interrupts of its own: the device is at 3 here
+            a.manager.interrupt("hall-speaker", "local_" + i).get(5, TimeUnit.SECONDS);
+        }
+        Session newTurnOnA = a.manager.openSession("hall-speaker");
+        assertThat(newTurnOnA.epoch()).isEqualTo(3);
+        // b's barge-in of the same device, after a's new turn began: the cluster numbers it 1.
+        assertThat(b.manager.interrupt("hall-speaker", "barge_in_on_b").get(10, TimeUnit.SECONDS).epoch()).isEqualTo(1);
+
+        toA.restore();
+
+        await().atMost(Duration.ofSeconds(20)).until(newTurnOnA::isInterrupted);
+        assertThat(newTurnOnA.interruptCause().orElseThrow().source()).isEqualTo("cluster:b");
+    }
 }
