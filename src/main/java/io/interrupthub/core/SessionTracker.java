@@ -85,7 +85,9 @@ final class SessionTracker {
         ClusterLink cluster = link;
         ClusterLink.Admission admission;
         try {
-            admission = cluster.admit(sessionId, hardwareId, devices.currentEpoch(hardwareId));
+            // One process asks nobody, and reads no epoch for it: this is every session open's path.
+            admission = cluster == ClusterLink.LOCAL ? ClusterLink.Admission.UNKNOWN_EPOCH
+                    : cluster.admit(sessionId, hardwareId, devices.currentEpoch(hardwareId));
         } catch (RuntimeException e) {
             active.decrementAndGet();
             throw e;
@@ -260,7 +262,9 @@ final class SessionTracker {
             SessionState state = session.state();
             if (state == SessionState.ACTIVE) {
                 session.heartbeat(clock.instant());
-                link.heartbeat(session.info());
+                SessionInfo kept = session.info();
+                link.heartbeat(kept);
+                return kept;
             } else if (state != SessionState.INTERRUPTED) {
                 return null; // ended or expired since it was looked up: as gone as if it had never been found
             }
