@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * A real redis-server of the test's own, on a free port, with nothing kept on disk; it can be
  * killed and started again on the same port to make an outage.
@@ -46,13 +48,9 @@ final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("redis-server could not be started (is it installed? .ci/run installs it)", e);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!answersPing()) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("redis-server on port " + port + " did not come up");
-            }
-            pause();
-        }
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                .failFast("redis-server on port " + port + " exited", () -> !process.isAlive())
+                .until(this::answersPing);
     }
 
     /** Kills it at once, as a crash would: connected clients see their connections drop. */
@@ -85,14 +83,6 @@ final class RedisServer implements AutoCloseable {
             return read > 0 && new String(answer, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG");
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

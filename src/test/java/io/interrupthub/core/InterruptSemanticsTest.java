@@ -1069,11 +1069,12 @@ class InterruptSemanticsTest {
             manager.openSession(DEVICE); // the next turn: the device stays, with an open session
             await5s(manager.interrupt("another-device", "pushes the first result out of the history"));
 
-            for (int i = 0; i < 100 && result.get() != null; i++) {
-                System.gc();
-                Thread.sleep(10);
-            }
-            assertThat(result.get()).as("result of a finished interrupt still reachable").isNull();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .alias("result of a finished interrupt still reachable")
+                    .until(() -> {
+                        System.gc();
+                        return result.get() == null;
+                    });
             assertThat(manager.trackedDevices()).isEqualTo(2);
         }
 

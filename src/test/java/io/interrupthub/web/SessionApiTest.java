@@ -7,7 +7,6 @@ import static io.interrupthub.web.ApiHttp.fieldNames;
 import static io.interrupthub.web.ApiHttp.instant;
 import static io.interrupthub.web.ApiHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.interrupthub.InterruptHubApplication;
+import io.interrupthub.core.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,19 +23,40 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
 
-/** {@code /sessions} through the real server: open, list, look up, heartbeat, end, and how interrupts reach sessions. */
+/**
+ * {@code /sessions} through the real server: open, list, look up, heartbeat, end, and how interrupts reach
+ * sessions. The manager's clock is the test's, so time passes when a test moves it, not by sleeping.
+ */
 @SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureRestTestClient
+@Import(SessionApiTest.TestTime.class)
 class SessionApiTest {
+
+    @TestConfiguration(proxyBeanMethods = false)
+    static class TestTime {
+
+        @Bean
+        MutableClock interruptClock() {
+            return new MutableClock(Instant.now());
+        }
+    }
+
+    private static final Duration CLEANUP_DELAY = Duration.ofSeconds(2); // SESSION_CLEANUP_DELAY's default
 
     private static final String UUID_LIKE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(300);
 
     @Autowired
     private RestTestClient client;
+
+    @Autowired
+    private MutableClock clock;
 
     private ApiHttp http;
     private final List<String> opened = new ArrayList<>();
@@ -223,13 +244,13 @@ class SessionApiTest {
     // ---- GET /sessions, GET /sessions/{id} ------------------------------------------------------------
 
     @Test
-    void listFiltersByHardwareIdNewestFirstAndHonoursLimit() throws InterruptedException {
+    void listFiltersByHardwareIdNewestFirstAndHonoursLimit() {
         String a = unique("list-a");
         String b = unique("list-b");
         String a1 = open("{\"hardwareId\": \"" + a + "\"}").get("sessionId").stringValue();
-        Thread.sleep(5);
+        clock.advance(Duration.ofMillis(5));
         String b1 = open("{\"hardwareId\": \"" + b + "\"}").get("sessionId").stringValue();
-        Thread.sleep(5);
+        clock.advance(Duration.ofMillis(5));
         String a2 = open("{\"hardwareId\": \"" + a + "\"}").get("sessionId").stringValue();
 
         List<JsonNode> ofA = elements(assertJson(http.get("/sessions?hardwareId={id}", a), 200));
@@ -283,11 +304,11 @@ class SessionApiTest {
     // ---- POST /sessions/{id}/heartbeat ----------------------------------------------------------------
 
     @Test
-    void heartbeatMovesExpiresAtForward() throws InterruptedException {
+    void heartbeatMovesExpiresAtForward() {
         JsonNode session = open("{\"hardwareId\": \"" + unique("heartbeat") + "\"}");
         String sessionId = session.get("sessionId").stringValue();
         Instant expiresBefore = instant(session, "expiresAt");
-        Thread.sleep(20);
+        clock.advance(Duration.ofMillis(20));
 
         JsonNode beat = assertJson(http.post("/sessions/{id}/heartbeat", sessionId), 200);
 
@@ -402,9 +423,9 @@ class SessionApiTest {
         assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200).get("state").stringValue())
                 .isEqualTo("INTERRUPTED");
 
-        // SESSION_CLEANUP_DELAY defaults to 2.0 s
-        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(100))
-                .until(() -> http.get("/sessions/{id}", sessionId).status() == 404);
+        clock.advance(CLEANUP_DELAY.minusMillis(1));
+        assertThat(http.get("/sessions/{id}", sessionId).status()).as("still inside the cleanup delay").isEqualTo(200);
+        clock.advance(Duration.ofMillis(1));
 
         assertProblem(http.get("/sessions/{id}", sessionId), 404, "Not Found", "/sessions/" + sessionId);
         assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200))).isEmpty();
