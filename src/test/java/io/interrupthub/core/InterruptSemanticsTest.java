@@ -92,6 +92,17 @@ class InterruptSemanticsTest {
         }));
     }
 
+    /** A text_processing module that holds every fan-out until {@code gate} opens, counting calls per epoch. */
+    private record BlockedFanOut(CountDownLatch gate, CountDownLatch entered, Map<Long, AtomicInteger> calls) {
+    }
+
+    private BlockedFanOut blockFanOut(InterruptManager manager) {
+        BlockedFanOut blocked = new BlockedFanOut(gate(), new CountDownLatch(1), new ConcurrentHashMap<>());
+        manager.register(blockingModule("text_processing", blocked.gate(), blocked.calls(), blocked.entered()),
+                ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
+        return blocked;
+    }
+
     private static InterruptResult await5s(Future<InterruptResult> future) throws Exception {
         return future.get(5, TimeUnit.SECONDS);
     }
@@ -578,11 +589,10 @@ class InterruptSemanticsTest {
         @Test
         void concurrentInterruptsWhileFanOutRunsCoalesce() throws Exception {
             InterruptManager manager = manager();
-            CountDownLatch gate = gate();
-            CountDownLatch entered = new CountDownLatch(1);
-            Map<Long, AtomicInteger> calls = new ConcurrentHashMap<>();
-            manager.register(blockingModule("text_processing", gate, calls, entered),
-                    ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
+            BlockedFanOut blocked = blockFanOut(manager);
+            CountDownLatch gate = blocked.gate();
+            CountDownLatch entered = blocked.entered();
+            Map<Long, AtomicInteger> calls = blocked.calls();
             Session session = manager.openSession(DEVICE);
 
             InterruptFuture first = manager.interrupt(DEVICE, "user_barge_in");
@@ -613,11 +623,10 @@ class InterruptSemanticsTest {
         @Test
         void manyConcurrentCallersShareOneFanOut() throws Exception {
             InterruptManager manager = manager();
-            CountDownLatch gate = gate();
-            CountDownLatch entered = new CountDownLatch(1);
-            Map<Long, AtomicInteger> calls = new ConcurrentHashMap<>();
-            manager.register(blockingModule("text_processing", gate, calls, entered),
-                    ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
+            BlockedFanOut blocked = blockFanOut(manager);
+            CountDownLatch gate = blocked.gate();
+            CountDownLatch entered = blocked.entered();
+            Map<Long, AtomicInteger> calls = blocked.calls();
             InterruptFuture first = manager.interrupt(DEVICE, "user_barge_in");
             assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
 
@@ -669,11 +678,10 @@ class InterruptSemanticsTest {
         @Test
         void sessionOpenedDuringFanOutGetsItsOwnInterrupt() throws Exception {
             InterruptManager manager = manager();
-            CountDownLatch gate = gate();
-            CountDownLatch entered = new CountDownLatch(1);
-            Map<Long, AtomicInteger> calls = new ConcurrentHashMap<>();
-            manager.register(blockingModule("text_processing", gate, calls, entered),
-                    ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
+            BlockedFanOut blocked = blockFanOut(manager);
+            CountDownLatch gate = blocked.gate();
+            CountDownLatch entered = blocked.entered();
+            Map<Long, AtomicInteger> calls = blocked.calls();
             Session old = manager.openSession(DEVICE);
 
             InterruptFuture first = manager.interrupt(DEVICE, "user_barge_in");
