@@ -17,12 +17,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.ClusterLink;
 import io.interrupthub.core.InstanceOutcome;
 import io.interrupthub.core.InterruptHubException;
@@ -129,14 +129,14 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         // An XREAD must come back before the client's own command timeout gives up on it.
         this.readBlock = commandTimeout.dividedBy(2);
         this.announceBound = commandTimeout.compareTo(MAX_ANNOUNCE_WAIT) < 0 ? commandTimeout : MAX_ANNOUNCE_WAIT;
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("interrupt-cluster-timer"));
-        this.beats = Executors.newSingleThreadScheduledExecutor(daemon("interrupt-cluster-heartbeat"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("interrupt-cluster-timer-"));
+        this.beats = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("interrupt-cluster-heartbeat-"));
         this.announcer = new ThreadPoolExecutor(ANNOUNCERS, ANNOUNCERS, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(settings.maxPending()), daemon("interrupt-cluster-announce"));
+                new ArrayBlockingQueue<>(settings.maxPending()), DaemonThreads.named("interrupt-cluster-announce-"));
         this.announcer.allowCoreThreadTimeOut(true);
         this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.maxPending()),
-                daemon("interrupt-cluster-writer"));
-        this.reader = daemon("interrupt-cluster-reader").newThread(this::readLoop);
+                DaemonThreads.named("interrupt-cluster-writer-"));
+        this.reader = DaemonThreads.named("interrupt-cluster-reader-").newThread(this::readLoop);
     }
 
     /** Joins the cluster: attaches to the manager, starts reading signals and saying it is alive. */
@@ -675,14 +675,6 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     private record Replay(long epoch, String reason, String source) {

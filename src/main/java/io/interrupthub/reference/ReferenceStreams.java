@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.Session;
@@ -67,11 +68,7 @@ final class ReferenceStreams implements SmartLifecycle {
         this.database = database;
         this.properties = properties;
         this.clock = clock;
-        this.scheduler = new ScheduledThreadPoolExecutor(2, runnable -> {
-            Thread thread = new Thread(runnable, "reference-stream");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.scheduler = new ScheduledThreadPoolExecutor(2, DaemonThreads.named("reference-stream-"));
         this.scheduler.setRemoveOnCancelPolicy(true);
     }
 

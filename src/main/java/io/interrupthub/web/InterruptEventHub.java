@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.autoconfigure.InterruptProperties;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
@@ -141,11 +142,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
      * never wait for it.
      */
     private final ThreadPoolExecutor senders = new ThreadPoolExecutor(SENDER_THREADS, SENDER_THREADS, 30,
-            TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
-                Thread thread = new Thread(runnable, "interrupt-events-send");
-                thread.setDaemon(true);
-                return thread;
-            });
+            TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.named("interrupt-events-send-"));
     private volatile boolean gapPending;
     private volatile boolean accepting;
     private volatile Thread dispatcher;
