@@ -21,18 +21,14 @@ final class BenchSupport {
      */
     static InterruptSettings settings(int sessions, int devices) {
         InterruptSettings d = InterruptSettings.defaults();
-        return new InterruptSettings(true, d.checkInterval(), d.interruptTimeout(), d.cleanupDelay(),
-                Math.max(sessions, d.maxActiveSessions()), Duration.ofHours(1), d.historySize(),
-                Math.max(devices, d.maxDevices()), d.maxCallbacksPerSession(), d.sweepInterval(), d.moduleThreads(),
-                d.moduleQueueCapacity());
+        return InterruptSettings.builder().maxActiveSessions(Math.max(sessions, d.maxActiveSessions()))
+                .sessionTimeout(Duration.ofHours(1)).maxDevices(Math.max(devices, d.maxDevices())).build();
     }
 
     /** Like {@link #settings(int, int)}, with a flag that stays set for an hour once an interrupt set it. */
     static InterruptSettings longFlags(int sessions, int devices) {
         InterruptSettings s = settings(sessions, devices);
-        return new InterruptSettings(s.enabled(), s.checkInterval(), Duration.ofHours(1), s.cleanupDelay(),
-                s.maxActiveSessions(), s.sessionTimeout(), s.historySize(), s.maxDevices(), s.maxCallbacksPerSession(),
-                s.sweepInterval(), s.moduleThreads(), s.moduleQueueCapacity());
+        return s.toBuilder().interruptTimeout(Duration.ofHours(1)).build();
     }
 
     /** {@code count} distinct, valid hardware ids. */

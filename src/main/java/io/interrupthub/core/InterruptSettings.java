@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Everything the manager is tuned by. The first eight are the seed's variables; the rest are the
- * bounds this implementation adds so that nothing grows without limit.
+ * Everything the manager is tuned by. The first six are the service's classic environment variables; the
+ * rest are the bounds this implementation adds so that nothing grows without limit. Build one with
+ * {@link #builder()}: every setting not given keeps its {@code DEFAULT_*} value, the one place each default
+ * is defined (the Spring properties start from these constants too).
  *
  * @param enabled            {@code GLOBAL_INTERRUPT_ENABLED}
  * @param checkInterval      {@code INTERRUPT_CHECK_INTERVAL}, the polling hint for clients that poll
@@ -34,6 +36,31 @@ public record InterruptSettings(
         int moduleThreads,
         int moduleQueueCapacity) {
 
+    /** Interrupts are honoured. */
+    public static final boolean DEFAULT_ENABLED = true;
+    /** Clients that poll are told to poll every 100 ms. */
+    public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofMillis(100);
+    /** A flag stays set for 5 s; a module without a timeout of its own gets as long. */
+    public static final Duration DEFAULT_INTERRUPT_TIMEOUT = Duration.ofSeconds(5);
+    /** An interrupted session stays visible for 2 s. */
+    public static final Duration DEFAULT_CLEANUP_DELAY = Duration.ofSeconds(2);
+    /** At most 100 sessions are open at once. */
+    public static final int DEFAULT_MAX_ACTIVE_SESSIONS = 100;
+    /** A session without a heartbeat for 5 minutes expires. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(300);
+    /** The last 1,000 interrupts are kept for the history. */
+    public static final int DEFAULT_HISTORY_SIZE = 1000;
+    /** At most 100,000 devices hold state at once. */
+    public static final int DEFAULT_MAX_DEVICES = 100_000;
+    /** At most 64 {@code onInterrupt} callbacks per session. */
+    public static final int DEFAULT_MAX_CALLBACKS_PER_SESSION = 64;
+    /** Expired state is reclaimed every 250 ms. */
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMillis(250);
+    /** 16 threads call modules in parallel. */
+    public static final int DEFAULT_MODULE_THREADS = 16;
+    /** 1,024 module calls may wait for a thread. */
+    public static final int DEFAULT_MODULE_QUEUE_CAPACITY = 1024;
+
     public InterruptSettings {
         positive(checkInterval, "checkInterval");
         positive(interruptTimeout, "interruptTimeout");
@@ -48,33 +75,109 @@ public record InterruptSettings(
         atLeastOne(moduleQueueCapacity, "moduleQueueCapacity");
     }
 
-    /** The seed's defaults and this implementation's bounds. */
+    /** Every setting at its {@code DEFAULT_*} value. */
     public static InterruptSettings defaults() {
-        return new InterruptSettings(true, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(2),
-                100, Duration.ofSeconds(300), 1000, 100_000, 64, Duration.ofMillis(250), 16, 1024);
+        return builder().build();
     }
 
-    public InterruptSettings withEnabled(boolean value) {
-        return new InterruptSettings(value, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
-                sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                moduleQueueCapacity);
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public InterruptSettings withMaxActiveSessions(int value) {
-        return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, value, sessionTimeout,
-                historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads, moduleQueueCapacity);
+    /** A builder that starts from these settings. */
+    public Builder toBuilder() {
+        return new Builder().enabled(enabled).checkInterval(checkInterval).interruptTimeout(interruptTimeout)
+                .cleanupDelay(cleanupDelay).maxActiveSessions(maxActiveSessions).sessionTimeout(sessionTimeout)
+                .historySize(historySize).maxDevices(maxDevices).maxCallbacksPerSession(maxCallbacksPerSession)
+                .sweepInterval(sweepInterval).moduleThreads(moduleThreads).moduleQueueCapacity(moduleQueueCapacity);
     }
 
-    public InterruptSettings withMaxDevices(int value) {
-        return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
-                sessionTimeout, historySize, value, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                moduleQueueCapacity);
-    }
+    /** Builds {@link InterruptSettings}; {@link #build()} checks every value. */
+    public static final class Builder {
 
-    public InterruptSettings withHistorySize(int value) {
-        return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
-                sessionTimeout, value, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                moduleQueueCapacity);
+        private boolean enabled = DEFAULT_ENABLED;
+        private Duration checkInterval = DEFAULT_CHECK_INTERVAL;
+        private Duration interruptTimeout = DEFAULT_INTERRUPT_TIMEOUT;
+        private Duration cleanupDelay = DEFAULT_CLEANUP_DELAY;
+        private int maxActiveSessions = DEFAULT_MAX_ACTIVE_SESSIONS;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private int historySize = DEFAULT_HISTORY_SIZE;
+        private int maxDevices = DEFAULT_MAX_DEVICES;
+        private int maxCallbacksPerSession = DEFAULT_MAX_CALLBACKS_PER_SESSION;
+        private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
+        private int moduleThreads = DEFAULT_MODULE_THREADS;
+        private int moduleQueueCapacity = DEFAULT_MODULE_QUEUE_CAPACITY;
+
+        private Builder() {
+        }
+
+        public Builder enabled(boolean value) {
+            enabled = value;
+            return this;
+        }
+
+        public Builder checkInterval(Duration value) {
+            checkInterval = value;
+            return this;
+        }
+
+        public Builder interruptTimeout(Duration value) {
+            interruptTimeout = value;
+            return this;
+        }
+
+        public Builder cleanupDelay(Duration value) {
+            cleanupDelay = value;
+            return this;
+        }
+
+        public Builder maxActiveSessions(int value) {
+            maxActiveSessions = value;
+            return this;
+        }
+
+        public Builder sessionTimeout(Duration value) {
+            sessionTimeout = value;
+            return this;
+        }
+
+        public Builder historySize(int value) {
+            historySize = value;
+            return this;
+        }
+
+        public Builder maxDevices(int value) {
+            maxDevices = value;
+            return this;
+        }
+
+        public Builder maxCallbacksPerSession(int value) {
+            maxCallbacksPerSession = value;
+            return this;
+        }
+
+        public Builder sweepInterval(Duration value) {
+            sweepInterval = value;
+            return this;
+        }
+
+        public Builder moduleThreads(int value) {
+            moduleThreads = value;
+            return this;
+        }
+
+        public Builder moduleQueueCapacity(int value) {
+            moduleQueueCapacity = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first setting out of range */
+        public InterruptSettings build() {
+            return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
+                    sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
+                    moduleQueueCapacity);
+        }
     }
 
     private static void positive(Duration d, String name) {

@@ -27,7 +27,7 @@ class InterruptMetricsTest {
 
     @BeforeEach
     void bind() {
-        manager = new InterruptManager(InterruptSettings.defaults().withMaxActiveSessions(1));
+        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(1).build());
         registry = new SimpleMeterRegistry();
         InterruptMetrics metrics = new InterruptMetrics(manager);
         metrics.bindTo(registry);

@@ -130,7 +130,7 @@ class ModuleRegistrationContextTest {
     @Test
     void anApplicationsOwnManagerIsKept() {
         runner.withBean(InterruptManager.class, () -> new InterruptManager(
-                        io.interrupthub.core.InterruptSettings.defaults().withMaxActiveSessions(3)))
+                        io.interrupthub.core.InterruptSettings.builder().maxActiveSessions(3).build()))
                 .run(context -> assertThat(context.getBean(InterruptManager.class).settings().maxActiveSessions())
                         .isEqualTo(3));
     }

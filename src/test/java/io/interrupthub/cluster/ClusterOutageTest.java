@@ -113,8 +113,10 @@ class ClusterOutageTest {
 
     @Test
     void redisHoldsNoKeysOnceTheTrafficStopsAndTheirLifetimesPass() throws Exception {
-        InterruptSettings quick = new InterruptSettings(true, Duration.ofMillis(100), Duration.ofMillis(300),
-                Duration.ofMillis(200), 100, Duration.ofSeconds(1), 100, 1000, 8, Duration.ofMillis(50), 4, 64);
+        InterruptSettings quick = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofMillis(300)).cleanupDelay(Duration.ofMillis(200)).maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(1)).historySize(100).maxDevices(1000).maxCallbacksPerSession(8)
+                .sweepInterval(Duration.ofMillis(50)).moduleThreads(4).moduleQueueCapacity(64).build();
         ClusterNode a = node("a", quick, Duration.ofSeconds(1), Duration.ofMillis(300));
         ClusterNode b = node("b", quick, Duration.ofSeconds(1), Duration.ofMillis(300));
         ClusterNode.awaitPeers(a, b);

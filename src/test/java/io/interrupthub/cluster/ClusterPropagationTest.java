@@ -57,7 +57,7 @@ class ClusterPropagationTest {
     }
 
     static InterruptSettings settings(int maxActiveSessions) {
-        return InterruptSettings.defaults().withMaxActiveSessions(maxActiveSessions);
+        return InterruptSettings.builder().maxActiveSessions(maxActiveSessions).build();
     }
 
     ClusterNode node(String name) {
@@ -336,7 +336,7 @@ class ClusterPropagationTest {
     @Test
     void anInstanceWithInterruptsSwitchedOffChangesNothingAndSaysSo() {
         ClusterNode a = node("a");
-        ClusterNode off = node("off", settings(100).withEnabled(false));
+        ClusterNode off = node("off", settings(100).toBuilder().enabled(false).build());
         ClusterNode.awaitPeers(a, off);
 
         InterruptResult result = a.manager.interrupt("garage-speaker", "barge_in").join();

@@ -163,7 +163,7 @@ class ConcurrencyTest {
     @Test
     void sessionCapIsExactUnderContentionAndEverySessionIsAccountedFor() throws Exception {
         int cap = 50;
-        manager = new InterruptManager(InterruptSettings.defaults().withMaxActiveSessions(cap), clock);
+        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
         int threads = 16;
         int rounds = 15;
         @SuppressWarnings("unchecked")
@@ -262,7 +262,7 @@ class ConcurrencyTest {
     @Test
     void activeSessionCountNeverReadsAboveTheCapWhileOpensAreRefused() throws Exception {
         int cap = 50;
-        manager = new InterruptManager(InterruptSettings.defaults().withMaxActiveSessions(cap), clock);
+        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
         for (int i = 0; i < cap; i++) {
             manager.openSession("full-" + (i % 5));
         }
@@ -366,7 +366,7 @@ class ConcurrencyTest {
      */
     @Test
     void mixedTrafficKeepsEverySessionConsistentAndLeavesNothingBehind() throws Exception {
-        InterruptSettings settings = InterruptSettings.defaults().withMaxActiveSessions(40);
+        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(40).build();
         manager = new InterruptManager(settings, clock);
         CountingModule module = new CountingModule("text_processing", 0);
         manager.register(module);
@@ -612,7 +612,7 @@ class ConcurrencyTest {
 
     @Test
     void callbackRegisteredWhileInterruptRunsRunsExactlyOnce() throws Exception {
-        manager = new InterruptManager(InterruptSettings.defaults().withMaxActiveSessions(1000), clock);
+        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(1000).build(), clock);
         int pairs = 4;
         int rounds = 100;
         int perRound = 16;
@@ -682,7 +682,7 @@ class ConcurrencyTest {
      */
     @Test
     void callbackRegisteredWhileSessionEndsNeverRuns() throws Exception {
-        manager = new InterruptManager(InterruptSettings.defaults().withMaxActiveSessions(1000), clock);
+        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(1000).build(), clock);
         int pairs = 4;
         int rounds = 60;
         int perRound = 16;
@@ -748,7 +748,7 @@ class ConcurrencyTest {
         // A small cap keeps the lists of interrupted sessions short (they are trimmed beyond it), so an
         // interrupt reaches a session just opened quickly; refusals at the cap are fine here.
         int cap = 16;
-        manager = new InterruptManager(InterruptSettings.defaults().withMaxActiveSessions(cap), clock);
+        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
         int openers = 5;
         int interrupters = 3;
         int maxOpensEach = 1_000_000;

@@ -201,10 +201,8 @@ class CooperativeCancellationTest {
 
     @Test
     void aSessionHoldsAtMostItsMaximumOfCallbacks() {
-        InterruptSettings d = InterruptSettings.defaults();
-        try (InterruptManager small = new InterruptManager(new InterruptSettings(d.enabled(), d.checkInterval(),
-                d.interruptTimeout(), d.cleanupDelay(), d.maxActiveSessions(), d.sessionTimeout(), d.historySize(),
-                d.maxDevices(), 2, d.sweepInterval(), d.moduleThreads(), d.moduleQueueCapacity()))) {
+        try (InterruptManager small = new InterruptManager(InterruptSettings.builder().maxCallbacksPerSession(2)
+                .build())) {
             Session session = small.openSession("dev-cap");
             session.onInterrupt(cause -> { });
             session.onInterrupt(cause -> { });

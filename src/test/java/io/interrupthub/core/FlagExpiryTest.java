@@ -28,10 +28,7 @@ class FlagExpiryTest {
     }
 
     private InterruptManager manager(Duration interruptTimeout, Clock clock) {
-        InterruptSettings d = InterruptSettings.defaults();
-        InterruptSettings settings = new InterruptSettings(true, d.checkInterval(), interruptTimeout, d.cleanupDelay(),
-                d.maxActiveSessions(), d.sessionTimeout(), d.historySize(), d.maxDevices(),
-                d.maxCallbacksPerSession(), d.sweepInterval(), d.moduleThreads(), d.moduleQueueCapacity());
+        InterruptSettings settings = InterruptSettings.builder().interruptTimeout(interruptTimeout).build();
         InterruptManager manager = new InterruptManager(settings, clock);
         managers.add(manager);
         return manager;

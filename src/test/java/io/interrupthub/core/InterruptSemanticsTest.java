@@ -56,10 +56,9 @@ class InterruptSemanticsTest {
     // ---- helpers -------------------------------------------------------------------------------
 
     private static InterruptSettings settings(int maxActiveSessions, int maxCallbacks) {
-        InterruptSettings d = InterruptSettings.defaults();
-        return new InterruptSettings(true, d.checkInterval(), INTERRUPT_TIMEOUT, CLEANUP_DELAY, maxActiveSessions,
-                SESSION_TIMEOUT, d.historySize(), d.maxDevices(), maxCallbacks, d.sweepInterval(), d.moduleThreads(),
-                d.moduleQueueCapacity());
+        return InterruptSettings.builder().interruptTimeout(INTERRUPT_TIMEOUT).cleanupDelay(CLEANUP_DELAY)
+                .maxActiveSessions(maxActiveSessions).sessionTimeout(SESSION_TIMEOUT)
+                .maxCallbacksPerSession(maxCallbacks).build();
     }
 
     private InterruptManager manager() {
@@ -955,7 +954,7 @@ class InterruptSemanticsTest {
 
         @Test
         void disabledInterruptThrowsDisabledAndNothingChanges() {
-            InterruptManager manager = manager(InterruptSettings.defaults().withEnabled(false));
+            InterruptManager manager = manager(InterruptSettings.builder().enabled(false).build());
             AtomicInteger calls = new AtomicInteger();
             manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION,
                     cause -> calls.incrementAndGet())));
@@ -986,7 +985,7 @@ class InterruptSemanticsTest {
 
         @Test
         void disabledInterruptOfUnknownDeviceCreatesNoState() {
-            InterruptManager manager = manager(InterruptSettings.defaults().withEnabled(false));
+            InterruptManager manager = manager(InterruptSettings.builder().enabled(false).build());
 
             assertThat(kindOf(() -> manager.interrupt("never-seen-device", "x")))
                     .isEqualTo(InterruptHubException.Kind.DISABLED);
@@ -997,7 +996,7 @@ class InterruptSemanticsTest {
 
         @Test
         void disabledShouldInterruptIsFalse() {
-            InterruptManager manager = manager(InterruptSettings.defaults().withEnabled(false));
+            InterruptManager manager = manager(InterruptSettings.builder().enabled(false).build());
             assertThat(manager.shouldInterrupt(DEVICE)).isFalse();
             assertThat(manager.activeFlags()).isZero();
         }
@@ -1010,7 +1009,7 @@ class InterruptSemanticsTest {
 
         @Test
         void historyKeepsOnlyNewestAndIsNewestFirst() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.defaults().withHistorySize(3));
+            InterruptManager manager = manager(InterruptSettings.builder().historySize(3).build());
             List<InterruptResult> all = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 all.add(await5s(manager.interrupt(i % 2 == 0 ? "dev-a" : "dev-b", "r" + i)));
@@ -1024,7 +1023,7 @@ class InterruptSemanticsTest {
 
         @Test
         void historyFiltersByHardwareId() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.defaults().withHistorySize(3));
+            InterruptManager manager = manager(InterruptSettings.builder().historySize(3).build());
             for (int i = 0; i < 5; i++) {
                 await5s(manager.interrupt(i % 2 == 0 ? "dev-a" : "dev-b", "r" + i));
             }
@@ -1071,7 +1070,7 @@ class InterruptSemanticsTest {
 
         @Test
         void deviceWithOpenSessionDoesNotKeepItsFinishedInterruptsResult() throws Exception {
-            InterruptManager manager = manager(settings(100, 64).withHistorySize(1));
+            InterruptManager manager = manager(settings(100, 64).toBuilder().historySize(1).build());
             manager.openSession(DEVICE);
             WeakReference<InterruptResult> result = interruptAndForget(manager, DEVICE);
             manager.openSession(DEVICE); // the next turn: the device stays, with an open session
@@ -1215,7 +1214,7 @@ class InterruptSemanticsTest {
 
         @Test
         void deviceCapRefusesThirdDevice() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.defaults().withMaxDevices(2));
+            InterruptManager manager = manager(InterruptSettings.builder().maxDevices(2).build());
             await5s(manager.interrupt("dev-a", "x"));
             await5s(manager.interrupt("dev-b", "x"));
 
@@ -1232,7 +1231,7 @@ class InterruptSemanticsTest {
 
         @Test
         void deviceCapFreesUpOnceADeviceIsReclaimed() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.defaults().withMaxDevices(2));
+            InterruptManager manager = manager(InterruptSettings.builder().maxDevices(2).build());
             await5s(manager.interrupt("dev-a", "x"));
             await5s(manager.interrupt("dev-b", "x"));
             assertThat(kindOf(() -> manager.interrupt("dev-c", "x"))).isEqualTo(InterruptHubException.Kind.LIMIT_REACHED);

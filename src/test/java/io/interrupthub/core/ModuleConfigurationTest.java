@@ -41,10 +41,7 @@ class ModuleConfigurationTest {
     }
 
     private static InterruptSettings withInterruptTimeout(Duration interruptTimeout) {
-        InterruptSettings d = InterruptSettings.defaults();
-        return new InterruptSettings(d.enabled(), d.checkInterval(), interruptTimeout, d.cleanupDelay(),
-                d.maxActiveSessions(), d.sessionTimeout(), d.historySize(), d.maxDevices(), d.maxCallbacksPerSession(),
-                d.sweepInterval(), d.moduleThreads(), d.moduleQueueCapacity());
+        return InterruptSettings.builder().interruptTimeout(interruptTimeout).build();
     }
 
     private CountDownLatch gate() {

@@ -288,9 +288,11 @@ class ModuleFaultTest {
 
     @Test
     void saturatedModuleThreadsRefuseExtraCallsQuicklyAndNeverBlockTheCaller() throws Exception {
-        InterruptSettings settings = new InterruptSettings(true, Duration.ofMillis(100), Duration.ofSeconds(5),
-                Duration.ofSeconds(2), 100, Duration.ofSeconds(300), 1000, 100_000, 64, Duration.ofMillis(250),
-                1, 1);
+        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(5)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(300)).historySize(1000).maxDevices(100_000)
+                .maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250)).moduleThreads(1)
+                .moduleQueueCapacity(1).build();
         InterruptManager manager = manager(settings);
         Duration timeout = Duration.ofMillis(500);
         CountDownLatch never = latchReleasedAfterTheTest();
@@ -400,9 +402,11 @@ class ModuleFaultTest {
 
     @Test
     void callbackThatBlocksForeverDoesNotBlockInterruptWhenModuleThreadsAreSaturated() throws Exception {
-        InterruptSettings settings = new InterruptSettings(true, Duration.ofMillis(100), Duration.ofSeconds(5),
-                Duration.ofSeconds(2), 100, Duration.ofSeconds(300), 1000, 100_000, 64, Duration.ofMillis(250),
-                1, 1);
+        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(5)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(300)).historySize(1000).maxDevices(100_000)
+                .maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250)).moduleThreads(1)
+                .moduleQueueCapacity(1).build();
         InterruptManager manager = manager(settings);
         Duration timeout = Duration.ofSeconds(1);
         CountDownLatch never = latchReleasedAfterTheTest();

@@ -43,10 +43,7 @@ class SessionHandleTest {
     }
 
     private static InterruptSettings withMaxCallbacks(int maxCallbacks) {
-        InterruptSettings d = InterruptSettings.defaults();
-        return new InterruptSettings(d.enabled(), d.checkInterval(), d.interruptTimeout(), d.cleanupDelay(),
-                d.maxActiveSessions(), d.sessionTimeout(), d.historySize(), d.maxDevices(), maxCallbacks,
-                d.sweepInterval(), d.moduleThreads(), d.moduleQueueCapacity());
+        return InterruptSettings.builder().maxCallbacksPerSession(maxCallbacks).build();
     }
 
     private static InterruptHubException.Kind kindOf(Runnable call) {

@@ -108,8 +108,10 @@ class ConcurrencyStressTest {
     @MethodSource("seeds")
     void invariantsHoldAfterManyThreadsOnFewDevices(long seed) throws Exception {
         MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
-        InterruptSettings settings = new InterruptSettings(true, Duration.ofMillis(100), Duration.ofSeconds(5),
-                Duration.ofSeconds(2), CAP, Duration.ofSeconds(10), 1000, 100, 64, Duration.ofMillis(250), 4, 256);
+        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(5)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(CAP)
+                .sessionTimeout(Duration.ofSeconds(10)).historySize(1000).maxDevices(100).maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(250)).moduleThreads(4).moduleQueueCapacity(256).build();
         Recorder recorder = new Recorder("recorder", false);
         Recorder jittery = new Recorder("jittery", true);
         ExecutorService workers = Executors.newFixedThreadPool(THREADS, r -> new Thread(r, "stress-worker"));
@@ -355,7 +357,7 @@ class ConcurrencyStressTest {
     @Test
     void lookupsNeverFailWhileSessionsAreBornInterrupted() throws Exception {
         MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
-        InterruptSettings settings = InterruptSettings.defaults().withMaxActiveSessions(10_000);
+        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(10_000).build();
         ExecutorService pool = Executors.newFixedThreadPool(3, r -> new Thread(r, "born-interrupted-race"));
         Queue<String> errors = new ConcurrentLinkedQueue<>();
         AtomicLong latest = new AtomicLong(-1);
@@ -407,7 +409,7 @@ class ConcurrencyStressTest {
     @Test
     void activeCountNeverReadsAboveTheCapWhileOpensAreRefused() throws Exception {
         int cap = 4;
-        InterruptSettings settings = InterruptSettings.defaults().withMaxActiveSessions(cap);
+        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(cap).build();
         ExecutorService pool = Executors.newFixedThreadPool(3, r -> new Thread(r, "cap-gauge"));
         AtomicInteger highest = new AtomicInteger();
         AtomicLong refused = new AtomicLong();
@@ -454,7 +456,7 @@ class ConcurrencyStressTest {
     @Test
     void activeCountStaysExactWhenInterruptsRaceOpensSoTheCapStillHolds() throws Exception {
         int cap = 64;
-        InterruptSettings settings = InterruptSettings.defaults().withMaxActiveSessions(cap);
+        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(cap).build();
         ExecutorService pool = Executors.newFixedThreadPool(4, r -> new Thread(r, "open-vs-interrupt"));
         AtomicLong opens = new AtomicLong();
         AtomicLong interrupts = new AtomicLong();

@@ -73,9 +73,12 @@ class CoreStateMachineTest {
         }
 
         InterruptSettings settings() {
-            return new InterruptSettings(true, Duration.ofMillis(100), Duration.ofMillis(interruptTimeoutMs),
-                    Duration.ofMillis(cleanupMs), cap, Duration.ofMillis(sessionTimeoutMs), historySize, maxDevices, 64,
-                    Duration.ofMillis(250), 2, 16);
+            return InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                    .interruptTimeout(Duration.ofMillis(interruptTimeoutMs))
+                    .cleanupDelay(Duration.ofMillis(cleanupMs)).maxActiveSessions(cap)
+                    .sessionTimeout(Duration.ofMillis(sessionTimeoutMs)).historySize(historySize)
+                    .maxDevices(maxDevices).maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250))
+                    .moduleThreads(2).moduleQueueCapacity(16).build();
         }
 
         String device(int index) {

@@ -73,9 +73,11 @@ class FaultInjectionTest {
     // ---- building blocks ----------------------------------------------------------------------------------
 
     private InterruptManager manager(int moduleThreads, int queueCapacity) {
-        InterruptSettings settings = new InterruptSettings(true, Duration.ofMillis(100), Duration.ofSeconds(2),
-                Duration.ofSeconds(2), 100, Duration.ofSeconds(300), 1000, 1000, 64, Duration.ofMillis(250),
-                moduleThreads, queueCapacity);
+        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(2)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(300)).historySize(1000).maxDevices(1000).maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(250)).moduleThreads(moduleThreads).moduleQueueCapacity(queueCapacity)
+                .build();
         InterruptManager manager = new InterruptManager(settings);
         registry = new SimpleMeterRegistry();
         InterruptMetrics metrics = new InterruptMetrics(manager);

@@ -70,9 +70,11 @@ class SoakTest {
     void endlessTrafficThenQuietLeavesNothingBehind() throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int threadsBefore = threads.getThreadCount();
-        InterruptSettings settings = new InterruptSettings(true, Duration.ofMillis(100), Duration.ofMillis(300),
-                Duration.ofMillis(200), 200, Duration.ofSeconds(1), 1000, 100_000, 64, Duration.ofMillis(50),
-                MODULE_THREADS, 256);
+        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofMillis(300)).cleanupDelay(Duration.ofMillis(200)).maxActiveSessions(200)
+                .sessionTimeout(Duration.ofSeconds(1)).historySize(1000).maxDevices(100_000)
+                .maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(50)).moduleThreads(MODULE_THREADS)
+                .moduleQueueCapacity(256).build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS, r -> new Thread(r, "soak-worker"));
         Queue<String> errors = new ConcurrentLinkedQueue<>();
