@@ -58,14 +58,14 @@ public final class InterruptConfigurationFailureAnalyzer implements FailureAnaly
                             .map(ConfigurationProperty::getValue)
                             .map(this::resolved)
                             .findFirst().orElse(field.getRejectedValue());
-                    return SeedVariables.variableFor(property) + ": '" + value + "' " + field.getDefaultMessage();
+                    return EnvironmentVariables.variableFor(property) + ": '" + value + "' " + field.getDefaultMessage();
                 }
             }
             return null;
         }
         String property = bind.getName().toString();
         Object value = bind.getProperty() == null ? null : bind.getProperty().getValue();
-        return SeedVariables.variableFor(property) + ": '" + resolved(value) + "' is not valid: "
+        return EnvironmentVariables.variableFor(property) + ": '" + resolved(value) + "' is not valid: "
                 + ModuleSettingsBinder.rootMessage(bind);
     }
 

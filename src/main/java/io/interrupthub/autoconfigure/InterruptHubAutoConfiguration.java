@@ -29,13 +29,13 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link InterruptListener} beans, and adds logging, metrics and health when their libraries are present.
  */
 @AutoConfiguration
-@EnableConfigurationProperties(InterruptProperties.class)
+@EnableConfigurationProperties({InterruptProperties.class, InterruptApiProperties.class})
 public class InterruptHubAutoConfiguration {
 
     @Bean
     @ConfigurationPropertiesBinding
-    static SeedDurationConverter interruptSeedDurationConverter() {
-        return new SeedDurationConverter();
+    static PlainSecondsConverter interruptPlainSecondsConverter() {
+        return new PlainSecondsConverter();
     }
 
     /** A {@link Clock} bean of the application's is used when there is exactly one (tests supply a fake one). */
@@ -73,7 +73,7 @@ public class InterruptHubAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "interruptLogListener")
     InterruptListener interruptLogListener(InterruptProperties properties) {
-        return properties.logInterrupts() ? new InterruptLogListener(properties.logTiming()) : new InterruptListener() {
+        return properties.isLogInterrupts() ? new InterruptLogListener(properties.isLogTiming()) : new InterruptListener() {
         };
     }
 
@@ -96,7 +96,7 @@ public class InterruptHubAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         InterruptMetrics interruptMetrics(InterruptManager manager, InterruptProperties properties) {
-            return new InterruptMetrics(manager, properties.latencyBudget());
+            return new InterruptMetrics(manager, properties.getLatencyBudget());
         }
     }
 

@@ -80,10 +80,10 @@ final class InterruptibleRegistrar implements SmartInitializingSingleton {
             return step.get();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage() == null ? "invalid" : e.getMessage();
-            String variable = message.contains("action") ? SeedVariables.moduleVariable(module, "methods")
+            String variable = message.contains("action") ? EnvironmentVariables.moduleVariable(module, "methods")
                     : message.contains("already registered") || message.contains("module name")
-                    ? SeedVariables.moduleVariable(module, "*")
-                    : SeedVariables.moduleVariable(module, field);
+                    ? EnvironmentVariables.moduleVariable(module, "*")
+                    : EnvironmentVariables.moduleVariable(module, field);
             throw new InterruptConfigurationException(variable, message, e);
         }
     }

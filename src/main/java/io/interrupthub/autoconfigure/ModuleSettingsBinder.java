@@ -23,7 +23,7 @@ final class ModuleSettingsBinder {
 
     ModuleSettingsBinder(ConfigurableEnvironment environment) {
         ApplicationConversionService conversion = new ApplicationConversionService();
-        conversion.addConverter(new SeedDurationConverter());
+        conversion.addConverter(new PlainSecondsConverter());
         this.binder = new Binder(ConfigurationPropertySources.get(environment),
                 new PropertySourcesPlaceholdersResolver(environment), conversion);
     }
@@ -35,18 +35,18 @@ final class ModuleSettingsBinder {
     ModuleProperties bindProperties(String module) {
         ModuleProperties properties;
         try {
-            properties = binder.bind(SeedVariables.modulePrefix(module), Bindable.of(ModuleProperties.class))
+            properties = binder.bind(EnvironmentVariables.modulePrefix(module), Bindable.of(ModuleProperties.class))
                     .orElse(ModuleProperties.NONE);
         } catch (BindException e) {
             String field = e.getName() == null ? "" : e.getName().getLastElement(
                     org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form.DASHED)
                     .replace('-', '_');
-            String variable = SeedVariables.moduleVariable(module, field.isEmpty() ? "*" : field);
+            String variable = EnvironmentVariables.moduleVariable(module, field.isEmpty() ? "*" : field);
             throw new InterruptConfigurationException(variable, rootMessage(e), e);
         }
         Duration timeout = properties.timeout();
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            throw new InterruptConfigurationException(SeedVariables.moduleVariable(module, "timeout"),
+            throw new InterruptConfigurationException(EnvironmentVariables.moduleVariable(module, "timeout"),
                     "must be a positive duration, was " + timeout, null);
         }
         return properties;

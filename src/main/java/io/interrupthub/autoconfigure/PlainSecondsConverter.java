@@ -9,8 +9,8 @@ import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.convert.TypeDescriptor;
 import org.springframework.core.convert.converter.ConditionalGenericConverter;
 
-/** Reads {@link SeedDuration} properties: a plain decimal number is seconds, anything else is Spring's syntax. */
-public final class SeedDurationConverter implements ConditionalGenericConverter {
+/** Reads {@link PlainSeconds} properties: a plain decimal number is seconds, anything else is Spring's syntax. */
+public final class PlainSecondsConverter implements ConditionalGenericConverter {
 
     private static final Pattern DECIMAL_SECONDS = Pattern.compile("^[+-]?\\d+(\\.\\d+)?$");
 
@@ -21,7 +21,7 @@ public final class SeedDurationConverter implements ConditionalGenericConverter 
 
     @Override
     public boolean matches(TypeDescriptor sourceType, TypeDescriptor targetType) {
-        return targetType.hasAnnotation(SeedDuration.class);
+        return targetType.hasAnnotation(PlainSeconds.class);
     }
 
     @Override

@@ -57,7 +57,7 @@ final class WebhookModules {
             String message = String.valueOf(e.getMessage());
             String field = message.startsWith("max-concurrent") ? "max_concurrent"
                     : message.startsWith("action name") ? "methods" : "url";
-            throw new InterruptConfigurationException(SeedVariables.moduleVariable(name, field), e.getMessage(), e);
+            throw new InterruptConfigurationException(EnvironmentVariables.moduleVariable(name, field), e.getMessage(), e);
         }
     }
 

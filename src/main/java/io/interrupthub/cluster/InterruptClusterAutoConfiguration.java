@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.util.UUID;
 
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
-import io.interrupthub.autoconfigure.InterruptProperties;
 import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.InterruptSettings;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -28,6 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 @AutoConfiguration(after = {InterruptHubAutoConfiguration.class, DataRedisAutoConfiguration.class})
 @ConditionalOnClass(StringRedisTemplate.class)
 @ConditionalOnProperty(prefix = "interrupt.cluster", name = "enabled", havingValue = "true")
+@EnableConfigurationProperties(InterruptClusterProperties.class)
 public class InterruptClusterAutoConfiguration {
 
     /**
@@ -37,17 +39,17 @@ public class InterruptClusterAutoConfiguration {
     private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
 
     @Bean(destroyMethod = "close")
-    RedisInterruptCluster interruptCluster(InterruptManager manager, InterruptProperties properties,
+    RedisInterruptCluster interruptCluster(InterruptManager manager, InterruptClusterProperties cluster,
                                            StringRedisTemplate redis, RedisConnectionFactory connections,
                                            ObjectProvider<DataRedisProperties> redisProperties,
                                            ObjectProvider<JsonMapper> json) {
-        InterruptProperties.Cluster cluster = properties.cluster();
+        InterruptSettings core = manager.settings();
         Duration ackTimeout = cluster.ackTimeout() != null ? cluster.ackTimeout()
-                : properties.timeout().plusSeconds(1);
+                : core.interruptTimeout().plusSeconds(1);
         ClusterSettings settings = new ClusterSettings(instanceName(cluster.instance()), cluster.namespace(), ackTimeout,
                 cluster.heartbeatInterval(), cluster.reconnectInterval(), cluster.keyTtl(), cluster.streamMaxLength(),
-                cluster.maxPending(), properties.timeout(), properties.sessionTimeout(), properties.sessionCleanupDelay(),
-                properties.maxActiveSessions());
+                cluster.maxPending(), core.interruptTimeout(), core.sessionTimeout(), core.cleanupDelay(),
+                core.maxActiveSessions());
         DataRedisProperties redisSettings = redisProperties.getIfAvailable();
         Duration commandTimeout = redisSettings != null && redisSettings.getTimeout() != null
                 ? redisSettings.getTimeout() : DEFAULT_COMMAND_TIMEOUT;

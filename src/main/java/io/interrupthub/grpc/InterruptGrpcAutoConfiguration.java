@@ -6,7 +6,7 @@ import java.util.List;
 import io.grpc.ServerInterceptor;
 
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
-import io.interrupthub.autoconfigure.InterruptProperties;
+import io.interrupthub.autoconfigure.InterruptApiProperties;
 import io.interrupthub.core.InterruptManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -37,13 +37,13 @@ public class InterruptGrpcAutoConfiguration {
     }
 
     @Bean
-    InterruptGrpcServer interruptGrpcServer(InterruptGrpcProperties properties, InterruptProperties interrupt,
+    InterruptGrpcServer interruptGrpcServer(InterruptGrpcProperties properties, InterruptApiProperties api,
                                             InterruptManager manager, InterruptWatchHub watchers,
                                             ObjectProvider<InterruptGrpcMetrics> metrics) {
         // The last one added runs first: metrics see every call, refused ones included.
         List<ServerInterceptor> interceptors = new ArrayList<>();
-        if (!interrupt.api().keys().isEmpty()) {
-            interceptors.add(new GrpcApiKeys(interrupt.api().keyHeader(), interrupt.api().keys()));
+        if (!api.keys().isEmpty()) {
+            interceptors.add(new GrpcApiKeys(api.keyHeader(), api.keys()));
         }
         metrics.ifAvailable(interceptors::add);
         return new InterruptGrpcServer(properties, new InterruptGrpcService(manager, watchers), watchers, interceptors,

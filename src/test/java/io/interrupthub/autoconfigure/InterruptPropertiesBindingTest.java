@@ -16,12 +16,14 @@ import org.springframework.mock.env.MockEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The seed's variables bind through the root application.yml in the seed's forms and Spring's,
- * and a bad value stops start-up with one line naming the variable.
+ * The service's environment variables bind in plain seconds and Spring's forms, and a bad value stops start-up
+ * with one line naming the variable. (A runner applies no environment post-processor, so it adds the variables'
+ * property source as SpringApplication does.)
  */
 class InterruptPropertiesBindingTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withInitializer(context -> EnvironmentVariables.addTo(context.getEnvironment()))
             .withUserConfiguration(ServiceDefaults.class)
             .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class));
 
@@ -36,8 +38,8 @@ class InterruptPropertiesBindingTest {
             assertThat(settings.maxActiveSessions()).isEqualTo(100);
             assertThat(settings.sessionTimeout()).isEqualTo(Duration.ofSeconds(300));
             InterruptProperties properties = context.getBean(InterruptProperties.class);
-            assertThat(properties.logInterrupts()).isTrue();
-            assertThat(properties.logTiming()).isTrue();
+            assertThat(properties.isLogInterrupts()).isTrue();
+            assertThat(properties.isLogTiming()).isTrue();
         });
     }
 
@@ -86,8 +88,8 @@ class InterruptPropertiesBindingTest {
             assertThat(settings.enabled()).isFalse();
             assertThat(settings.maxActiveSessions()).isEqualTo(7);
             InterruptProperties properties = context.getBean(InterruptProperties.class);
-            assertThat(properties.logInterrupts()).isFalse();
-            assertThat(properties.logTiming()).isFalse();
+            assertThat(properties.isLogInterrupts()).isFalse();
+            assertThat(properties.isLogTiming()).isFalse();
         });
     }
 
@@ -102,7 +104,7 @@ class InterruptPropertiesBindingTest {
 
     @Test
     void otherLibrariesDurationsKeepSpringsBareNumberMeaning() {
-        // Our converter only reads @SeedDuration properties; a bare "300" elsewhere stays 300 ms.
+        // Our converter only reads @PlainSeconds properties; a bare "300" elsewhere stays 300 ms.
         runner.withPropertyValues("spring.lifecycle.timeout-per-shutdown-phase=300")
                 .withConfiguration(AutoConfigurations.of(
                         org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration.class))
