@@ -11,8 +11,10 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
 /**
- * Conformance of the layering: core is plain Java, and dependencies point inward (web → autoconfigure → core,
- * grpc → autoconfigure → core).
+ * Conformance of the layering: core is plain Java, and dependencies point inward (reference → web → autoconfigure
+ * → core, grpc → autoconfigure → core, cluster → autoconfigure → core); feature packages do not reach into each
+ * other; only the service's own package knows the service's defaults; optional libraries are used only where their
+ * auto-configuration is conditional on them.
  */
 class ArchitectureTest {
 
@@ -47,7 +49,7 @@ class ArchitectureTest {
                 .layer("core").definedBy("io.interrupthub.core..")
                 .whereLayer("reference").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cluster").mayNotBeAccessedByAnyLayer()
-                .whereLayer("web").mayNotBeAccessedByAnyLayer()
+                .whereLayer("web").mayOnlyBeAccessedByLayers("reference")
                 .whereLayer("grpc").mayNotBeAccessedByAnyLayer()
                 .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web", "reference", "grpc", "cluster")
                 .whereLayer("remote").mayOnlyBeAccessedByLayers("autoconfigure")
@@ -85,5 +87,54 @@ class ArchitectureTest {
         classes().that().areAnnotatedWith(org.springframework.web.bind.annotation.RestController.class)
                 .should().resideInAnyPackage("io.interrupthub.web..", "io.interrupthub.reference..")
                 .check(classes);
+    }
+
+    /** The library never sees the service: its defaults file and main class are the service's own. */
+    @Test
+    void onlyTheServicesOwnPackageKnowsTheServiceDefaults() {
+        noClasses().that().resideOutsideOfPackage("io.interrupthub")
+                .should().dependOnClassesThat().resideInAPackage("io.interrupthub")
+                .because("an application that embeds the library must get the library's defaults, not the service's")
+                .check(classes);
+    }
+
+    /** Security is optional: only the API's security chain and its helpers may use it. */
+    @Test
+    void onlyTheApisSecurityChainUsesSpringSecurity() {
+        noClasses().that().doNotHaveSimpleName("InterruptApiSecurity").and().doNotHaveSimpleName("ApiKeyFilter")
+                .and().doNotHaveSimpleName("ProblemRequestRejectedHandler")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework.security..")
+                .because("an application that embeds the library does not get Spring Security from it")
+                .check(classes);
+    }
+
+    /** Prometheus is the service's choice: the library binds its meters to whatever registry the host has. */
+    @Test
+    void noClassDependsOnAParticularMetricsRegistry() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("io.micrometer.prometheusmetrics..",
+                        "io.prometheus..")
+                .check(classes);
+    }
+
+    /** One properties class per feature, enabled by the auto-configuration in its own package. */
+    @Test
+    void everyPropertiesClassIsEnabledByTheAutoConfigurationBesideIt() {
+        java.util.List<String> strays = new java.util.ArrayList<>();
+        for (com.tngtech.archunit.core.domain.JavaClass properties : classes) {
+            if (!properties.isAnnotatedWith(org.springframework.boot.context.properties.ConfigurationProperties.class)) {
+                continue;
+            }
+            boolean enabledBeside = classes.stream()
+                    .filter(type -> type.getPackageName().equals(properties.getPackageName()))
+                    .filter(type -> type.isAnnotatedWith(org.springframework.boot.autoconfigure.AutoConfiguration.class))
+                    .map(type -> type.reflect().getAnnotation(
+                            org.springframework.boot.context.properties.EnableConfigurationProperties.class))
+                    .filter(java.util.Objects::nonNull)
+                    .anyMatch(enable -> java.util.Arrays.asList(enable.value()).contains(properties.reflect()));
+            if (!enabledBeside || !properties.getSimpleName().endsWith("Properties")) {
+                strays.add(properties.getName());
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(strays).isEmpty();
     }
 }

@@ -1,5 +1,6 @@
 package io.interrupthub.reference;
 
+import io.interrupthub.web.InterruptApi;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -8,6 +9,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /** {@code GET /sessions/{id}/stream?rate=}: the reference answer for the session, as Server-Sent Events. */
 @RestController
+@InterruptApi
 class ReferenceStreamController {
 
     private final ReferenceStreams streams;

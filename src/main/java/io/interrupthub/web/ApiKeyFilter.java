@@ -18,15 +18,22 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Lets a request through only with one of the configured API keys: none is 401, a wrong one 403,
- * both as problem details. Keys are compared in constant time and never logged or echoed.
+ * both as problem details. Keys are compared in constant time and never logged or echoed. Where a key is
+ * optional (the health endpoint, which probes call without one), a request without a key goes on anonymously.
  */
 final class ApiKeyFilter extends OncePerRequestFilter {
 
     private final String header;
     private final List<byte[]> keys;
     private final JsonMapper json;
+    private final boolean optional;
 
     ApiKeyFilter(String header, List<String> keys, JsonMapper json) {
+        this(header, keys, json, false);
+    }
+
+    ApiKeyFilter(String header, List<String> keys, JsonMapper json, boolean optional) {
+        this.optional = optional;
         this.header = header;
         this.keys = keys.stream().map(key -> key.getBytes(StandardCharsets.UTF_8)).toList();
         this.json = json;
@@ -37,6 +44,10 @@ final class ApiKeyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String presented = request.getHeader(header);
         if (presented == null || presented.isEmpty()) {
+            if (optional) {
+                chain.doFilter(request, response);
+                return;
+            }
             response.setHeader("WWW-Authenticate", "ApiKey header=\"" + header + "\"");
             Problems.write(json, request, response, HttpStatus.UNAUTHORIZED, "an API key is required in the " + header + " header");
             return;

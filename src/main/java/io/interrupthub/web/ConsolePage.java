@@ -2,7 +2,8 @@ package io.interrupthub.web;
 
 import java.nio.charset.StandardCharsets;
 
-import io.interrupthub.autoconfigure.InterruptProperties;
+import io.interrupthub.autoconfigure.InterruptApiProperties;
+import io.interrupthub.core.InterruptManager;
 import io.swagger.v3.oas.annotations.Hidden;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.Resource;
@@ -36,17 +37,18 @@ final class ConsolePage {
     private static final MediaType HTML = new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8);
 
     /** What the page needs to know before its first API call. */
-    record Settings(String apiKeyHeader, boolean reference, long heartbeatMs, long flagTimeoutMs) {
+    record Settings(String apiBasePath, String apiKeyHeader, boolean reference, long heartbeatMs, long flagTimeoutMs) {
     }
 
     private final Resource page;
     private final Settings settings;
 
-    ConsolePage(ResourceLoader resources, InterruptProperties properties, Environment environment) {
+    ConsolePage(ResourceLoader resources, InterruptWebProperties web, InterruptApiProperties api,
+                InterruptEventsProperties events, InterruptManager manager, Environment environment) {
         this.page = resources.getResource(LOCATION + "index.html");
-        this.settings = new Settings(properties.api().keyHeader(),
+        this.settings = new Settings(web.basePath(), api.keyHeader(),
                 environment.getProperty("interrupt.reference.enabled", Boolean.class, false),
-                properties.events().heartbeat().toMillis(), properties.timeout().toMillis());
+                events.heartbeat().toMillis(), manager.settings().interruptTimeout().toMillis());
     }
 
     @GetMapping("/")

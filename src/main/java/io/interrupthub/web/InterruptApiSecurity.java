@@ -1,7 +1,9 @@
 package io.interrupthub.web;
 
-import io.interrupthub.autoconfigure.InterruptProperties;
+import io.interrupthub.autoconfigure.InterruptApiProperties;
 import jakarta.servlet.DispatcherType;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -24,14 +26,11 @@ class InterruptApiSecurity {
         return new ProblemRequestRejectedHandler(json);
     }
 
-    static final String[] API_PATHS = {"/interrupt/**", "/interrupts", "/interrupts/**", "/sessions", "/sessions/**"};
-
     @Bean
     @Order(10)
-    SecurityFilterChain interruptApiSecurityFilterChain(HttpSecurity http, InterruptProperties properties,
-                                                        JsonMapper json) throws Exception {
-        InterruptProperties.Api api = properties.api();
-        http.securityMatcher(API_PATHS)
+    SecurityFilterChain interruptApiSecurityFilterChain(HttpSecurity http, InterruptApiProperties api,
+                                                        InterruptWebProperties web, JsonMapper json) throws Exception {
+        http.securityMatcher(ApiPaths.patterns(web.basePath()))
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(cache -> cache.disable())
@@ -47,6 +46,32 @@ class InterruptApiSecurity {
                             // belongs to a request already let through.
                             .dispatcherTypeMatchers(DispatcherType.ASYNC).permitAll()
                             .anyRequest().authenticated());
+        }
+        return http.build();
+    }
+
+    /**
+     * The health endpoint answers anyone with its status (load balancers and probes send no key), and shows its
+     * details ({@code management.endpoint.health.show-details=when-authorized}, the service's default) only to a
+     * caller that sent a valid API key. Without keys, no caller is authorized: details then need
+     * {@code management.endpoint.health.show-details=always}.
+     */
+    @Bean
+    @Order(11)
+    @ConditionalOnClass(name = "org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest")
+    SecurityFilterChain interruptHealthSecurityFilterChain(HttpSecurity http, InterruptApiProperties api,
+                                                          JsonMapper json) throws Exception {
+        http.securityMatcher(EndpointRequest.to("health"))
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .httpBasic(basic -> basic.disable())
+                .formLogin(form -> form.disable())
+                .logout(logout -> logout.disable())
+                .authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
+        if (!api.keys().isEmpty()) {
+            http.addFilterBefore(new ApiKeyFilter(api.keyHeader(), api.keys(), json, true),
+                    AnonymousAuthenticationFilter.class);
         }
         return http.build();
     }

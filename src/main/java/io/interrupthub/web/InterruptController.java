@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Interrupts, flags, history and statistics. */
 @RestController
+@InterruptApi
 class InterruptController {
 
     private final InterruptManager manager;

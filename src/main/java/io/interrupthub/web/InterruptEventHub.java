@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.interrupthub.autoconfigure.DaemonThreads;
-import io.interrupthub.autoconfigure.InterruptProperties;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
@@ -130,7 +129,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     }
 
     private final JsonMapper json;
-    private final InterruptProperties.Events settings;
+    private final InterruptEventsProperties settings;
     private final BlockingQueue<Object> queue;
     private final ArrayDeque<Event> recent;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
@@ -148,7 +147,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     private volatile Thread dispatcher;
     private long lastId;
 
-    InterruptEventHub(JsonMapper json, InterruptProperties.Events settings) {
+    InterruptEventHub(JsonMapper json, InterruptEventsProperties settings) {
         this.json = json;
         this.settings = settings;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());

@@ -13,6 +13,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * (its outcome) and {@code session} events, of one device or all, as Server-Sent Events.
  */
 @RestController
+@InterruptApi
 class InterruptEventsController {
 
     private final InterruptEventHub hub;

@@ -1,5 +1,6 @@
 package io.interrupthub.web;
 
+import io.interrupthub.autoconfigure.InterruptApiProperties;
 import java.util.List;
 import java.util.Map;
 
@@ -57,19 +58,24 @@ class InterruptOpenApi {
             Map.entry(429, "A cap is reached: MAX_ACTIVE_SESSIONS or interrupt.max-devices; nothing was evicted"),
             Map.entry(503, "Interrupts switched off (GLOBAL_INTERRUPT_ENABLED=false), or a stream cap reached"));
 
+    /** Paths are named below without {@code interrupt.web.base-path}, which the document's paths carry. */
     @Bean
-    OpenApiCustomizer interruptHubOpenApi() {
+    OpenApiCustomizer interruptHubOpenApi(InterruptWebProperties web, InterruptApiProperties api) {
         return openApi -> {
             openApi.info(new Info().title("Interrupt Hub").version("1")
                     .description("Stop everything still being produced for a voice device the moment the user barges in."));
             openApi.getComponents().addSchemas(PROBLEM, problemSchema());
             openApi.getComponents().addSecuritySchemes("apiKey", new SecurityScheme().type(SecurityScheme.Type.APIKEY)
-                    .in(SecurityScheme.In.HEADER).name("X-API-Key")
+                    .in(SecurityScheme.In.HEADER).name(api.keyHeader())
                     .description("Required when the service is started with INTERRUPT_API_KEYS"));
             if (openApi.getPaths() == null) {
                 return;
             }
-            openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+            openApi.getPaths().forEach((fullPath, item) -> item.readOperationsMap().forEach((method, operation) -> {
+                String path = ApiPaths.relative(web.basePath(), fullPath);
+                if (path == null) {
+                    return; // an application's own path, not the API's
+                }
                 operation.addSecurityItem(new SecurityRequirement().addList("apiKey"));
                 String success = SUCCESS.get(method + " " + path);
                 if (success != null && operation.getResponses().containsKey("200")) {

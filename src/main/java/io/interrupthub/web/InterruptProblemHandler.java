@@ -14,7 +14,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * Ordered after Spring Boot's problem-details handler (order 0), so Spring MVC's exceptions (405, 415,
  * unreadable JSON, type mismatch) keep Boot's answers and only what Boot does not handle lands here.
  */
-@RestControllerAdvice(basePackageClasses = InterruptProblemHandler.class)
+@RestControllerAdvice(annotations = InterruptApi.class)
 @Order(1)
 class InterruptProblemHandler {
 

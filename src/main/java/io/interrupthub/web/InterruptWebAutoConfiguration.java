@@ -1,33 +1,39 @@
 package io.interrupthub.web;
 
+import io.interrupthub.autoconfigure.InterruptApiProperties;
+import io.interrupthub.autoconfigure.InterruptConfigurationException;
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
-import io.interrupthub.autoconfigure.InterruptProperties;
+import org.apache.catalina.Host;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.apache.catalina.Host;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.core.Ordered;
-import org.springframework.http.CacheControl;
-import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
-import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.CacheControl;
 import org.springframework.http.converter.HttpMessageConverters;
+import org.springframework.web.method.HandlerTypePredicate;
+import org.springframework.web.servlet.config.annotation.PathMatchConfigurer;
+import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The REST API, on by default in a servlet web application; {@code interrupt.web.enabled=false} leaves it out
- * (and the console with it).
+ * (and the console with it). It adds nothing global to the application: its paths start at
+ * {@code interrupt.web.base-path}, its error handling covers its own controllers only, and the application's
+ * error page stays its own unless {@code interrupt.web.problem-errors=true} (the service's choice).
  */
 @AutoConfiguration(after = InterruptHubAutoConfiguration.class, before = ErrorMvcAutoConfiguration.class, beforeName = {
         // Our chain must be known before Boot decides whether to add its default, password-protected one.
@@ -35,23 +41,39 @@ import tools.jackson.databind.json.JsonMapper;
         "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration"})
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnBooleanProperty(name = "interrupt.web.enabled", matchIfMissing = true)
+@EnableConfigurationProperties({InterruptWebProperties.class, InterruptEventsProperties.class,
+        InterruptConsoleProperties.class})
 @Import({InterruptController.class, SessionController.class, InterruptEventsController.class,
         InterruptProblemHandler.class, ProblemTypeAdvice.class})
 public class InterruptWebAutoConfiguration {
 
     @Bean
-    InterruptEventHub interruptEventHub(JsonMapper json, InterruptProperties properties) {
-        return new InterruptEventHub(json, properties.events());
+    InterruptEventHub interruptEventHub(JsonMapper json, InterruptEventsProperties events) {
+        return new InterruptEventHub(json, events);
     }
 
     @Bean
-    FilterRegistrationBean<RequestSizeLimitFilter> interruptRequestSizeLimit(InterruptProperties properties,
+    FilterRegistrationBean<RequestSizeLimitFilter> interruptRequestSizeLimit(InterruptApiProperties api,
+                                                                           InterruptWebProperties web,
                                                                            JsonMapper json) {
         FilterRegistrationBean<RequestSizeLimitFilter> registration = new FilterRegistrationBean<>(
-                new RequestSizeLimitFilter(properties.api().maxBodySize().toBytes(), json));
-        registration.addUrlPatterns("/interrupt/*", "/interrupts", "/interrupts/*", "/sessions", "/sessions/*");
+                new RequestSizeLimitFilter(api.maxBodySize().toBytes(), json));
+        registration.addUrlPatterns(ApiPaths.servletPatterns(web.basePath()));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
+    }
+
+    /** The API's controllers, and only they, answer below {@code interrupt.web.base-path}. */
+    @Bean
+    WebMvcConfigurer interruptApiBasePath(InterruptWebProperties web) {
+        return new WebMvcConfigurer() {
+            @Override
+            public void configurePathMatch(PathMatchConfigurer configurer) {
+                if (!web.basePath().isEmpty()) {
+                    configurer.addPathPrefix(web.basePath(), HandlerTypePredicate.forAnnotation(InterruptApi.class));
+                }
+            }
+        };
     }
 
     /**
@@ -78,9 +100,26 @@ public class InterruptWebAutoConfiguration {
 
     /** With Spring Security present: API keys when configured, the API open otherwise. */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "org.springframework.security.web.SecurityFilterChain")
+    @ConditionalOnClass(name = ApiPaths.SECURITY_FILTER_CHAIN)
     @Import(InterruptApiSecurity.class)
     static class Security {
+    }
+
+    /**
+     * Without Spring Security nothing could check the keys, so keys set then are refused rather than ignored: an
+     * API that was meant to be protected never answers unprotected.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingClass(ApiPaths.SECURITY_FILTER_CHAIN)
+    static class NoSecurity {
+
+        NoSecurity(InterruptApiProperties api) {
+            if (!api.keys().isEmpty()) {
+                throw new InterruptConfigurationException("interrupt.api.keys",
+                        "API keys are set but Spring Security is not on the class path to enforce them; add "
+                                + "spring-boot-starter-security, or unset interrupt.api.keys (INTERRUPT_API_KEYS)", null);
+            }
+        }
     }
 
     /**
@@ -105,12 +144,20 @@ public class InterruptWebAutoConfiguration {
         }
     }
 
-    /** Container-level errors as problem details too; {@code interrupt.web.problem-errors=false} keeps Boot's error page. */
+    /**
+     * The application's error page and the servlet container's own refusals as problem details too, with
+     * {@code interrupt.web.problem-errors=true}: the service asks for it, an embedding application keeps its own.
+     */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnBooleanProperty(name = "interrupt.web.problem-errors", matchIfMissing = true)
-    @ConditionalOnMissingBean(ErrorController.class)
-    @Import(ProblemErrorController.class)
+    @ConditionalOnBooleanProperty("interrupt.web.problem-errors")
+    @Import(ProblemTypeAdvice.Everywhere.class)
     static class ProblemErrors {
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnMissingBean(ErrorController.class)
+        @Import(ProblemErrorController.class)
+        static class ErrorPage {
+        }
 
         /** On Tomcat, what Tomcat refuses by itself (before Spring sees the request) is a problem detail too. */
         @Configuration(proxyBeanMethods = false)

@@ -12,10 +12,11 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
 
 /**
+ * For the API's controllers only (an embedding application's own answers are left as they are):
  * Spring 7 leaves a problem's {@code type} out when it is the default; the contract shows
  * {@code "type": "about:blank"} and clients match on it, so every problem body says it explicitly.
  */
-@RestControllerAdvice
+@RestControllerAdvice(annotations = InterruptApi.class)
 class ProblemTypeAdvice implements ResponseBodyAdvice<Object> {
 
     private static final URI ABOUT_BLANK = URI.create("about:blank");
@@ -33,5 +34,13 @@ class ProblemTypeAdvice implements ResponseBodyAdvice<Object> {
             problem.setType(ABOUT_BLANK);
         }
         return body;
+    }
+
+    /**
+     * The same for every problem the application answers (its error page, Spring MVC's refusals of paths no
+     * controller has), registered only where the application opted into problem errors.
+     */
+    @RestControllerAdvice
+    static class Everywhere extends ProblemTypeAdvice {
     }
 }

@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Sessions: open, look up, heartbeat, end. */
 @RestController
+@InterruptApi
 @RequestMapping("/sessions")
 class SessionController {
 

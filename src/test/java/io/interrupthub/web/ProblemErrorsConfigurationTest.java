@@ -13,7 +13,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The valve that turns Tomcat's own refusals into problem details is there on Tomcat, under the same switch as
- * the rest of the container-level problem details, and absent (without failing) where Tomcat is not.
+ * the rest of the container-level problem details (off unless the application asks, as the service does), and
+ * absent (without failing) where Tomcat is not.
  */
 class ProblemErrorsConfigurationTest {
 
@@ -36,7 +37,7 @@ class ProblemErrorsConfigurationTest {
 
     @Test
     void onTomcatTheValveIsInstalledWithTheProblemErrorController() {
-        runner.run(context -> {
+        runner.withPropertyValues("interrupt.web.problem-errors=true").run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context).hasBean(VALVE);
             assertThat(context).hasSingleBean(ProblemErrorController.class);
@@ -44,8 +45,8 @@ class ProblemErrorsConfigurationTest {
     }
 
     @Test
-    void switchingProblemErrorsOffLeavesTomcatsPageAlone() {
-        runner.withPropertyValues("interrupt.web.problem-errors=false").run(context -> {
+    void anEmbeddingApplicationKeepsTomcatsPageAndItsOwnErrorPage() {
+        runner.run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context).doesNotHaveBean(VALVE);
             assertThat(context).doesNotHaveBean(ProblemErrorController.class);
@@ -54,7 +55,7 @@ class ProblemErrorsConfigurationTest {
 
     @Test
     void withoutTomcatThereIsNoValveAndNothingFails() {
-        runner.withClassLoader(new FilteredClassLoader("org.springframework.security", "org.springdoc",
+        runner.withPropertyValues("interrupt.web.problem-errors=true").withClassLoader(new FilteredClassLoader("org.springframework.security", "org.springdoc",
                 "org.apache.catalina", "org.springframework.boot.tomcat")).run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context).doesNotHaveBean(VALVE);

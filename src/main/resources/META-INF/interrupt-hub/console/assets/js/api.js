@@ -19,12 +19,20 @@ export class Api {
   /**
    * @param keyHeader the header that carries the key (interrupt.api.key-header)
    * @param askForKey (status) => void: show the prompt; 401 = no key yet, 403 = the key was refused
+   * @param basePath where the API's paths start (interrupt.web.base-path): '' or '/voice'
    */
-  constructor(keyHeader, askForKey) {
+  constructor(keyHeader, askForKey, basePath = '') {
+    // Relative to the page, so a proxy that serves the service below a prefix of its own still works.
+    this.base = basePath ? `${basePath.substring(1)}/` : '';
     this.keyHeader = keyHeader;
     this.askForKey = askForKey;
     this.key = null;
     this.waiting = null;
+  }
+
+  /** The address of an API path such as 'sessions' or 'interrupts/events'. */
+  url(path) {
+    return this.base + path;
   }
 
   headers() {
@@ -65,7 +73,7 @@ export class Api {
         init.body = JSON.stringify(body);
       }
       const sentKey = this.key;
-      const response = await fetch(path, init);
+      const response = await fetch(this.url(path), init);
       if (response.status === 401 || response.status === 403) {
         await this.refused(response.status, sentKey);
         continue;

@@ -55,7 +55,7 @@ export class Demo {
       const button = $('demo-interrupt');
       button.disabled = false;
       button.focus();
-      await readEventStream(`sessions/${segment(session.sessionId)}/stream?rate=${rate}`, {
+      await readEventStream(this.api.url(`sessions/${segment(session.sessionId)}/stream?rate=${rate}`), {
         headers: this.api.headers(),
         signal: run.controller.signal,
         onResponse: (response) => {

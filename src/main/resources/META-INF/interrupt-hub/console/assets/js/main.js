@@ -63,7 +63,7 @@ async function main() {
   const settings = await loadSettings();
   setText($('key-header'), settings.apiKeyHeader);
   let askForKey = null;
-  const api = new Api(settings.apiKeyHeader, (status) => askForKey(status));
+  const api = new Api(settings.apiKeyHeader, (status) => askForKey(status), settings.apiBasePath);
   askForKey = keyPrompt(api);
   const model = new Model(settings.flagTimeoutMs);
   const views = new Views(model, {
@@ -145,7 +145,7 @@ async function main() {
   }
 
   let connections = 0;
-  const stream = new LiveStream('interrupts/events', {
+  const stream = new LiveStream(api.url('interrupts/events'), {
     headers: () => api.headers(),
     needKey: (status, sent) => api.refused(status, sent[settings.apiKeyHeader] ?? null),
     idleMs: settings.heartbeatMs * 2 + 10000,

@@ -1,0 +1,31 @@
+package io.interrupthub.web;
+
+import java.time.Duration;
+
+import io.interrupthub.autoconfigure.PlainSeconds;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The Server-Sent Events stream {@code GET /interrupts/events}, {@code interrupt.events.*}.
+ *
+ * @param maxStreams    open streams at once; one more is answered 503
+ * @param bufferSize    recent events kept so a reconnecting client resumes with {@code Last-Event-ID}
+ * @param heartbeat     a comment on idle streams this often, so proxies keep them and dead clients are found
+ * @param streamTimeout a stream is closed after this; clients reconnect and resume
+ * @param queueCapacity events waiting to be sent; beyond it they are dropped and subscribers told of the gap
+ */
+@ConfigurationProperties("interrupt.events")
+@Validated
+public record InterruptEventsProperties(
+        @DefaultValue("256") @Min(1) @Max(100_000) int maxStreams,
+        @DefaultValue("1024") @Min(1) @Max(1_000_000) int bufferSize,
+        @DefaultValue("15s") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms") Duration heartbeat,
+        @DefaultValue("30m") @PlainSeconds @NotNull @DurationMin(seconds = 1, message = "must be at least 1s") Duration streamTimeout,
+        @DefaultValue("65536") @Min(16) @Max(10_000_000) int queueCapacity) {
+}
