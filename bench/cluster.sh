@@ -47,7 +47,7 @@ redis-server --port $RP --bind 127.0.0.1 --save "" --appendonly no --loglevel wa
 PIDS+=($!)
 start() { # name port args...
   local name=$1 port=$2; shift 2
-  java -jar "$EXEC_JAR" --server.port="$port" --LOG_INTERRUPTS=false --MAX_ACTIVE_SESSIONS=100000 "$@" \
+  java -jar "$EXEC_JAR" --server.port="$port" --LOG_INTERRUPTS=false --MAX_ACTIVE_SESSIONS=100000 --management.endpoint.health.show-details=always "$@" \
     >"$RESULTS/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 240); do

@@ -56,6 +56,7 @@ class ClusterServiceTest {
         return new SpringApplicationBuilder(InterruptHubApplication.class).run(
                 "--server.port=0",
                 "--management.server.port=",
+                "--management.endpoint.health.show-details=always",
                 "--INTERRUPT_CLUSTER_ENABLED=true",
                 "--interrupt.cluster.instance=" + name,
                 "--interrupt.cluster.namespace=" + namespace,

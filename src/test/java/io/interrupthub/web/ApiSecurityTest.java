@@ -62,6 +62,26 @@ class ApiSecurityTest {
                 .expectBody().jsonPath("$.components.interrupts.status").isEqualTo("UP");
     }
 
+    @Test
+    void anonymousCallersSeeTheHealthStatusButNoDetails() {
+        client.get().uri("/actuator/health").exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("UP")
+                .jsonPath("$.components.diskSpace.status").isEqualTo("UP")
+                .jsonPath("$.components.diskSpace.details").doesNotExist()
+                .jsonPath("$.components.interrupts.details").doesNotExist();
+    }
+
+    @Test
+    void aCallerWithAValidKeySeesTheHealthDetails() {
+        client.get().uri("/actuator/health").header("X-API-Key", "key-two").exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.components.diskSpace.details.path").exists()
+                .jsonPath("$.components.interrupts.details.sessionsMax").isEqualTo(100);
+        client.get().uri("/actuator/health").header("X-API-Key", "not-a-key").exchange()
+                .expectStatus().isForbidden();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/actuator/env", "/actuator/heapdump", "/actuator/threaddump", "/actuator/beans",
             "/actuator/configprops", "/actuator/loggers", "/actuator/interrupts", "/actuator/shutdown"})

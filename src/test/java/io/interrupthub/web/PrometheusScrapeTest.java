@@ -32,7 +32,7 @@ import tools.jackson.databind.JsonNode;
  * INTERRUPT_TIMEOUT is raised so the flag set by the interrupt is still up when the scrape runs.
  */
 @SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "INTERRUPT_TIMEOUT=60")
+        properties = {"INTERRUPT_TIMEOUT=60", "management.endpoint.health.show-details=always"})
 @AutoConfigureRestTestClient
 @AutoConfigureMetrics
 @DirtiesContext
