@@ -150,7 +150,7 @@ public class InterruptWebAutoConfiguration {
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnBooleanProperty("interrupt.web.problem-errors")
-    @Import(ProblemTypeAdvice.Everywhere.class)
+    @Import(ProblemTypeEverywhereAdvice.class)
     static class ProblemErrors {
 
         @Configuration(proxyBeanMethods = false)

@@ -30,17 +30,17 @@ class ProblemTypeAdvice implements ResponseBodyAdvice<Object> {
     public Object beforeBodyWrite(Object body, MethodParameter returnType, MediaType contentType,
                                   Class<? extends HttpMessageConverter<?>> converterType, ServerHttpRequest request,
                                   ServerHttpResponse response) {
-        if (body instanceof ProblemDetail problem && problem.getType() == null) {
-            problem.setType(ABOUT_BLANK);
+        if (body instanceof ProblemDetail problem) {
+            typed(problem);
         }
         return body;
     }
 
-    /**
-     * The same for every problem the application answers (its error page, Spring MVC's refusals of paths no
-     * controller has), registered only where the application opted into problem errors.
-     */
-    @RestControllerAdvice
-    static class Everywhere extends ProblemTypeAdvice {
+    /** The problem with {@code "type": "about:blank"} when it has no type of its own. */
+    static ProblemDetail typed(ProblemDetail problem) {
+        if (problem.getType() == null) {
+            problem.setType(ABOUT_BLANK);
+        }
+        return problem;
     }
 }

@@ -73,7 +73,7 @@ class LibraryEmbeddingTest {
         runner.run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context).doesNotHaveBean(ProblemErrorController.class);
-            assertThat(context).doesNotHaveBean(ProblemTypeAdvice.Everywhere.class);
+            assertThat(context).doesNotHaveBean(ProblemTypeEverywhereAdvice.class);
             assertThat(context).doesNotHaveBean("interruptProblemErrorReportValve");
             assertThat(context).doesNotHaveBean(ConsolePage.class);
             assertThat(context).doesNotHaveBean("referenceStreams");
