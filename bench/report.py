@@ -685,10 +685,13 @@ w("")
 
 # ---- before / after, kept by hand ---------------------------------------------------------------------
 
-before_after = Path(__file__).resolve().parent / "before-after.md"
-if before_after.exists():
-    w(before_after.read_text().rstrip())
-    w("")
+# Start-up (bench/startup.sh) and the interrupt log line (bench/interrupt-log.sh) are measured by scripts of
+# their own, whose tables are kept beside this one.
+for kept in ("before-after.md", "startup.md", "interrupt-log.md"):
+    section = Path(__file__).resolve().parent / kept
+    if section.exists():
+        w(section.read_text().rstrip())
+        w("")
 
 # ---- reproduce -----------------------------------------------------------------------------------------
 

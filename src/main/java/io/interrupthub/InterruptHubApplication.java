@@ -11,10 +11,12 @@ import org.springframework.context.annotation.Import;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import(ServiceDefaults.class)
+@Import({ ServiceDefaults.class, InterruptLogMetrics.class })
 public class InterruptHubApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(InterruptHubApplication.class, args);
+        SpringApplication application = new SpringApplication(InterruptHubApplication.class);
+        application.addListeners(new AsyncInterruptLog()); // the service's own logging choice, not the library's
+        application.run(args);
     }
 }

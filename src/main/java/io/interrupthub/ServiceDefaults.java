@@ -9,6 +9,7 @@ import org.springframework.context.annotation.PropertySource;
 import org.springframework.core.env.CompositePropertySource;
 import org.springframework.core.io.support.EncodedResource;
 import org.springframework.core.io.support.PropertySourceFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The standalone service's defaults: the project's root {@code application.yml}, packaged as
@@ -26,7 +27,7 @@ public class ServiceDefaults {
     /** Reads YAML with Boot's own loader; {@code @PropertySource} reads only properties files by itself. */
     static final class Yaml implements PropertySourceFactory {
         @Override
-        public org.springframework.core.env.PropertySource<?> createPropertySource(String name, EncodedResource resource)
+        public org.springframework.core.env.PropertySource<?> createPropertySource(@Nullable String name, EncodedResource resource)
                 throws IOException {
             List<org.springframework.core.env.PropertySource<?>> documents = new YamlPropertySourceLoader()
                     .load("interrupt-hub defaults", resource.getResource());

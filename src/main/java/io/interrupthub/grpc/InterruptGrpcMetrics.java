@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code interrupt_grpc_requests_seconds{method, code}}: every RPC's duration by method and final status
@@ -36,7 +37,7 @@ final class InterruptGrpcMetrics implements ServerInterceptor, MeterBinder {
 
     private final InterruptWatchHub watchers;
     private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
-    private volatile MeterRegistry registry;
+    private volatile @Nullable MeterRegistry registry;
 
     InterruptGrpcMetrics(InterruptWatchHub watchers) {
         this.watchers = watchers;

@@ -20,6 +20,7 @@ import io.interrupthub.grpc.proto.StreamingServiceGrpc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gRPC server on its own port: the interrupt service, the standard health service and server reflection
@@ -36,8 +37,8 @@ final class InterruptGrpcServer implements SmartLifecycle {
     private final List<ServerInterceptor> interceptors;
     private final boolean interruptsEnabled;
     private final HealthStatusManager health = new HealthStatusManager();
-    private volatile Server server;
-    private ExecutorService executor;
+    private volatile @Nullable Server server;
+    private @Nullable ExecutorService executor;
     /** Health and the watch streams end for good on stop, so a stopped server is not started again. */
     private boolean stopped;
 
@@ -118,7 +119,10 @@ final class InterruptGrpcServer implements SmartLifecycle {
             running.shutdownNow();
             Thread.currentThread().interrupt();
         } finally {
-            executor.shutdown();
+            ExecutorService handlers = executor;
+            if (handlers != null) { // set before the server that is running here was started
+                handlers.shutdown();
+            }
             server = null;
         }
     }

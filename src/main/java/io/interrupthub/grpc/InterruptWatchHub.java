@@ -18,6 +18,7 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.grpc.proto.InterruptEvent;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code WatchInterrupts} streams. Publishing costs the interrupting thread one message build and one
@@ -51,7 +52,7 @@ final class InterruptWatchHub implements InterruptListener {
      * {@code hardwareId} is null). Must be called from the RPC handler, where the cancel and ready handlers
      * can still be set.
      */
-    void watch(String hardwareId, long epoch, ServerCallStreamObserver<InterruptEvent> observer) {
+    void watch(@Nullable String hardwareId, long epoch, ServerCallStreamObserver<InterruptEvent> observer) {
         if (!accepting) {
             observer.onError(shuttingDown().asRuntimeException());
             return;
@@ -122,7 +123,7 @@ final class InterruptWatchHub implements InterruptListener {
 
     private final class Watcher {
 
-        final String hardwareId;
+        final @Nullable String hardwareId;
         final ServerCallStreamObserver<InterruptEvent> observer;
         final Queue<InterruptEvent> queue = new ConcurrentLinkedQueue<>();
         final AtomicInteger queued = new AtomicInteger();
@@ -132,7 +133,7 @@ final class InterruptWatchHub implements InterruptListener {
         /** Set by the drain task only: the call is closed, nothing more is written. */
         boolean closed;
 
-        Watcher(String hardwareId, ServerCallStreamObserver<InterruptEvent> observer) {
+        Watcher(@Nullable String hardwareId, ServerCallStreamObserver<InterruptEvent> observer) {
             this.hardwareId = hardwareId;
             this.observer = observer;
         }

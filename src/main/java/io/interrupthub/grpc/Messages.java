@@ -14,6 +14,7 @@ import io.interrupthub.grpc.proto.InterruptResponse;
 import io.interrupthub.grpc.proto.InterruptStarted;
 import io.interrupthub.grpc.proto.ModuleResult;
 import io.interrupthub.grpc.proto.Subscribed;
+import org.jspecify.annotations.Nullable;
 
 /** Core values as the messages of {@code streaming.proto}. Absent text becomes proto3's empty string. */
 final class Messages {
@@ -71,7 +72,7 @@ final class Messages {
         return InterruptEvent.newBuilder().setCompleted(response(result)).build();
     }
 
-    static InterruptEvent subscribed(String hardwareId, long epoch) {
+    static InterruptEvent subscribed(@Nullable String hardwareId, long epoch) {
         return InterruptEvent.newBuilder().setSubscribed(Subscribed.newBuilder()
                 .setHardwareId(text(hardwareId))
                 .setEpoch(epoch)).build();
@@ -85,11 +86,11 @@ final class Messages {
     }
 
     /** proto3 has no null string; the empty string means "not given", as it does in requests. */
-    static String text(String value) {
+    static String text(@Nullable String value) {
         return value == null ? "" : value;
     }
 
-    static String orNull(String value) {
+    static @Nullable String orNull(String value) {
         return value == null || value.isEmpty() ? null : value;
     }
 }

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Per-device state of a reference module, bounded: the least recently used device is dropped beyond
  * {@code maxDevices}, so a flood of device ids cannot grow it.
@@ -25,7 +27,7 @@ final class DeviceState<T> {
         return entries.computeIfAbsent(hardwareId, create);
     }
 
-    synchronized T peek(String hardwareId) {
+    synchronized @Nullable T peek(String hardwareId) {
         return entries.get(hardwareId);
     }
 

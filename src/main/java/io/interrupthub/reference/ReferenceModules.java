@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.Interruptible;
 import io.interrupthub.core.ModuleAction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The seed's four backend modules, small but real: each holds per-device work that an interrupt must
@@ -70,7 +71,7 @@ final class ReferenceModules {
             buffers.remove(hardwareId);
         }
 
-        Long cancelledEpoch(String hardwareId) {
+        @Nullable Long cancelledEpoch(String hardwareId) {
             return cancelledEpochs.get(hardwareId);
         }
     }

@@ -20,6 +20,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Streams a generated answer for a session as Server-Sent Events, word by word, the way a real
@@ -114,7 +115,7 @@ final class ReferenceStreams implements SmartLifecycle {
         private final Session session;
         private final SseEmitter emitter;
         private final StringBuilder sent = new StringBuilder();
-        private ScheduledFuture<?> ticking;
+        private @Nullable ScheduledFuture<?> ticking;
         private int index;
         private boolean finished;
         private boolean released;
@@ -191,7 +192,7 @@ final class ReferenceStreams implements SmartLifecycle {
             }
         }
 
-        synchronized void finish(Throwable ignored) {
+        synchronized void finish(@Nullable Throwable ignored) {
             if (!finished) {
                 finished = true;
                 if (ticking != null) {
