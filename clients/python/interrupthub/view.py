@@ -271,7 +271,9 @@ class PushedView:
                     current = current._replace(expires=expires)
                     self._put(hardware_id, current)
                 return self.is_interrupted_entry(current)
-            if current is not None and epoch < current.epoch:
+            if current is not None and epoch < current.epoch and current.generation == self._generation:
+                # Older than what this generation has seen. Across generations epochs are not compared:
+                # a restarted hub counts from 0 again, and the old entry is what is not trusted.
                 return self.is_interrupted_entry(current)
             gen = self._generation if (live if generation is None else generation == self._generation) else -1
             self._put(hardware_id, _Flag(epoch, interrupted, expires, gen, now))
