@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -112,9 +113,27 @@ class HubProcess:
 
 
 @pytest.fixture(scope="session")
-def hub_server():
-    """The service with flags lasting 1 s (so expiry is quick to see) and defaults otherwise."""
-    server = HubProcess("--INTERRUPT_TIMEOUT=1.0").start()
+def webhook_worker():
+    """The example webhook worker (examples/webhook_worker.py) on a free port; records what it is sent."""
+    sys.path.insert(0, str(CLIENT_DIR / "examples"))
+    from webhook_worker import InterruptWorker
+    received: List[dict] = []
+    worker = InterruptWorker(("127.0.0.1", 0), received.append)
+    worker.received = received
+    thread = threading.Thread(target=worker.serve_forever, daemon=True)
+    thread.start()
+    yield worker
+    worker.shutdown()
+    worker.server_close()
+
+
+@pytest.fixture(scope="session")
+def hub_server(webhook_worker):
+    """The service with flags lasting 1 s (so expiry is quick to see), the example worker as webhook
+    module ``tts``, and defaults otherwise."""
+    port = webhook_worker.server_address[1]
+    server = HubProcess("--INTERRUPT_TIMEOUT=1.0", f"--interrupt.modules.tts.url=http://127.0.0.1:{port}/interrupt",
+                        "--interrupt.modules.tts.timeout=5.0").start()
     yield server
     server.cleanup()
 
