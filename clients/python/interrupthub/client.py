@@ -17,12 +17,26 @@ LOG = logging.getLogger("interrupthub")
 
 URL_VARIABLE = "INTERRUPT_HUB_URL"
 API_KEY_VARIABLE = "INTERRUPT_HUB_API_KEY"
+TIMEOUT_VARIABLE = "INTERRUPT_HUB_TIMEOUT"
 DEFAULT_URL = "http://localhost:8080"
 
 
 def resolve_url(url: Optional[str]) -> str:
     """The hub URL: the argument, else ``INTERRUPT_HUB_URL``, else ``http://localhost:8080``."""
     return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def resolve_timeout(timeout: Optional[float]) -> float:
+    """The call timeout in seconds: the argument, else ``INTERRUPT_HUB_TIMEOUT``, else 5."""
+    if timeout is not None:
+        return float(timeout)
+    text = os.environ.get(TIMEOUT_VARIABLE)
+    if text:
+        value = float(text)
+        if value <= 0:
+            raise ValueError(f"{TIMEOUT_VARIABLE}: {text!r} must be a positive number of seconds")
+        return value
+    return 5.0
 
 
 def resolve_api_key(api_key: Optional[str]) -> Optional[str]:
@@ -229,16 +243,16 @@ class InterruptHub:
     One event stream per client keeps a pushed view of device flags and of the sessions this client
     opened, so :meth:`flag` and :meth:`Session.is_interrupted` are memory reads. ``url`` and ``api_key``
     default to ``INTERRUPT_HUB_URL`` / ``INTERRUPT_HUB_API_KEY``; the key goes with every request, the
-    stream included. ``timeout`` bounds every call (seconds). ``push=False`` opens no stream: every
+    stream included. ``timeout`` bounds every call (seconds; default ``INTERRUPT_HUB_TIMEOUT``, else 5). ``push=False`` opens no stream: every
     check is then an HTTP call.
 
     Use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(self, url: Optional[str] = None, api_key: Optional[str] = None, *, timeout: float = 5.0,
+    def __init__(self, url: Optional[str] = None, api_key: Optional[str] = None, *, timeout: Optional[float] = None,
                  push: bool = True, flag_ttl: float = 5.0, reconnect_max: float = 2.0,
                  read_timeout: float = 45.0, max_devices: int = 10000) -> None:
-        self._endpoint = Endpoint(resolve_url(url), resolve_api_key(api_key), timeout)
+        self._endpoint = Endpoint(resolve_url(url), resolve_api_key(api_key), resolve_timeout(timeout))
         self._transport = Transport(self._endpoint)
         self._view = PushedView(self._endpoint, self._transport, flag_ttl=flag_ttl, reconnect_max=reconnect_max,
                                 read_timeout=read_timeout, max_devices=max_devices)

@@ -72,7 +72,7 @@ class InterruptManager:
     """
 
     def __init__(self, config: Any = None, *, url: Optional[str] = None, api_key: Optional[str] = None,
-                 timeout: float = 5.0, hub: Optional[InterruptHub] = None) -> None:
+                 timeout: Optional[float] = None, hub: Optional[InterruptHub] = None) -> None:
         self.config = config
         priority = str(_setting(config, "interrupt_priority", "high")).strip().lower()
         if priority != "high":

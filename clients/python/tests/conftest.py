@@ -23,9 +23,11 @@ import pytest
 CLIENT_DIR = Path(__file__).resolve().parent.parent
 REPO = CLIENT_DIR.parent.parent
 sys.path.insert(0, str(CLIENT_DIR))
+# The machine running the build may be loaded far beyond its cores: calls get a generous timeout.
+os.environ.setdefault("INTERRUPT_HUB_TIMEOUT", "30")
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.005,
+def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.005,
                message: str = "condition") -> object:
     """Polls ``condition`` until it returns something true; fails the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -65,7 +67,7 @@ class HubProcess:
         self.process: Optional[subprocess.Popen] = None
         self.log = os.path.join(self.workdir, "hub.log")
 
-    def start(self, timeout: float = 180.0) -> "HubProcess":
+    def start(self, timeout: float = 300.0) -> "HubProcess":
         command: List[str] = ["java", "-XX:TieredStopAtLevel=1", "-Xss512k", "-jar", hub_jar(),
                               f"--server.port={self.port}", "--server.address=127.0.0.1",
                               "--LOG_INTERRUPTS=false", *self.args]
@@ -112,6 +114,16 @@ class HubProcess:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def started(*args: str) -> HubProcess:
+    """A started service; its directory is removed if it does not start."""
+    server = HubProcess(*args)
+    try:
+        return server.start()
+    except BaseException:
+        server.cleanup()
+        raise
+
+
 @pytest.fixture(scope="session")
 def webhook_worker():
     """The example webhook worker (examples/webhook_worker.py) on a free port; records what it is sent."""
@@ -132,8 +144,8 @@ def hub_server(webhook_worker):
     """The service with flags lasting 1 s (so expiry is quick to see), the example worker as webhook
     module ``tts``, and defaults otherwise."""
     port = webhook_worker.server_address[1]
-    server = HubProcess("--INTERRUPT_TIMEOUT=1.0", f"--interrupt.modules.tts.url=http://127.0.0.1:{port}/interrupt",
-                        "--interrupt.modules.tts.timeout=5.0").start()
+    server = started("--INTERRUPT_TIMEOUT=1.0", f"--interrupt.modules.tts.url=http://127.0.0.1:{port}/interrupt",
+                     "--interrupt.modules.tts.timeout=10.0")
     yield server
     server.cleanup()
 
@@ -141,8 +153,8 @@ def hub_server(webhook_worker):
 @pytest.fixture(scope="session")
 def keyed_server():
     """The service with API keys, a cap of two sessions, and interrupts switched off (503)."""
-    server = HubProcess("--INTERRUPT_API_KEYS=key-one,key-two", "--MAX_ACTIVE_SESSIONS=2",
-                        "--GLOBAL_INTERRUPT_ENABLED=false").start()
+    server = started("--INTERRUPT_API_KEYS=key-one,key-two", "--MAX_ACTIVE_SESSIONS=2",
+                     "--GLOBAL_INTERRUPT_ENABLED=false")
     yield server
     server.cleanup()
 
@@ -151,8 +163,8 @@ def keyed_server():
 def hub(hub_server):
     """A native client of the shared service, its stream live."""
     from interrupthub import InterruptHub
-    client = InterruptHub(hub_server.url, timeout=10.0, reconnect_max=0.5)
-    assert client.view.wait_live(15), "the event stream did not connect"
+    client = InterruptHub(hub_server.url, reconnect_max=0.5)
+    assert client.view.wait_live(60), "the event stream did not connect"
     yield client
     client.close()
 
@@ -161,7 +173,7 @@ def hub(hub_server):
 def other(hub_server):
     """Another process's client (no stream): interrupts made "elsewhere"."""
     from interrupthub import InterruptHub
-    client = InterruptHub(hub_server.url, timeout=10.0, push=False)
+    client = InterruptHub(hub_server.url, push=False)
     yield client
     client.close()
 

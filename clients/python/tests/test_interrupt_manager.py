@@ -137,7 +137,7 @@ def test_a_module_over_its_timeout_fails_the_interrupt_but_not_the_others(hub_se
         await manager.register_module("text_processing", text)
         started = time.monotonic()
         result = await manager.interrupt_session(device)
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 30
         assert result["success"] is False and result["failed_modules"] == ["database"]
         assert result["interrupted_modules"] == ["text_processing"] and text.calls
         assert manager.get_statistics()["module_timeouts"] == 1
@@ -204,7 +204,7 @@ def test_initialize_is_false_when_the_hub_is_unreachable():
     run(backend())
 
 
-async def wait_for(condition, timeout=10.0):
+async def wait_for(condition, timeout=30.0):
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"

@@ -24,11 +24,11 @@ def test_a_wrong_key_is_forbidden(keyed_server):
 
 def test_a_valid_key_reaches_the_api_and_the_stream(keyed_server):
     with InterruptHub(keyed_server.url, api_key="key-two") as client:
-        assert client.view.wait_live(15)
+        assert client.view.wait_live(60)
         assert client.statistics()["enabled"] is False
         with client.watch() as events:
             with client.open_session("keyed-device"):
-                event = events.next(timeout=5)
+                event = events.next(timeout=30)
         assert event is not None and event.name == "session" and event.hardware_id == "keyed-device"
 
 

@@ -23,20 +23,21 @@ def test_interrupt_returns_the_hubs_result_and_wait_false_only_the_epoch(hub, de
 
 def test_flag_is_pushed_by_another_clients_interrupt_within_100ms_without_http_checks(hub, other, device):
     assert hub.flag(device) is False  # one HTTP check at most: a device the view has not seen yet
-    wait_until(lambda: hub.flag(device) is False and hub.view.cached_flag(device) is not None)
+    wait_until(lambda: hub.view.cached_flag(device) is False, message="the device known to the view")
     latencies = []
-    for _ in range(10):
-        checks_before = hub.view.http_checks
-        seen = threading.Event()
-        started = time.perf_counter()
-        threading.Thread(target=other.interrupt, args=(device,), kwargs={"wait": False}).start()
-        wait_until(lambda: hub.flag(device), timeout=5, interval=0.0005, message="the pushed flag")
-        latencies.append((time.perf_counter() - started) * 1000)
-        assert hub.view.http_checks == checks_before, "the flag came from an HTTP check, not the stream"
-        other.open_session(device).end()   # a new turn clears the flag ...
-        wait_until(lambda: not hub.flag(device), timeout=5, message="the flag cleared by a new turn")
-    # The interrupt call and the push share this 2-core machine with the service; the median is what a
-    # streaming loop sees, the worst case is reported in the message.
+    with hub.watch(device) as events:
+        for _ in range(10):
+            checks_before = hub.view.http_checks
+            other.interrupt(device, wait=False)
+            wait_until(lambda: hub.flag(device), timeout=30, interval=0.0005, message="the pushed flag")
+            flipped = time.time()
+            started = next(e for e in iter(lambda: events.next(timeout=30), None) if e.name == "interrupt")
+            # From the hub starting the interrupt (its `at`, same host clock) to this process's view flipping.
+            latencies.append((flipped - parse_instant(started.data["at"])) * 1000)
+            assert hub.view.http_checks == checks_before, "the flag came from an HTTP check, not the stream"
+            other.open_session(device).end()   # a new turn clears the flag
+            wait_until(lambda: not hub.flag(device), timeout=30, message="the flag cleared by a new turn")
+    print(f"pushed flag latency, ms: median {statistics.median(latencies):.1f}, max {max(latencies):.1f}")
     assert statistics.median(latencies) < 100, f"pushed flag latencies (ms): {latencies}"
 
 
@@ -54,10 +55,10 @@ def test_flag_expires_locally_at_the_hubs_expires_at(hub, device):
     assert status["interrupted"] is True
     expires_at = parse_instant(status["expiresAt"])
     checks = hub.view.http_checks
-    wait_until(lambda: not hub.flag(device), timeout=5, interval=0.002, message="local expiry")
+    wait_until(lambda: not hub.flag(device), timeout=30, interval=0.002, message="local expiry")
     cleared = time.time()
     assert hub.view.http_checks == checks, "expiry came from an HTTP check, not the local clock"
-    assert -0.05 <= cleared - expires_at < 0.3, f"cleared {cleared - expires_at:+.3f}s from expiresAt"
+    assert -0.05 <= cleared - expires_at < 0.5, f"cleared {cleared - expires_at:+.3f}s from expiresAt"
 
 
 def test_flag_status_gives_epoch_and_expiry(hub, device):
@@ -74,7 +75,7 @@ def test_session_turns_interrupted_when_another_client_interrupts_its_device_wit
         assert session.is_interrupted() is False
         checks = hub.view.http_checks
         other.interrupt(device, "user_barge_in")
-        wait_until(session.is_interrupted, timeout=5, message="the session interrupted")
+        wait_until(session.is_interrupted, timeout=30, message="the session interrupted")
         assert session.state == "INTERRUPTED"
         assert hub.view.http_checks == checks
 
@@ -121,8 +122,8 @@ def test_watch_yields_the_devices_events_only(hub, other, device):
     with hub.watch(device) as events:
         other.interrupt(device + "-elsewhere")
         other.interrupt(device, "watched")
-        first = events.next(timeout=5)
-        second = events.next(timeout=5)
+        first = events.next(timeout=30)
+        second = events.next(timeout=30)
     assert (first.name, first.hardware_id, first.data["reason"]) == ("interrupt", device, "watched")
     assert first.id is not None
     assert (second.name, second.data["epoch"], second.data["success"]) == ("interrupt-result", 1, True)
@@ -130,20 +131,54 @@ def test_watch_yields_the_devices_events_only(hub, other, device):
 
 
 def test_a_watch_that_falls_behind_gets_one_gap_in_place_of_what_it_lost(hub, other, device):
-    with hub.watch(device, max_pending=2) as events:
+    with hub.watch(device, max_pending=2) as slow, hub.watch(device) as complete:
         for _ in range(3):
-            other.interrupt(device)
-        wait_until(lambda: events._queue.qsize() >= 1 and other.history(device, limit=5) and
-                   hub.view.cached_flag(device), message="events delivered")
-        wait_until(lambda: any(e.name == "gap" for e in list(events._queue.queue) if e), timeout=5,
-                   message="a gap in the watch")
+            other.interrupt(device)  # an interrupt and an interrupt-result event each
+        # Listeners run in order on the stream's thread: once the later watch has all six, so has the first.
+        seen = []
+        wait_until(lambda: seen.append(complete.next(timeout=0.1)) or len([e for e in seen if e]) == 6)
         names = []
         while True:
-            event = events.next(timeout=0.5)
+            event = slow.next(timeout=0.05)
             if event is None:
                 break
             names.append(event.name)
-    assert "gap" in names and len(names) <= 2
+    # Full at the 3rd and the 5th event: each time what waited is dropped and one gap stands in for it.
+    assert names == ["gap", "interrupt-result"]
+
+
+def test_checks_from_many_threads_while_events_arrive(hub, other, device):
+    devices = [f"{device}-{i}" for i in range(8)]
+    errors, seen_set = [], set()
+    stop = threading.Event()
+
+    def check():
+        try:
+            while not stop.is_set():
+                for d in devices:
+                    if hub.flag(d):
+                        seen_set.add(d)
+        except Exception as e:  # any failure of a concurrent check fails the test
+            errors.append(e)
+
+    for d in devices:
+        wait_until(lambda: hub.flag(d) is False and hub.view.cached_flag(d) is False)
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        checks = hub.view.http_checks
+        for d in devices:
+            other.interrupt(d, wait=False)
+        wait_until(lambda: seen_set == set(devices), message="every device seen flagged by the checkers")
+        # The shared service's flags last 1 s: every one expires locally, seen by every thread alike.
+        wait_until(lambda: not any(hub.flag(d) for d in devices), message="every flag expired")
+        assert hub.view.http_checks == checks
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
 
 
 @pytest.mark.parametrize("call, error, status", [

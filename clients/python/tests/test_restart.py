@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import HubProcess, wait_until
+from conftest import started, wait_until
 from interrupthub import InterruptHub
 
 
 @pytest.fixture
 def restartable():
-    server = HubProcess("--INTERRUPT_TIMEOUT=30").start()
+    server = started("--INTERRUPT_TIMEOUT=30")
     yield server
     server.cleanup()
 
@@ -19,7 +19,7 @@ def test_restart_mid_stream_resumes_without_a_stale_answer(restartable):
     device = "restart-device"
     with InterruptHub(restartable.url, timeout=2.0, reconnect_max=0.2) as client, \
             InterruptHub(restartable.url, timeout=2.0, push=False) as other:
-        assert client.view.wait_live(15)
+        assert client.view.wait_live(60)
         session = client.open_session(device)
         other.interrupt(device)
         wait_until(lambda: client.flag(device) and session.is_interrupted(), message="pushed before restart")
