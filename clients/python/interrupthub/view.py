@@ -15,6 +15,7 @@ import http.client
 import json
 import logging
 import queue
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -142,7 +143,7 @@ class PushedView:
         self._trust_unknown_after = float("inf")
         self._last_id: Optional[str] = None
         self._stop = threading.Event()
-        self._conn: Optional[http.client.HTTPConnection] = None
+        self._sock: Optional[socket.socket] = None
         self._thread: Optional[threading.Thread] = None
         self._connected = threading.Condition(self._lock)
         self._work: "queue.Queue[Optional[Callable[[], None]]]" = queue.Queue(maxsize=64)
@@ -168,10 +169,12 @@ class PushedView:
     def close(self) -> None:
         """Stops the stream and the background work; checks then always ask the HTTP API."""
         self._stop.set()
-        conn = self._conn
-        if conn is not None and conn.sock is not None:
+        with self._connected:
+            self._connected.notify_all()
+        sock = self._sock
+        if sock is not None:
             try:
-                conn.sock.shutdown(2)  # wakes the reader blocked in recv
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the reader blocked in recv
             except OSError:
                 pass
         try:
@@ -390,8 +393,13 @@ class PushedView:
         if self._last_id is not None:
             headers["Last-Event-ID"] = self._last_id
         conn = self._endpoint.connection(self._read_timeout)
-        self._conn = conn
         try:
+            conn.connect()
+            # Kept apart from the connection, which may hand its socket to the response: close() shuts
+            # this socket down to wake a reader blocked in recv.
+            self._sock = conn.sock
+            if self._stop.is_set():
+                return False
             conn.request("GET", self._endpoint.target(EVENTS_PATH), headers=headers)
             if self._stop.is_set():
                 return False
@@ -411,7 +419,7 @@ class PushedView:
                     self._handle(item)
             return True
         finally:
-            self._conn = None
+            self._sock = None
             conn.close()
 
     def _went_live(self) -> None:

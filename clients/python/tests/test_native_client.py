@@ -217,6 +217,15 @@ def test_an_unreachable_hub_raises_hub_unreachable_within_the_timeout():
         assert time.monotonic() - started < 3
 
 
+def test_close_ends_a_live_stream_at_once(hub_server):
+    client = InterruptHub(hub_server.url)
+    assert client.view.wait_live(60)
+    started = time.monotonic()
+    client.close()
+    assert time.monotonic() - started < 2
+    assert not client.view._thread.is_alive() and not client.view.live
+
+
 def test_the_url_and_key_default_to_the_environment(monkeypatch, hub_server):
     monkeypatch.setenv("INTERRUPT_HUB_URL", hub_server.url)
     monkeypatch.setenv("INTERRUPT_HUB_API_KEY", "from-env")
