@@ -17,8 +17,8 @@ def restartable():
 
 def test_restart_mid_stream_resumes_without_a_stale_answer(restartable):
     device = "restart-device"
-    with InterruptHub(restartable.url, timeout=2.0, reconnect_max=0.2) as client, \
-            InterruptHub(restartable.url, timeout=2.0, push=False) as other:
+    with InterruptHub(restartable.url, reconnect_max=0.2) as client, \
+            InterruptHub(restartable.url, push=False) as other:
         assert client.view.wait_live(60)
         session = client.open_session(device)
         other.interrupt(device)
