@@ -206,7 +206,12 @@ mkdir -p "$(dirname "$OUT")"
 # The cluster figures (bench/cluster.sh) start three more services; the full run takes them anew, a quick
 # run keeps those already in the file unless --cluster asks for them.
 cluster_section=$(sed -n '/<!-- cluster:begin -->/,/<!-- cluster:end -->/p' "$OUT" 2>/dev/null || true)
+# The Python client's figures (bench/python_should_interrupt.py) are kept as they are.
+python_section=$(sed -n '/<!-- python-client:begin -->/,/<!-- python-client:end -->/p' "$OUT" 2>/dev/null || true)
 python3 bench/report.py "$RESULTS" > "$OUT"
+if [ -n "$python_section" ]; then
+  printf '\n%s\n' "$python_section" >> "$OUT"
+fi
 if [ "$MODE" = full ] || [ "$CLUSTER" = yes ]; then
   log "cluster mode figures (bench/cluster.sh)"
   bench/cluster.sh --no-build --out "$OUT" $([ "$MODE" = quick ] && echo --quick) > "$RESULTS/cluster.log" 2>&1 \
