@@ -145,6 +145,11 @@ final class EventStreamClients implements AutoCloseable {
         return missing;
     }
 
+    /** Ends the reading threads; the connections stay open. */
+    void stopThreads() {
+        threads.shutdownNow();
+    }
+
     @Override
     public void close() {
         clients.forEach(Client::close);
