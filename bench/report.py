@@ -173,6 +173,31 @@ def streams_section(streams, machine):
           f"{r['heap_after_kb'] / 1024:.0f} MiB ({r['heap_before_kb'] / 1024:.0f} MiB) | "
           f"{'%.1f s' % (back / 1000) if back is not None else 'not within ' + str(hb + 5) + ' s'} |")
     s("")
+    by = {r["streams"]: r for r in runs}
+
+    def row(goal, n, check, figure):
+        r = by.get(n)
+        if r is None:
+            s(f"| {goal} | not run (quick mode runs 1,000 streams only) | — |")
+        else:
+            s(f"| {goal} | {figure(r)} | {verdict(check(r))} |")
+
+    s("| target | measured | |")
+    s("|---|---|---|")
+    row("10,000 concurrent streams on one instance in a 1 GiB heap", 10000,
+        lambda r: r["failures"] == 0, lambda r: f"{r['streams'] - r['failures']:,} of {r['streams']:,} open, "
+        f"RSS {r['rss_with_kb'] / 1024:.0f} MiB")
+    row("zero failures in a 5,000 burst", 5000, lambda r: r["failures"] == 0,
+        lambda r: f"{r['failures']} failures, open in {r['open_ms'] / 1000:.1f} s")
+    row("delivery p99 at 5,000 streams ≤ 2× `GET /interrupt/{id}` p99", 5000,
+        lambda r: r.get("delivery") and ratio(r["delivery"]["p99_us"], r["get"]["p99_us"]) <= 2,
+        lambda r: f"{fmt_us((r.get('delivery') or {}).get('p99_us'))} vs {fmt_us(r['get']['p99_us'])}")
+    for n in sorted(by):
+        row(f"retained heap back to baseline within heartbeat + 5 s ({n:,} streams)", n,
+            lambda r: r.get("heap_back_ms") is not None,
+            lambda r: "back in %.1f s" % (r["heap_back_ms"] / 1000) if r.get("heap_back_ms") is not None
+            else f"{r['heap_after_kb'] / 1024:.0f} MiB vs {r['heap_before_kb'] / 1024:.0f} MiB before")
+    s("")
     return lines
 
 
