@@ -11,7 +11,9 @@ import statistics
 import sys
 from pathlib import Path
 
-RESULTS = sys.argv[1] if len(sys.argv) > 1 else "target/bench-results"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+RESULTS = ARGS[0] if ARGS else "target/bench-results"
+STREAMS_ONLY = "--streams-only" in sys.argv  # prints only the streams section (bench/run.sh --streams-only)
 
 
 def path(name):
@@ -139,6 +141,72 @@ def med(b):
 
 
 # ---- inputs --------------------------------------------------------------------------------------
+
+def streams_section(streams, machine):
+    """The SSE capacity run (StreamCapacity): one row per stream count, then the targets."""
+    lines = []
+    s = lines.append
+    runs = streams.get("sse") or []
+    hb = streams.get("heartbeat_s")
+    s("## 5. Streams: SSE capacity (one instance, `-Xmx1g`)")
+    s("")
+    s(f"Each row: that many `GET /interrupts/events?hardwareId=<own device>` streams opened in one burst from one "
+      f"client (JDK HTTP client, HTTP/1.1, one connection each), then {streams.get('interrupts')} interrupts "
+      f"(`POST /interrupt/D?wait=false`) to random devices, one at a time, each timed until its `interrupt` event "
+      f"arrives on D's stream; the baseline is a plain `GET /interrupt/D` round trip on the same client with the "
+      f"streams open. Then every client vanishes at once and the server's retained heap (after a full GC, "
+      f"`jcmd GC.run`) is read until it is back within 4 MiB of its level before the burst; the service runs "
+      f"with a {hb} s heartbeat. Load average while it ran: {machine.get('load_streams_start', 'n/a')} at the "
+      f"start, {machine.get('load_streams_end', 'n/a')} at the end (2 cores).")
+    s("")
+    s("| streams | open (burst) | failures | delivery p50 | p99 | max | GET p99 | p99 / GET p99 | retained heap per "
+      "stream | RSS with streams | heap after vanish (before) | back within |")
+    s("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in runs:
+        d = r.get("delivery") or {}
+        g = r.get("get") or {}
+        rr = ratio(d.get("p99_us"), g.get("p99_us")) if d else None
+        back = r.get("heap_back_ms")
+        s(f"| {r['streams']:,} | {r['open_ms'] / 1000:.1f} s | {r['failures']} | {fmt_us(d.get('p50_us'))} | "
+          f"{fmt_us(d.get('p99_us'))} | {fmt_us(d.get('max_us'))} | {fmt_us(g.get('p99_us'))} | {fmt_ratio(rr)} | "
+          f"{r['heap_per_stream_bytes'] / 1024:.1f} KiB | {r['rss_with_kb'] / 1024:.0f} MiB | "
+          f"{r['heap_after_kb'] / 1024:.0f} MiB ({r['heap_before_kb'] / 1024:.0f} MiB) | "
+          f"{'%.1f s' % (back / 1000) if back is not None else 'not within ' + str(hb + 5) + ' s'} |")
+    s("")
+    by = {r["streams"]: r for r in runs}
+
+    def row(goal, n, check, figure):
+        r = by.get(n)
+        if r is None:
+            s(f"| {goal} | not run (quick mode runs 1,000 streams only) | — |")
+        else:
+            s(f"| {goal} | {figure(r)} | {verdict(check(r))} |")
+
+    s("| target | measured | |")
+    s("|---|---|---|")
+    row("10,000 concurrent streams on one instance in a 1 GiB heap", 10000,
+        lambda r: r["failures"] == 0, lambda r: f"{r['streams'] - r['failures']:,} of {r['streams']:,} open, "
+        f"RSS {r['rss_with_kb'] / 1024:.0f} MiB")
+    row("zero failures in a 5,000 burst", 5000, lambda r: r["failures"] == 0,
+        lambda r: f"{r['failures']} failures, open in {r['open_ms'] / 1000:.1f} s")
+    row("delivery p99 at 5,000 streams ≤ 2× `GET /interrupt/{id}` p99", 5000,
+        lambda r: r.get("delivery") and ratio(r["delivery"]["p99_us"], r["get"]["p99_us"]) <= 2,
+        lambda r: f"{fmt_us((r.get('delivery') or {}).get('p99_us'))} vs {fmt_us(r['get']['p99_us'])}")
+    for n in sorted(by):
+        row(f"retained heap back to baseline within heartbeat + 5 s ({n:,} streams)", n,
+            lambda r: r.get("heap_back_ms") is not None,
+            lambda r: "back in %.1f s" % (r["heap_back_ms"] / 1000) if r.get("heap_back_ms") is not None
+            else f"{r['heap_after_kb'] / 1024:.0f} MiB vs {r['heap_before_kb'] / 1024:.0f} MiB before")
+    s("")
+    return lines
+
+
+if STREAMS_ONLY:
+    data = load_json("streams.json")
+    if data:
+        print("\n".join(streams_section(data, load_kv("machine.txt"))))
+    sys.exit(0)
+
 
 machine = load_kv("machine.txt")
 heap = load_json("heap.json")
@@ -555,6 +623,10 @@ if fanout:
       "that ignores the thread interrupt keeps its pool thread until it returns; the interrupt itself is answered at "
       "the timeout.")
     w("")
+
+streams_data = load_json("streams.json")
+if streams_data:
+    out.extend(streams_section(streams_data, machine))
 
 # ---- findings ------------------------------------------------------------------------------------------
 

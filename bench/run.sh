@@ -136,7 +136,8 @@ start_server() { # name, then environment assignments
   if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
     echo "port $PORT is already in use" >&2; exit 1
   fi
-  env PORT="$PORT" "$@" java -jar "$EXEC_JAR" > "$RESULTS/$name.log" 2>&1 &
+  # shellcheck disable=SC2086 # SERVER_JAVA_OPTS and SERVER_ARGS are word lists
+  env PORT="$PORT" "$@" java ${SERVER_JAVA_OPTS:-} -jar "$EXEC_JAR" ${SERVER_ARGS:-} > "$RESULTS/$name.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 240); do
     grep -q "Started .* in " "$RESULTS/$name.log" && break
@@ -197,6 +198,22 @@ if [ "$REF_STREAMS" -gt 0 ]; then
   echo "rss_after_load_kb=$(ps -o rss= -p "$SERVER_PID" | tr -d ' ')" >> "$RESULTS/reference-process.txt"
   stop_server
 fi
+
+# ---- 6. streams: SSE capacity in a 1 GiB heap ------------------------------------------------------
+# Streams opened in one burst, interrupts to random devices, then the clients vanish. A short heartbeat
+# (2 s) keeps the "released within heartbeat + 5 s" check short; Tomcat's connection cap (8192 by
+# default) is raised, since each stream holds one connection.
+if [ "$MODE" = quick ]; then STREAM_COUNTS="1000"; STREAM_INTERRUPTS=100; else STREAM_COUNTS="1000 5000 10000"; STREAM_INTERRUPTS=500; fi
+log "streams: SSE capacity ($STREAM_COUNTS streams, $STREAM_INTERRUPTS interrupts each, -Xmx1g)"
+echo "load_streams_start=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
+SERVER_JAVA_OPTS="-Xmx1g" SERVER_ARGS="--interrupt.events.max-streams=20000 --interrupt.events.heartbeat=2s \
+--server.tomcat.max-connections=20000 --interrupt.log-interrupts=false" start_server streams MAX_ACTIVE_SESSIONS=100000
+# shellcheck disable=SC2086
+java -cp "$BENCH_JAR" io.interrupthub.bench.StreamCapacity "http://127.0.0.1:$PORT" "$SERVER_PID" 2 \
+  "$STREAM_INTERRUPTS" "$RESULTS/streams.json" $STREAM_COUNTS > "$RESULTS/streams-client.log" 2>&1 \
+  || tail -20 "$RESULTS/streams-client.log" >&2
+stop_server
+echo "load_streams_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
 echo "elapsed_seconds=$(( $(date +%s) - START ))" >> "$RESULTS/machine.txt"

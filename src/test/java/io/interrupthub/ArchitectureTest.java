@@ -38,6 +38,16 @@ class ArchitectureTest {
     }
 
     @Test
+    void theBroadcasterIsPlainJava() {
+        noClasses().that().resideInAPackage("io.interrupthub.stream..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "org.springframework..", "tools.jackson..", "com.fasterxml..", "io.micrometer..",
+                        "jakarta..", "org.slf4j..", "io.grpc..", "io.interrupthub.web..", "io.interrupthub.grpc..")
+                .because("one broadcaster serves the SSE and the gRPC streams and knows neither protocol")
+                .check(classes);
+    }
+
+    @Test
     void dependenciesPointInward() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("reference").definedBy("io.interrupthub.reference..")
@@ -47,6 +57,8 @@ class ArchitectureTest {
                 .layer("autoconfigure").definedBy("io.interrupthub.autoconfigure..")
                 .layer("remote").definedBy("io.interrupthub.remote..")
                 .layer("core").definedBy("io.interrupthub.core..")
+                .layer("stream").definedBy("io.interrupthub.stream..")
+                .whereLayer("stream").mayOnlyBeAccessedByLayers("web", "grpc")
                 .whereLayer("reference").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cluster").mayNotBeAccessedByAnyLayer()
                 .whereLayer("web").mayOnlyBeAccessedByLayers("reference")

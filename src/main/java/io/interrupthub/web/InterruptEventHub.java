@@ -5,17 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Set;
-import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -24,6 +18,7 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.SessionInfo;
+import io.interrupthub.stream.Broadcaster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -40,7 +35,19 @@ import tools.jackson.databind.json.JsonMapper;
  * matching stream, so ids are ordered and a reconnecting client that sends {@code Last-Event-ID} gets
  * exactly what it missed (or a {@code gap} event when the buffer no longer holds it). A new stream is
  * replayed by the same thread before it goes live, so nothing is sent twice or out of order. Writing is
- * done by sender threads from a bounded outbox per stream, so a client that stops reading delays nobody.
+ * done by sender threads from a bounded outbox per stream (a {@link Broadcaster}), so a client that stops
+ * reading delays nobody.
+ *
+ * <p>The request thread writes a stream's greeting itself and only then hands the stream to the senders:
+ * Spring MVC holds that first write until it has set the response up and commits the response with it,
+ * still on the request thread. Filters that set headers on the way out (Spring Security's header writer)
+ * then find the response committed, instead of racing a sender thread that commits it at the same time —
+ * two threads on one response corrupt the header table that Tomcat recycles for the next request.
+ *
+ * <p>A client that closed its connection cleanly is only noticed when a write fails, and the first write
+ * after the close still succeeds (the peer answers it with a reset). So every heartbeat is followed
+ * shortly by a second, empty comment: a vanished client is found within one heartbeat interval plus that
+ * short delay, and its stream, async context and connection are released.
  */
 final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
@@ -52,6 +59,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(InterruptEventHub.class);
     private static final Object SHUTDOWN = new Object();
     private static final int SENDER_THREADS = 8;
+    /** The longest wait between a heartbeat and the write that finds a client gone since before it. */
+    private static final Duration PROBE_DELAY = Duration.ofSeconds(1);
     /** Frames one stream may have waiting; a client this far behind is dropped and resumes with Last-Event-ID. */
     static final int OUTBOX_LIMIT = 1024;
 
@@ -103,22 +112,16 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         }
     }
 
+    /** A stream's filter and position; the dispatcher thread reads and moves them. */
     private static final class Subscriber {
-        final SseEmitter emitter;
         final String hardwareId;
         final Long resumeAfter;
-        /** Frames waiting to be written, in order; written by one sender task at a time. */
-        final Queue<SseEmitter.SseEventBuilder> outbox = new ConcurrentLinkedQueue<>();
-        final AtomicInteger queued = new AtomicInteger();
-        final AtomicBoolean draining = new AtomicBoolean();
-        /** Set when the stream is dropped; its sender completes it once no write is in progress. */
-        volatile boolean closing;
+        Broadcaster.Stream<Subscriber, SseEmitter.SseEventBuilder> stream;
         // Dispatcher thread only.
         long lastSentId;
         boolean live;
 
-        Subscriber(SseEmitter emitter, String hardwareId, Long resumeAfter) {
-            this.emitter = emitter;
+        Subscriber(String hardwareId, Long resumeAfter) {
             this.hardwareId = hardwareId;
             this.resumeAfter = resumeAfter;
         }
@@ -128,12 +131,26 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         }
     }
 
+    /** The emitter as the broadcaster's single writer sees it. */
+    private record EmitterSink(SseEmitter emitter) implements Broadcaster.Sink<SseEmitter.SseEventBuilder> {
+
+        @Override
+        public void write(SseEmitter.SseEventBuilder frame) throws IOException {
+            emitter.send(frame);
+        }
+
+        /** Every end is a normal end for the client: it reconnects and resumes with Last-Event-ID. */
+        @Override
+        public void close(Broadcaster.End end) {
+            complete(emitter);
+        }
+    }
+
     private final JsonMapper json;
     private final InterruptEventsProperties settings;
     private final BlockingQueue<Object> queue;
     private final ArrayDeque<Event> recent;
-    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger open = new AtomicInteger();
+    private final Broadcaster<Subscriber, SseEmitter.SseEventBuilder> streams;
     private final AtomicLong dropped = new AtomicLong();
     /**
      * Writes frames to the streams. Servlet writes block, so a client that stops reading holds one of
@@ -152,6 +169,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         this.settings = settings;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         this.recent = new ArrayDeque<>(Math.min(settings.bufferSize(), 4096));
+        this.streams = new Broadcaster<>(settings.maxStreams(), OUTBOX_LIMIT, senders);
     }
 
     // ---- subscribing ---------------------------------------------------------------------------
@@ -160,43 +178,44 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         if (!accepting) {
             throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is shutting down");
         }
-        if (open.incrementAndGet() > settings.maxStreams()) {
-            open.decrementAndGet();
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, settings.maxStreams()
-                    + " event streams are open, the limit set by interrupt.events.max-streams");
-        }
         SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
-        Subscriber subscriber = new Subscriber(emitter, hardwareId, lastEventId);
-        emitter.onCompletion(() -> remove(subscriber));
-        emitter.onTimeout(() -> {
-            remove(subscriber);
-            emitter.complete(); // a normal end: the client reconnects and resumes
-        });
-        emitter.onError(error -> remove(subscriber));
-        subscribers.add(subscriber);
-        if (!accepting) { // stop() may have run between the first check and the add
-            remove(subscriber);
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is shutting down");
+        Subscriber subscriber = new Subscriber(hardwareId, lastEventId);
+        Broadcaster.Stream<Subscriber, SseEmitter.SseEventBuilder> stream;
+        try {
+            stream = streams.open(subscriber, new EmitterSink(emitter), null);
+        } catch (Broadcaster.Refused refused) {
+            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, refused.full()
+                    ? settings.maxStreams() + " event streams are open, the limit set by interrupt.events.max-streams"
+                    : "the event stream is shutting down");
         }
-        if (!queue.offer(subscriber)) {
-            remove(subscriber);
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is overloaded");
+        subscriber.stream = stream;
+        try {
+            // On this thread, before the emitter is returned: Spring MVC commits the response with it here.
+            emitter.send(SseEmitter.event().comment("connected"));
+            emitter.onCompletion(() -> stream.end(Broadcaster.End.GONE));
+            emitter.onError(error -> stream.end(Broadcaster.End.GONE));
+            emitter.onTimeout(() -> {
+                stream.end(Broadcaster.End.CLOSED);
+                complete(emitter); // a normal end: the client reconnects and resumes
+            });
+            if (!queue.offer(subscriber)) {
+                stream.end(Broadcaster.End.CLOSED);
+                throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is overloaded");
+            }
+        } catch (IOException notSentYet) {
+            stream.end(Broadcaster.End.GONE); // a send before the response is set up is only held, never fails
+        } finally {
+            stream.start();
         }
         return emitter;
     }
 
     int openStreams() {
-        return open.get();
+        return streams.openStreams();
     }
 
     long droppedEvents() {
         return dropped.get();
-    }
-
-    private void remove(Subscriber subscriber) {
-        if (subscribers.remove(subscriber)) {
-            open.decrementAndGet();
-        }
     }
 
     // ---- publishing (any thread) ---------------------------------------------------------------
@@ -231,10 +250,15 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     private void run() {
         long heartbeatNanos = settings.heartbeat().toNanos();
+        long probeNanos = Math.min(PROBE_DELAY.toNanos(), heartbeatNanos / 2);
         long nextHeartbeat = System.nanoTime() + heartbeatNanos;
+        long nextProbe = Long.MAX_VALUE; // no probe due until the first heartbeat
         try {
             while (true) {
-                Object item = queue.poll(Math.max(0, nextHeartbeat - System.nanoTime()), TimeUnit.NANOSECONDS);
+                long now = System.nanoTime();
+                long wait = Math.max(0, Math.min(nextHeartbeat - now, nextProbe == Long.MAX_VALUE ? Long.MAX_VALUE
+                        : nextProbe - now));
+                Object item = queue.poll(wait, TimeUnit.NANOSECONDS);
                 if (item == SHUTDOWN) {
                     break;
                 }
@@ -247,21 +271,20 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
                 } else if (item instanceof Subscriber subscriber) {
                     replay(subscriber);
                 }
-                if (System.nanoTime() - nextHeartbeat >= 0) {
-                    heartbeat();
-                    nextHeartbeat = System.nanoTime() + heartbeatNanos;
+                now = System.nanoTime();
+                if (now - nextHeartbeat >= 0) {
+                    comment("heartbeat");
+                    nextHeartbeat = now + heartbeatNanos;
+                    nextProbe = now + probeNanos;
+                } else if (nextProbe != Long.MAX_VALUE && now - nextProbe >= 0) {
+                    comment(""); // the write that fails when the heartbeat went to a client already gone
+                    nextProbe = Long.MAX_VALUE;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            completeAll();
-        }
-    }
-
-    private void completeAll() {
-        for (Subscriber subscriber : subscribers) {
-            drop(subscriber);
+            streams.shutdown();
         }
     }
 
@@ -288,18 +311,19 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     }
 
     private void deliver(Event event) {
-        for (Subscriber subscriber : subscribers) {
+        for (Broadcaster.Stream<Subscriber, SseEmitter.SseEventBuilder> stream : streams.streams()) {
+            Subscriber subscriber = stream.attachment();
             if (subscriber.live && subscriber.wants(event) && subscriber.lastSentId < event.id()) {
                 send(subscriber, event);
             }
         }
     }
 
+    /** Sends what the stream missed, if it resumes, then lets it go live; its greeting is sent already. */
     private void replay(Subscriber subscriber) {
-        if (!subscribers.contains(subscriber)) {
+        if (subscriber.stream.ending()) {
             return;
         }
-        enqueue(subscriber, SseEmitter.event().comment("connected"));
         if (subscriber.resumeAfter == null) {
             subscriber.lastSentId = lastId;
         } else {
@@ -320,71 +344,23 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     /** Without an id, so the client's Last-Event-ID stays that of the last real event. */
     private void sendGap(Subscriber subscriber, long nextId) {
-        enqueue(subscriber, SseEmitter.event().name(GAP)
+        subscriber.stream.offer(SseEmitter.event().name(GAP)
                 .data("{\"nextId\":" + nextId + ",\"droppedTotal\":" + dropped.get() + "}"));
     }
 
-    private void heartbeat() {
-        for (Subscriber subscriber : subscribers) {
-            if (subscriber.live) {
-                enqueue(subscriber, SseEmitter.event().comment("heartbeat"));
+    /** A comment to every live stream: keeps proxies from closing idle streams and finds vanished clients. */
+    private void comment(String text) {
+        for (Broadcaster.Stream<Subscriber, SseEmitter.SseEventBuilder> stream : streams.streams()) {
+            if (stream.attachment().live) {
+                stream.offer(SseEmitter.event().comment(text));
             }
         }
     }
 
+    /** A stream further than {@link #OUTBOX_LIMIT} frames behind is ended; it resumes with Last-Event-ID. */
     private void send(Subscriber subscriber, Event event) {
-        enqueue(subscriber, SseEmitter.event().id(Long.toString(event.id())).name(event.name()).data(event.json()));
+        subscriber.stream.offer(SseEmitter.event().id(Long.toString(event.id())).name(event.name()).data(event.json()));
         subscriber.lastSentId = event.id();
-    }
-
-    /** Hands a frame to the stream's outbox and makes sure one sender task is draining it. */
-    private void enqueue(Subscriber subscriber, SseEmitter.SseEventBuilder frame) {
-        if (subscriber.queued.incrementAndGet() > OUTBOX_LIMIT) {
-            drop(subscriber); // too far behind: it resumes with Last-Event-ID or is told of the gap
-            return;
-        }
-        subscriber.outbox.add(frame);
-        if (subscriber.draining.compareAndSet(false, true)) {
-            senders.execute(() -> drain(subscriber));
-        }
-    }
-
-    private void drain(Subscriber subscriber) {
-        while (true) {
-            if (subscriber.closing) {
-                subscriber.outbox.clear();
-                complete(subscriber.emitter);
-                return; // draining stays set: nothing more is written to this stream
-            }
-            SseEmitter.SseEventBuilder frame = subscriber.outbox.poll();
-            if (frame == null) {
-                subscriber.draining.set(false);
-                // A frame added between the poll and the reset must not wait for the next one.
-                if (subscriber.outbox.isEmpty() || !subscriber.draining.compareAndSet(false, true)) {
-                    return;
-                }
-                continue;
-            }
-            subscriber.queued.decrementAndGet();
-            try {
-                subscriber.emitter.send(frame);
-            } catch (IOException | IllegalStateException e) {
-                remove(subscriber);
-                subscriber.closing = true;
-            }
-        }
-    }
-
-    /**
-     * Ends a stream without waiting for it: completing an emitter waits for a write in progress, and the
-     * write to a client that stopped reading may block for a long time. Its sender completes it instead.
-     */
-    private void drop(Subscriber subscriber) {
-        remove(subscriber);
-        subscriber.closing = true;
-        if (subscriber.draining.compareAndSet(false, true)) {
-            senders.execute(() -> drain(subscriber));
-        }
     }
 
     private static void complete(SseEmitter emitter) {
@@ -423,7 +399,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        completeAll(); // whatever the dispatcher could not finish, so graceful shutdown never waits for a stream
+        streams.shutdown(); // whatever the dispatcher could not finish, so graceful shutdown never waits for a stream
         senders.shutdown();
         dispatcher = null;
     }
