@@ -1,7 +1,9 @@
 package io.interrupthub.cluster;
 
+import java.time.Duration;
 import java.util.List;
 
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -38,6 +40,21 @@ final class ClusterScripts {
             local peers = redis.call('ZRANGE', KEYS[4], 0, -1)
             return {epoch, peers}
             """, List.class);
+
+    /** Runs {@link #ANNOUNCE} for one interrupt of a device; its epoch is above {@code floor}. */
+    static List<?> announce(StringRedisTemplate redis, ClusterKeys keys, ClusterSettings settings, String hardwareId,
+                            long floor, String reason, String source, String interruptId) {
+        return redis.execute(ANNOUNCE,
+                List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
+                Long.toString(floor), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
+                Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
+                reason == null ? "" : reason, source == null ? "" : source, settings.instance(), interruptId);
+    }
+
+    /** A duration as the whole milliseconds a script argument takes, at least 1 (0 would mean "no expiry"). */
+    static String millis(Duration duration) {
+        return Long.toString(Math.max(1, duration.toMillis()));
+    }
 
     /** Claims the device's next epoch without signalling it. KEYS: epoch. ARGV: floor, keyTtlMs. */
     static final RedisScript<Long> CLAIM = new DefaultRedisScript<>("""
