@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -90,6 +92,11 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final ClusterRepair repair;
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean connected;
+    /**
+     * Registry writes and acknowledgements go out: while connected, and already while catching up, since
+     * the catching up itself interrupts sessions whose release must reach the registry.
+     */
+    private volatile boolean writable;
     private volatile boolean running = true;
     private volatile Instant downSince = Instant.now();
     private volatile String lastError = "not connected yet";
@@ -102,6 +109,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     final LongAdder replayed = new LongAdder();
     final LongAdder reconciled = new LongAdder();
     final LongAdder dropped = new LongAdder();
+    final LongAdder failovers = new LongAdder();
+    final LongAdder repaired = new LongAdder();
+    /** The run id of the Redis primary this instance last caught up with; another one means a failover. */
+    private String primary;
 
     public RedisInterruptCluster(StringRedisTemplate redis, RedisConnectionFactory connections, InterruptManager manager,
                                  ClusterSettings settings, JsonMapper json, Duration commandTimeout) {
@@ -123,7 +134,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         this.reader = DaemonThreads.named("interrupt-cluster-reader-").newThread(this::readLoop);
         this.acks = new Acknowledgements(settings, json, timers, acksMissing);
         this.stream = new SignalStream(redis, keys, settings.instance(), readBlock);
-        this.repair = new ClusterRepair(redis, manager, settings, keys, replayed, reconciled, dropped);
+        this.repair = new ClusterRepair(redis, manager, settings, keys, replayed, reconciled, dropped, repaired);
     }
 
     /** Joins the cluster: attaches to the manager, starts reading signals and saying it is alive. */
@@ -213,6 +224,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     reason, source, id)).get(announceBound.toMillis(), TimeUnit.MILLISECONDS);
             long epoch = ((Number) answer.get(0)).longValue();
             List<String> expected = others(answer.get(1));
+            repair.announced(hardwareId, epoch, answer.get(2), id, reason);
             signalsSent.increment();
             if (pending == null) {
                 return new Announcement(epoch, CompletableFuture.completedFuture(
@@ -425,6 +437,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
     private void lost(RuntimeException e) {
         lastError = e.getClass().getSimpleName();
+        writable = false;
         if (connected) {
             connected = false;
             downSince = Instant.now();
@@ -438,15 +451,38 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private void reconnect() {
         try {
             stream.startIfNew();
+            String now = primaryRunId();
+            boolean failedOver = primary != null && !primary.equals(now);
+            if (failedOver) {
+                stream.rewindTo(redis);
+                repair.afterPrimaryChange();
+            }
             beat();
+            writable = true;
             repair.drainReplays();
             repair.catchUp();
+            primary = now; // only once caught up: a reconnect that fails half-way repairs again
+            if (failedOver) {
+                failovers.increment();
+                LOG.warn("Redis primary changed (failover or restart); this instance's recent writes were checked and repaired");
+            }
             connected = true;
             LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
         } catch (RuntimeException e) {
+            writable = false;
             lastError = e.getClass().getSimpleName();
+            if (String.valueOf(e.getMessage()).contains("READONLY") && connections instanceof LettuceConnectionFactory lettuce) {
+                // Still connected to a primary that became a replica: connect again, through the sentinels.
+                lettuce.resetConnection();
+            }
             sleep(settings.reconnectInterval());
         }
+    }
+
+    /** Tells one Redis server process from another: a failover or a restart changes it. */
+    private String primaryRunId() {
+        Properties info = redis.execute((RedisCallback<Properties>) connection -> connection.serverCommands().info("server"));
+        return info == null ? "" : info.getProperty("run_id", "");
     }
 
     private void heartbeatQuietly() {
@@ -469,12 +505,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     // ---- helpers ------------------------------------------------------------------------------
 
     private void write(Runnable command) {
-        if (!connected) {
+        if (!writable) {
             return; // re-created from heartbeats, or expired by score, once Redis is back
         }
         try {
             writer.execute(() -> {
-                if (!connected) {
+                if (!writable) {
                     return; // queued before the outage was noticed: would only wait out its timeout
                 }
                 try {

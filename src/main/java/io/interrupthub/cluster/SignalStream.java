@@ -46,6 +46,16 @@ final class SignalStream {
         }
     }
 
+    /**
+     * After the primary changed: it may lack the last entries this instance already read (replication is
+     * asynchronous), and new entries are numbered after its own last one, possibly below this
+     * instance's position. Going back to its last entry loses nothing; what is read twice is harmless.
+     */
+    void rewindTo(StringRedisTemplate primary) {
+        signalsPosition = min(signalsPosition, lastIdOf(primary, keys.signals()));
+        acksPosition = min(acksPosition, lastIdOf(primary, keys.acks(instance)));
+    }
+
     /** Waits up to the block time for new entries and hands each to its consumer, in order. */
     void read(RedisConnection connection, Consumer<Map<String, String>> onSignal, Consumer<Map<String, String>> onAck) {
         @SuppressWarnings("unchecked")
@@ -78,6 +88,22 @@ final class SignalStream {
     private static String lastIdOf(StringRedisTemplate redis, String stream) {
         var last = redis.opsForStream().reverseRange(stream, Range.unbounded(), Limit.limit().count(1));
         return last == null || last.isEmpty() ? null : last.get(0).getId().getValue();
+    }
+
+    /** The lower of two entry ids; a missing (empty) stream reads as "0-0". */
+    static String min(String position, String last) {
+        String other = last == null ? "0-0" : last;
+        if (position == null) {
+            return other;
+        }
+        return compare(position, other) <= 0 ? position : other;
+    }
+
+    private static int compare(String a, String b) {
+        String[] x = a.split("-", 2);
+        String[] y = b.split("-", 2);
+        int byTime = Long.compareUnsigned(Long.parseUnsignedLong(x[0]), Long.parseUnsignedLong(y[0]));
+        return byTime != 0 ? byTime : Long.compareUnsigned(Long.parseUnsignedLong(x[1]), Long.parseUnsignedLong(y[1]));
     }
 
     private static byte[] bytes(String key) {
