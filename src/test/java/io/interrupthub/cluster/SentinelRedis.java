@@ -45,9 +45,11 @@ final class SentinelRedis implements AutoCloseable {
 
     private SentinelRedis() throws IOException {
         dir = Files.createTempDirectory("interrupt-hub-sentinel-");
-        primary = RedisServer.start();
+        // A replica's full sync goes through a file: in the test's own directory, not the working one.
+        primary = RedisServer.start(List.of("--dir", dir.toString(), "--dbfilename", "primary.rdb"));
         primaryAddress = new CuttableProxy(primary.port());
-        replica = RedisServer.start(List.of("--replicaof", "127.0.0.1", Integer.toString(primaryAddress.port())));
+        replica = RedisServer.start(List.of("--dir", dir.toString(), "--dbfilename", "replica.rdb",
+                "--replicaof", "127.0.0.1", Integer.toString(primaryAddress.port())));
         for (int i = 0; i < sentinels.length; i++) {
             sentinelPorts[i] = RedisServer.freePort();
             startSentinel(i);
