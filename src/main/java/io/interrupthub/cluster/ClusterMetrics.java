@@ -36,6 +36,10 @@ final class ClusterMetrics implements MeterBinder {
                 "Devices whose local sessions were stopped on reconnect because the cluster had moved past them");
         counter(registry, "interrupt.cluster.dropped", cluster.dropped,
                 "Registry updates or outage interrupts dropped because their bounded queue was full");
+        counter(registry, "interrupt.cluster.failovers", cluster.failovers,
+                "Reconnects that found a different Redis primary (failover or restart) and repaired what it lacked");
+        counter(registry, "interrupt.cluster.repaired", cluster.repaired,
+                "Lost writes put back after reconnecting: replayed signals, re-registered sessions, released slots");
         FunctionCounter.builder("interrupt.cluster.signals", cluster.signalsSent, LongAdder::sum)
                 .description("Interrupt signals this instance sent to, or applied from, the cluster")
                 .tag("direction", "sent").register(registry);

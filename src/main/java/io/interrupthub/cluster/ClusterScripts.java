@@ -1,7 +1,9 @@
 package io.interrupthub.cluster;
 
+import java.time.Duration;
 import java.util.List;
 
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -22,7 +24,8 @@ final class ClusterScripts {
 
     /**
      * Claims the device's next epoch (above the caller's own), sets the flag for the interrupt
-     * timeout, appends the signal to the stream and answers the epoch with the live instances.
+     * timeout, appends the signal to the stream and answers the epoch with the live instances and the
+     * signal's entry id (so the origin can check after a failover that the new primary has it).
      * KEYS: epoch, flag, stream, instances. ARGV: floor, keyTtlMs, flagTtlMs, maxLen, liveMs,
      * hardwareId, reason, source, origin, interruptId.
      */
@@ -31,13 +34,28 @@ final class ClusterScripts {
             local epoch = math.max(current, tonumber(ARGV[1])) + 1
             redis.call('SET', KEYS[1], epoch, 'PX', ARGV[2])
             redis.call('SET', KEYS[2], epoch, 'PX', ARGV[3])
-            redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'interrupt', 'hw', ARGV[6],
+            local entry = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'interrupt', 'hw', ARGV[6],
                 'epoch', epoch, 'reason', ARGV[7], 'source', ARGV[8], 'origin', ARGV[9], 'id', ARGV[10])
             redis.call('PEXPIRE', KEYS[3], ARGV[2])
             redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[5]))
             local peers = redis.call('ZRANGE', KEYS[4], 0, -1)
-            return {epoch, peers}
+            return {epoch, peers, entry}
             """, List.class);
+
+    /** Runs {@link #ANNOUNCE} for one interrupt of a device; its epoch is above {@code floor}. */
+    static List<?> announce(StringRedisTemplate redis, ClusterKeys keys, ClusterSettings settings, String hardwareId,
+                            long floor, String reason, String source, String interruptId) {
+        return redis.execute(ANNOUNCE,
+                List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
+                Long.toString(floor), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
+                Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
+                reason == null ? "" : reason, source == null ? "" : source, settings.instance(), interruptId);
+    }
+
+    /** A duration as the whole milliseconds a script argument takes, at least 1 (0 would mean "no expiry"). */
+    static String millis(Duration duration) {
+        return Long.toString(Math.max(1, duration.toMillis()));
+    }
 
     /** Claims the device's next epoch without signalling it. KEYS: epoch. ARGV: floor, keyTtlMs. */
     static final RedisScript<Long> CLAIM = new DefaultRedisScript<>("""
@@ -90,6 +108,20 @@ final class ClusterScripts {
             return {1, epoch}
             """, List.class);
 
+    /** The body both keep a session's slot and record with, and its device's epoch at least the session's. */
+    private static final String KEEP_SLOT = """
+            local deadline = now + tonumber(ARGV[2])
+            redis.call('ZADD', KEYS[1], deadline, ARGV[1])
+            redis.call('ZADD', KEYS[2], deadline, ARGV[1])
+            redis.call('HSET', KEYS[3], 'hw', ARGV[4], 'instance', ARGV[5], 'state', 'ACTIVE', 'createdAt', ARGV[6],
+                'epoch', ARGV[3], 'lastHeartbeatAt', now, 'expiresAt', deadline)
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            redis.call('PEXPIRE', KEYS[3], ARGV[2])
+            local epoch = tonumber(redis.call('GET', KEYS[4]) or '0')
+            redis.call('SET', KEYS[4], math.max(epoch, tonumber(ARGV[3])), 'PX', ARGV[7])
+            """;
+
     /**
      * Keeps (or, after an outage, re-creates) a session's slot and record for another session timeout,
      * and keeps the device's epoch at least the session's. A session already released (its record says
@@ -101,17 +133,31 @@ final class ClusterScripts {
             if state and state ~= 'ACTIVE' then
               return 0
             end
-            local deadline = now + tonumber(ARGV[2])
-            redis.call('ZADD', KEYS[1], deadline, ARGV[1])
-            redis.call('ZADD', KEYS[2], deadline, ARGV[1])
-            redis.call('HSET', KEYS[3], 'hw', ARGV[4], 'instance', ARGV[5], 'state', 'ACTIVE', 'createdAt', ARGV[6],
-                'epoch', ARGV[3], 'lastHeartbeatAt', now, 'expiresAt', deadline)
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            redis.call('PEXPIRE', KEYS[2], ARGV[2])
-            redis.call('PEXPIRE', KEYS[3], ARGV[2])
-            local epoch = tonumber(redis.call('GET', KEYS[4]) or '0')
-            redis.call('SET', KEYS[4], math.max(epoch, tonumber(ARGV[3])), 'PX', ARGV[7])
+            """ + KEEP_SLOT + """
             return 1
+            """, Long.class);
+
+    /**
+     * {@link #KEEP} for a session the registry may have lost (a failover to a replica that had not
+     * received its admission): re-created only if the cluster-wide cap has room, since other instances
+     * may have filled the slot meanwhile. Answers 1 kept, 2 re-created, 0 refused at the cap, 3 released
+     * already. KEYS, ARGV: as KEEP, then ARGV[8] the cap.
+     */
+    static final RedisScript<Long> REGISTER = new DefaultRedisScript<>(NOW + """
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+            local state = redis.call('HGET', KEYS[3], 'state')
+            if state and state ~= 'ACTIVE' then
+              return 3
+            end
+            local present = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            if not present and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[8]) then
+              return 0
+            end
+            """ + KEEP_SLOT + """
+            if present then
+              return 1
+            end
+            return 2
             """, Long.class);
 
     /**

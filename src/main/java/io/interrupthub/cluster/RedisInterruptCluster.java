@@ -5,13 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
@@ -29,24 +28,18 @@ import io.interrupthub.core.InterruptHubException;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
-import io.interrupthub.core.ModuleOutcome;
-import io.interrupthub.core.ModuleResult;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SessionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.data.domain.Range;
-import org.springframework.data.redis.connection.Limit;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.stream.ByteRecord;
-import org.springframework.data.redis.connection.stream.ReadOffset;
-import org.springframework.data.redis.connection.stream.StreamOffset;
-import org.springframework.data.redis.connection.stream.StreamReadOptions;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
+
+import static io.interrupthub.cluster.ClusterScripts.millis;
 
 /**
  * One instance's part in a cluster of Interrupt Hubs that share a Redis.
@@ -65,10 +58,6 @@ import tools.jackson.databind.json.JsonMapper;
 public final class RedisInterruptCluster implements ClusterLink, InterruptListener, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisInterruptCluster.class);
-    private static final TypeReference<List<ModuleResult>> MODULES = new TypeReference<>() {
-    };
-    private static final int READ_BATCH = 256;
-    private static final int ACK_STREAM_LENGTH = 10_000;
     private static final int ANNOUNCERS = 4;
     /**
      * How long an ended session's record says so, against a late write of its open event (at most the
@@ -83,7 +72,6 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final InterruptManager manager;
     private final ClusterSettings settings;
     private final ClusterKeys keys;
-    private final JsonMapper json;
     private final Duration readBlock;
     private final Duration announceBound;
 
@@ -99,16 +87,20 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final ThreadPoolExecutor writer;
     private final Thread reader;
 
-    private final ConcurrentHashMap<String, PendingAcks> pendingAcks = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Replay> replays = new ConcurrentHashMap<>();
+    private final Acknowledgements acks;
+    private final SignalStream stream;
+    private final ClusterRepair repair;
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean connected;
+    /**
+     * Registry writes and acknowledgements go out: while connected, and already while catching up, since
+     * the catching up itself interrupts sessions whose release must reach the registry.
+     */
+    private volatile boolean writable;
     private volatile boolean running = true;
     private volatile Instant downSince = Instant.now();
     private volatile String lastError = "not connected yet";
     private volatile List<String> peers = List.of();
-    private String signalsPosition;
-    private String acksPosition = "0-0";
 
     final LongAdder outages = new LongAdder();
     final LongAdder signalsSent = new LongAdder();
@@ -117,6 +109,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     final LongAdder replayed = new LongAdder();
     final LongAdder reconciled = new LongAdder();
     final LongAdder dropped = new LongAdder();
+    final LongAdder failovers = new LongAdder();
+    final LongAdder repaired = new LongAdder();
+    /** The run id of the Redis primary this instance last caught up with; another one means a failover. */
+    private String primary;
 
     public RedisInterruptCluster(StringRedisTemplate redis, RedisConnectionFactory connections, InterruptManager manager,
                                  ClusterSettings settings, JsonMapper json, Duration commandTimeout) {
@@ -125,7 +121,6 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         this.manager = manager;
         this.settings = settings;
         this.keys = new ClusterKeys(settings.namespace());
-        this.json = json;
         // An XREAD must come back before the client's own command timeout gives up on it.
         this.readBlock = commandTimeout.dividedBy(2);
         this.announceBound = commandTimeout.compareTo(MAX_ANNOUNCE_WAIT) < 0 ? commandTimeout : MAX_ANNOUNCE_WAIT;
@@ -137,6 +132,9 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.maxPending()),
                 DaemonThreads.named("interrupt-cluster-writer-"));
         this.reader = DaemonThreads.named("interrupt-cluster-reader-").newThread(this::readLoop);
+        this.acks = new Acknowledgements(settings, json, timers, acksMissing);
+        this.stream = new SignalStream(redis, keys, settings.instance(), readBlock);
+        this.repair = new ClusterRepair(redis, manager, settings, keys, replayed, reconciled, dropped, repaired);
     }
 
     /** Joins the cluster: attaches to the manager, starts reading signals and saying it is alive. */
@@ -181,7 +179,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         }
         manager.removeListener(this);
         manager.attach(ClusterLink.LOCAL);
-        pendingAcks.values().forEach(pending -> pending.finish(acksMissing));
+        acks.finishAll();
     }
 
     // ---- state, for health and metrics --------------------------------------------------------
@@ -209,7 +207,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
     /** Interrupts issued while Redis was unreachable that still wait to be announced. */
     public int pendingReplays() {
-        return replays.size();
+        return repair.pending();
     }
 
     // ---- ClusterLink ----------------------------------------------------------------------------
@@ -217,46 +215,35 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     @Override
     public Announcement announce(String hardwareId, long localEpoch, String reason, String source, Instant at) {
         if (!connected) {
-            return remember(hardwareId, localEpoch + 1, reason, source);
+            return remember(hardwareId, localEpoch + 1, reason);
         }
         String id = settings.instance() + "-" + runToken + "-" + sequence.incrementAndGet();
-        PendingAcks pending = pendingAcks.size() < settings.maxPending() ? new PendingAcks() : null;
-        if (pending != null) {
-            pendingAcks.put(id, pending); // before the script: an acknowledgement may come back before its answer
-        }
+        Acknowledgements.PendingAcks pending = acks.open(id);
         try {
-            List<?> answer = announcer.submit(() -> redis.execute(ClusterScripts.ANNOUNCE,
-                    List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
-                    Long.toString(localEpoch), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
-                    Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
-                    reason == null ? "" : reason, source == null ? "" : source, settings.instance(), id))
-                    .get(announceBound.toMillis(), TimeUnit.MILLISECONDS);
+            List<?> answer = announcer.submit(() -> ClusterScripts.announce(redis, keys, settings, hardwareId, localEpoch,
+                    reason, source, id)).get(announceBound.toMillis(), TimeUnit.MILLISECONDS);
             long epoch = ((Number) answer.get(0)).longValue();
             List<String> expected = others(answer.get(1));
+            repair.announced(hardwareId, epoch, answer.get(2), id, reason);
             signalsSent.increment();
             if (pending == null) {
                 return new Announcement(epoch, CompletableFuture.completedFuture(
                         expected.stream().map(InstanceOutcome::unacknowledged).toList()));
             }
-            pending.expect(expected);
-            if (pending.complete()) {
-                finish(id);
-            }
-            timers.schedule(() -> finish(id), settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            return new Announcement(epoch, pending.future);
+            return new Announcement(epoch, acks.expect(id, pending, expected));
         } catch (TimeoutException | RejectedExecutionException slow) {
             // The local interrupt goes on now. Redis may still run the script: the others would then get
             // the signal twice, which its epoch makes harmless; the replay makes sure they get it at all.
-            pendingAcks.remove(id);
-            return remember(hardwareId, localEpoch + 1, reason, source);
+            acks.cancel(id);
+            return remember(hardwareId, localEpoch + 1, reason);
         } catch (ExecutionException e) {
-            pendingAcks.remove(id);
+            acks.cancel(id);
             lost(e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause()));
-            return remember(hardwareId, localEpoch + 1, reason, source);
+            return remember(hardwareId, localEpoch + 1, reason);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            pendingAcks.remove(id);
-            return remember(hardwareId, localEpoch + 1, reason, source);
+            acks.cancel(id);
+            return remember(hardwareId, localEpoch + 1, reason);
         }
     }
 
@@ -292,7 +279,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 return Admission.REFUSED;
             }
             // An interrupt of this device made during an outage is not in the cluster's number yet.
-            long epoch = replays.containsKey(hardwareId) ? -1 : ((Number) answer.get(1)).longValue();
+            long epoch = repair.pendingFor(hardwareId) ? -1 : ((Number) answer.get(1)).longValue();
             return new Admission(true, epoch);
         } catch (RuntimeException e) {
             lost(e);
@@ -393,13 +380,13 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     reconnect();
                     continue;
                 }
-                if (!replays.isEmpty()) {
-                    drainReplays(); // interrupts made while reconnecting, or whose announcement was slow
+                if (repair.pending() > 0) {
+                    repair.drainReplays(); // interrupts made while reconnecting, or whose announcement was slow
                 }
                 if (connection == null) {
                     connection = connections.getConnection();
                 }
-                read(connection);
+                stream.read(connection, this::onSignal, acks::received);
             } catch (RuntimeException e) {
                 if (!running) {
                     break;
@@ -410,29 +397,6 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             }
         }
         closeQuietly(connection);
-    }
-
-    @SuppressWarnings("unchecked")
-    private void read(RedisConnection connection) {
-        List<ByteRecord> records = connection.streamCommands().xRead(
-                StreamReadOptions.empty().block(readBlock).count(READ_BATCH),
-                StreamOffset.create(bytes(keys.signals()), ReadOffset.from(signalsPosition)),
-                StreamOffset.create(bytes(keys.acks(settings.instance())), ReadOffset.from(acksPosition)));
-        if (records == null) {
-            return;
-        }
-        for (ByteRecord record : records) {
-            String stream = new String(record.getStream(), StandardCharsets.UTF_8);
-            Map<String, String> fields = new HashMap<>();
-            record.getValue().forEach((k, v) -> fields.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
-            if (stream.equals(keys.signals())) {
-                signalsPosition = record.getId().getValue();
-                onSignal(fields);
-            } else {
-                acksPosition = record.getId().getValue();
-                onAck(fields);
-            }
-        }
     }
 
     private void onSignal(Map<String, String> signal) {
@@ -459,64 +423,13 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         if (origin == null || id == null) {
             return;
         }
-        write(() -> {
-            List<String> args = new ArrayList<>(List.of(Integer.toString(ACK_STREAM_LENGTH),
-                    millis(settings.ackTimeout().multipliedBy(10)), "id", id, "instance", settings.instance()));
-            if (result != null) {
-                // Only this instance's part: a signal that joined a local interrupt still waiting on its own
-                // peers must not report (or wait for) their outcomes.
-                boolean success = result.modules().stream().allMatch(m -> m.outcome() == ModuleOutcome.OK
-                        || m.outcome() == ModuleOutcome.DISABLED);
-                int sessions = result.sessionsInterrupted()
-                        - result.instances().stream().mapToInt(InstanceOutcome::sessionsInterrupted).sum();
-                args.addAll(List.of("success", Boolean.toString(success),
-                        "sessions", Integer.toString(sessions),
-                        "durationMs", Double.toString(result.durationMs()),
-                        "modules", json.writeValueAsString(result.modules())));
-            } else {
-                args.addAll(List.of("success", "false", "sessions", "0", "durationMs", "0", "modules", "[]"));
-            }
-            redis.execute(ClusterScripts.ACK, List.of(keys.acks(origin)), args.toArray());
-        });
-    }
-
-    private void onAck(Map<String, String> ack) {
-        PendingAcks pending = pendingAcks.get(ack.getOrDefault("id", ""));
-        if (pending == null) {
-            return; // late, or for an interrupt replayed after an outage: nobody waits for it
-        }
-        String instance = ack.get("instance");
-        List<ModuleResult> modules;
-        try {
-            modules = json.readValue(ack.getOrDefault("modules", "[]"), MODULES);
-        } catch (RuntimeException e) {
-            modules = List.of();
-        }
-        pending.record(new InstanceOutcome(instance, true, Boolean.parseBoolean(ack.get("success")),
-                Integer.parseInt(ack.getOrDefault("sessions", "0")), Double.parseDouble(ack.getOrDefault("durationMs", "0")),
-                modules));
-        if (pending.complete()) {
-            finish(ack.get("id"));
-        }
-    }
-
-    private void finish(String id) {
-        PendingAcks pending = pendingAcks.remove(id);
-        if (pending != null) {
-            pending.finish(acksMissing);
-        }
+        write(() -> redis.execute(ClusterScripts.ACK, List.of(keys.acks(origin)), acks.answer(id, result)));
     }
 
     // ---- outage and reconciliation ------------------------------------------------------------
 
-    private Announcement remember(String hardwareId, long epoch, String reason, String source) {
-        if (replays.size() < settings.maxPending() || replays.containsKey(hardwareId)) {
-            replays.merge(hardwareId, new Replay(epoch, reason, source), (old, now) -> now.epoch >= old.epoch ? now : old);
-        } else {
-            dropped.increment();
-            LOG.error("interrupt of device {} during the Redis outage cannot be remembered for the cluster: {} devices already wait",
-                    hardwareId, replays.size());
-        }
+    private Announcement remember(String hardwareId, long epoch, String reason) {
+        repair.remember(hardwareId, epoch, reason);
         List<InstanceOutcome> unreached = peers.stream().map(InstanceOutcome::unacknowledged).toList();
         acksMissing.add(unreached.size());
         return new Announcement(epoch, CompletableFuture.completedFuture(unreached));
@@ -524,6 +437,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
     private void lost(RuntimeException e) {
         lastError = e.getClass().getSimpleName();
+        writable = false;
         if (connected) {
             connected = false;
             downSince = Instant.now();
@@ -536,63 +450,39 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     /** Runs on the reader thread: waits for Redis, then catches up before signals flow again. */
     private void reconnect() {
         try {
-            if (signalsPosition == null) {
-                var last = redis.opsForStream().reverseRange(keys.signals(), Range.unbounded(),
-                        Limit.limit().count(1));
-                signalsPosition = last == null || last.isEmpty() ? "0-0" : last.get(0).getId().getValue();
+            stream.startIfNew();
+            String now = primaryRunId();
+            boolean failedOver = primary != null && !primary.equals(now);
+            if (failedOver) {
+                stream.rewindTo(redis);
+                repair.afterPrimaryChange();
             }
             beat();
-            drainReplays();
-            catchUp();
+            writable = true;
+            repair.drainReplays();
+            repair.catchUp();
+            primary = now; // only once caught up: a reconnect that fails half-way repairs again
+            if (failedOver) {
+                failovers.increment();
+                LOG.warn("Redis primary changed (failover or restart); this instance's recent writes were checked and repaired");
+            }
             connected = true;
             LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
         } catch (RuntimeException e) {
+            writable = false;
             lastError = e.getClass().getSimpleName();
+            if (String.valueOf(e.getMessage()).contains("READONLY") && connections instanceof LettuceConnectionFactory lettuce) {
+                // Still connected to a primary that became a replica: connect again, through the sentinels.
+                lettuce.resetConnection();
+            }
             sleep(settings.reconnectInterval());
         }
     }
 
-    private void drainReplays() {
-        for (Map.Entry<String, Replay> entry : replays.entrySet()) {
-            replay(entry.getKey(), entry.getValue());
-            // A newer interrupt of the device that came meanwhile stays for the next round.
-            replays.remove(entry.getKey(), entry.getValue());
-        }
-    }
-
-    /** An interrupt of the outage, announced now with a cluster epoch above anything seen meanwhile. */
-    private void replay(String hardwareId, Replay replay) {
-        List<?> answer = redis.execute(ClusterScripts.ANNOUNCE,
-                List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
-                Long.toString(replay.epoch), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
-                Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
-                replay.reason == null ? "" : replay.reason, "cluster-replay", settings.instance(),
-                settings.instance() + "-replay-" + sequence.incrementAndGet());
-        manager.raiseEpoch(hardwareId, ((Number) answer.get(0)).longValue());
-        replayed.increment();
-    }
-
-    /**
-     * Publishes this instance's epochs (Redis may have restarted empty) and stops local sessions of
-     * devices the cluster moved past while this instance could not hear it, in case the stream no
-     * longer holds those signals.
-     */
-    private void catchUp() {
-        Map<String, Long> local = manager.openDeviceEpochs();
-        for (Map.Entry<String, Long> device : local.entrySet()) {
-            String hardwareId = device.getKey();
-            long cluster = ((Number) redis.execute(ClusterScripts.RAISE, List.of(keys.epoch(hardwareId)),
-                    Long.toString(device.getValue()), millis(settings.keyTtl()))).longValue();
-            if (cluster > device.getValue()) {
-                // Not waited for: the sessions are marked at once, the modules run in the background.
-                manager.applyRemote(hardwareId, cluster, "cluster_reconcile", "cluster-reconcile")
-                        .thenAccept(result -> {
-                            if (result.sessionsInterrupted() > 0) {
-                                reconciled.increment();
-                            }
-                        });
-            }
-        }
+    /** Tells one Redis server process from another: a failover or a restart changes it. */
+    private String primaryRunId() {
+        Properties info = redis.execute((RedisCallback<Properties>) connection -> connection.serverCommands().info("server"));
+        return info == null ? "" : info.getProperty("run_id", "");
     }
 
     private void heartbeatQuietly() {
@@ -615,12 +505,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     // ---- helpers ------------------------------------------------------------------------------
 
     private void write(Runnable command) {
-        if (!connected) {
+        if (!writable) {
             return; // re-created from heartbeats, or expired by score, once Redis is back
         }
         try {
             writer.execute(() -> {
-                if (!connected) {
+                if (!writable) {
                     return; // queued before the outage was noticed: would only wait out its timeout
                 }
                 try {
@@ -647,14 +537,6 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         return List.copyOf(others);
     }
 
-    private static String millis(Duration duration) {
-        return Long.toString(Math.max(1, duration.toMillis()));
-    }
-
-    private static byte[] bytes(String key) {
-        return key.getBytes(StandardCharsets.UTF_8);
-    }
-
     private static String emptyToNull(String text) {
         return text == null || text.isEmpty() ? null : text;
     }
@@ -674,40 +556,6 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private record Replay(long epoch, String reason, String source) {
-    }
-
-    /** Acknowledgements of one interrupt: complete when every expected instance answered or at the timeout. */
-    private static final class PendingAcks {
-        final CompletableFuture<List<InstanceOutcome>> future = new CompletableFuture<>();
-        private final Map<String, InstanceOutcome> outcomes = new ConcurrentHashMap<>();
-        private volatile List<String> expected;
-
-        void expect(List<String> instances) {
-            expected = instances;
-        }
-
-        void record(InstanceOutcome outcome) {
-            outcomes.put(outcome.instance(), outcome);
-        }
-
-        boolean complete() {
-            List<String> wanted = expected;
-            return wanted != null && outcomes.keySet().containsAll(wanted);
-        }
-
-        /** Counts the instances that did not acknowledge, then completes the future. */
-        void finish(LongAdder missing) {
-            List<String> wanted = expected == null ? List.of() : expected;
-            List<InstanceOutcome> all = wanted.stream()
-                    .map(instance -> outcomes.getOrDefault(instance, InstanceOutcome.unacknowledged(instance)))
-                    .toList();
-            missing.add(all.stream().filter(o -> !o.acknowledged()).count());
-            // Off the reader and timer threads: what follows (statistics, listeners, callers) must not slow them.
-            future.completeAsync(() -> all);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.interrupthub.core;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -150,6 +152,17 @@ final class DeviceTable {
         synchronized (device) {
             return device.epoch;
         }
+    }
+
+    /** Every device held now and its epoch (at most {@code maxDevices}); devices already dropped are not listed. */
+    Map<String, Long> epochs() {
+        Map<String, Long> epochs = new HashMap<>();
+        for (Device device : devices.values()) {
+            synchronized (device) {
+                epochs.put(device.hardwareId, device.epoch);
+            }
+        }
+        return epochs;
     }
 
     /** Drops devices with no sessions, no live flag and no running fan-out, among those queued. */

@@ -610,6 +610,22 @@ public final class InterruptManager implements AutoCloseable {
         return epochs;
     }
 
+    /**
+     * Every device this instance holds state for and its epoch, for a cluster link re-publishing them
+     * to a Redis that lost them (a failover to a replica that had not received the last writes).
+     */
+    public Map<String, Long> deviceEpochs() {
+        return devices.epochs();
+    }
+
+    /** The sessions open here (ACTIVE), oldest first, for a cluster link re-registering them after the same. */
+    public List<SessionInfo> openSessions() {
+        return sessions.list(null, Integer.MAX_VALUE).stream()
+                .filter(s -> s.state() == SessionState.ACTIVE)
+                .sorted(Comparator.comparing(SessionInfo::createdAt).thenComparing(SessionInfo::sessionId))
+                .toList();
+    }
+
     public int activeSessions() {
         return sessions.activeCount();
     }

@@ -7,6 +7,7 @@ import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptSettings;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.SocketOptions;
+import org.springframework.data.redis.connection.RedisConfiguration;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -28,15 +29,21 @@ final class ClusterNode implements AutoCloseable {
     private boolean killed;
 
     ClusterNode(String name, int redisPort, InterruptSettings settings, ClusterSettings cluster) {
+        this(name, new RedisStandaloneConfiguration("127.0.0.1", redisPort), settings, cluster);
+    }
+
+    /** Connected where {@code where} says: one server, or the primary the sentinels name. */
+    ClusterNode(String name, RedisConfiguration where, InterruptSettings settings, ClusterSettings cluster) {
         this.name = name;
         this.manager = new InterruptManager(settings).start();
         LettuceClientConfiguration client = LettuceClientConfiguration.builder()
                 .commandTimeout(COMMAND_TIMEOUT)
+                .clientName(name) // so a test can tell this instance's connections apart in CLIENT LIST
                 .clientOptions(ClientOptions.builder()
                         .socketOptions(SocketOptions.builder().connectTimeout(COMMAND_TIMEOUT).build())
                         .build())
                 .build();
-        this.connections = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redisPort), client);
+        this.connections = new LettuceConnectionFactory(where, client);
         this.connections.afterPropertiesSet();
         this.connections.start();
         this.redis = new StringRedisTemplate(connections);

@@ -6,13 +6,17 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A TCP proxy in front of the test's Redis for one instance, so that instance alone can lose Redis:
  * {@link #cut()} drops its connections and refuses new ones, {@link #blackhole()} keeps them open but
  * forwards nothing (a Redis that stops answering), {@link #restore()} lets traffic through again.
+ * {@link #silence} does what blackhole does for chosen connections only, e.g. a replica's replication link.
  */
 final class CuttableProxy implements AutoCloseable {
 
@@ -21,6 +25,8 @@ final class CuttableProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** Local ports of upstream sockets whose answers are no longer forwarded. */
+    private final Set<Integer> silenced = ConcurrentHashMap.newKeySet();
     private volatile Mode mode = Mode.OPEN;
 
     CuttableProxy(int targetPort) throws IOException {
@@ -39,6 +45,14 @@ final class CuttableProxy implements AutoCloseable {
     void cut() {
         mode = Mode.CUT;
         closeAll();
+    }
+
+    /**
+     * Stops forwarding what the target sends on the given connections, named by the client port the
+     * target sees (its {@code CLIENT LIST} addr); they stay open, the rest keeps flowing.
+     */
+    void silence(Collection<Integer> targetSeenPorts) {
+        silenced.addAll(targetSeenPorts);
     }
 
     void blackhole() {
@@ -77,7 +91,7 @@ final class CuttableProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    if (mode == Mode.OPEN) {
+                    if (mode == Mode.OPEN && !silenced.contains(from.getLocalPort())) {
                         out.write(buffer, 0, n);
                         out.flush();
                     }

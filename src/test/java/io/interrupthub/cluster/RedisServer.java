@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -21,14 +22,21 @@ import static org.awaitility.Awaitility.await;
 final class RedisServer implements AutoCloseable {
 
     private final int port;
+    private final List<String> options;
     private Process process;
 
-    private RedisServer(int port) {
+    private RedisServer(int port, List<String> options) {
         this.port = port;
+        this.options = options;
     }
 
     static RedisServer start() {
-        RedisServer server = new RedisServer(freePort());
+        return start(List.of());
+    }
+
+    /** With further redis-server options, e.g. {@code --replicaof 127.0.0.1 <port>}; kept for restarts. */
+    static RedisServer start(List<String> options) {
+        RedisServer server = new RedisServer(freePort(), List.copyOf(options));
         server.restart();
         return server;
     }
@@ -40,8 +48,10 @@ final class RedisServer implements AutoCloseable {
     /** Starts it (again) on the same port and waits until it answers PING. */
     void restart() {
         try {
-            process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"))
+            List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"));
+            command.addAll(options);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(new File(System.getProperty("java.io.tmpdir"), "interrupt-hub-redis-" + port + ".log"))
                     .start();
@@ -86,7 +96,7 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
