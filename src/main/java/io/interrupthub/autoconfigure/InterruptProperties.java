@@ -35,6 +35,7 @@ import org.springframework.validation.annotation.Validated;
  * @param moduleThreads        threads that call modules in parallel
  * @param moduleQueueCapacity  module calls that may wait for a thread
  * @param latencyBudget        an interrupt that takes longer, end to end, counts as a missed budget
+ * @param silenceDeadline      {@code INTERRUPT_SILENCE_DEADLINE}: stop receipts due within it after an interrupt
  * @param events               the Server-Sent Events stream
  * @param api                  API keys and request size limit
  * @param cluster              scale-out through Redis ({@code INTERRUPT_CLUSTER_ENABLED})
@@ -57,6 +58,7 @@ public record InterruptProperties(
         @DefaultValue("16") @Min(1) @Max(1024) int moduleThreads,
         @DefaultValue("1024") @Min(1) @Max(1_000_000) int moduleQueueCapacity,
         @DefaultValue("250ms") @SeedDuration @NotNull @DurationMin(nanos = 1, message = POSITIVE) Duration latencyBudget,
+        @DefaultValue("2.0") @SeedDuration @NotNull @DurationMin(nanos = 1, message = POSITIVE) Duration silenceDeadline,
         @DefaultValue @Valid Events events,
         @DefaultValue @Valid Api api,
         @DefaultValue @Valid Cluster cluster) {
@@ -129,6 +131,6 @@ public record InterruptProperties(
     public InterruptSettings toSettings() {
         return new InterruptSettings(enabled, checkInterval, timeout, sessionCleanupDelay, maxActiveSessions,
                 sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                moduleQueueCapacity);
+                moduleQueueCapacity, silenceDeadline);
     }
 }

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param sweepInterval      how often expired flags, sessions and devices are reclaimed
  * @param moduleThreads      threads that run module actions in parallel
  * @param moduleQueueCapacity module calls that may wait for a thread before they are refused
+ * @param silenceDeadline    {@code INTERRUPT_SILENCE_DEADLINE}, how long after an interrupt every session it
+ *                           marked has to report stopped before its silence counts as missed
  */
 public record InterruptSettings(
         boolean enabled,
@@ -32,9 +34,24 @@ public record InterruptSettings(
         int maxCallbacksPerSession,
         Duration sweepInterval,
         int moduleThreads,
-        int moduleQueueCapacity) {
+        int moduleQueueCapacity,
+        Duration silenceDeadline) {
+
+    /** Two seconds: the longest tail of buffered audio seen on telephony edges, with a margin. */
+    public static final Duration DEFAULT_SILENCE_DEADLINE = Duration.ofSeconds(2);
+
+    /** Settings with the default {@link #DEFAULT_SILENCE_DEADLINE}. */
+    public InterruptSettings(boolean enabled, Duration checkInterval, Duration interruptTimeout, Duration cleanupDelay,
+                             int maxActiveSessions, Duration sessionTimeout, int historySize, int maxDevices,
+                             int maxCallbacksPerSession, Duration sweepInterval, int moduleThreads,
+                             int moduleQueueCapacity) {
+        this(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions, sessionTimeout, historySize,
+                maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads, moduleQueueCapacity,
+                DEFAULT_SILENCE_DEADLINE);
+    }
 
     public InterruptSettings {
+        positive(silenceDeadline, "silenceDeadline");
         positive(checkInterval, "checkInterval");
         positive(interruptTimeout, "interruptTimeout");
         notNegative(cleanupDelay, "cleanupDelay");
@@ -57,24 +74,31 @@ public record InterruptSettings(
     public InterruptSettings withEnabled(boolean value) {
         return new InterruptSettings(value, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
                 sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                moduleQueueCapacity);
+                moduleQueueCapacity, silenceDeadline);
     }
 
     public InterruptSettings withMaxActiveSessions(int value) {
         return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, value, sessionTimeout,
-                historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads, moduleQueueCapacity);
+                historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads, moduleQueueCapacity,
+                silenceDeadline);
     }
 
     public InterruptSettings withMaxDevices(int value) {
         return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
                 sessionTimeout, historySize, value, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                moduleQueueCapacity);
+                moduleQueueCapacity, silenceDeadline);
     }
 
     public InterruptSettings withHistorySize(int value) {
         return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
                 sessionTimeout, value, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                moduleQueueCapacity);
+                moduleQueueCapacity, silenceDeadline);
+    }
+
+    public InterruptSettings withSilenceDeadline(Duration value) {
+        return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
+                sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
+                moduleQueueCapacity, value);
     }
 
     private static void positive(Duration d, String name) {
