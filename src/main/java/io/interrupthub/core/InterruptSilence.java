@@ -89,7 +89,14 @@ final class InterruptSilence {
         if (at.isAfter(lastStop)) {
             lastStop = at;
         }
-        return pending.isEmpty() ? resolveLocked(SilenceState.CONFIRMED) : null;
+        if (pending.isEmpty()) {
+            return resolveLocked(SilenceState.CONFIRMED);
+        }
+        if (recordedIn != null) {
+            SilenceReport stillPending = reportLocked();
+            recordedIn.accept(r -> r.withSilence(stillPending));
+        }
+        return null;
     }
 
     /** The deadline passed: returns the report when that resolved the silence as missed, else null. */
