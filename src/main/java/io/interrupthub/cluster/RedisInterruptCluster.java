@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.ClusterLink;
+import io.interrupthub.core.Commit;
 import io.interrupthub.core.InstanceOutcome;
 import io.interrupthub.core.InterruptHubException;
 import io.interrupthub.core.InterruptListener;
@@ -65,6 +66,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class RedisInterruptCluster implements ClusterLink, InterruptListener, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisInterruptCluster.class);
+    private static final TypeReference<List<Commit>> COMMITS = new TypeReference<>() {
+    };
     private static final TypeReference<List<ModuleResult>> MODULES = new TypeReference<>() {
     };
     private static final int READ_BATCH = 256;
@@ -483,7 +486,11 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 args.addAll(List.of("success", Boolean.toString(success),
                         "sessions", Integer.toString(sessions),
                         "durationMs", Double.toString(result.durationMs()),
-                        "modules", json.writeValueAsString(result.modules())));
+                        "modules", json.writeValueAsString(result.modules()),
+                        // Only this instance's sessions' commits, for the same reason.
+                        "committed", json.writeValueAsString(result.committed().stream()
+                                .filter(c -> result.instances().stream().noneMatch(i -> i.committed().contains(c)))
+                                .toList())));
             } else {
                 args.addAll(List.of("success", "false", "sessions", "0", "durationMs", "0", "modules", "[]"));
             }
@@ -503,9 +510,15 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         } catch (RuntimeException e) {
             modules = List.of();
         }
+        List<Commit> committed;
+        try {
+            committed = json.readValue(ack.getOrDefault("committed", "[]"), COMMITS);
+        } catch (RuntimeException e) {
+            committed = List.of();
+        }
         pending.record(new InstanceOutcome(instance, true, Boolean.parseBoolean(ack.get("success")),
                 Integer.parseInt(ack.getOrDefault("sessions", "0")), Double.parseDouble(ack.getOrDefault("durationMs", "0")),
-                modules));
+                modules, committed));
         if (pending.complete()) {
             finish(ack.get("id"));
         }

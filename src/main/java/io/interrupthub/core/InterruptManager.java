@@ -409,9 +409,17 @@ public final class InterruptManager implements AutoCloseable {
 
     /** Side effects the marked sessions committed; none can be added once an interrupt reached them. */
     private static List<Commit> committedBy(List<SessionTracker.Reached> reached) {
+        return committedBy(reached, List.of());
+    }
+
+    /** ... and those the other instances' sessions committed, as they acknowledged the interrupt. */
+    private static List<Commit> committedBy(List<SessionTracker.Reached> reached, List<InstanceOutcome> instances) {
         List<Commit> committed = new ArrayList<>(0);
         for (SessionTracker.Reached r : reached) {
             committed.addAll(r.session().commits());
+        }
+        for (InstanceOutcome instance : instances) {
+            committed.addAll(instance.committed());
         }
         return committed;
     }
@@ -474,7 +482,7 @@ public final class InterruptManager implements AutoCloseable {
             }).toList();
             InterruptResult completed = new InterruptResult(cause.hardwareId(), cause.epoch(), success, cause.reason(),
                     cause.source(), sessionsInterrupted, Durations.millis(nanos), cause.at(), results, delivered, instances)
-                    .withCommitted(committedBy(launch.reached));
+                    .withCommitted(committedBy(launch.reached, instances));
             statistics.record(completed, nanos);
             InterruptResult result = launch.silence.record(completed, history::add,
                     change -> history.update(cause.hardwareId(), cause.epoch(), change));

@@ -17,6 +17,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.SilenceReport;
 import io.interrupthub.grpc.proto.InterruptEvent;
 
 /**
@@ -107,6 +108,13 @@ final class InterruptWatchHub implements InterruptListener {
     public void interruptCompleted(InterruptResult result) {
         if (!watchers.isEmpty()) {
             publish(result.hardwareId(), Messages.completed(result));
+        }
+    }
+
+    @Override
+    public void silenceResolved(SilenceReport silence) {
+        if (!watchers.isEmpty()) {
+            publish(silence.hardwareId(), Messages.silence(silence));
         }
     }
 
