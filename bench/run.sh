@@ -206,7 +206,12 @@ mkdir -p "$(dirname "$OUT")"
 # The cluster figures (bench/cluster.sh) start three more services; the full run takes them anew, a quick
 # run keeps those already in the file unless --cluster asks for them.
 cluster_section=$(sed -n '/<!-- cluster:begin -->/,/<!-- cluster:end -->/p' "$OUT" 2>/dev/null || true)
+# Figures measured by hand (SilenceAndCommitBench) are kept as they are.
+silence_section=$(sed -n '/<!-- silence:begin -->/,/<!-- silence:end -->/p' "$OUT" 2>/dev/null || true)
 python3 bench/report.py "$RESULTS" > "$OUT"
+if [ -n "$silence_section" ]; then
+  printf '\n%s\n' "$silence_section" >> "$OUT"
+fi
 if [ "$MODE" = full ] || [ "$CLUSTER" = yes ]; then
   log "cluster mode figures (bench/cluster.sh)"
   bench/cluster.sh --no-build --out "$OUT" $([ "$MODE" = quick ] && echo --quick) > "$RESULTS/cluster.log" 2>&1 \
