@@ -84,6 +84,7 @@ class ClusterCommitTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         int rounds = 150;
         int committed = 0;
+        int degraded = 0;
         try {
             for (int round = 0; round < rounds; round++) {
                 String hw = "race-" + round;
@@ -103,6 +104,12 @@ class ClusterCommitTest {
                 boolean mayRun = commit.get(10, TimeUnit.SECONDS);
                 InterruptResult result = interrupt.get(10, TimeUnit.SECONDS);
 
+                if (result.instances().isEmpty()) {
+                    // a could not reach Redis in time (its 500 ms command timeout, on a loaded machine): the
+                    // interrupt stayed local, degraded mode, where nothing orders it against b's commit.
+                    degraded++;
+                    continue;
+                }
                 assertThat(result.unacknowledged()).as("round %d: b acknowledged", round).isEmpty();
                 boolean listed = result.committed().stream()
                         .anyMatch(c -> c.sessionId().equals(held.sessionId()) && c.action().equals("send_email"));
@@ -116,6 +123,7 @@ class ClusterCommitTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(committed).as("both orders happened").isBetween(1, rounds - 1);
+        assertThat(degraded).as("rounds where the interrupt could not reach the cluster").isLessThan(rounds / 10);
+        assertThat(committed).as("both orders happened").isBetween(1, rounds - degraded - 1);
     }
 }

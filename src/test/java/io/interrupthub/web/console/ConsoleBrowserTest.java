@@ -205,6 +205,11 @@ class ConsoleBrowserTest {
     void aFlagSetBeforeThePageLoadedIsShownWithItsRemainingTime() {
         String hardwareId = device("early-flag");
         manager.interrupt(hardwareId, "before the page").join();
+        // Sixty later interrupts of other devices: the flag is not among the latest devices of the history,
+        // which is all a page could ask about before the service listed its set flags.
+        for (int i = 0; i < 60; i++) {
+            manager.interrupt(device("later"), "after it").join();
+        }
 
         browser.open("http://127.0.0.1:" + port + "/");
         browser.waitFor("the console to connect to the event stream",
