@@ -101,8 +101,8 @@ class ClusterCommitTest {
                     start.await();
                     return a.manager.interrupt(hw, "user_barge_in").join();
                 });
-                boolean mayRun = commit.get(10, TimeUnit.SECONDS);
-                InterruptResult result = interrupt.get(10, TimeUnit.SECONDS);
+                boolean mayRun = commit.get(60, TimeUnit.SECONDS);
+                InterruptResult result = interrupt.get(60, TimeUnit.SECONDS); // beyond ACK_TIMEOUT
 
                 if (result.instances().isEmpty()) {
                     // a could not reach Redis in time (its 500 ms command timeout, on a loaded machine): the
