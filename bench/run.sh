@@ -223,9 +223,13 @@ mkdir -p "$(dirname "$OUT")"
 # The cluster figures (bench/cluster.sh) start three more services; the full run takes them anew, a quick
 # run keeps those already in the file unless --cluster asks for them.
 cluster_section=$(sed -n '/<!-- cluster:begin -->/,/<!-- cluster:end -->/p' "$OUT" 2>/dev/null || true)
-# The Python client's figures (bench/python_should_interrupt.py) are kept as they are.
+# Sections measured by hand (the Python client's, SilenceAndCommitBench's) are kept as they are.
 python_section=$(sed -n '/<!-- python-client:begin -->/,/<!-- python-client:end -->/p' "$OUT" 2>/dev/null || true)
+silence_section=$(sed -n '/<!-- silence:begin -->/,/<!-- silence:end -->/p' "$OUT" 2>/dev/null || true)
 python3 bench/report.py "$RESULTS" > "$OUT"
+if [ -n "$silence_section" ]; then
+  printf '\n%s\n' "$silence_section" >> "$OUT"
+fi
 if [ -n "$python_section" ]; then
   printf '\n%s\n' "$python_section" >> "$OUT"
 fi

@@ -11,6 +11,8 @@ import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
+import io.interrupthub.core.SilenceReport;
+import io.interrupthub.core.SilenceState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -39,6 +41,9 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
     private volatile Timer interruptTimer;
     private volatile Counter budgetMet;
     private volatile Counter budgetMissed;
+    private volatile Timer timeToSilence;
+    private volatile Counter silenceConfirmed;
+    private volatile Counter silenceMissed;
 
     public InterruptMetrics(InterruptManager manager) {
         this(manager, Duration.ofMillis(250));
@@ -83,7 +88,36 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
                 .description("Time from an interrupt request until every module answered or timed out")
                 .serviceLevelObjectives(BUCKETS)
                 .register(meterRegistry);
+        for (String outcome : List.of("committed", "refused")) {
+            FunctionCounter.builder("interrupt.commits", manager, m -> m.commits(outcome))
+                    .description("Side effects that passed the point of no return, or were refused because an interrupt came first")
+                    .tag("outcome", outcome)
+                    .register(meterRegistry);
+        }
+        timeToSilence = Timer.builder("interrupt.time.to.silence")
+                .description("Time from an interrupt until the last session it marked reported its output silent")
+                .serviceLevelObjectives(BUCKETS)
+                .register(meterRegistry);
+        silenceConfirmed = Counter.builder("interrupt.silence").tag("result", "confirmed")
+                .description("Interrupts whose sessions all reported stopped within INTERRUPT_SILENCE_DEADLINE, or not")
+                .register(meterRegistry);
+        silenceMissed = Counter.builder("interrupt.silence").tag("result", "missed")
+                .description("Interrupts whose sessions all reported stopped within INTERRUPT_SILENCE_DEADLINE, or not")
+                .register(meterRegistry);
         registry = meterRegistry;
+    }
+
+    @Override
+    public void silenceResolved(SilenceReport silence) {
+        if (registry == null) {
+            return;
+        }
+        if (silence.state() == SilenceState.CONFIRMED) {
+            silenceConfirmed.increment();
+            timeToSilence.record(nanos(silence.timeToSilenceMs()), TimeUnit.NANOSECONDS);
+        } else if (silence.state() == SilenceState.MISSED) {
+            silenceMissed.increment();
+        }
     }
 
     @Override

@@ -98,13 +98,22 @@ public class InterruptProperties {
     @DurationMin(nanos = 1, message = POSITIVE)
     private Duration latencyBudget = Duration.ofMillis(250);
 
+    /**
+     * How long after an interrupt every session it marked has to report stopped (POST /sessions/{id}/stopped)
+     * before its silence counts as missed (INTERRUPT_SILENCE_DEADLINE).
+     */
+    @PlainSeconds
+    @NotNull
+    @DurationMin(nanos = 1, message = POSITIVE)
+    private Duration silenceDeadline = InterruptSettings.DEFAULT_SILENCE_DEADLINE;
+
     /** The core settings these properties describe. */
     public InterruptSettings toSettings() {
         return InterruptSettings.builder().enabled(enabled).checkInterval(checkInterval).interruptTimeout(timeout)
                 .cleanupDelay(sessionCleanupDelay).maxActiveSessions(maxActiveSessions).sessionTimeout(sessionTimeout)
                 .historySize(historySize).maxDevices(maxDevices).maxCallbacksPerSession(maxCallbacksPerSession)
                 .sweepInterval(sweepInterval).moduleThreads(moduleThreads).moduleQueueCapacity(moduleQueueCapacity)
-                .build();
+                .silenceDeadline(silenceDeadline).build();
     }
 
     public boolean isEnabled() {
@@ -225,5 +234,13 @@ public class InterruptProperties {
 
     public void setLatencyBudget(Duration latencyBudget) {
         this.latencyBudget = latencyBudget;
+    }
+
+    public Duration getSilenceDeadline() {
+        return silenceDeadline;
+    }
+
+    public void setSilenceDeadline(Duration silenceDeadline) {
+        this.silenceDeadline = silenceDeadline;
     }
 }

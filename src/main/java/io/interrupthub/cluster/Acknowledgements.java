@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.interrupthub.core.Commit;
 import io.interrupthub.core.InstanceOutcome;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
@@ -23,6 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Acknowledgements {
 
+    private static final TypeReference<List<Commit>> COMMITS = new TypeReference<>() {
+    };
     private static final TypeReference<List<ModuleResult>> MODULES = new TypeReference<>() {
     };
     private static final int ACK_STREAM_LENGTH = 10_000;
@@ -81,9 +84,15 @@ final class Acknowledgements {
         } catch (RuntimeException e) {
             modules = List.of();
         }
+        List<Commit> committed;
+        try {
+            committed = json.readValue(ack.getOrDefault("committed", "[]"), COMMITS);
+        } catch (RuntimeException e) {
+            committed = List.of();
+        }
         acks.record(new InstanceOutcome(ack.get("instance"), true, Boolean.parseBoolean(ack.get("success")),
                 Integer.parseInt(ack.getOrDefault("sessions", "0")), Double.parseDouble(ack.getOrDefault("durationMs", "0")),
-                modules));
+                modules, committed));
         if (acks.complete()) {
             finish(ack.get("id"));
         }
@@ -109,7 +118,11 @@ final class Acknowledgements {
             args.addAll(List.of("success", Boolean.toString(success),
                     "sessions", Integer.toString(sessions),
                     "durationMs", Double.toString(result.durationMs()),
-                    "modules", json.writeValueAsString(result.modules())));
+                    "modules", json.writeValueAsString(result.modules()),
+                    // Only this instance's sessions' commits, for the same reason.
+                    "committed", json.writeValueAsString(result.committed().stream()
+                            .filter(c -> result.instances().stream().noneMatch(i -> i.committed().contains(c)))
+                            .toList())));
         } else {
             args.addAll(List.of("success", "false", "sessions", "0", "durationMs", "0", "modules", "[]"));
         }

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.ClusterLink;
+import io.interrupthub.core.Commit;
 import io.interrupthub.core.InstanceOutcome;
 import io.interrupthub.core.InterruptHubException;
 import io.interrupthub.core.InterruptListener;
@@ -295,6 +296,17 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     @Override
     public void heartbeat(SessionInfo session) {
         write(() -> keep(session));
+    }
+
+    /**
+     * One read of the device's epoch, the key every announcement increments: Redis orders the two, and the
+     * caller holds the device lock, so an interrupt numbered after this read reaches the session only after
+     * the commit is recorded on it. Without Redis nobody can tell which came first, so the commit is refused.
+     */
+    @Override
+    public boolean mayCommit(String hardwareId, long sessionEpoch) {
+        OptionalLong clusterEpoch = epoch(hardwareId);
+        return clusterEpoch.isPresent() && clusterEpoch.getAsLong() <= sessionEpoch;
     }
 
     @Override

@@ -55,6 +55,16 @@ public interface ClusterLink {
     default void heartbeat(SessionInfo session) {
     }
 
+    /**
+     * Called under the device's lock before an active session of {@code sessionEpoch} commits a side
+     * effect: false when the cluster has numbered a newer interrupt of the device (the turn is over, even
+     * if that interrupt has not reached this instance yet), or cannot say. Read atomically against the
+     * epochs {@link #announce} issues, so a commit and an interrupt are ordered cluster-wide.
+     */
+    default boolean mayCommit(String hardwareId, long sessionEpoch) {
+        return true;
+    }
+
     /** The device's cluster-wide epoch, when the cluster can say. */
     default OptionalLong epoch(String hardwareId) {
         return OptionalLong.empty();

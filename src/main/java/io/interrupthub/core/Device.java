@@ -24,6 +24,8 @@ final class Device {
     final List<Session> sessions = new ArrayList<>(2);
     /** The fan-out of the current epoch while it runs (null once it finished); concurrent interrupts join it. */
     CompletableFuture<InterruptResult> inFlight;
+    /** The silence the latest fan-out awaits; interrupts that join that fan-out share it. */
+    InterruptSilence silence;
     /** The highest epoch whose modules this instance called (a cluster may number epochs elsewhere). */
     long fannedOut;
     /** A session opened since the last interrupt: a new turn that a running fan-out did not reach. */

@@ -18,7 +18,15 @@ public interface InterruptListener {
     default void interruptCompleted(InterruptResult result) {
     }
 
-    /** A session was opened, interrupted, ended or expired. */
+    /**
+     * The sessions an interrupt marked all went quiet ({@code CONFIRMED}), or its silence deadline passed
+     * first ({@code MISSED}); once per interrupt that marked a session. Called on the thread of the last
+     * stop receipt, or the sweep's.
+     */
+    default void silenceResolved(SilenceReport silence) {
+    }
+
+    /** A session was opened, interrupted, ended, expired, reported stopped or committed a side effect. */
     default void sessionChanged(SessionInfo session) {
     }
 }

@@ -48,6 +48,8 @@ public final class InterruptManager implements AutoCloseable {
     /** {@link DeviceTable#flagsByDevice()}, held here (as the concrete type: no type check) for the poll. */
     private final ConcurrentHashMap<String, Device.Flag> flags;
     private final SessionTracker sessions;
+    /** Interrupts whose sessions have not all said their output is quiet yet. */
+    private final SilenceWatch silences;
     private final ModuleRegistry registry;
     private final FanOut fanOut;
     /** Session callbacks run here, apart from modules, so a blocking callback cannot starve either. */
@@ -72,7 +74,8 @@ public final class InterruptManager implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.devices = new DeviceTable(settings.maxDevices());
         this.flags = devices.flagsByDevice();
-        this.sessions = new SessionTracker(devices, clock, settings, this::publishSession);
+        this.silences = new SilenceWatch(settings.silenceDeadline(), this::silenceResolved);
+        this.sessions = new SessionTracker(devices, clock, settings, this::publishSession, silences);
         this.registry = new ModuleRegistry(settings.interruptTimeout());
         this.fanOut = new FanOut(settings.moduleThreads(), settings.moduleQueueCapacity());
         this.callbacks = new ThreadPoolExecutor(CALLBACK_THREADS, CALLBACK_THREADS, 30, TimeUnit.SECONDS,
@@ -229,6 +232,7 @@ public final class InterruptManager implements AutoCloseable {
         String why = reason == null ? "unspecified" : reason;
         InterruptCause cause = new InterruptCause(hardwareId, epoch, why, source, now);
         List<SessionTracker.Reached> stale = new ArrayList<>();
+        InterruptSilence[] staleSilence = {null};
         Launch launch = devices.withDevice(hardwareId, device -> {
             if (device.epoch < epoch) {
                 return begin(device, why, source, now, epoch, null);
@@ -242,6 +246,7 @@ public final class InterruptManager implements AutoCloseable {
                 stale.addAll(sessions.interruptLocked(device, cause, true));
             }
             if (device.fannedOut >= epoch) {
+                staleSilence[0] = silences.begin(cause, marked(stale));
                 return null;
             }
             ModuleResult sessionModule = builtIn.enabled() ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
@@ -253,9 +258,10 @@ public final class InterruptManager implements AutoCloseable {
             return follow(launch, startNanos);
         }
         afterMarking(stale);
-        InterruptFuture seen = new InterruptFuture(hardwareId, epoch);
+        InterruptFuture seen = new InterruptFuture(hardwareId, epoch, staleSilence[0].outcome());
         seen.complete(new InterruptResult(hardwareId, epoch, true, why, source, stale.size(),
-                Durations.millis(System.nanoTime() - startNanos), now, List.of(), List.of()));
+                Durations.millis(System.nanoTime() - startNanos), now, List.of(), List.of())
+                .withSilence(staleSilence[0].report()).withCommitted(committedBy(stale)));
         return seen;
     }
 
@@ -271,7 +277,8 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     private InterruptFuture follow(Launch launch, long startNanos) {
-        InterruptFuture mine = new InterruptFuture(launch.cause.hardwareId(), launch.cause.epoch());
+        InterruptFuture mine = new InterruptFuture(launch.cause.hardwareId(), launch.cause.epoch(),
+                launch.silence.outcome());
         if (launch.joined) {
             statistics.coalesced.increment();
         } else {
@@ -309,7 +316,7 @@ public final class InterruptManager implements AutoCloseable {
 
     private record Launch(CompletableFuture<InterruptResult> shared, InterruptCause cause, boolean joined,
                           List<SessionTracker.Reached> reached, ModuleResult sessionModule,
-                          CompletableFuture<List<InstanceOutcome>> peers) {
+                          CompletableFuture<List<InstanceOutcome>> peers, InterruptSilence silence) {
     }
 
     /** A new epoch claimed through the cluster link (one process: the next local one). */
@@ -336,7 +343,7 @@ public final class InterruptManager implements AutoCloseable {
             devices.setFlag(device, flag);
             flagExpiry.added(device, flag);
             return new Launch(device.inFlight, new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
-                    true, List.of(), null, null);
+                    true, List.of(), null, null, device.silence);
         }
         CompletableFuture<List<InstanceOutcome>> peers = ClusterLink.Announcement.NO_PEERS;
         long epoch;
@@ -382,13 +389,39 @@ public final class InterruptManager implements AutoCloseable {
         return launchModules(device, cause, reached, sessionModule, peers);
     }
 
-    /** Under the device lock: the fan-out of {@code cause}'s epoch, which later interrupts may join. */
-    private static Launch launchModules(Device device, InterruptCause cause, List<SessionTracker.Reached> reached,
-                                        ModuleResult sessionModule, CompletableFuture<List<InstanceOutcome>> peers) {
+    /**
+     * Under the device lock: the fan-out of {@code cause}'s epoch, which later interrupts may join, and the
+     * silence it awaits from the sessions it marked.
+     */
+    private Launch launchModules(Device device, InterruptCause cause, List<SessionTracker.Reached> reached,
+                                 ModuleResult sessionModule, CompletableFuture<List<InstanceOutcome>> peers) {
         CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
         device.inFlight = shared;
         device.fannedOut = Math.max(device.fannedOut, cause.epoch());
-        return new Launch(shared, cause, false, reached, sessionModule, peers);
+        InterruptSilence silence = silences.begin(cause, marked(reached));
+        device.silence = silence;
+        return new Launch(shared, cause, false, reached, sessionModule, peers, silence);
+    }
+
+    private static List<Session> marked(List<SessionTracker.Reached> reached) {
+        return reached.stream().map(SessionTracker.Reached::session).toList();
+    }
+
+    /** Side effects the marked sessions committed; none can be added once an interrupt reached them. */
+    private static List<Commit> committedBy(List<SessionTracker.Reached> reached) {
+        return committedBy(reached, List.of());
+    }
+
+    /** ... and those the other instances' sessions committed, as they acknowledged the interrupt. */
+    private static List<Commit> committedBy(List<SessionTracker.Reached> reached, List<InstanceOutcome> instances) {
+        List<Commit> committed = new ArrayList<>(0);
+        for (SessionTracker.Reached r : reached) {
+            committed.addAll(r.session().commits());
+        }
+        for (InstanceOutcome instance : instances) {
+            committed.addAll(instance.committed());
+        }
+        return committed;
     }
 
     private void publishStarted(Launch launch) {
@@ -447,10 +480,12 @@ public final class InterruptManager implements AutoCloseable {
                 Delivered d = r.session().deliveredAtInterrupt().orElse(Delivered.NONE);
                 return new SessionDelivery(r.session().sessionId(), d.textChars(), d.audioMs());
             }).toList();
-            InterruptResult result = new InterruptResult(cause.hardwareId(), cause.epoch(), success, cause.reason(),
-                    cause.source(), sessionsInterrupted, Durations.millis(nanos), cause.at(), results, delivered, instances);
-            statistics.record(result, nanos);
-            history.add(result);
+            InterruptResult completed = new InterruptResult(cause.hardwareId(), cause.epoch(), success, cause.reason(),
+                    cause.source(), sessionsInterrupted, Durations.millis(nanos), cause.at(), results, delivered, instances)
+                    .withCommitted(committedBy(launch.reached, instances));
+            statistics.record(completed, nanos);
+            InterruptResult result = launch.silence.record(completed, history::add,
+                    change -> history.update(cause.hardwareId(), cause.epoch(), change));
             for (InterruptListener listener : listeners) {
                 try {
                     listener.interruptCompleted(result);
@@ -472,9 +507,30 @@ public final class InterruptManager implements AutoCloseable {
         devices.withExistingDevice(hardwareId, device -> {
             if (device.inFlight == finished) {
                 device.inFlight = null;
+                device.silence = null;
             }
             return null;
         }, null);
+    }
+
+    /**
+     * A silence resolved: listeners hear of it, a missed one names its stuck speakers in the log, once
+     * per interrupt, and whoever waits on {@link InterruptFuture#silence()} is told last.
+     */
+    private void silenceResolved(InterruptSilence silence, SilenceReport report) {
+        if (report.state() == SilenceState.MISSED) {
+            LOG.log(Level.WARNING, "silence missed: device " + report.hardwareId() + " epoch " + report.epoch()
+                    + ", no stop receipt within " + Durations.seconds(settings.silenceDeadline())
+                    + " from session(s) " + String.join(", ", report.pendingSessions()));
+        }
+        for (InterruptListener listener : listeners) {
+            try {
+                listener.silenceResolved(report);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "silence listener failed", e);
+            }
+        }
+        silence.announce(report);
     }
 
     private static void checkText(String text, String field) {
@@ -532,6 +588,24 @@ public final class InterruptManager implements AutoCloseable {
         }, null);
     }
 
+    /** The set flags, newest first, each as {@link #flagStatus} shows it. */
+    public List<FlagStatus> flags(int limit) {
+        long now = clock.millis();
+        long checkMs = settings.checkInterval().toMillis();
+        if (!settings.enabled()) {
+            return List.of();
+        }
+        return flags.entrySet().stream()
+                .filter(e -> e.getValue().activeAt(now))
+                .sorted(Comparator.comparingLong((Map.Entry<String, Device.Flag> e) -> e.getValue().setAtMillis())
+                        .reversed().thenComparing(Map.Entry::getKey))
+                .limit(limit)
+                .map(e -> new FlagStatus(e.getKey(), true, e.getValue().epoch(),
+                        Instant.ofEpochMilli(e.getValue().setAtMillis()),
+                        Instant.ofEpochMilli(e.getValue().expiresAtMillis()), checkMs))
+                .toList();
+    }
+
     public long activeFlags() {
         long now = clock.millis();
         long count = 0;
@@ -580,6 +654,48 @@ public final class InterruptManager implements AutoCloseable {
         Session session = sessions.require(sessionId);
         session.reportDelivered(textChars, audioMs);
         return session.info();
+    }
+
+    /**
+     * The playback edge's stop receipt: the session's output is silent. {@code textChars} and
+     * {@code audioMs}, when given, are the final offsets (what was heard); an absent one keeps the producer's.
+     *
+     * @throws InterruptHubException NOT_FOUND; INVALID_INPUT for negative offsets or offsets beyond what the
+     *                               producer reported; CONFLICT when it already stopped at other offsets
+     */
+    public SessionInfo stopped(String sessionId, Long textChars, Long audioMs) {
+        Session session = sessions.require(sessionId);
+        Delivered finalOffsets = null;
+        if (textChars != null || audioMs != null) {
+            Delivered reported = session.delivered();
+            finalOffsets = new Delivered(textChars == null ? reported.textChars() : textChars,
+                    audioMs == null ? reported.audioMs() : audioMs);
+        }
+        SessionInfo info = sessions.stopped(session, finalOffsets);
+        if (info == null) {
+            throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId);
+        }
+        return info;
+    }
+
+    /**
+     * The point of no return for one side effect of the session's turn (see {@link Session#commit(String)}).
+     *
+     * @throws InterruptHubException CONFLICT when an interrupt reached the session first, NOT_FOUND,
+     *                               INVALID_INPUT for a malformed action, LIMIT_REACHED past the commits cap
+     */
+    public Commit commit(String sessionId, String action) {
+        Commit.requireAction(action);
+        return sessions.commit(sessions.require(sessionId), action);
+    }
+
+    /** Commit decisions, for metrics: committed, refused. */
+    public long commits(String outcome) {
+        return switch (outcome) {
+            case "committed" -> sessions.commitsCommitted.sum();
+            case "refused" -> sessions.commitsRefused.sum();
+            default -> throw new IllegalArgumentException("unknown commit outcome " + outcome);
+        };
     }
 
     /** Sessions newest first, of one device when {@code hardwareId} is given. */
@@ -686,6 +802,7 @@ public final class InterruptManager implements AutoCloseable {
         long now = clock.millis();
         flagExpiry.drain(now, true);
         sessions.sweep(now);
+        silences.sweep(now);
         devices.reclaimIdle(now);
     }
 

@@ -9,6 +9,9 @@ import java.util.List;
  * each session the interrupt reached, how far its output had reached the user at that moment.
  * In a cluster, {@code instances} holds the other instances' outcomes; {@code sessionsInterrupted}
  * counts theirs too, and {@code success} needs every one of them to have acknowledged and succeeded.
+ * {@code silence} says whether the sessions it marked here have gone quiet at the playback edge
+ * ({@link SilenceReport}; kept up to date in the history), and {@code committed} lists the side effects
+ * those sessions had committed before it reached them.
  */
 public record InterruptResult(
         String hardwareId,
@@ -21,12 +24,23 @@ public record InterruptResult(
         Instant startedAt,
         List<ModuleResult> modules,
         List<SessionDelivery> delivered,
-        List<InstanceOutcome> instances) {
+        List<InstanceOutcome> instances,
+        SilenceReport silence,
+        List<Commit> committed) {
 
     public InterruptResult {
         modules = List.copyOf(modules);
         delivered = delivered == null ? List.of() : List.copyOf(delivered);
         instances = instances == null ? List.of() : List.copyOf(instances);
+        committed = committed == null ? List.of() : List.copyOf(committed);
+    }
+
+    /** A result without silence or commits, as results were before either existed. */
+    public InterruptResult(String hardwareId, long epoch, boolean success, String reason, String source,
+                           int sessionsInterrupted, double durationMs, Instant startedAt, List<ModuleResult> modules,
+                           List<SessionDelivery> delivered, List<InstanceOutcome> instances) {
+        this(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs, startedAt, modules,
+                delivered, instances, null, List.of());
     }
 
     /** A result of one process, with no other instances. */
@@ -35,6 +49,26 @@ public record InterruptResult(
                            List<SessionDelivery> delivered) {
         this(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs, startedAt, modules,
                 delivered, List.of());
+    }
+
+    InterruptResult withSilence(SilenceReport report) {
+        return new InterruptResult(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs,
+                startedAt, modules, delivered, instances, report, committed);
+    }
+
+    InterruptResult withCommitted(List<Commit> commits) {
+        return new InterruptResult(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs,
+                startedAt, modules, delivered, instances, silence, commits);
+    }
+
+    /** The session's offsets as the edge reported them with its stop receipt: what was really heard. */
+    InterruptResult withDelivered(String sessionId, Delivered heard) {
+        List<SessionDelivery> replaced = delivered.stream()
+                .map(d -> d.sessionId().equals(sessionId)
+                        ? new SessionDelivery(sessionId, heard.textChars(), heard.audioMs()) : d)
+                .toList();
+        return new InterruptResult(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs,
+                startedAt, modules, replaced, instances, silence, committed);
     }
 
     /** Instances that were expected to apply this interrupt and did not say they had, in time. */

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param sweepInterval      how often expired flags, sessions and devices are reclaimed
  * @param moduleThreads      threads that run module actions in parallel
  * @param moduleQueueCapacity module calls that may wait for a thread before they are refused
+ * @param silenceDeadline {@code INTERRUPT_SILENCE_DEADLINE}, how long after an interrupt every session it marked has to report stopped before its silence counts as missed
  */
 public record InterruptSettings(
         boolean enabled,
@@ -34,7 +35,8 @@ public record InterruptSettings(
         int maxCallbacksPerSession,
         Duration sweepInterval,
         int moduleThreads,
-        int moduleQueueCapacity) {
+        int moduleQueueCapacity,
+        Duration silenceDeadline) {
 
     /** Interrupts are honoured. */
     public static final boolean DEFAULT_ENABLED = true;
@@ -61,7 +63,11 @@ public record InterruptSettings(
     /** 1,024 module calls may wait for a thread. */
     public static final int DEFAULT_MODULE_QUEUE_CAPACITY = 1024;
 
+    /** Every session an interrupt marked must report stopped within 2 s (the longest tail of buffered audio seen on telephony edges, with a margin). */
+    public static final Duration DEFAULT_SILENCE_DEADLINE = Duration.ofSeconds(2);
+
     public InterruptSettings {
+        positive(silenceDeadline, "silenceDeadline");
         positive(checkInterval, "checkInterval");
         positive(interruptTimeout, "interruptTimeout");
         notNegative(cleanupDelay, "cleanupDelay");
@@ -90,7 +96,7 @@ public record InterruptSettings(
         return new Builder().enabled(enabled).checkInterval(checkInterval).interruptTimeout(interruptTimeout)
                 .cleanupDelay(cleanupDelay).maxActiveSessions(maxActiveSessions).sessionTimeout(sessionTimeout)
                 .historySize(historySize).maxDevices(maxDevices).maxCallbacksPerSession(maxCallbacksPerSession)
-                .sweepInterval(sweepInterval).moduleThreads(moduleThreads).moduleQueueCapacity(moduleQueueCapacity);
+                .sweepInterval(sweepInterval).moduleThreads(moduleThreads).moduleQueueCapacity(moduleQueueCapacity).silenceDeadline(silenceDeadline);
     }
 
     /** Builds {@link InterruptSettings}; {@link #build()} checks every value. */
@@ -108,6 +114,8 @@ public record InterruptSettings(
         private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
         private int moduleThreads = DEFAULT_MODULE_THREADS;
         private int moduleQueueCapacity = DEFAULT_MODULE_QUEUE_CAPACITY;
+
+        private Duration silenceDeadline = DEFAULT_SILENCE_DEADLINE;
 
         private Builder() {
         }
@@ -172,11 +180,16 @@ public record InterruptSettings(
             return this;
         }
 
+        public Builder silenceDeadline(Duration value) {
+            silenceDeadline = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting out of range */
         public InterruptSettings build() {
             return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
                     sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                    moduleQueueCapacity);
+                    moduleQueueCapacity, silenceDeadline);
         }
     }
 

@@ -34,6 +34,14 @@ public final class Session {
     private volatile InterruptCause cause;
     private volatile Delivered delivered = Delivered.NONE;
     private volatile Delivered deliveredAtInterrupt;
+    /** When the playback edge said this session's output is silent; set once. Written under this lock. */
+    private volatile Instant stoppedAt;
+    /** Side effects that passed the point of no return; replaced, never changed, under the device lock. */
+    private volatile List<Commit> commits = List.of();
+    /** The silence this session's interrupt awaits; set under the device lock as the interrupt marks it. */
+    volatile InterruptSilence silence;
+    /** Takes stop receipts and commits under the device lock, where interrupts are decided. */
+    private final SessionTracker tracker;
 
     // Guarded by this; null once the callbacks have been handed out to run. Most sessions never register
     // one (a loop that polls isInterrupted()), so the list is made by the first: 48 bytes less per session.
@@ -47,7 +55,9 @@ public final class Session {
     // Opened in a cluster that could not be reached, so its epoch was not the cluster's; device lock.
     boolean provisional;
 
-    Session(String sessionId, String hardwareId, long epoch, Instant createdAt, Duration timeout, int maxCallbacks) {
+    Session(String sessionId, String hardwareId, long epoch, Instant createdAt, Duration timeout, int maxCallbacks,
+            SessionTracker tracker) {
+        this.tracker = tracker;
         this.sessionId = sessionId;
         this.hardwareId = hardwareId;
         this.epoch = epoch;
@@ -135,6 +145,10 @@ public final class Session {
     public Delivered reportDelivered(long textChars, long audioMs) {
         Delivered report = new Delivered(textChars, audioMs);
         synchronized (this) {
+            if (stoppedAt != null) {
+                throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId
+                        + " reported stopped: its offsets are final");
+            }
             delivered = delivered.max(report);
             return delivered;
         }
@@ -186,11 +200,129 @@ public final class Session {
         onInterrupt(ignored -> callback.run());
     }
 
+    /**
+     * The playback edge says this session's output is silent: the answer ended by itself, or an interrupt
+     * cut it. Counts towards the silence of the interrupt that marked it. Idempotent; ignored once the
+     * session has ended or been removed.
+     */
+    public void stopped() {
+        tracker.stopped(this, null);
+    }
+
+    /**
+     * {@link #stopped()} with the edge's final offsets, which replace those reported with
+     * {@link #reportDelivered}; they may not exceed what the producer reported.
+     *
+     * @throws InterruptHubException INVALID_INPUT for negative or excessive offsets, CONFLICT when the
+     *                               session already stopped at other offsets
+     */
+    public void stopped(long textChars, long audioMs) {
+        tracker.stopped(this, new Delivered(textChars, audioMs));
+    }
+
+    /** When the edge said this session's output is silent, once it did. */
+    public Optional<Instant> stoppedAt() {
+        return Optional.ofNullable(stoppedAt);
+    }
+
+    /**
+     * Asks to pass the point of no return for one side effect of this turn, e.g. sending an email. True
+     * when it may run: no interrupt has reached the session, and any interrupt from now on lists it as
+     * committed. False when an interrupt came first (the turn is over) or the session is gone. Committing
+     * the same action again answers the same.
+     *
+     * @throws InterruptHubException INVALID_INPUT for a malformed action name, LIMIT_REACHED when the
+     *                               session holds its maximum of commits
+     */
+    public boolean commit(String action) {
+        try {
+            tracker.commit(this, action);
+            return true;
+        } catch (InterruptHubException e) {
+            if (e.kind() == InterruptHubException.Kind.CONFLICT || e.kind() == InterruptHubException.Kind.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Runs {@code sideEffect} on this thread only when {@link #commit(String)} succeeds; returns whether it ran. */
+    public boolean commit(String action, Runnable sideEffect) {
+        if (!commit(action)) {
+            return false;
+        }
+        sideEffect.run();
+        return true;
+    }
+
+    /** The side effects committed in this session's turn, in order. */
+    public List<Commit> commits() {
+        return commits;
+    }
+
     public SessionInfo info() {
         InterruptCause c = cause;
         Instant heartbeat = lastHeartbeatAt;
         return new SessionInfo(sessionId, hardwareId, state, epoch, createdAt, heartbeat, heartbeat.plus(timeout),
-                c == null ? null : c.at(), delivered);
+                c == null ? null : c.at(), delivered, stoppedAt, commits);
+    }
+
+    /**
+     * Records the stop receipt; returns true the first time. Caller holds the device lock.
+     * A repeated receipt changes nothing: without offsets, or with the ones recorded, it is accepted.
+     */
+    boolean markStopped(Instant now, Delivered finalOffsets) {
+        synchronized (this) {
+            if (stoppedAt != null) {
+                if (finalOffsets != null && !finalOffsets.equals(delivered)) {
+                    throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId
+                            + " already reported stopped at textChars " + delivered.textChars() + ", audioMs "
+                            + delivered.audioMs());
+                }
+                return false;
+            }
+            if (finalOffsets != null) {
+                if (!delivered.equals(Delivered.NONE) && (finalOffsets.textChars() > delivered.textChars()
+                        || finalOffsets.audioMs() > delivered.audioMs())) {
+                    throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, "final offsets exceed"
+                            + " what the producer reported: textChars " + delivered.textChars() + ", audioMs "
+                            + delivered.audioMs());
+                }
+                delivered = finalOffsets;
+            }
+            stoppedAt = now;
+            return true;
+        }
+    }
+
+    /**
+     * Passes the point of no return for {@code action}, or refuses because an interrupt came first.
+     * Caller holds the device lock, the lock interrupts mark sessions under.
+     */
+    Commit markCommitted(String action, Instant now, int maxCommits) {
+        if (state == SessionState.INTERRUPTED) {
+            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId
+                    + " was interrupted: its turn is over, do not run " + action);
+        }
+        if (state != SessionState.ACTIVE) {
+            throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId);
+        }
+        List<Commit> current = commits;
+        for (Commit commit : current) {
+            if (commit.action().equals(action)) {
+                return commit;
+            }
+        }
+        if (current.size() >= maxCommits) {
+            throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, "session " + sessionId
+                    + " already holds " + maxCommits + " commits");
+        }
+        Commit commit = new Commit(sessionId, action, epoch, now);
+        List<Commit> next = new ArrayList<>(current.size() + 1);
+        next.addAll(current);
+        next.add(commit);
+        commits = List.copyOf(next);
+        return commit;
     }
 
     Instant createdAt() {

@@ -29,8 +29,12 @@ final class SessionTracker {
     record Reached(Session session, List<Consumer<InterruptCause>> callbacks) {
     }
 
+    /** Side effects one session may commit; a turn has a handful, so this only stops a runaway caller. */
+    static final int MAX_COMMITS_PER_SESSION = 64;
+
     private final DeviceTable devices;
     private final Clock clock;
+    private final SilenceWatch silences;
     private final InterruptSettings settings;
     /** Told of every session that changed; builds the {@link SessionInfo} only when someone listens. */
     private final Consumer<Session> events;
@@ -47,9 +51,13 @@ final class SessionTracker {
     final LongAdder interrupted = new LongAdder();
     final LongAdder expired = new LongAdder();
     final LongAdder rejected = new LongAdder();
+    final LongAdder commitsCommitted = new LongAdder();
+    final LongAdder commitsRefused = new LongAdder();
 
-    SessionTracker(DeviceTable devices, Clock clock, InterruptSettings settings, Consumer<Session> events) {
+    SessionTracker(DeviceTable devices, Clock clock, InterruptSettings settings, Consumer<Session> events,
+                   SilenceWatch silences) {
         this.devices = devices;
+        this.silences = silences;
         this.clock = clock;
         this.settings = settings;
         this.events = events;
@@ -174,7 +182,7 @@ final class SessionTracker {
         Instant now = clock.instant();
         long epoch = requestedEpoch == null ? current : requestedEpoch;
         Session session = new Session(sessionId, device.hardwareId, epoch, now, settings.sessionTimeout(),
-                settings.maxCallbacksPerSession());
+                settings.maxCallbacksPerSession(), this);
         if (byId.putIfAbsent(sessionId, session) != null) {
             throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
         }
@@ -276,8 +284,86 @@ final class SessionTracker {
         return info;
     }
 
+    /**
+     * The edge's stop receipt, under the device lock so that it cannot fall between an interrupt marking
+     * the session and that interrupt starting to await its silence. Returns null when the session is gone.
+     */
+    SessionInfo stopped(Session session, Delivered finalOffsets) {
+        InterruptSilence[] silence = {null};
+        SilenceReport[] resolution = {null};
+        boolean[] first = {false};
+        SessionInfo info = devices.withExistingDevice(session.hardwareId(), device -> {
+            if (!tracked(session)) {
+                return null;
+            }
+            Instant now = clock.instant();
+            first[0] = session.markStopped(now, finalOffsets);
+            if (first[0]) {
+                silence[0] = session.silence;
+                resolution[0] = silences.confirm(session, now, finalOffsets);
+            }
+            return session.info();
+        }, null);
+        if (first[0]) {
+            if (silence[0] != null) {
+                silences.settle(silence[0], resolution[0]);
+            }
+            events.accept(session);
+        }
+        return info;
+    }
+
+    /**
+     * The point of no return for one side effect, decided under the device lock that interrupts mark
+     * sessions under: the commit comes before an interrupt, which then lists it, or after it, and is refused.
+     */
+    Commit commit(Session session, String action) {
+        Commit.requireAction(action);
+        boolean[] fresh = {false};
+        Commit commit;
+        try {
+            commit = devices.withExistingDevice(session.hardwareId(), device -> {
+                if (!tracked(session)) {
+                    return null;
+                }
+                // The cluster decides too: an interrupt another instance numbered may not have arrived here yet.
+                if (session.state() == SessionState.ACTIVE && !link.mayCommit(session.hardwareId(), session.epoch())) {
+                    throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "device "
+                            + session.hardwareId() + " was interrupted: the turn of session " + session.sessionId()
+                            + " is over, do not run " + action);
+                }
+                int before = session.commits().size();
+                Commit decided = session.markCommitted(action, clock.instant(), MAX_COMMITS_PER_SESSION);
+                fresh[0] = session.commits().size() > before;
+                return decided;
+            }, null);
+        } catch (InterruptHubException e) {
+            if (e.kind() == InterruptHubException.Kind.CONFLICT) {
+                commitsRefused.increment();
+            }
+            throw e;
+        }
+        if (commit == null) {
+            throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + session.sessionId());
+        }
+        if (fresh[0]) {
+            commitsCommitted.increment();
+            events.accept(session);
+        }
+        return commit;
+    }
+
+    /** Still in the tracker: neither ended, expired nor removed after its interrupt. Caller holds the device lock. */
+    private boolean tracked(Session session) {
+        SessionState state = session.state();
+        return byId.get(session.sessionId()) == session
+                && (state == SessionState.ACTIVE || state == SessionState.INTERRUPTED);
+    }
+
     void end(String sessionId) {
         Session session = require(sessionId);
+        InterruptSilence[] silence = {null};
+        SilenceReport[] resolution = {null};
         boolean changed = devices.withExistingDevice(session.hardwareId(), device -> {
             if (session.state() == SessionState.ACTIVE) {
                 expiries.remove(session.deadline, session);
@@ -290,9 +376,17 @@ final class SessionTracker {
             if (session.state() == SessionState.INTERRUPTED && removals.remove(session.deadline, session)) {
                 detach(device, session);
                 lingering.decrementAndGet();
+                // An ended session is silent: it counts for its interrupt as a stop receipt would.
+                if (session.stoppedAt().isEmpty()) {
+                    silence[0] = session.silence;
+                    resolution[0] = silences.confirm(session, clock.instant(), null);
+                }
             }
             return false;
         }, false);
+        if (silence[0] != null) {
+            silences.settle(silence[0], resolution[0]);
+        }
         if (changed) {
             events.accept(session);
         }

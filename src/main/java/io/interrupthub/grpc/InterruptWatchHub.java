@@ -8,6 +8,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.SilenceReport;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.stream.Broadcaster;
 
@@ -92,6 +93,13 @@ final class InterruptWatchHub implements InterruptListener {
     public void interruptCompleted(InterruptResult result) {
         if (!streams.isEmpty()) {
             publish(result.hardwareId(), Messages.completed(result));
+        }
+    }
+
+    @Override
+    public void silenceResolved(SilenceReport silence) {
+        if (!streams.isEmpty()) {
+            publish(silence.hardwareId(), Messages.silence(silence));
         }
     }
 

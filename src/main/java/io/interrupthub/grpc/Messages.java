@@ -9,10 +9,12 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.SessionDelivery;
+import io.interrupthub.core.SilenceReport;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.grpc.proto.InterruptResponse;
 import io.interrupthub.grpc.proto.InterruptStarted;
 import io.interrupthub.grpc.proto.ModuleResult;
+import io.interrupthub.grpc.proto.Silence;
 import io.interrupthub.grpc.proto.Subscribed;
 import org.jspecify.annotations.Nullable;
 
@@ -70,6 +72,18 @@ final class Messages {
 
     static InterruptEvent completed(InterruptResult result) {
         return InterruptEvent.newBuilder().setCompleted(response(result)).build();
+    }
+
+    static InterruptEvent silence(SilenceReport report) {
+        Silence.Builder silence = Silence.newBuilder()
+                .setHardwareId(report.hardwareId())
+                .setEpoch(report.epoch())
+                .setSilence(report.state().name())
+                .addAllPendingSessions(report.pendingSessions());
+        if (report.timeToSilenceMs() != null) {
+            silence.setTimeToSilenceMs(report.timeToSilenceMs());
+        }
+        return InterruptEvent.newBuilder().setSilence(silence).build();
     }
 
     static InterruptEvent subscribed(@Nullable String hardwareId, long epoch) {

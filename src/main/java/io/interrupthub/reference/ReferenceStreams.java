@@ -29,7 +29,9 @@ import org.jspecify.annotations.Nullable;
  * conversation memory only what was heard, inside a non-interruptible section.
  *
  * <p>Events: {@code chunk} {index, text, deliveredChars}; at the end either {@code interrupted}
- * {epoch, reason, deliveredChars, deliveredAudioMs, heard, stopLatencyMs} or {@code done} {deliveredChars}.
+ * {epoch, reason, deliveredChars, deliveredAudioMs, heard, stopLatencyMs, timeToSilenceMs} or {@code done}
+ * {deliveredChars}. The stream is this pipeline's playback edge, so it confirms its own stop with a stop
+ * receipt carrying what was heard, and the interrupt's time to silence is measured.
  */
 final class ReferenceStreams implements SmartLifecycle {
 
@@ -40,7 +42,7 @@ final class ReferenceStreams implements SmartLifecycle {
     }
 
     record Interrupted(long epoch, String reason, long deliveredChars, long deliveredAudioMs, String heard,
-                       long stopLatencyMs) {
+                       long stopLatencyMs, long timeToSilenceMs) {
     }
 
     record Done(long deliveredChars) {
@@ -168,8 +170,12 @@ final class ReferenceStreams implements SmartLifecycle {
             String heard = sent.substring(0, (int) Math.min(chars, sent.length()));
             memory.confirm(session.hardwareId(), heard);
             long latency = Math.max(0, clock.millis() - cause.at().toEpochMilli());
+            // Nothing more is sent: the output is silent, and the stop receipt says what was heard.
+            session.stopped(heard.length(), heard.length() * AUDIO_MS_PER_CHAR);
+            long silence = session.stoppedAt().map(at -> Math.max(0, at.toEpochMilli() - cause.at().toEpochMilli()))
+                    .orElse(latency);
             send("interrupted", new Interrupted(cause.epoch(), cause.reason(), heard.length(),
-                    heard.length() * AUDIO_MS_PER_CHAR, heard, latency));
+                    heard.length() * AUDIO_MS_PER_CHAR, heard, latency, silence));
             finish(null);
         }
 
@@ -181,6 +187,7 @@ final class ReferenceStreams implements SmartLifecycle {
                 audio.done(session.hardwareId());
             }
             send("done", new Done(sent.length()));
+            session.stopped(); // the answer ended by itself: nothing plays any more
             finish(null);
         }
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.interrupthub.core.Commit;
 import io.interrupthub.core.Delivered;
 import io.interrupthub.core.FlagStatus;
 import io.interrupthub.core.InstanceOutcome;
@@ -13,6 +14,8 @@ import io.interrupthub.core.ModuleResult;
 import io.interrupthub.core.SessionDelivery;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SessionState;
+import io.interrupthub.core.SilenceReport;
+import io.interrupthub.core.SilenceState;
 
 /** The JSON shapes of the contract. Optional fields are left out when absent rather than sent as null. */
 final class ApiBodies {
@@ -22,21 +25,57 @@ final class ApiBodies {
 
     /**
      * {@code instances} and {@code unacknowledged} appear in cluster mode only: the other instances'
-     * outcomes, and those that did not acknowledge within the timeout.
+     * outcomes, and those that did not acknowledge within the timeout. {@code silence} is whether the
+     * sessions it marked went quiet; {@code timeToSilenceMs} appears once {@code CONFIRMED};
+     * {@code pendingSessions} names the sessions still awaited, or, once {@code MISSED}, the stuck speakers.
+     * {@code committed} lists the side effects its sessions had committed before it reached them.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record InterruptResultBody(String hardwareId, long epoch, boolean success, String reason, String source,
                                int sessionsInterrupted, double durationMs, Instant startedAt,
                                List<ModuleResultBody> modules, List<SessionDelivery> delivered,
-                               List<InstanceBody> instances, List<String> unacknowledged) {
+                               List<InstanceBody> instances, List<String> unacknowledged,
+                               SilenceState silence, Double timeToSilenceMs, List<String> pendingSessions,
+                               List<CommittedBody> committed) {
 
         static InterruptResultBody of(InterruptResult r) {
             List<InstanceBody> instances = r.instances().isEmpty() ? null
                     : r.instances().stream().map(InstanceBody::of).toList();
             List<String> unacknowledged = r.unacknowledged().isEmpty() ? null : r.unacknowledged();
+            SilenceReport silence = r.silence();
             return new InterruptResultBody(r.hardwareId(), r.epoch(), r.success(), r.reason(), r.source(),
                     r.sessionsInterrupted(), r.durationMs(), r.startedAt(),
-                    r.modules().stream().map(ModuleResultBody::of).toList(), r.delivered(), instances, unacknowledged);
+                    r.modules().stream().map(ModuleResultBody::of).toList(), r.delivered(), instances, unacknowledged,
+                    silence == null ? null : silence.state(), silence == null ? null : silence.timeToSilenceMs(),
+                    silence == null || silence.pendingSessions().isEmpty() ? null : silence.pendingSessions(),
+                    r.committed().stream().map(CommittedBody::of).toList());
+        }
+    }
+
+    /** A side effect an interrupt found already past the point of no return. */
+    record CommittedBody(String sessionId, String action, Instant committedAt) {
+
+        static CommittedBody of(Commit c) {
+            return new CommittedBody(c.sessionId(), c.action(), c.committedAt());
+        }
+    }
+
+    /** Answer of {@code POST /sessions/{id}/commit}: the side effect may run. */
+    record CommitBody(String sessionId, String action, long epoch, Instant committedAt) {
+
+        static CommitBody of(Commit c) {
+            return new CommitBody(c.sessionId(), c.action(), c.epoch(), c.committedAt());
+        }
+    }
+
+    /** The SSE {@code silence} event; {@code pendingSessions} names the stuck speakers of a missed one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record SilenceBody(String hardwareId, long epoch, SilenceState silence, Double timeToSilenceMs,
+                       List<String> pendingSessions) {
+
+        static SilenceBody of(SilenceReport s) {
+            return new SilenceBody(s.hardwareId(), s.epoch(), s.state(), s.timeToSilenceMs(),
+                    s.pendingSessions().isEmpty() ? null : s.pendingSessions());
         }
     }
 
@@ -70,17 +109,28 @@ final class ApiBodies {
         }
     }
 
+    /** {@code stoppedAt} once the edge reported the output silent; {@code commits} once the turn committed any. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record SessionBody(String sessionId, String hardwareId, SessionState state, long epoch, Instant createdAt,
-                       Instant lastHeartbeatAt, Instant expiresAt, Instant interruptedAt, Delivered delivered) {
+                       Instant lastHeartbeatAt, Instant expiresAt, Instant interruptedAt, Delivered delivered,
+                       Instant stoppedAt, List<CommitBody> commits) {
 
         static SessionBody of(SessionInfo s) {
             return new SessionBody(s.sessionId(), s.hardwareId(), s.state(), s.epoch(), s.createdAt(),
-                    s.lastHeartbeatAt(), s.expiresAt(), s.interruptedAt(), s.delivered());
+                    s.lastHeartbeatAt(), s.expiresAt(), s.interruptedAt(), s.delivered(), s.stoppedAt(),
+                    s.commits().isEmpty() ? null : s.commits().stream().map(CommitBody::of).toList());
         }
     }
 
     /** Body of {@code POST /sessions/{id}/delivered}; an absent offset counts as 0 (offsets never go back). */
     record DeliveredRequest(Long textChars, Long audioMs) {
+    }
+
+    /** Body of {@code POST /sessions/{id}/stopped}, optional: the edge's final offsets; an absent one keeps the producer's. */
+    record StoppedRequest(Long textChars, Long audioMs) {
+    }
+
+    /** Body of {@code POST /sessions/{id}/commit}. */
+    record CommitRequest(String action) {
     }
 }

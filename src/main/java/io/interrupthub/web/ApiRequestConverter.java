@@ -38,7 +38,9 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
     private static final Map<Class<?>, Map<String, String>> TYPES = Map.of(
             SessionRequest.class, members(SessionRequest.class),
             InterruptRequest.class, members(InterruptRequest.class),
-            ApiBodies.DeliveredRequest.class, members(ApiBodies.DeliveredRequest.class));
+            ApiBodies.DeliveredRequest.class, members(ApiBodies.DeliveredRequest.class),
+            ApiBodies.StoppedRequest.class, members(ApiBodies.StoppedRequest.class),
+            ApiBodies.CommitRequest.class, members(ApiBodies.CommitRequest.class));
 
     ApiRequestConverter() {
         super(strictMapper());

@@ -70,6 +70,12 @@ class InterruptController {
         return manager.history(hardwareId, ListLimit.of(limit)).stream().map(ApiBodies.InterruptResultBody::of).toList();
     }
 
+    /** The set flags, newest first: what a page that loads late must know to agree with the statistics. */
+    @GetMapping("/interrupts/flags")
+    List<ApiBodies.FlagBody> flags(@RequestParam(required = false) Integer limit) {
+        return manager.flags(ListLimit.of(limit)).stream().map(ApiBodies.FlagBody::of).toList();
+    }
+
     @GetMapping("/interrupts/stats")
     StatisticsSnapshot statistics() {
         return manager.statistics();

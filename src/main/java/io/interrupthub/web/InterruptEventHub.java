@@ -19,6 +19,7 @@ import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.stream.Broadcaster;
+import io.interrupthub.core.SilenceReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -54,6 +55,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     static final String INTERRUPT = "interrupt";
     static final String INTERRUPT_RESULT = "interrupt-result";
     static final String SESSION = "session";
+    static final String SILENCE = "silence";
     static final String GAP = "gap";
 
     private static final Logger LOG = LoggerFactory.getLogger(InterruptEventHub.class);
@@ -229,6 +231,11 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     @Override
     public void interruptCompleted(InterruptResult result) {
         publish(new Pending(INTERRUPT_RESULT, result.hardwareId(), ApiBodies.InterruptResultBody.of(result)));
+    }
+
+    @Override
+    public void silenceResolved(SilenceReport silence) {
+        publish(new Pending(SILENCE, silence.hardwareId(), ApiBodies.SilenceBody.of(silence)));
     }
 
     @Override

@@ -36,7 +36,9 @@ class InterruptOpenApi {
             Map.entry("POST /sessions", List.of(409, 413, 415, 429)),
             Map.entry("GET /sessions/{sessionId}", List.of(404)),
             Map.entry("POST /sessions/{sessionId}/heartbeat", List.of(404)),
-            Map.entry("POST /sessions/{sessionId}/delivered", List.of(404, 413, 415)),
+            Map.entry("POST /sessions/{sessionId}/delivered", List.of(404, 409, 413, 415)),
+            Map.entry("POST /sessions/{sessionId}/stopped", List.of(404, 409, 413, 415)),
+            Map.entry("POST /sessions/{sessionId}/commit", List.of(404, 409, 413, 415, 429)),
             Map.entry("DELETE /sessions/{sessionId}", List.of(404)),
             Map.entry("GET /sessions/{sessionId}/stream", List.of(404, 409, 503)),
             Map.entry("GET /interrupts/events", List.of(503)));
@@ -52,10 +54,12 @@ class InterruptOpenApi {
             Map.entry(401, "No API key (only when API keys are configured)"),
             Map.entry(403, "Unknown API key (only when API keys are configured)"),
             Map.entry(404, "No such session"),
-            Map.entry(409, "Duplicate session id, an epoch the device has not reached, or a stream already open"),
+            Map.entry(409, "Duplicate session id, an epoch the device has not reached, a stream already open, "
+                    + "a commit after an interrupt reached the session, or offsets changed after the stop receipt"),
             Map.entry(413, "Request body larger than interrupt.api.max-body-size"),
             Map.entry(415, "Content type other than application/json"),
-            Map.entry(429, "A cap is reached: MAX_ACTIVE_SESSIONS or interrupt.max-devices; nothing was evicted"),
+            Map.entry(429, "A cap is reached: MAX_ACTIVE_SESSIONS, interrupt.max-devices or the commits of a session; "
+                    + "nothing was evicted"),
             Map.entry(503, "Interrupts switched off (GLOBAL_INTERRUPT_ENABLED=false), or a stream cap reached"));
 
     /** Paths are named below without {@code interrupt.web.base-path}, which the document's paths carry. */

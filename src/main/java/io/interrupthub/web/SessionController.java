@@ -60,6 +60,23 @@ class SessionController {
         return ApiBodies.SessionBody.of(manager.reportDelivered(sessionId, textChars, audioMs));
     }
 
+    /**
+     * The playback edge's stop receipt: this session's output is silent. Idempotent; counts towards the
+     * silence of the interrupt that marked the session.
+     */
+    @PostMapping("/{sessionId}/stopped")
+    ApiBodies.SessionBody stopped(@PathVariable String sessionId,
+                                  @RequestBody(required = false) ApiBodies.StoppedRequest request) {
+        ApiBodies.StoppedRequest offsets = request == null ? new ApiBodies.StoppedRequest(null, null) : request;
+        return ApiBodies.SessionBody.of(manager.stopped(sessionId, offsets.textChars(), offsets.audioMs()));
+    }
+
+    /** The point of no return for one side effect: 200 when it may run, 409 when an interrupt came first. */
+    @PostMapping("/{sessionId}/commit")
+    ApiBodies.CommitBody commit(@PathVariable String sessionId, @RequestBody ApiBodies.CommitRequest request) {
+        return ApiBodies.CommitBody.of(manager.commit(sessionId, request.action()));
+    }
+
     @DeleteMapping("/{sessionId}")
     ResponseEntity<Void> end(@PathVariable String sessionId) {
         manager.endSession(sessionId);

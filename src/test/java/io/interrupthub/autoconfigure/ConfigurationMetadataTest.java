@@ -80,7 +80,8 @@ class ConfigurationMetadataTest {
                 Map.entry("interrupt.sweep-interval", defaults.getSweepInterval()),
                 Map.entry("interrupt.module-threads", defaults.getModuleThreads()),
                 Map.entry("interrupt.module-queue-capacity", defaults.getModuleQueueCapacity()),
-                Map.entry("interrupt.latency-budget", defaults.getLatencyBudget()));
+                Map.entry("interrupt.latency-budget", defaults.getLatencyBudget()),
+                Map.entry("interrupt.silence-deadline", defaults.getSilenceDeadline()));
         expected.forEach((name, value) -> {
             JsonNode shown = metadata.get(name).get("defaultValue");
             assertThat(shown).as(name + " has a default in the metadata").isNotNull();

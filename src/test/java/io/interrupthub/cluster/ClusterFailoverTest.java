@@ -51,9 +51,11 @@ class ClusterFailoverTest {
 
     ClusterNode node(String name, int maxActiveSessions) {
         // Flags live 2 min, so the test can still compare every device's flag once the failover is repaired.
-        InterruptSettings settings = new InterruptSettings(true, Duration.ofMillis(100), Duration.ofMinutes(2),
-                Duration.ofSeconds(2), maxActiveSessions, Duration.ofMinutes(5), 1000, 100_000, 64,
-                Duration.ofMillis(250), 16, 1024);
+        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofMinutes(2)).cleanupDelay(Duration.ofSeconds(2))
+                .maxActiveSessions(maxActiveSessions).sessionTimeout(Duration.ofMinutes(5)).historySize(1000)
+                .maxDevices(100_000).maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250))
+                .moduleThreads(16).moduleQueueCapacity(1024).build();
         ClusterNode node = new ClusterNode(name, redis.configuration(), settings,
                 ClusterNode.settings(name, namespace, settings, Duration.ofMinutes(5), Duration.ofMillis(1500), 1000));
         nodes.add(node);

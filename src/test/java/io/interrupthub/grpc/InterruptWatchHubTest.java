@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.interrupthub.core.InterruptCause;
+import io.interrupthub.core.SilenceReport;
+import io.interrupthub.core.SilenceState;
+import io.interrupthub.grpc.proto.Silence;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -196,6 +199,30 @@ class InterruptWatchHubTest {
         assertThat(one.written.get(1).getStarted().getSessionIdsList()).containsExactly("s-1");
         assertThat(all.written.subList(1, 3)).extracting(e -> e.getStarted().getHardwareId())
                 .containsExactly("dev-2", "dev-1");
+    }
+
+    @Test
+    void watchersOfTheDeviceGetItsSilenceConfirmedWithTheTimeOrMissedWithTheStuckSessions() {
+        InterruptWatchHub hub = new InterruptWatchHub(10, 100, writers);
+        FakeCall one = new FakeCall();
+        FakeCall other = new FakeCall();
+        hub.watch("dev-1", 0, one);
+        hub.watch("dev-2", 0, other);
+        hub.silenceResolved(new SilenceReport("dev-1", 3, SilenceState.CONFIRMED, 412.5, List.of()));
+        hub.silenceResolved(new SilenceReport("dev-1", 4, SilenceState.MISSED, null, List.of("s-stuck")));
+
+        awaitWritten(one, 3);
+        Silence confirmed = one.written.get(1).getSilence();
+        assertThat(confirmed.getEpoch()).isEqualTo(3);
+        assertThat(confirmed.getSilence()).isEqualTo("CONFIRMED");
+        assertThat(confirmed.getTimeToSilenceMs()).isEqualTo(412.5);
+        assertThat(confirmed.getPendingSessionsList()).isEmpty();
+        Silence missed = one.written.get(2).getSilence();
+        assertThat(missed.getSilence()).isEqualTo("MISSED");
+        assertThat(missed.getPendingSessionsList()).containsExactly("s-stuck");
+        assertThat(missed.getTimeToSilenceMs()).as("no time: it never went quiet").isZero();
+        awaitWritten(other, 1);
+        assertThat(other.written).as("nothing of another device").noneMatch(InterruptEvent::hasSilence);
     }
 
     @Test

@@ -21,6 +21,7 @@ import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
 import io.interrupthub.core.Session;
+import io.interrupthub.core.SilenceState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -30,6 +31,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 /** The reference pipeline end to end: a stream stops on interrupt and only what was heard is kept. */
 @SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -98,6 +101,14 @@ class ReferencePipelineTest {
         });
         String heard = last.data().get("heard").stringValue();
         assertThat(heard).hasSize((int) heardChars).startsWith("Interrupt Hub stops");
+        // The stream confirmed its own stop: the interrupt is silent, measured to that receipt.
+        assertThat(session.stoppedAt()).isPresent();
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                manager.history("ref-kitchen-1", 1).get(0).silence().state() == SilenceState.CONFIRMED);
+        double timeToSilence = manager.history("ref-kitchen-1", 1).get(0).silence().timeToSilenceMs();
+        assertThat(timeToSilence).isGreaterThanOrEqualTo(0.0);
+        assertThat((double) last.data().get("timeToSilenceMs").asLong()).as("whole milliseconds in the stream")
+                .isCloseTo(timeToSilence, within(1.0));
         assertThat(memory.history("ref-kitchen-1")).containsExactly(heard);
         assertThat(memory.draft("ref-kitchen-1")).isEmpty();
         assertThat(text.buffered("ref-kitchen-1")).isEmpty();

@@ -51,7 +51,8 @@ import tools.jackson.databind.JsonNode;
  * <p>Each nested class names the settings it needs; classes with the same settings share one application.
  */
 @SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "interrupt.events.heartbeat=200ms")
+        // No silence event may land in the middle of an exact event sequence: the deadline stays far away.
+        properties = {"interrupt.events.heartbeat=200ms", "interrupt.silence-deadline=10m"})
 class InterruptEventsApiTest {
 
     static final Duration PATIENCE = Duration.ofSeconds(10);

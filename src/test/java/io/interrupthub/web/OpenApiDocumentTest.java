@@ -31,6 +31,9 @@ class OpenApiDocumentTest {
             Map.entry("delete /sessions/{sessionId}", List.of("204", "404")),
             Map.entry("get /interrupts", List.of("200", "400")),
             Map.entry("get /interrupts/stats", List.of("200")),
+            Map.entry("get /interrupts/flags", List.of("200", "400")),
+            Map.entry("post /sessions/{sessionId}/stopped", List.of("200", "400", "404", "409")),
+            Map.entry("post /sessions/{sessionId}/commit", List.of("200", "400", "404", "409")),
             Map.entry("get /interrupts/events", List.of("200", "400", "503")));
 
     @Autowired

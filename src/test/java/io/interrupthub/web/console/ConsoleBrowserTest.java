@@ -201,6 +201,63 @@ class ConsoleBrowserTest {
         assertThat(browser.find("#demo-start").isEnabled()).isTrue();
     }
 
+    @Test
+    void aFlagSetBeforeThePageLoadedIsShownWithItsRemainingTime() {
+        String hardwareId = device("early-flag");
+        manager.interrupt(hardwareId, "before the page").join();
+        // Sixty later interrupts of other devices: the flag is not among the latest devices of the history,
+        // which is all a page could ask about before the service listed its set flags.
+        for (int i = 0; i < 60; i++) {
+            manager.interrupt(device("later"), "after it").join();
+        }
+
+        browser.open("http://127.0.0.1:" + port + "/");
+        browser.waitFor("the console to connect to the event stream",
+                d -> "live".equals(browser.attribute("#connection", "data-state")));
+
+        String flagCss = "tr.flag[data-hardware-id='" + hardwareId + "']";
+        browser.waitFor("the flag set before the page loaded, with its remaining time",
+                d -> browser.findAll(flagCss).size() == 1 && browser.text(flagCss + " .remaining").matches("\\d+\\.\\d s"));
+        assertThat(browser.text(flagCss + " .epoch")).isEqualTo(String.valueOf(manager.flagStatus(hardwareId).epoch()));
+        assertThat(browser.findAll("#flags-empty").get(0).isDisplayed()).as("no 'No flag is set' beside it").isFalse();
+    }
+
+    @Test
+    void anInterruptShowsItsSilenceAndTheSideEffectsItsSessionCommitted() throws Exception {
+        String hardwareId = device("silence");
+        String sessionId = openSession(hardwareId);
+        post("/sessions/" + sessionId + "/commit", "{\"action\": \"send_email\"}");
+        String sessionCss = "li.session[data-session-id='" + sessionId + "']";
+        browser.waitFor("the session's commit", d -> browser.text(sessionCss + " .commits").equals("committed send_email"));
+
+        manager.interrupt(hardwareId, "user_barge_in").join();
+        awaitOutcome(hardwareId);
+        browser.waitFor("the silence awaited", d -> "PENDING".equals(browser.attribute(rowCss(hardwareId) + " .silence", "data-silence")));
+        assertThat(browser.text(rowCss(hardwareId) + " .committed")).isEqualTo("already done: send_email");
+
+        post("/sessions/" + sessionId + "/stopped", "{}");
+
+        browser.waitFor("the silence confirmed with its time",
+                d -> "CONFIRMED".equals(browser.attribute(rowCss(hardwareId) + " .silence", "data-silence")));
+        assertThat(browser.text(rowCss(hardwareId) + " .silence")).matches("silent after [0-9.]+ (ms|µs|s)");
+        assertThat(browser.attribute(sessionCss, "data-stuck")).isEqualTo("false");
+    }
+
+    @Test
+    void aSessionThatNeverConfirmedItsStopIsMarkedAsAStuckSpeaker() throws Exception {
+        String hardwareId = device("stuck");
+        String sessionId = openSession(hardwareId);
+        manager.interrupt(hardwareId, "user_barge_in").join();
+
+        // INTERRUPT_SILENCE_DEADLINE is its default, 2 s, here.
+        browser.waitFor("the silence missed, naming the session",
+                d -> "MISSED".equals(browser.attribute(rowCss(hardwareId) + " .silence", "data-silence")));
+        assertThat(browser.attribute(rowCss(hardwareId) + " .silence", "title")).isEqualTo(sessionId);
+        String sessionCss = "li.session[data-session-id='" + sessionId + "']";
+        browser.waitFor("the session marked stuck", d -> "true".equals(browser.attribute(sessionCss, "data-stuck")));
+        assertThat(browser.find(sessionCss + " .stuck").isDisplayed()).isTrue();
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     private static String device(String prefix) {

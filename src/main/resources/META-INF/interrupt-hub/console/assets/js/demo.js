@@ -92,7 +92,7 @@ export class Demo {
       const text = measured === null
         ? `Interrupted elsewhere (epoch ${data.epoch}); the user heard ${data.deliveredChars} characters.`
         : `Stopped ${measured} ms after your click (the service stopped the stream ${data.stopLatencyMs} ms after `
-          + `the interrupt); the user heard ${data.deliveredChars} characters.`;
+          + `the interrupt; silence confirmed after ${data.timeToSilenceMs} ms); the user heard ${data.deliveredChars} characters.`;
       $('demo-result').dataset.clickToStopMs = measured === null ? '' : String(measured);
       this.finish(run, text, 'ok');
     } else if (event.name === 'done') {

@@ -132,9 +132,11 @@ async function main() {
   async function loadSnapshot() {
     const askedAt = Date.now();
     try {
-      const [sessions, history] = await Promise.all([api.get('sessions?limit=500'), api.get('interrupts?limit=100')]);
+      const [sessions, history, flags] = await Promise.all([api.get('sessions?limit=500'),
+        api.get('interrupts?limit=100'), api.get('interrupts/flags?limit=100')]);
       model.sessionSnapshot(sessions, askedAt);
       model.historySnapshot(history);
+      model.flagSnapshot(flags, askedAt);
       const recentDevices = [...new Set(history.map((result) => result.hardwareId))].slice(0, 50);
       await refreshFlags(recentDevices);
     } catch (error) {
@@ -172,6 +174,8 @@ async function main() {
         model.interruptCompleted(data);
       } else if (event.name === 'session') {
         model.sessionChanged(data);
+      } else if (event.name === 'silence') {
+        model.silenceResolved(data);
       } else if (event.name === 'gap') {
         loadSnapshot();
       }

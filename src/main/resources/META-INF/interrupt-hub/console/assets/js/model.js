@@ -46,13 +46,31 @@ export class Model {
     row.reason = result.reason;
     row.source = result.source;
     row.result = result;
+    this.setSilence(row, result);
+  }
+
+  /** `silence`: the interrupt's sessions all reported stopped, or its deadline passed first. */
+  silenceResolved(event) {
+    const row = this.interrupts.get(`${event.hardwareId}#${event.epoch}`);
+    if (row) {
+      this.setSilence(row, event);
+    }
+  }
+
+  /** A resolved silence is final: an older answer that still says PENDING does not undo it. */
+  setSilence(row, source) {
+    if (!source.silence || (row.silence && row.silence.silence !== 'PENDING' && source.silence === 'PENDING')) {
+      return;
+    }
+    row.silence = { silence: source.silence, timeToSilenceMs: source.timeToSilenceMs,
+      pendingSessions: source.pendingSessions || [] };
   }
 
   interruptRow(hardwareId, epoch, at) {
     const key = `${hardwareId}#${epoch}`;
     let row = this.interrupts.get(key);
     if (!row) {
-      row = { key, hardwareId, epoch, at, reason: null, source: null, sessionIds: [], result: null };
+      row = { key, hardwareId, epoch, at, reason: null, source: null, sessionIds: [], result: null, silence: null };
       this.interrupts.set(key, row);
       this.trimInterrupts();
     }
@@ -105,6 +123,25 @@ export class Model {
       const known = this.interrupts.get(key);
       if (!known || !known.result) {
         this.interruptCompleted(result);
+      } else {
+        this.setSilence(known, result); // the history holds the silence as it stands now
+      }
+    }
+  }
+
+  /**
+   * `GET /interrupts/flags`, asked at `askedAt`: every flag set now, including those set before the page
+   * loaded. A flag it does not list and that the console learnt of before asking has been reset or expired.
+   */
+  flagSnapshot(flags, askedAt) {
+    const listed = new Set();
+    for (const status of flags) {
+      listed.add(status.hardwareId);
+      this.flagStatus(status);
+    }
+    for (const [device, flag] of this.flags) {
+      if (!listed.has(device) && flag.learntAt < askedAt) {
+        this.flags.delete(device);
       }
     }
   }
@@ -132,7 +169,7 @@ export class Model {
       return;
     }
     this.flags.delete(flag.hardwareId); // re-inserted last: the map's order is the order flags were set
-    this.flags.set(flag.hardwareId, flag);
+    this.flags.set(flag.hardwareId, { ...flag, learntAt: Date.now() });
     while (this.flags.size > MAX_FLAGS) {
       this.flags.delete(this.flags.keys().next().value);
     }
@@ -228,5 +265,16 @@ export class Model {
 
   flagList() {
     return [...this.flags.values()].reverse();
+  }
+
+  /** Sessions named by a missed silence: the edge never said they stopped, so they may still be heard. */
+  stuckSessions() {
+    const stuck = new Set();
+    for (const row of this.interrupts.values()) {
+      if (row.silence && row.silence.silence === 'MISSED') {
+        row.silence.pendingSessions.forEach((id) => stuck.add(id));
+      }
+    }
+    return stuck;
   }
 }

@@ -64,6 +64,7 @@ export class Views {
 
   renderSessions() {
     const devices = this.model.devices();
+    const stuck = this.model.stuckSessions();
     $('sessions-empty').hidden = devices.length > 0;
     reconcile($('devices'), devices, (device) => device.hardwareId, (device) => {
       const list = el('ul', { className: 'session-list' });
@@ -87,6 +88,8 @@ export class Views {
           el('span', { className: 'epoch' }),
           el('span', { className: 'opened' }),
           el('span', { className: 'delivered' }),
+          el('span', { className: 'commits' }),
+          el('span', { className: 'stuck', text: 'stuck speaker', title: 'no stop receipt within the silence deadline' }),
           el('button', {
             type: 'button', className: 'session-end', text: 'End',
             onclick: () => this.actions.endSession(s.sessionId),
@@ -100,6 +103,11 @@ export class Views {
         setText(li.querySelector('.opened'), `opened ${formatTime(s.createdAt)}`);
         const delivered = s.delivered && s.delivered.textChars > 0 ? `${s.delivered.textChars} chars heard` : '';
         setText(li.querySelector('.delivered'), delivered);
+        const commits = s.commits && s.commits.length > 0 ? `committed ${s.commits.map((c) => c.action).join(', ')}` : '';
+        setText(li.querySelector('.commits'), commits);
+        const isStuck = stuck.has(s.sessionId) && !s.stoppedAt;
+        li.dataset.stuck = String(isStuck);
+        li.querySelector('.stuck').hidden = !isStuck;
         li.querySelector('.session-end').hidden = s.state !== 'ACTIVE';
       });
     });
@@ -143,7 +151,8 @@ export class Views {
         el('td', {}, el('span', { className: 'outcome' })),
         el('td', { className: 'duration' }),
         el('td', { className: 'sessions' }),
-        el('td', {}, el('ul', { className: 'modules' }))),
+        el('td', {}, el('ul', { className: 'modules' })),
+        el('td', {}, el('span', { className: 'silence' }), ' ', el('span', { className: 'committed' }))),
     (tr, row) => {
       setText(tr.querySelector('.time'), formatTime(row.at));
       const reason = tr.querySelector('.reason');
@@ -156,6 +165,15 @@ export class Views {
       setText(outcome, { running: 'running…', ok: 'success', failed: 'failed' }[state]);
       setText(tr.querySelector('.duration'), result ? formatMs(result.durationMs) : '');
       setText(tr.querySelector('.sessions'), result ? result.sessionsInterrupted : row.sessionIds.length);
+      const silence = tr.querySelector('.silence');
+      const s = row.silence;
+      silence.dataset.silence = s ? s.silence : '';
+      setText(silence, !s ? '' : s.silence === 'CONFIRMED' ? `silent after ${formatMs(s.timeToSilenceMs)}`
+        : s.silence === 'MISSED' ? `missed: ${s.pendingSessions.map(shortId).join(', ')}` : 'waiting for silence…');
+      silence.title = s && s.pendingSessions.length > 0 ? s.pendingSessions.join(', ') : '';
+      const committed = result && result.committed ? result.committed : [];
+      setText(tr.querySelector('.committed'), committed.length > 0
+        ? `already done: ${committed.map((c) => c.action).join(', ')}` : '');
       const modules = result ? result.modules || [] : [];
       reconcile(tr.querySelector('.modules'), modules, (m) => m.module, (m) =>
         el('li', { className: 'module', data: { module: m.module } },
