@@ -161,10 +161,9 @@ class ClusterFailoverTest {
         redis.killSentinel(0);
         redis.killSentinel(1);
 
-        // Every client connection drops: the instances must find the primary again through the last sentinel.
-        long outages = a.cluster.outages.sum() + b.cluster.outages.sum();
+        // Every client connection drops: the instances must reach the primary again with one sentinel left. (Lettuce
+        // may reconnect before any command fails, so whether an outage is counted depends on timing: not asserted.)
         redis.server(redis.primary.port(), c -> c.clientKill(KillArgs.Builder.typeNormal()));
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.cluster.outages.sum() + b.cluster.outages.sum() > outages);
         ClusterNode.awaitPeers(a, b);
         Session den = b.manager.openSession("den");
         assertThat(a.manager.interrupt("den", "barge_in").get(10, TimeUnit.SECONDS).unacknowledged()).isEmpty();
