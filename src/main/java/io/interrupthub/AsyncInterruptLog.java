@@ -6,7 +6,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
-
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.logging.LoggingApplicationListener;
 import org.springframework.context.ApplicationEvent;
@@ -49,8 +48,8 @@ final class AsyncInterruptLog implements ApplicationListener<ApplicationEvent>, 
                     && LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
                 install(context, environment.getProperty(CAPACITY_PROPERTY, Integer.class, DEFAULT_CAPACITY));
             }
-        }
-        else if (event instanceof ContextClosedEvent closed && closed.getApplicationContext().getParent() == null
+        } else if (event instanceof ContextClosedEvent closed
+                && closed.getApplicationContext().getParent() == null
                 && LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
             // Before Boot's shutdown hook stops Logback: write what is queued while the appenders still run.
             uninstall(context);
@@ -91,7 +90,8 @@ final class AsyncInterruptLog implements ApplicationListener<ApplicationEvent>, 
     /** The queue in front of the interrupt logger, if one was installed. */
     static @Nullable InterruptLogQueue installed(LoggerContext context) {
         return context.getLogger(LOGGER_NAME).getAppender(InterruptLogQueue.NAME) instanceof InterruptLogQueue queue
-                ? queue : null;
+                ? queue
+                : null;
     }
 
     /** Writes what is queued (for at most Logback's flush time) and writes directly from then on. */

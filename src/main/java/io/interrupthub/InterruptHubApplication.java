@@ -11,7 +11,7 @@ import org.springframework.context.annotation.Import;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import({ ServiceDefaults.class, InterruptLogMetrics.class })
+@Import({ServiceDefaults.class, InterruptLogMetrics.class})
 public class InterruptHubApplication {
 
     public static void main(String[] args) {

@@ -3,13 +3,13 @@ package io.interrupthub;
 import java.io.IOException;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.PropertySource;
 import org.springframework.core.env.CompositePropertySource;
 import org.springframework.core.io.support.EncodedResource;
 import org.springframework.core.io.support.PropertySourceFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The standalone service's defaults: the project's root {@code application.yml}, packaged as
@@ -27,10 +27,10 @@ public class ServiceDefaults {
     /** Reads YAML with Boot's own loader; {@code @PropertySource} reads only properties files by itself. */
     static final class Yaml implements PropertySourceFactory {
         @Override
-        public org.springframework.core.env.PropertySource<?> createPropertySource(@Nullable String name, EncodedResource resource)
-                throws IOException {
-            List<org.springframework.core.env.PropertySource<?>> documents = new YamlPropertySourceLoader()
-                    .load("interrupt-hub defaults", resource.getResource());
+        public org.springframework.core.env.PropertySource<?> createPropertySource(
+                @Nullable String name, EncodedResource resource) throws IOException {
+            List<org.springframework.core.env.PropertySource<?>> documents =
+                    new YamlPropertySourceLoader().load("interrupt-hub defaults", resource.getResource());
             CompositePropertySource composite = new CompositePropertySource("interrupt-hub defaults");
             documents.forEach(composite::addPropertySource);
             return composite;

@@ -29,83 +29,144 @@ class ArchitectureTest {
 
     @Test
     void coreImportsNothingOfSpringOrJackson() {
-        noClasses().that().resideInAPackage("io.interrupthub.core..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "org.springframework..", "tools.jackson..", "com.fasterxml..", "io.micrometer..",
-                        "jakarta..", "org.slf4j..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.interrupthub.core..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.springframework..",
+                        "tools.jackson..",
+                        "com.fasterxml..",
+                        "io.micrometer..",
+                        "jakarta..",
+                        "org.slf4j..")
                 .because("core is plain Java, testable with new, usable from any framework")
                 .check(classes);
     }
 
     @Test
     void theBroadcasterIsPlainJava() {
-        noClasses().that().resideInAPackage("io.interrupthub.stream..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "org.springframework..", "tools.jackson..", "com.fasterxml..", "io.micrometer..",
-                        "jakarta..", "org.slf4j..", "io.grpc..", "io.interrupthub.web..", "io.interrupthub.grpc..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.interrupthub.stream..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.springframework..",
+                        "tools.jackson..",
+                        "com.fasterxml..",
+                        "io.micrometer..",
+                        "jakarta..",
+                        "org.slf4j..",
+                        "io.grpc..",
+                        "io.interrupthub.web..",
+                        "io.interrupthub.grpc..")
                 .because("one broadcaster serves the SSE and the gRPC streams and knows neither protocol")
                 .check(classes);
     }
 
     @Test
     void dependenciesPointInward() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("reference").definedBy("io.interrupthub.reference..")
-                .layer("cluster").definedBy("io.interrupthub.cluster..")
-                .layer("web").definedBy("io.interrupthub.web..")
-                .layer("grpc").definedBy("io.interrupthub.grpc..")
-                .layer("autoconfigure").definedBy("io.interrupthub.autoconfigure..")
-                .layer("remote").definedBy("io.interrupthub.remote..")
-                .layer("core").definedBy("io.interrupthub.core..")
-                .layer("stream").definedBy("io.interrupthub.stream..")
-                .whereLayer("stream").mayOnlyBeAccessedByLayers("web", "grpc")
-                .whereLayer("reference").mayNotBeAccessedByAnyLayer()
-                .whereLayer("cluster").mayNotBeAccessedByAnyLayer()
-                .whereLayer("web").mayOnlyBeAccessedByLayers("reference")
-                .whereLayer("grpc").mayNotBeAccessedByAnyLayer()
-                .whereLayer("autoconfigure").mayOnlyBeAccessedByLayers("web", "reference", "grpc", "cluster")
-                .whereLayer("remote").mayOnlyBeAccessedByLayers("autoconfigure")
-                .whereLayer("core").mayOnlyBeAccessedByLayers("autoconfigure", "web", "remote", "reference", "grpc", "cluster")
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("reference")
+                .definedBy("io.interrupthub.reference..")
+                .layer("cluster")
+                .definedBy("io.interrupthub.cluster..")
+                .layer("web")
+                .definedBy("io.interrupthub.web..")
+                .layer("grpc")
+                .definedBy("io.interrupthub.grpc..")
+                .layer("autoconfigure")
+                .definedBy("io.interrupthub.autoconfigure..")
+                .layer("remote")
+                .definedBy("io.interrupthub.remote..")
+                .layer("core")
+                .definedBy("io.interrupthub.core..")
+                .layer("stream")
+                .definedBy("io.interrupthub.stream..")
+                .whereLayer("stream")
+                .mayOnlyBeAccessedByLayers("web", "grpc")
+                .whereLayer("reference")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("cluster")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("web")
+                .mayOnlyBeAccessedByLayers("reference")
+                .whereLayer("grpc")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("autoconfigure")
+                .mayOnlyBeAccessedByLayers("web", "reference", "grpc", "cluster")
+                .whereLayer("remote")
+                .mayOnlyBeAccessedByLayers("autoconfigure")
+                .whereLayer("core")
+                .mayOnlyBeAccessedByLayers("autoconfigure", "web", "remote", "reference", "grpc", "cluster")
                 .check(classes);
     }
 
     /** gRPC is an optional dependency: a class outside the grpc package that used it would break the plain library. */
     @Test
     void onlyTheGrpcPackageUsesGrpcOrProtobuf() {
-        noClasses().that().resideOutsideOfPackage("io.interrupthub.grpc..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "com.google.protobuf..")
-                .because("the library's gRPC dependencies are optional and its auto-configuration is conditional on them")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.interrupthub.grpc..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.grpc..", "com.google.protobuf..")
+                .because(
+                        "the library's gRPC dependencies are optional and its auto-configuration is conditional on them")
                 .check(classes);
     }
 
     @Test
     void remoteWorkersNeedNoSpring() {
-        noClasses().that().resideInAPackage("io.interrupthub.remote..")
-                .should().dependOnClassesThat().resideInAPackage("org.springframework..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.interrupthub.remote..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.springframework..")
                 .check(classes);
     }
 
     @Test
     void theManagerAndItsValueTypesAreFinal() {
-        classes().that().resideInAPackage("io.interrupthub.core..")
-                .and().areNotInterfaces().and().areNotEnums().and().areNotRecords()
-                .and().areTopLevelClasses()
-                .should().haveModifier(com.tngtech.archunit.core.domain.JavaModifier.FINAL)
+        classes()
+                .that()
+                .resideInAPackage("io.interrupthub.core..")
+                .and()
+                .areNotInterfaces()
+                .and()
+                .areNotEnums()
+                .and()
+                .areNotRecords()
+                .and()
+                .areTopLevelClasses()
+                .should()
+                .haveModifier(com.tngtech.archunit.core.domain.JavaModifier.FINAL)
                 .check(classes);
     }
 
     @Test
     void controllersAreOnlyInTheWebFacingPackages() {
-        classes().that().areAnnotatedWith(org.springframework.web.bind.annotation.RestController.class)
-                .should().resideInAnyPackage("io.interrupthub.web..", "io.interrupthub.reference..")
+        classes()
+                .that()
+                .areAnnotatedWith(org.springframework.web.bind.annotation.RestController.class)
+                .should()
+                .resideInAnyPackage("io.interrupthub.web..", "io.interrupthub.reference..")
                 .check(classes);
     }
 
     /** The library never sees the service: its defaults file and main class are the service's own. */
     @Test
     void onlyTheServicesOwnPackageKnowsTheServiceDefaults() {
-        noClasses().that().resideOutsideOfPackage("io.interrupthub")
-                .should().dependOnClassesThat().resideInAPackage("io.interrupthub")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.interrupthub")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.interrupthub")
                 .because("an application that embeds the library must get the library's defaults, not the service's")
                 .check(classes);
     }
@@ -113,9 +174,16 @@ class ArchitectureTest {
     /** Security is optional: only the API's security chain and its helpers may use it. */
     @Test
     void onlyTheApisSecurityChainUsesSpringSecurity() {
-        noClasses().that().doNotHaveSimpleName("InterruptApiSecurity").and().doNotHaveSimpleName("ApiKeyFilter")
-                .and().doNotHaveSimpleName("ProblemRequestRejectedHandler")
-                .should().dependOnClassesThat().resideInAnyPackage("org.springframework.security..")
+        noClasses()
+                .that()
+                .doNotHaveSimpleName("InterruptApiSecurity")
+                .and()
+                .doNotHaveSimpleName("ApiKeyFilter")
+                .and()
+                .doNotHaveSimpleName("ProblemRequestRejectedHandler")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.springframework.security..")
                 .because("an application that embeds the library does not get Spring Security from it")
                 .check(classes);
     }
@@ -123,8 +191,10 @@ class ArchitectureTest {
     /** Prometheus is the service's choice: the library binds its meters to whatever registry the host has. */
     @Test
     void noClassDependsOnAParticularMetricsRegistry() {
-        noClasses().should().dependOnClassesThat().resideInAnyPackage("io.micrometer.prometheusmetrics..",
-                        "io.prometheus..")
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.micrometer.prometheusmetrics..", "io.prometheus..")
                 .check(classes);
     }
 
@@ -133,14 +203,17 @@ class ArchitectureTest {
     void everyPropertiesClassIsEnabledByTheAutoConfigurationBesideIt() {
         java.util.List<String> strays = new java.util.ArrayList<>();
         for (com.tngtech.archunit.core.domain.JavaClass properties : classes) {
-            if (!properties.isAnnotatedWith(org.springframework.boot.context.properties.ConfigurationProperties.class)) {
+            if (!properties.isAnnotatedWith(
+                    org.springframework.boot.context.properties.ConfigurationProperties.class)) {
                 continue;
             }
             boolean enabledBeside = classes.stream()
                     .filter(type -> type.getPackageName().equals(properties.getPackageName()))
-                    .filter(type -> type.isAnnotatedWith(org.springframework.boot.autoconfigure.AutoConfiguration.class))
-                    .map(type -> type.reflect().getAnnotation(
-                            org.springframework.boot.context.properties.EnableConfigurationProperties.class))
+                    .filter(type ->
+                            type.isAnnotatedWith(org.springframework.boot.autoconfigure.AutoConfiguration.class))
+                    .map(type -> type.reflect()
+                            .getAnnotation(
+                                    org.springframework.boot.context.properties.EnableConfigurationProperties.class))
                     .filter(java.util.Objects::nonNull)
                     .anyMatch(enable -> java.util.Arrays.asList(enable.value()).contains(properties.reflect()));
             if (!enabledBeside || !properties.getSimpleName().endsWith("Properties")) {

@@ -69,8 +69,8 @@ class AsyncInterruptLogTest {
 
         writer.release.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> writer.lines.size() == 5);
-        assertThat(writer.lines).containsExactly("interrupt 0", "interrupt 1", "interrupt 2", "interrupt 3",
-                "interrupt 4");
+        assertThat(writer.lines)
+                .containsExactly("interrupt 0", "interrupt 1", "interrupt 2", "interrupt 3", "interrupt 4");
         assertThat(queue.dropped()).isEqualTo(96);
     }
 
@@ -116,8 +116,7 @@ class AsyncInterruptLogTest {
             for (Future<?> f : done) {
                 f.get(60, TimeUnit.SECONDS);
             }
-        }
-        finally {
+        } finally {
             pool.shutdownNow();
         }
         long total = (long) threads * perThread;
@@ -156,7 +155,9 @@ class AsyncInterruptLogTest {
     void droppedLinesAreAMetric() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         InterruptLogMetrics.bindTo(registry, context);
-        assertThat(registry.find("interrupt.log.dropped").functionCounter()).as("no queue, no metric").isNull();
+        assertThat(registry.find("interrupt.log.dropped").functionCounter())
+                .as("no queue, no metric")
+                .isNull();
 
         AsyncInterruptLog.install(context, 1);
         writer.block();
@@ -167,7 +168,8 @@ class AsyncInterruptLogTest {
         interrupts.info("dropped");
 
         InterruptLogMetrics.bindTo(registry, context);
-        assertThat(registry.get("interrupt.log.dropped").functionCounter().count()).isEqualTo(2.0);
+        assertThat(registry.get("interrupt.log.dropped").functionCounter().count())
+                .isEqualTo(2.0);
     }
 
     /** The appenders Boot would attach to root (console, file), reduced to what the tests observe. */
@@ -191,8 +193,7 @@ class AsyncInterruptLogTest {
             if (blocking) {
                 try {
                     release.await();
-                }
-                catch (InterruptedException e) {
+                } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }

@@ -12,8 +12,7 @@ import io.interrupthub.core.ModuleAction;
 /** Settings and fixtures shared by the benchmarks and the harness programs. Uses only the public core API. */
 final class BenchSupport {
 
-    private BenchSupport() {
-    }
+    private BenchSupport() {}
 
     /**
      * The defaults with the caps raised to {@code sessions} and {@code devices}, and with flags and
@@ -21,8 +20,11 @@ final class BenchSupport {
      */
     static InterruptSettings settings(int sessions, int devices) {
         InterruptSettings d = InterruptSettings.defaults();
-        return InterruptSettings.builder().maxActiveSessions(Math.max(sessions, d.maxActiveSessions()))
-                .sessionTimeout(Duration.ofHours(1)).maxDevices(Math.max(devices, d.maxDevices())).build();
+        return InterruptSettings.builder()
+                .maxActiveSessions(Math.max(sessions, d.maxActiveSessions()))
+                .sessionTimeout(Duration.ofHours(1))
+                .maxDevices(Math.max(devices, d.maxDevices()))
+                .build();
     }
 
     /** Like {@link #settings(int, int)}, with a flag that stays set for an hour once an interrupt set it. */
@@ -53,8 +55,7 @@ final class BenchSupport {
 
     /** A module whose one action does nothing. */
     static Interruptible noOpModule(String name) {
-        List<ModuleAction> actions = List.of(ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {
-        }));
+        List<ModuleAction> actions = List.of(ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {}));
         return module(name, actions);
     }
 

@@ -24,8 +24,7 @@ import java.util.Map;
  */
 public final class ClusterSignalLatency {
 
-    private ClusterSignalLatency() {
-    }
+    private ClusterSignalLatency() {}
 
     public static void main(String[] args) throws Exception {
         String a = args[0].replaceAll("/+$", "");
@@ -33,12 +32,14 @@ public final class ClusterSignalLatency {
         int redisPort = Integer.parseInt(args[2]);
         int count = Integer.parseInt(args[3]);
         Path out = Path.of(args[4]);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         long pid = ProcessHandle.current().pid();
         int warm = Math.max(100, count / 5);
         HttpSignalLatency.sse(client, a, b, "cluster-warm-" + pid, warm, null); // dropped
-        HttpSignalLatency.sse(client, b, b, "same-warm-" + pid, warm, null);    // dropped
+        HttpSignalLatency.sse(client, b, b, "same-warm-" + pid, warm, null); // dropped
 
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("interrupts", count);

@@ -28,8 +28,7 @@ public final class FanOutCheck {
     static final long MODULE_MS = 50;
     static final long HUNG_TIMEOUT_MS = 200;
 
-    private FanOutCheck() {
-    }
+    private FanOutCheck() {}
 
     public static void main(String[] args) throws Exception {
         int repetitions = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -49,12 +48,15 @@ public final class FanOutCheck {
     private static Map<String, Object> run(int modules, boolean hung, int repetitions) throws Exception {
         try (InterruptManager manager = new InterruptManager(BenchSupport.settings(100, 100))) {
             for (int i = 0; i < modules; i++) {
-                manager.register(BenchSupport.module("slow_" + i, List.of(ModuleAction.of(ModuleAction.CLEAR_CACHE,
-                        cause -> Thread.sleep(MODULE_MS)))));
+                manager.register(BenchSupport.module(
+                        "slow_" + i,
+                        List.of(ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> Thread.sleep(MODULE_MS)))));
             }
             if (hung) {
-                manager.register(BenchSupport.module("hung", List.of(ModuleAction.of(ModuleAction.CLEAR_CACHE,
-                        cause -> deafSleep(2000)))), ModuleSettings.withTimeout(Duration.ofMillis(HUNG_TIMEOUT_MS)));
+                manager.register(
+                        BenchSupport.module(
+                                "hung", List.of(ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> deafSleep(2000)))),
+                        ModuleSettings.withTimeout(Duration.ofMillis(HUNG_TIMEOUT_MS)));
             }
             manager.interruptAndWait("fan-out-warm-up", "warm-up");
             double[] wall = new double[repetitions];
@@ -80,7 +82,8 @@ public final class FanOutCheck {
             run.put("medianMs", round(Stats.median(wall)));
             run.put("maxMs", round(java.util.Arrays.stream(wall).max().orElse(0)));
             run.put("reportedMedianMs", round(Stats.median(reported)));
-            long waves = (modules + manager.settings().moduleThreads() - 1) / manager.settings().moduleThreads();
+            long waves = (modules + manager.settings().moduleThreads() - 1)
+                    / manager.settings().moduleThreads();
             run.put("floorMs", hung ? HUNG_TIMEOUT_MS : MODULE_MS * waves);
             run.put("serialMs", MODULE_MS * modules + (hung ? HUNG_TIMEOUT_MS : 0));
             run.put("modulesOk", allOk);

@@ -26,8 +26,7 @@ import io.interrupthub.core.Session;
  */
 public final class HeapPerSession {
 
-    private HeapPerSession() {
-    }
+    private HeapPerSession() {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;

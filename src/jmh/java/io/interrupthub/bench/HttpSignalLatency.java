@@ -41,16 +41,17 @@ public final class HttpSignalLatency {
     private static final Pattern SESSION_ID = Pattern.compile("\"sessionId\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern STOP_LATENCY = Pattern.compile("\"stopLatencyMs\"\\s*:\\s*(\\d+)");
 
-    private HttpSignalLatency() {
-    }
+    private HttpSignalLatency() {}
 
     public static void main(String[] args) throws Exception {
         String base = args[0].replaceAll("/+$", "");
         int count = Integer.parseInt(args[1]);
         Path out = Path.of(args[2]);
         int referenceStreams = args.length > 4 && args[3].equals("--reference") ? Integer.parseInt(args[4]) : 0;
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("interrupts", count);
         String device = "sse-device-" + ProcessHandle.current().pid();
@@ -73,7 +74,9 @@ public final class HttpSignalLatency {
 
     private static long[] rtt(HttpClient client, String base, String device, int count) throws Exception {
         long[] samples = new long[count];
-        HttpRequest get = HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device)).GET().build();
+        HttpRequest get = HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device))
+                .GET()
+                .build();
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
             HttpResponse<byte[]> response = client.send(get, HttpResponse.BodyHandlers.ofByteArray());
@@ -87,7 +90,8 @@ public final class HttpSignalLatency {
         long[] samples = new long[count];
         HttpRequest post = HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"latency\"}")).build();
+                .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"latency\"}"))
+                .build();
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
             HttpResponse<byte[]> response = client.send(post, HttpResponse.BodyHandlers.ofByteArray());
@@ -105,33 +109,38 @@ public final class HttpSignalLatency {
     static long[] sse(HttpClient client, String base, String eventsBase, String device, int count, long[] post)
             throws Exception {
         BlockingQueue<Long> arrivals = new LinkedBlockingQueue<>();
-        HttpRequest subscribe = HttpRequest.newBuilder(URI.create(eventsBase + "/interrupts/events?hardwareId=" + device))
-                .header("Accept", "text/event-stream").GET().build();
+        HttpRequest subscribe = HttpRequest.newBuilder(
+                        URI.create(eventsBase + "/interrupts/events?hardwareId=" + device))
+                .header("Accept", "text/event-stream")
+                .GET()
+                .build();
         HttpResponse<InputStream> stream = client.send(subscribe, HttpResponse.BodyHandlers.ofInputStream());
         check(stream.statusCode() == 200, "subscribe answered " + stream.statusCode());
         BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
         Object connected = new Object();
-        Thread reader = new Thread(() -> {
-            try {
-                String event = null;
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    if (line.startsWith(":connected")) {
-                        synchronized (connected) {
-                            connected.notifyAll();
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        String event = null;
+                        String line;
+                        while ((line = lines.readLine()) != null) {
+                            if (line.startsWith(":connected")) {
+                                synchronized (connected) {
+                                    connected.notifyAll();
+                                }
+                            } else if (line.startsWith("event:")) {
+                                event = line.substring(6).trim();
+                            } else if (line.startsWith("data:") && "interrupt".equals(event)) {
+                                arrivals.add(System.nanoTime());
+                            } else if (line.isEmpty()) {
+                                event = null;
+                            }
                         }
-                    } else if (line.startsWith("event:")) {
-                        event = line.substring(6).trim();
-                    } else if (line.startsWith("data:") && "interrupt".equals(event)) {
-                        arrivals.add(System.nanoTime());
-                    } else if (line.isEmpty()) {
-                        event = null;
+                    } catch (Exception closed) {
+                        // the stream was closed at the end of the run
                     }
-                }
-            } catch (Exception closed) {
-                // the stream was closed at the end of the run
-            }
-        }, "sse-reader");
+                },
+                "sse-reader");
         reader.setDaemon(true);
         synchronized (connected) {
             reader.start();
@@ -139,7 +148,8 @@ public final class HttpSignalLatency {
         }
         HttpRequest interrupt = HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"latency\"}")).build();
+                .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"latency\"}"))
+                .build();
         long[] samples = new long[count];
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
@@ -163,16 +173,21 @@ public final class HttpSignalLatency {
         long[] stopLatencyMs = new long[count];
         for (int i = 0; i < count; i++) {
             String device = "ref-device-" + i;
-            HttpResponse<String> opened = client.send(HttpRequest.newBuilder(URI.create(base + "/sessions"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"hardwareId\":\"" + device + "\"}")).build(),
+            HttpResponse<String> opened = client.send(
+                    HttpRequest.newBuilder(URI.create(base + "/sessions"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"hardwareId\":\"" + device + "\"}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             check(opened.statusCode() == 201, "POST /sessions answered " + opened.statusCode() + " " + opened.body());
             Matcher id = SESSION_ID.matcher(opened.body());
             check(id.find(), "no sessionId in " + opened.body());
-            HttpResponse<InputStream> stream = client.send(HttpRequest.newBuilder(
-                            URI.create(base + "/sessions/" + id.group(1) + "/stream?rate=50"))
-                    .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> stream = client.send(
+                    HttpRequest.newBuilder(URI.create(base + "/sessions/" + id.group(1) + "/stream?rate=50"))
+                            .header("Accept", "text/event-stream")
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             check(stream.statusCode() == 200, "stream answered " + stream.statusCode());
             BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
             String line;
@@ -183,8 +198,10 @@ public final class HttpSignalLatency {
                 }
             }
             long t0 = System.nanoTime();
-            HttpResponse<byte[]> interrupted = client.send(HttpRequest.newBuilder(
-                    URI.create(base + "/interrupt/" + device + "?wait=false")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse<byte[]> interrupted = client.send(
+                    HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             check(interrupted.statusCode() == 202, "POST interrupt answered " + interrupted.statusCode());
             String event = null;

@@ -36,8 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class InterruptBenchmark {
 
     private static final int KEYS = 1024;
-    private static final Runnable NO_OP = () -> {
-    };
+    private static final Runnable NO_OP = () -> {};
 
     @Param({"0", "5", "20"})
     public int modules;
@@ -64,8 +63,13 @@ public class InterruptBenchmark {
         }
         epochs = new long[KEYS];
         int threads = manager.settings().moduleThreads();
-        pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(manager.settings().moduleQueueCapacity()), runnable -> {
+        pool = new ThreadPoolExecutor(
+                threads,
+                threads,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(manager.settings().moduleQueueCapacity()),
+                runnable -> {
                     Thread thread = new Thread(runnable, "baseline-pool");
                     thread.setDaemon(true);
                     return thread;

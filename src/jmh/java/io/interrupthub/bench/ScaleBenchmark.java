@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class ScaleBenchmark {
 
     @State(Scope.Thread)
@@ -71,7 +73,8 @@ public class ScaleBenchmark {
             sessionIds = new String[size];
             for (int i = 0; i < size; i++) {
                 // Caller-chosen ids make the 1M fixture quicker to build; the measured opens generate theirs.
-                sessionIds[i] = manager.openSession(devices[i], "session-" + i, null).sessionId();
+                sessionIds[i] =
+                        manager.openSession(devices[i], "session-" + i, null).sessionId();
             }
             // Walk the devices in another random order than the one they were opened in.
             Object[] pairs = new Object[size];

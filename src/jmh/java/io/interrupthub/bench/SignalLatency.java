@@ -34,14 +34,14 @@ public final class SignalLatency {
 
     private static final String DEVICE = "latency-device";
 
-    private SignalLatency() {
-    }
+    private SignalLatency() {}
 
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
         Path out = Path.of(args.length > 1 ? args[1] : "signal-latency.json");
         InterruptManager manager = new InterruptManager(BenchSupport.settings(1000, 1000));
-        ThreadPoolExecutor handoffPool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        ThreadPoolExecutor handoffPool =
+                new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
         handoffPool.allowCoreThreadTimeOut(true);
         try {
             int warm = Math.max(200, count / 5);
@@ -121,17 +121,19 @@ public final class SignalLatency {
     static long[] poll(InterruptManager manager, int count, boolean seedApi) throws InterruptedException {
         long[] samples = new long[count];
         Poller poller = new Poller();
-        Thread thread = new Thread(() -> {
-            while (!poller.stop) {
-                Session s = poller.session;
-                if (s != null && (seedApi ? manager.shouldInterrupt(DEVICE) : s.isInterrupted())) {
-                    poller.seenAt = System.nanoTime();
-                    poller.session = null;
-                    poller.seen.countDown();
-                }
-                Thread.onSpinWait();
-            }
-        }, "poller");
+        Thread thread = new Thread(
+                () -> {
+                    while (!poller.stop) {
+                        Session s = poller.session;
+                        if (s != null && (seedApi ? manager.shouldInterrupt(DEVICE) : s.isInterrupted())) {
+                            poller.seenAt = System.nanoTime();
+                            poller.session = null;
+                            poller.seen.countDown();
+                        }
+                        Thread.onSpinWait();
+                    }
+                },
+                "poller");
         thread.setDaemon(true);
         thread.start();
         try {
@@ -159,16 +161,18 @@ public final class SignalLatency {
     static long[] volatileFlag(int count) throws InterruptedException {
         long[] samples = new long[count];
         FlagPoller poller = new FlagPoller();
-        Thread thread = new Thread(() -> {
-            while (!poller.stop) {
-                if (poller.armed && poller.flag) {
-                    poller.seenAt = System.nanoTime();
-                    poller.armed = false;
-                    poller.seen.countDown();
-                }
-                Thread.onSpinWait();
-            }
-        }, "flag-poller");
+        Thread thread = new Thread(
+                () -> {
+                    while (!poller.stop) {
+                        if (poller.armed && poller.flag) {
+                            poller.seenAt = System.nanoTime();
+                            poller.armed = false;
+                            poller.seen.countDown();
+                        }
+                        Thread.onSpinWait();
+                    }
+                },
+                "flag-poller");
         thread.setDaemon(true);
         thread.start();
         try {

@@ -40,8 +40,10 @@ public final class SilenceAndCommitBench {
     private static final Pattern TIME_TO_SILENCE = Pattern.compile("\"timeToSilenceMs\"\\s*:\\s*([0-9.]+)");
     private static final Pattern SILENCE = Pattern.compile("\"silence\"\\s*:\\s*\"([A-Z]+)\"");
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final String base;
     private final String device = "bench-silence-" + ProcessHandle.current().pid();
     private String sessionId;
@@ -71,16 +73,26 @@ public final class SilenceAndCommitBench {
         long[] allHeartbeats = heartbeats.stream().mapToLong(Long::longValue).toArray();
         System.out.println("| What | p50 | p99 | Baseline p50 / p99 | Ratio (median of per-round p50 ratios) |");
         System.out.println("|---|---|---|---|---|");
-        System.out.printf(Locale.ROOT, "| `POST /sessions/{id}/commit` vs `POST /sessions/{id}/heartbeat`, %d × %d calls each "
-                        + "| %s | %s | %s / %s | %.2f× |%n", rounds, perRound, us(percentile(allCommits, 50)),
-                us(percentile(allCommits, 99)), us(percentile(allHeartbeats, 50)), us(percentile(allHeartbeats, 99)),
+        System.out.printf(
+                Locale.ROOT,
+                "| `POST /sessions/{id}/commit` vs `POST /sessions/{id}/heartbeat`, %d × %d calls each "
+                        + "| %s | %s | %s / %s | %.2f× |%n",
+                rounds,
+                perRound,
+                us(percentile(allCommits, 50)),
+                us(percentile(allCommits, 99)),
+                us(percentile(allHeartbeats, 50)),
+                us(percentile(allHeartbeats, 99)),
                 medianOf(ratios));
         if (silenceSamples > 0) {
             double[] silence = bench.timeToSilence(silenceSamples);
             Arrays.sort(silence);
-            System.out.printf(Locale.ROOT, "| time to silence, reference pipeline (%d interrupts, all CONFIRMED) "
+            System.out.printf(
+                    Locale.ROOT,
+                    "| time to silence, reference pipeline (%d interrupts, all CONFIRMED) "
                             + "| %.2f ms | %.2f ms | (interrupt start → the stream's own stop receipt) | — |%n",
-                    silence.length, silence[(int) Math.ceil(0.5 * silence.length) - 1],
+                    silence.length,
+                    silence[(int) Math.ceil(0.5 * silence.length) - 1],
                     silence[(int) Math.ceil(0.99 * silence.length) - 1]);
         }
     }
@@ -92,15 +104,18 @@ public final class SilenceAndCommitBench {
         for (int i = 0; i < count; i++) {
             if (sessionId == null || commitsOnSession >= 60) {
                 if (sessionId != null) {
-                    send(HttpRequest.newBuilder(URI.create(base + "/sessions/" + sessionId)).DELETE().build());
+                    send(HttpRequest.newBuilder(URI.create(base + "/sessions/" + sessionId))
+                            .DELETE()
+                            .build());
                 }
                 sessionId = open();
                 commitsOnSession = 0;
             }
             HttpRequest beat = HttpRequest.newBuilder(URI.create(base + "/sessions/" + sessionId + "/heartbeat"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build();
-            HttpRequest commitCall = json(base + "/sessions/" + sessionId + "/commit",
-                    "{\"action\": \"act_" + (actions++) + "\"}");
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build();
+            HttpRequest commitCall =
+                    json(base + "/sessions/" + sessionId + "/commit", "{\"action\": \"act_" + (actions++) + "\"}");
             // Which goes first alternates, so neither always meets a warm connection.
             boolean commitFirst = (i + round) % 2 == 0;
             long a = timed(commitFirst ? commitCall : beat);
@@ -117,10 +132,13 @@ public final class SilenceAndCommitBench {
         for (int i = 0; i < samples; i++) {
             String hw = device + "-ref-" + i;
             String id = openOn(hw);
-            HttpResponse<InputStream> stream = client.send(HttpRequest.newBuilder(
-                            URI.create(base + "/sessions/" + id + "/stream?rate=50")).GET().build(),
+            HttpResponse<InputStream> stream = client.send(
+                    HttpRequest.newBuilder(URI.create(base + "/sessions/" + id + "/stream?rate=50"))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofInputStream());
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            try (BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
                 int chunks = 0;
                 String line;
                 while ((line = reader.readLine()) != null && chunks < 5) {
@@ -144,7 +162,8 @@ public final class SilenceAndCommitBench {
     private double recordedTimeToSilence(String hw) throws Exception {
         for (int attempt = 0; attempt < 200; attempt++) {
             String body = send(HttpRequest.newBuilder(URI.create(base + "/interrupts?hardwareId=" + hw + "&limit=1"))
-                    .GET().build());
+                    .GET()
+                    .build());
             Matcher state = SILENCE.matcher(body);
             if (state.find() && !state.group(1).equals("PENDING")) {
                 if (!state.group(1).equals("CONFIRMED")) {
@@ -182,14 +201,17 @@ public final class SilenceAndCommitBench {
     private String send(HttpRequest request) throws Exception {
         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() >= 300) {
-            throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
+            throw new IllegalStateException(
+                    request.uri() + " answered " + response.statusCode() + ": " + response.body());
         }
         return response.body();
     }
 
     private static HttpRequest json(String uri, String body) {
-        return HttpRequest.newBuilder(URI.create(uri)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return HttpRequest.newBuilder(URI.create(uri))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
     }
 
     private static long median(long[] values) {

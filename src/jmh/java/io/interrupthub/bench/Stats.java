@@ -10,8 +10,7 @@ import java.util.Map;
 /** Percentiles over nanosecond samples, and a minimal JSON writer for the harness programs' results. */
 final class Stats {
 
-    private Stats() {
-    }
+    private Stats() {}
 
     /** Nearest-rank percentile of {@code sorted}, {@code q} in (0, 1]. */
     static long percentile(long[] sorted, double q) {
@@ -58,7 +57,10 @@ final class Stats {
             StringBuilder out = new StringBuilder("{");
             boolean first = true;
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                out.append(first ? "" : ", ").append(json(String.valueOf(e.getKey()))).append(": ").append(json(e.getValue()));
+                out.append(first ? "" : ", ")
+                        .append(json(String.valueOf(e.getKey())))
+                        .append(": ")
+                        .append(json(e.getValue()));
                 first = false;
             }
             return out.append('}').toString();

@@ -41,8 +41,7 @@ public final class StreamCapacity {
     /** Retained heap within this of the baseline counts as back. */
     private static final long TOLERANCE_KB = 4 * 1024;
 
-    private StreamCapacity() {
-    }
+    private StreamCapacity() {}
 
     public static void main(String[] args) throws Exception {
         String base = args[0].replaceAll("/+$", "");
@@ -72,8 +71,11 @@ public final class StreamCapacity {
         result.put("rss_before_kb", rssKb(pid));
 
         ExecutorService executor = Executors.newFixedThreadPool(8);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
-                .connectTimeout(OPEN_PATIENCE).build();
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(executor)
+                .connectTimeout(OPEN_PATIENCE)
+                .build();
         String run = Long.toString(System.nanoTime(), 36);
         CountDownLatch connected = new CountDownLatch(streams);
         AtomicInteger failed = new AtomicInteger();
@@ -85,40 +87,41 @@ public final class StreamCapacity {
         for (int i = 0; i < streams; i++) {
             String device = "cap-" + run + "-" + i;
             HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/interrupts/events?hardwareId=" + device))
-                    .header("Accept", "text/event-stream").GET().build();
+                    .header("Accept", "text/event-stream")
+                    .GET()
+                    .build();
             client.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new Flow.Subscriber<String>() {
-                @Override
-                public void onSubscribe(Flow.Subscription subscription) {
-                    subscriptions.add(subscription);
-                    subscription.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(String line) {
-                    if (line.equals(":connected")) {
-                        connected.countDown();
-                    } else if (line.startsWith("data:")) {
-                        Matcher m = DEVICE.matcher(line);
-                        Long sent = m.find() ? sentAt.remove(m.group(1)) : null;
-                        if (sent != null) {
-                            delivered.add(System.nanoTime() - sent);
+                        @Override
+                        public void onSubscribe(Flow.Subscription subscription) {
+                            subscriptions.add(subscription);
+                            subscription.request(Long.MAX_VALUE);
                         }
-                    }
-                }
 
-                @Override
-                public void onError(Throwable error) {
-                }
+                        @Override
+                        public void onNext(String line) {
+                            if (line.equals(":connected")) {
+                                connected.countDown();
+                            } else if (line.startsWith("data:")) {
+                                Matcher m = DEVICE.matcher(line);
+                                Long sent = m.find() ? sentAt.remove(m.group(1)) : null;
+                                if (sent != null) {
+                                    delivered.add(System.nanoTime() - sent);
+                                }
+                            }
+                        }
 
-                @Override
-                public void onComplete() {
-                }
-            })).whenComplete((response, error) -> {
-                if (error != null || response.statusCode() != 200) {
-                    failed.incrementAndGet();
-                    connected.countDown();
-                }
-            });
+                        @Override
+                        public void onError(Throwable error) {}
+
+                        @Override
+                        public void onComplete() {}
+                    }))
+                    .whenComplete((response, error) -> {
+                        if (error != null || response.statusCode() != 200) {
+                            failed.incrementAndGet();
+                            connected.countDown();
+                        }
+                    });
         }
         boolean all = connected.await(OPEN_PATIENCE.toSeconds(), TimeUnit.SECONDS);
         result.put("open_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
@@ -131,12 +134,16 @@ public final class StreamCapacity {
         result.put("heap_per_stream_bytes", (withKb - baselineKb) * 1024 / streams);
 
         // Interrupts to random devices, one at a time so each delivery is timed alone; GETs alike.
-        HttpClient control = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient control =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         long[] get = new long[interrupts];
         for (int i = 0; i < interrupts + interrupts / 5; i++) { // the first fifth warms up and is not kept
             String device = "cap-" + run + "-" + ThreadLocalRandom.current().nextInt(streams);
             long start = System.nanoTime();
-            control.send(HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device)).GET().build(),
+            control.send(
+                    HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             if (i >= interrupts / 5) {
                 get[i - interrupts / 5] = System.nanoTime() - start;
@@ -150,9 +157,12 @@ public final class StreamCapacity {
             }
             String device = "cap-" + run + "-" + ThreadLocalRandom.current().nextInt(streams);
             sentAt.put(device, System.nanoTime());
-            control.send(HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"reason\":\"capacity\"}")).build(), HttpResponse.BodyHandlers.discarding());
+            control.send(
+                    HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"capacity\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
             awaitQuiet(sentAt);
         }
         result.put("delivery_lost", sentAt.size());
@@ -172,8 +182,11 @@ public final class StreamCapacity {
             afterKb = retainedHeapKb(pid);
         } while (afterKb > baselineKb + TOLERANCE_KB && System.nanoTime() < deadline);
         result.put("heap_after_kb", afterKb);
-        result.put("heap_back_ms", afterKb <= baselineKb + TOLERANCE_KB
-                ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - vanished) : null);
+        result.put(
+                "heap_back_ms",
+                afterKb <= baselineKb + TOLERANCE_KB
+                        ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - vanished)
+                        : null);
         result.put("rss_after_kb", rssKb(pid));
         // Let the next run start from a server that has let go of everything.
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(heartbeatSeconds + 5L);
@@ -209,7 +222,9 @@ public final class StreamCapacity {
     }
 
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder("jcmd", Long.toString(pid), command)
+                .redirectErrorStream(true)
+                .start();
         String text = new String(process.getInputStream().readAllBytes());
         process.waitFor(30, TimeUnit.SECONDS);
         return text;

@@ -11,8 +11,7 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  */
 public final class DaemonThreads {
 
-    private DaemonThreads() {
-    }
+    private DaemonThreads() {}
 
     /** Threads named {@code prefix} followed by a counter. */
     public static ThreadFactory named(String prefix) {

@@ -57,7 +57,9 @@ public final class EnvironmentVariables implements EnvironmentPostProcessor {
     /** {@code interrupt.timeout} → {@code INTERRUPT_TIMEOUT}; a property with no variable of its own gets its env form. */
     public static String variableFor(String property) {
         String named = BY_PROPERTY.get(property);
-        return named != null ? named : property.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
+        return named != null
+                ? named
+                : property.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
     }
 
     /** {@code text_processing}, {@code timeout} → {@code INTERRUPT_MODULES_TEXT_PROCESSING_TIMEOUT}. */
@@ -86,7 +88,8 @@ public final class EnvironmentVariables implements EnvironmentPostProcessor {
 
         @Override
         public String[] getPropertyNames() {
-            return BY_PROPERTY.keySet().stream().filter(property -> getProperty(property) != null)
+            return BY_PROPERTY.keySet().stream()
+                    .filter(property -> getProperty(property) != null)
                     .toArray(String[]::new);
         }
 

@@ -36,15 +36,18 @@ public final class InterruptConfigurationFailureAnalyzer implements FailureAnaly
     public FailureAnalysis analyze(Throwable failure) {
         InterruptConfigurationException ours = find(failure, InterruptConfigurationException.class);
         if (ours != null) {
-            return new FailureAnalysis(ours.getMessage(), "Fix " + ours.variable() + " or unset it to use the default.", ours);
+            return new FailureAnalysis(
+                    ours.getMessage(), "Fix " + ours.variable() + " or unset it to use the default.", ours);
         }
         BindException bind = find(failure, BindException.class);
         if (bind == null || !bind.getName().toString().startsWith("interrupt")) {
             return null;
         }
         String description = describe(bind);
-        return description == null ? null : new FailureAnalysis(description,
-                "Fix the variable named above or unset it to use the default.", bind);
+        return description == null
+                ? null
+                : new FailureAnalysis(
+                        description, "Fix the variable named above or unset it to use the default.", bind);
     }
 
     private String describe(BindException bind) {
@@ -57,8 +60,10 @@ public final class InterruptConfigurationFailureAnalyzer implements FailureAnaly
                             .filter(bound -> bound.getName().toString().equals(property))
                             .map(ConfigurationProperty::getValue)
                             .map(this::resolved)
-                            .findFirst().orElse(field.getRejectedValue());
-                    return EnvironmentVariables.variableFor(property) + ": '" + value + "' " + field.getDefaultMessage();
+                            .findFirst()
+                            .orElse(field.getRejectedValue());
+                    return EnvironmentVariables.variableFor(property) + ": '" + value + "' "
+                            + field.getDefaultMessage();
                 }
             }
             return null;

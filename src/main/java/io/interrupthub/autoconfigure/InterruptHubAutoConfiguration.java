@@ -51,12 +51,13 @@ public class InterruptHubAutoConfiguration {
     }
 
     @Bean
-    static InterruptibleRegistrar interruptibleRegistrar(ObjectProvider<InterruptManager> manager,
-                                                        ObjectProvider<Interruptible> modules,
-                                                        ObjectProvider<InterruptListener> listeners,
-                                                        OnInterruptMethods onInterruptMethods,
-                                                        ObjectProvider<JsonMapper> json,
-                                                        ConfigurableEnvironment environment) {
+    static InterruptibleRegistrar interruptibleRegistrar(
+            ObjectProvider<InterruptManager> manager,
+            ObjectProvider<Interruptible> modules,
+            ObjectProvider<InterruptListener> listeners,
+            OnInterruptMethods onInterruptMethods,
+            ObjectProvider<JsonMapper> json,
+            ConfigurableEnvironment environment) {
         return new InterruptibleRegistrar(manager, modules, listeners, onInterruptMethods, json, environment);
     }
 
@@ -73,8 +74,9 @@ public class InterruptHubAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "interruptLogListener")
     InterruptListener interruptLogListener(InterruptProperties properties) {
-        return properties.isLogInterrupts() ? new InterruptLogListener(properties.isLogTiming()) : new InterruptListener() {
-        };
+        return properties.isLogInterrupts()
+                ? new InterruptLogListener(properties.isLogTiming())
+                : new InterruptListener() {};
     }
 
     /** Cluster mode asked for without its library: refuse to start rather than run alone unnoticed. */
@@ -84,8 +86,10 @@ public class InterruptHubAutoConfiguration {
     static class ClusterWithoutRedis {
 
         ClusterWithoutRedis() {
-            throw new InterruptConfigurationException("INTERRUPT_CLUSTER_ENABLED",
-                    "cluster mode needs Spring Data Redis on the class path (spring-boot-starter-data-redis)", null);
+            throw new InterruptConfigurationException(
+                    "INTERRUPT_CLUSTER_ENABLED",
+                    "cluster mode needs Spring Data Redis on the class path (spring-boot-starter-data-redis)",
+                    null);
         }
     }
 

@@ -45,14 +45,19 @@ final class InterruptLogListener implements InterruptListener {
 
     String format(InterruptResult result) {
         StringBuilder line = new StringBuilder(160)
-                .append("interrupt hardwareId=").append(result.hardwareId())
-                .append(" epoch=").append(result.epoch())
-                .append(" reason=").append(quoted(result.reason()));
+                .append("interrupt hardwareId=")
+                .append(result.hardwareId())
+                .append(" epoch=")
+                .append(result.epoch())
+                .append(" reason=")
+                .append(quoted(result.reason()));
         if (result.source() != null) {
             line.append(" source=").append(quoted(result.source()));
         }
-        line.append(" outcome=").append(result.success() ? "success" : "failure")
-                .append(" sessions=").append(result.sessionsInterrupted());
+        line.append(" outcome=")
+                .append(result.success() ? "success" : "failure")
+                .append(" sessions=")
+                .append(result.sessionsInterrupted());
         if (timing) {
             line.append(" durationMs=").append(result.durationMs());
         }

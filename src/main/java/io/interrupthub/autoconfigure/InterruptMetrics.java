@@ -29,10 +29,11 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
 
     /** From a tenth of a millisecond to the longest sensible module timeout. */
     static final Duration[] BUCKETS = {
-            Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
-            Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-            Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+        Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+        Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+        Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)
+    };
 
     private final InterruptManager manager;
     private final Duration budget;
@@ -59,7 +60,8 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
     public void bindTo(MeterRegistry meterRegistry) {
         for (String outcome : List.of("success", "failure", "coalesced", "rejected")) {
             FunctionCounter.builder("interrupt.requests", manager, m -> m.interruptRequests(outcome))
-                    .description("Interrupt requests by outcome: all modules OK, some not OK, joined a running interrupt, refused")
+                    .description(
+                            "Interrupt requests by outcome: all modules OK, some not OK, joined a running interrupt, refused")
                     .tag("outcome", outcome)
                     .register(meterRegistry);
         }
@@ -78,10 +80,12 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
         Gauge.builder("interrupt.sessions.max", manager, m -> m.settings().maxActiveSessions())
                 .description("The cap on open sessions, MAX_ACTIVE_SESSIONS")
                 .register(meterRegistry);
-        budgetMet = Counter.builder("interrupt.budget").tag("result", "met")
+        budgetMet = Counter.builder("interrupt.budget")
+                .tag("result", "met")
                 .description("Interrupts that finished within the latency budget (interrupt.latency-budget) or not")
                 .register(meterRegistry);
-        budgetMissed = Counter.builder("interrupt.budget").tag("result", "missed")
+        budgetMissed = Counter.builder("interrupt.budget")
+                .tag("result", "missed")
                 .description("Interrupts that finished within the latency budget (interrupt.latency-budget) or not")
                 .register(meterRegistry);
         interruptTimer = Timer.builder("interrupt.duration")
@@ -90,7 +94,8 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
                 .register(meterRegistry);
         for (String outcome : List.of("committed", "refused")) {
             FunctionCounter.builder("interrupt.commits", manager, m -> m.commits(outcome))
-                    .description("Side effects that passed the point of no return, or were refused because an interrupt came first")
+                    .description(
+                            "Side effects that passed the point of no return, or were refused because an interrupt came first")
                     .tag("outcome", outcome)
                     .register(meterRegistry);
         }
@@ -98,10 +103,12 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
                 .description("Time from an interrupt until the last session it marked reported its output silent")
                 .serviceLevelObjectives(BUCKETS)
                 .register(meterRegistry);
-        silenceConfirmed = Counter.builder("interrupt.silence").tag("result", "confirmed")
+        silenceConfirmed = Counter.builder("interrupt.silence")
+                .tag("result", "confirmed")
                 .description("Interrupts whose sessions all reported stopped within INTERRUPT_SILENCE_DEADLINE, or not")
                 .register(meterRegistry);
-        silenceMissed = Counter.builder("interrupt.silence").tag("result", "missed")
+        silenceMissed = Counter.builder("interrupt.silence")
+                .tag("result", "missed")
                 .description("Interrupts whose sessions all reported stopped within INTERRUPT_SILENCE_DEADLINE, or not")
                 .register(meterRegistry);
         registry = meterRegistry;
@@ -137,8 +144,9 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
     }
 
     private Timer moduleTimer(MeterRegistry meterRegistry, ModuleResult module) {
-        return moduleTimers.computeIfAbsent(module.module() + '\u0000' + module.outcome(), key ->
-                Timer.builder("interrupt.module.duration")
+        return moduleTimers.computeIfAbsent(
+                module.module() + '\u0000' + module.outcome(),
+                key -> Timer.builder("interrupt.module.duration")
                         .description("Time one module took to take an interrupt, by outcome")
                         .tag("module", module.module())
                         .tag("outcome", module.outcome().name())

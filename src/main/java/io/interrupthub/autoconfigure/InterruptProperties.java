@@ -109,11 +109,21 @@ public class InterruptProperties {
 
     /** The core settings these properties describe. */
     public InterruptSettings toSettings() {
-        return InterruptSettings.builder().enabled(enabled).checkInterval(checkInterval).interruptTimeout(timeout)
-                .cleanupDelay(sessionCleanupDelay).maxActiveSessions(maxActiveSessions).sessionTimeout(sessionTimeout)
-                .historySize(historySize).maxDevices(maxDevices).maxCallbacksPerSession(maxCallbacksPerSession)
-                .sweepInterval(sweepInterval).moduleThreads(moduleThreads).moduleQueueCapacity(moduleQueueCapacity)
-                .silenceDeadline(silenceDeadline).build();
+        return InterruptSettings.builder()
+                .enabled(enabled)
+                .checkInterval(checkInterval)
+                .interruptTimeout(timeout)
+                .cleanupDelay(sessionCleanupDelay)
+                .maxActiveSessions(maxActiveSessions)
+                .sessionTimeout(sessionTimeout)
+                .historySize(historySize)
+                .maxDevices(maxDevices)
+                .maxCallbacksPerSession(maxCallbacksPerSession)
+                .sweepInterval(sweepInterval)
+                .moduleThreads(moduleThreads)
+                .moduleQueueCapacity(moduleQueueCapacity)
+                .silenceDeadline(silenceDeadline)
+                .build();
     }
 
     public boolean isEnabled() {

@@ -36,10 +36,15 @@ final class InterruptShutdown implements SmartLifecycle {
         if (!manager.settings().enabled() || manager.activeSessions() == 0) {
             return;
         }
-        Duration bound = manager.modules().stream().map(m -> m.timeout()).max(Duration::compareTo)
-                .orElse(manager.settings().interruptTimeout()).plusSeconds(1);
+        Duration bound = manager.modules().stream()
+                .map(m -> m.timeout())
+                .max(Duration::compareTo)
+                .orElse(manager.settings().interruptTimeout())
+                .plusSeconds(1);
         try {
-            int devices = manager.interruptAll("shutdown").get(bound.toMillis(), TimeUnit.MILLISECONDS).size();
+            int devices = manager.interruptAll("shutdown")
+                    .get(bound.toMillis(), TimeUnit.MILLISECONDS)
+                    .size();
             LOG.info("shutdown interrupted the open sessions of {} devices", devices);
         } catch (TimeoutException | ExecutionException e) {
             LOG.warn("shutdown interrupt did not finish within {}", bound);

@@ -29,9 +29,13 @@ final class InterruptibleRegistrar implements SmartInitializingSingleton {
     private final ObjectProvider<JsonMapper> json;
     private final ConfigurableEnvironment environment;
 
-    InterruptibleRegistrar(ObjectProvider<InterruptManager> manager, ObjectProvider<Interruptible> modules,
-                           ObjectProvider<InterruptListener> listeners, OnInterruptMethods annotated,
-                           ObjectProvider<JsonMapper> json, ConfigurableEnvironment environment) {
+    InterruptibleRegistrar(
+            ObjectProvider<InterruptManager> manager,
+            ObjectProvider<Interruptible> modules,
+            ObjectProvider<InterruptListener> listeners,
+            OnInterruptMethods annotated,
+            ObjectProvider<JsonMapper> json,
+            ConfigurableEnvironment environment) {
         this.manager = manager;
         this.modules = modules;
         this.listeners = listeners;
@@ -44,7 +48,8 @@ final class InterruptibleRegistrar implements SmartInitializingSingleton {
     public void afterSingletonsInstantiated() {
         InterruptManager target = manager.getObject();
         ModuleSettingsBinder binder = new ModuleSettingsBinder(environment);
-        configure("session_management", "*", () -> target.configureSessionManagement(binder.bind("session_management")));
+        configure(
+                "session_management", "*", () -> target.configureSessionManagement(binder.bind("session_management")));
 
         List<Interruptible> all = new ArrayList<>();
         modules.orderedStream().forEach(all::add);
@@ -53,7 +58,11 @@ final class InterruptibleRegistrar implements SmartInitializingSingleton {
         for (String name : WebhookModules.names(environment)) {
             ModuleProperties properties = configure(name, "url", () -> binder.bindProperties(name));
             client = client == null ? WebhookModules.client() : client;
-            all.add(WebhookModules.create(name, properties, target.settings().interruptTimeout(), client,
+            all.add(WebhookModules.create(
+                    name,
+                    properties,
+                    target.settings().interruptTimeout(),
+                    client,
                     json.getIfAvailable(JsonMapper::shared)));
         }
         for (Interruptible module : all) {
@@ -80,10 +89,11 @@ final class InterruptibleRegistrar implements SmartInitializingSingleton {
             return step.get();
         } catch (IllegalArgumentException e) {
             String message = e.getMessage() == null ? "invalid" : e.getMessage();
-            String variable = message.contains("action") ? EnvironmentVariables.moduleVariable(module, "methods")
+            String variable = message.contains("action")
+                    ? EnvironmentVariables.moduleVariable(module, "methods")
                     : message.contains("already registered") || message.contains("module name")
-                    ? EnvironmentVariables.moduleVariable(module, "*")
-                    : EnvironmentVariables.moduleVariable(module, field);
+                            ? EnvironmentVariables.moduleVariable(module, "*")
+                            : EnvironmentVariables.moduleVariable(module, field);
             throw new InterruptConfigurationException(variable, message, e);
         }
     }

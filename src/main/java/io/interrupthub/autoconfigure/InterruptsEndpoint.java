@@ -20,8 +20,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 public final class InterruptsEndpoint {
 
     /** What the endpoint shows. */
-    public record Report(StatisticsSnapshot statistics, List<ModuleInfo> modules, List<InterruptResult> recent) {
-    }
+    public record Report(StatisticsSnapshot statistics, List<ModuleInfo> modules, List<InterruptResult> recent) {}
 
     static final int RECENT = 20;
 

@@ -15,8 +15,8 @@ import io.interrupthub.core.ModuleSettings;
  * @param url     for a remote worker: where each action is POSTed ({@code INTERRUPT_MODULES_<NAME>_URL})
  * @param maxConcurrent for a remote worker: calls in flight at once (default 32)
  */
-public record ModuleProperties(Boolean enabled, @PlainSeconds Duration timeout, List<String> methods, URI url,
-                               Integer maxConcurrent) {
+public record ModuleProperties(
+        Boolean enabled, @PlainSeconds Duration timeout, List<String> methods, URI url, Integer maxConcurrent) {
 
     static final ModuleProperties NONE = new ModuleProperties(null, null, List.of(), null, null);
 

@@ -24,8 +24,10 @@ final class ModuleSettingsBinder {
     ModuleSettingsBinder(ConfigurableEnvironment environment) {
         ApplicationConversionService conversion = new ApplicationConversionService();
         conversion.addConverter(new PlainSecondsConverter());
-        this.binder = new Binder(ConfigurationPropertySources.get(environment),
-                new PropertySourcesPlaceholdersResolver(environment), conversion);
+        this.binder = new Binder(
+                ConfigurationPropertySources.get(environment),
+                new PropertySourcesPlaceholdersResolver(environment),
+                conversion);
     }
 
     ModuleSettings bind(String module) {
@@ -38,16 +40,22 @@ final class ModuleSettingsBinder {
             properties = binder.bind(EnvironmentVariables.modulePrefix(module), Bindable.of(ModuleProperties.class))
                     .orElse(ModuleProperties.NONE);
         } catch (BindException e) {
-            String field = e.getName() == null ? "" : e.getName().getLastElement(
-                    org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form.DASHED)
-                    .replace('-', '_');
+            String field = e.getName() == null
+                    ? ""
+                    : e.getName()
+                            .getLastElement(
+                                    org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form
+                                            .DASHED)
+                            .replace('-', '_');
             String variable = EnvironmentVariables.moduleVariable(module, field.isEmpty() ? "*" : field);
             throw new InterruptConfigurationException(variable, rootMessage(e), e);
         }
         Duration timeout = properties.timeout();
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            throw new InterruptConfigurationException(EnvironmentVariables.moduleVariable(module, "timeout"),
-                    "must be a positive duration, was " + timeout, null);
+            throw new InterruptConfigurationException(
+                    EnvironmentVariables.moduleVariable(module, "timeout"),
+                    "must be a positive duration, was " + timeout,
+                    null);
         }
         return properties;
     }

@@ -22,17 +22,16 @@ import org.springframework.util.ReflectionUtils;
 /** Collects {@link OnInterrupt} methods as beans are created; the registrar turns them into modules. */
 final class OnInterruptMethods implements BeanPostProcessor {
 
-    private record Found(Object bean, String beanName, Method method, OnInterrupt annotation, String action) {
-    }
+    private record Found(Object bean, String beanName, Method method, OnInterrupt annotation, String action) {}
 
     private final List<Found> found = new ArrayList<>();
 
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
         Class<?> type = AopUtils.getTargetClass(bean);
-        Map<Method, OnInterrupt> methods = MethodIntrospector.selectMethods(type,
-                (MethodIntrospector.MetadataLookup<OnInterrupt>) method ->
-                        AnnotatedElementUtils.findMergedAnnotation(method, OnInterrupt.class));
+        Map<Method, OnInterrupt> methods =
+                MethodIntrospector.selectMethods(type, (MethodIntrospector.MetadataLookup<OnInterrupt>)
+                        method -> AnnotatedElementUtils.findMergedAnnotation(method, OnInterrupt.class));
         methods.forEach((method, annotation) -> {
             Class<?>[] parameters = method.getParameterTypes();
             if (parameters.length > 1 || (parameters.length == 1 && parameters[0] != InterruptCause.class)) {
@@ -54,13 +53,15 @@ final class OnInterruptMethods implements BeanPostProcessor {
         Map<String, List<Found>> byModule = new LinkedHashMap<>();
         synchronized (found) {
             found.stream()
-                    .sorted(Comparator.comparingInt((Found f) -> f.annotation().order()).thenComparing(Found::action))
-                    .forEach(f -> byModule.computeIfAbsent(f.annotation().module(), m -> new ArrayList<>()).add(f));
+                    .sorted(Comparator.comparingInt((Found f) -> f.annotation().order())
+                            .thenComparing(Found::action))
+                    .forEach(f -> byModule.computeIfAbsent(f.annotation().module(), m -> new ArrayList<>())
+                            .add(f));
         }
         List<Interruptible> modules = new ArrayList<>();
         byModule.forEach((module, actions) -> {
-            modules.add(Interruptible.of(module,
-                    actions.stream().map(OnInterruptMethods::action).toArray(ModuleAction[]::new)));
+            modules.add(Interruptible.of(
+                    module, actions.stream().map(OnInterruptMethods::action).toArray(ModuleAction[]::new)));
         });
         return modules;
     }

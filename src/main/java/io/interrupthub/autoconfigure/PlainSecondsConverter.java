@@ -45,8 +45,9 @@ public final class PlainSecondsConverter implements ConditionalGenericConverter 
         try {
             return DurationStyle.detectAndParse(value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("'" + text
-                    + "' is not a duration: use seconds such as 0.1, 5.0, 300 or a unit such as 100ms, 5s", e);
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a duration: use seconds such as 0.1, 5.0, 300 or a unit such as 100ms, 5s",
+                    e);
         }
     }
 }

@@ -26,8 +26,7 @@ final class WebhookModules {
     private static final Pattern PROPERTY = Pattern.compile("^interrupt\\.modules\\.([a-z0-9-]+)\\.url$");
     static final int DEFAULT_MAX_CONCURRENT = 32;
 
-    private WebhookModules() {
-    }
+    private WebhookModules() {}
 
     static Set<String> names(ConfigurableEnvironment environment) {
         Set<String> names = new TreeSet<>();
@@ -47,21 +46,27 @@ final class WebhookModules {
         return names;
     }
 
-    static Interruptible create(String name, ModuleProperties properties, Duration defaultTimeout, HttpClient client,
-                                JsonMapper json) {
+    static Interruptible create(
+            String name, ModuleProperties properties, Duration defaultTimeout, HttpClient client, JsonMapper json) {
         Duration timeout = properties.timeout() == null ? defaultTimeout : properties.timeout();
         int maxConcurrent = properties.maxConcurrent() == null ? DEFAULT_MAX_CONCURRENT : properties.maxConcurrent();
         try {
-            return new WebhookModule(name, properties.url(), properties.methods(), timeout, maxConcurrent, client, json);
+            return new WebhookModule(
+                    name, properties.url(), properties.methods(), timeout, maxConcurrent, client, json);
         } catch (IllegalArgumentException e) {
             String message = String.valueOf(e.getMessage());
-            String field = message.startsWith("max-concurrent") ? "max_concurrent"
+            String field = message.startsWith("max-concurrent")
+                    ? "max_concurrent"
                     : message.startsWith("action name") ? "methods" : "url";
-            throw new InterruptConfigurationException(EnvironmentVariables.moduleVariable(name, field), e.getMessage(), e);
+            throw new InterruptConfigurationException(
+                    EnvironmentVariables.moduleVariable(name, field), e.getMessage(), e);
         }
     }
 
     static HttpClient client() {
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
+        return HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
     }
 }

@@ -24,10 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Acknowledgements {
 
-    private static final TypeReference<List<Commit>> COMMITS = new TypeReference<>() {
-    };
-    private static final TypeReference<List<ModuleResult>> MODULES = new TypeReference<>() {
-    };
+    private static final TypeReference<List<Commit>> COMMITS = new TypeReference<>() {};
+    private static final TypeReference<List<ModuleResult>> MODULES = new TypeReference<>() {};
     private static final int ACK_STREAM_LENGTH = 10_000;
 
     private final ConcurrentHashMap<String, PendingAcks> pending = new ConcurrentHashMap<>();
@@ -35,6 +33,7 @@ final class Acknowledgements {
     private final JsonMapper json;
     /** Deadlines only: nothing on it ever waits on Redis. */
     private final ScheduledExecutorService timers;
+
     private final LongAdder missing;
 
     Acknowledgements(ClusterSettings settings, JsonMapper json, ScheduledExecutorService timers, LongAdder missing) {
@@ -90,9 +89,14 @@ final class Acknowledgements {
         } catch (RuntimeException e) {
             committed = List.of();
         }
-        acks.record(new InstanceOutcome(ack.get("instance"), true, Boolean.parseBoolean(ack.get("success")),
-                Integer.parseInt(ack.getOrDefault("sessions", "0")), Double.parseDouble(ack.getOrDefault("durationMs", "0")),
-                modules, committed));
+        acks.record(new InstanceOutcome(
+                ack.get("instance"),
+                true,
+                Boolean.parseBoolean(ack.get("success")),
+                Integer.parseInt(ack.getOrDefault("sessions", "0")),
+                Double.parseDouble(ack.getOrDefault("durationMs", "0")),
+                modules,
+                committed));
         if (acks.complete()) {
             finish(ack.get("id"));
         }
@@ -105,23 +109,36 @@ final class Acknowledgements {
 
     /** The arguments of {@link ClusterScripts#ACK} answering interrupt {@code id}; a null result failed here. */
     Object[] answer(String id, InterruptResult result) {
-        List<String> args = new ArrayList<>(List.of(Integer.toString(ACK_STREAM_LENGTH),
+        List<String> args = new ArrayList<>(List.of(
+                Integer.toString(ACK_STREAM_LENGTH),
                 Long.toString(Math.max(1, settings.ackTimeout().multipliedBy(10).toMillis())),
-                "id", id, "instance", settings.instance()));
+                "id",
+                id,
+                "instance",
+                settings.instance()));
         if (result != null) {
             // Only this instance's part: a signal that joined a local interrupt still waiting on its own
             // peers must not report (or wait for) their outcomes.
-            boolean success = result.modules().stream().allMatch(m -> m.outcome() == ModuleOutcome.OK
-                    || m.outcome() == ModuleOutcome.DISABLED);
+            boolean success = result.modules().stream()
+                    .allMatch(m -> m.outcome() == ModuleOutcome.OK || m.outcome() == ModuleOutcome.DISABLED);
             int sessions = result.sessionsInterrupted()
-                    - result.instances().stream().mapToInt(InstanceOutcome::sessionsInterrupted).sum();
-            args.addAll(List.of("success", Boolean.toString(success),
-                    "sessions", Integer.toString(sessions),
-                    "durationMs", Double.toString(result.durationMs()),
-                    "modules", json.writeValueAsString(result.modules()),
+                    - result.instances().stream()
+                            .mapToInt(InstanceOutcome::sessionsInterrupted)
+                            .sum();
+            args.addAll(List.of(
+                    "success",
+                    Boolean.toString(success),
+                    "sessions",
+                    Integer.toString(sessions),
+                    "durationMs",
+                    Double.toString(result.durationMs()),
+                    "modules",
+                    json.writeValueAsString(result.modules()),
                     // Only this instance's sessions' commits, for the same reason.
-                    "committed", json.writeValueAsString(result.committed().stream()
-                            .filter(c -> result.instances().stream().noneMatch(i -> i.committed().contains(c)))
+                    "committed",
+                    json.writeValueAsString(result.committed().stream()
+                            .filter(c -> result.instances().stream()
+                                    .noneMatch(i -> i.committed().contains(c)))
                             .toList())));
         } else {
             args.addAll(List.of("success", "false", "sessions", "0", "durationMs", "0", "modules", "[]"));

@@ -10,7 +10,8 @@ import org.springframework.boot.health.contributor.Status;
  */
 final class ClusterHealthIndicator implements HealthIndicator {
 
-    static final Status DEGRADED = new Status("DEGRADED", "Redis is unreachable: interrupts stay on this instance until it is back");
+    static final Status DEGRADED =
+            new Status("DEGRADED", "Redis is unreachable: interrupts stay on this instance until it is back");
 
     private final RedisInterruptCluster cluster;
 
@@ -20,9 +21,11 @@ final class ClusterHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        Health.Builder health = cluster.connected() ? Health.up() : Health.status(DEGRADED)
-                .withDetail("downSince", String.valueOf(cluster.downSince()))
-                .withDetail("lastError", cluster.lastError());
+        Health.Builder health = cluster.connected()
+                ? Health.up()
+                : Health.status(DEGRADED)
+                        .withDetail("downSince", String.valueOf(cluster.downSince()))
+                        .withDetail("lastError", cluster.lastError());
         return health.withDetail("instance", cluster.instance())
                 .withDetail("peers", cluster.peers())
                 .withDetail("pendingReplays", cluster.pendingReplays())

@@ -50,14 +50,22 @@ final class ClusterRepair {
     private final ConcurrentHashMap<String, Replay> replays = new ConcurrentHashMap<>();
     /** This instance's newest announcement per device, for checking after a failover; bounded by max-pending. */
     private final ConcurrentHashMap<String, Announced> recent = new ConcurrentHashMap<>();
+
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder replayed;
     private final LongAdder reconciled;
     private final LongAdder dropped;
     private final LongAdder repaired;
 
-    ClusterRepair(StringRedisTemplate redis, InterruptManager manager, ClusterSettings settings, ClusterKeys keys,
-                  LongAdder replayed, LongAdder reconciled, LongAdder dropped, LongAdder repaired) {
+    ClusterRepair(
+            StringRedisTemplate redis,
+            InterruptManager manager,
+            ClusterSettings settings,
+            ClusterKeys keys,
+            LongAdder replayed,
+            LongAdder reconciled,
+            LongAdder dropped,
+            LongAdder repaired) {
         this.redis = redis;
         this.manager = manager;
         this.settings = settings;
@@ -74,8 +82,10 @@ final class ClusterRepair {
             replays.merge(hardwareId, new Replay(epoch, reason), (old, now) -> now.epoch >= old.epoch ? now : old);
         } else {
             dropped.increment();
-            LOG.error("interrupt of device {} during the Redis outage cannot be remembered for the cluster: {} devices already wait",
-                    hardwareId, replays.size());
+            LOG.error(
+                    "interrupt of device {} during the Redis outage cannot be remembered for the cluster: {} devices already wait",
+                    hardwareId,
+                    replays.size());
         }
     }
 
@@ -111,8 +121,8 @@ final class ClusterRepair {
     /** An interrupt of the outage, announced now with a cluster epoch above anything seen meanwhile. */
     private void replay(String hardwareId, Replay replay) {
         String id = settings.instance() + "-replay-" + sequence.incrementAndGet();
-        List<?> answer = ClusterScripts.announce(redis, keys, settings, hardwareId, replay.epoch, replay.reason,
-                "cluster-replay", id);
+        List<?> answer = ClusterScripts.announce(
+                redis, keys, settings, hardwareId, replay.epoch, replay.reason, "cluster-replay", id);
         long epoch = ((Number) answer.get(0)).longValue();
         manager.raiseEpoch(hardwareId, epoch);
         announced(hardwareId, epoch, answer.size() > 2 ? answer.get(2) : null, id, replay.reason);
@@ -129,8 +139,12 @@ final class ClusterRepair {
         Map<String, Long> local = manager.openDeviceEpochs();
         for (Map.Entry<String, Long> device : local.entrySet()) {
             String hardwareId = device.getKey();
-            long cluster = ((Number) redis.execute(ClusterScripts.RAISE, List.of(keys.epoch(hardwareId)),
-                    Long.toString(device.getValue()), millis(settings.keyTtl()))).longValue();
+            long cluster = ((Number) redis.execute(
+                            ClusterScripts.RAISE,
+                            List.of(keys.epoch(hardwareId)),
+                            Long.toString(device.getValue()),
+                            millis(settings.keyTtl())))
+                    .longValue();
             if (cluster > device.getValue()) {
                 // Not waited for: the sessions are marked at once, the modules run in the background.
                 manager.applyRemote(hardwareId, cluster, "cluster_reconcile", "cluster-reconcile")
@@ -152,8 +166,11 @@ final class ClusterRepair {
         // Epochs never go back: every epoch this instance knows is at least what the cluster issued.
         for (Map.Entry<String, Long> device : manager.deviceEpochs().entrySet()) {
             if (device.getValue() > 0) {
-                redis.execute(ClusterScripts.RAISE, List.of(keys.epoch(device.getKey())),
-                        Long.toString(device.getValue()), millis(settings.keyTtl()));
+                redis.execute(
+                        ClusterScripts.RAISE,
+                        List.of(keys.epoch(device.getKey())),
+                        Long.toString(device.getValue()),
+                        millis(settings.keyTtl()));
             }
         }
         // Signals the new primary never received are announced again (with new epochs, above the old).
@@ -167,18 +184,30 @@ final class ClusterRepair {
         }
         // Sessions whose admission it never received take their slot again, while the cap has room.
         for (SessionInfo session : manager.openSessions()) {
-            long verdict = redis.execute(ClusterScripts.REGISTER,
-                    List.of(keys.sessions(), keys.deviceSessions(session.hardwareId()), keys.session(session.sessionId()),
+            long verdict = redis.execute(
+                    ClusterScripts.REGISTER,
+                    List.of(
+                            keys.sessions(),
+                            keys.deviceSessions(session.hardwareId()),
+                            keys.session(session.sessionId()),
                             keys.epoch(session.hardwareId())),
-                    session.sessionId(), millis(settings.sessionTimeout()), Long.toString(session.epoch()),
-                    session.hardwareId(), settings.instance(), Long.toString(session.createdAt().toEpochMilli()),
-                    millis(settings.keyTtl()), Integer.toString(settings.maxActiveSessions()));
+                    session.sessionId(),
+                    millis(settings.sessionTimeout()),
+                    Long.toString(session.epoch()),
+                    session.hardwareId(),
+                    settings.instance(),
+                    Long.toString(session.createdAt().toEpochMilli()),
+                    millis(settings.keyTtl()),
+                    Integer.toString(settings.maxActiveSessions()));
             if (verdict == 2) {
                 repaired.increment();
             } else if (verdict == 0) {
                 // Other instances admitted sessions into the slot the new primary did not know was taken.
-                LOG.warn("session {} of device {} ended: after the Redis failover the cluster-wide cap of {} sessions is full",
-                        session.sessionId(), session.hardwareId(), settings.maxActiveSessions());
+                LOG.warn(
+                        "session {} of device {} ended: after the Redis failover the cluster-wide cap of {} sessions is full",
+                        session.sessionId(),
+                        session.hardwareId(),
+                        settings.maxActiveSessions());
                 endQuietly(session.sessionId());
             }
         }
@@ -193,8 +222,12 @@ final class ClusterRepair {
         List<String> registered = new ArrayList<>(redis.opsForZSet().range(keys.sessions(), 0, -1));
         List<Object> owners = redis.executePipelined((RedisCallback<Object>) connection -> {
             for (String id : registered) {
-                connection.hashCommands().hMGet(keys.session(id).getBytes(StandardCharsets.UTF_8),
-                        "instance".getBytes(StandardCharsets.UTF_8), "hw".getBytes(StandardCharsets.UTF_8));
+                connection
+                        .hashCommands()
+                        .hMGet(
+                                keys.session(id).getBytes(StandardCharsets.UTF_8),
+                                "instance".getBytes(StandardCharsets.UTF_8),
+                                "hw".getBytes(StandardCharsets.UTF_8));
             }
             return null;
         });
@@ -204,12 +237,16 @@ final class ClusterRepair {
             if (owner == null || !settings.instance().equals(owner.get(0))) {
                 continue;
             }
-            SessionState state = manager.session(id).map(session -> session.info().state()).orElse(SessionState.ENDED);
+            SessionState state =
+                    manager.session(id).map(session -> session.info().state()).orElse(SessionState.ENDED);
             if (state != SessionState.ACTIVE) {
                 String hardwareId = owner.get(1) == null ? "" : owner.get(1).toString();
-                redis.execute(ClusterScripts.RELEASE,
+                redis.execute(
+                        ClusterScripts.RELEASE,
                         List.of(keys.sessions(), keys.deviceSessions(hardwareId), keys.session(id)),
-                        id, state.name(), millis(settings.cleanupDelay()));
+                        id,
+                        state.name(),
+                        millis(settings.cleanupDelay()));
                 repaired.increment();
             }
         }
@@ -217,7 +254,9 @@ final class ClusterRepair {
 
     private boolean inStream(Announced announced) {
         var entries = redis.opsForStream().range(keys.signals(), Range.closed(announced.entryId, announced.entryId));
-        return entries != null && entries.stream().anyMatch(e -> announced.interruptId.equals(e.getValue().get("id")));
+        return entries != null
+                && entries.stream()
+                        .anyMatch(e -> announced.interruptId.equals(e.getValue().get("id")));
     }
 
     private void endQuietly(String sessionId) {
@@ -232,14 +271,13 @@ final class ClusterRepair {
         long cutoff = System.nanoTime() - RECENT.toNanos();
         recent.values().removeIf(a -> a.atNanos - cutoff < 0);
         while (recent.size() > settings.maxPending()) {
-            recent.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().atNanos))
+            recent.entrySet().stream()
+                    .min(Comparator.comparingLong(e -> e.getValue().atNanos))
                     .ifPresent(oldest -> recent.remove(oldest.getKey(), oldest.getValue()));
         }
     }
 
-    private record Replay(long epoch, String reason) {
-    }
+    private record Replay(long epoch, String reason) {}
 
-    private record Announced(long epoch, String entryId, String interruptId, String reason, long atNanos) {
-    }
+    private record Announced(long epoch, String entryId, String interruptId, String reason, long atNanos) {}
 }

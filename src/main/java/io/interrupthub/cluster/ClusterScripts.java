@@ -14,8 +14,7 @@ import org.springframework.data.redis.core.script.RedisScript;
  */
 final class ClusterScripts {
 
-    private ClusterScripts() {
-    }
+    private ClusterScripts() {}
 
     private static final String NOW = """
             local t = redis.call('TIME')
@@ -43,13 +42,28 @@ final class ClusterScripts {
             """, List.class);
 
     /** Runs {@link #ANNOUNCE} for one interrupt of a device; its epoch is above {@code floor}. */
-    static List<?> announce(StringRedisTemplate redis, ClusterKeys keys, ClusterSettings settings, String hardwareId,
-                            long floor, String reason, String source, String interruptId) {
-        return redis.execute(ANNOUNCE,
+    static List<?> announce(
+            StringRedisTemplate redis,
+            ClusterKeys keys,
+            ClusterSettings settings,
+            String hardwareId,
+            long floor,
+            String reason,
+            String source,
+            String interruptId) {
+        return redis.execute(
+                ANNOUNCE,
                 List.of(keys.epoch(hardwareId), keys.flag(hardwareId), keys.signals(), keys.instances()),
-                Long.toString(floor), millis(settings.keyTtl()), millis(settings.interruptTimeout()),
-                Integer.toString(settings.streamMaxLength()), millis(settings.liveness()), hardwareId,
-                reason == null ? "" : reason, source == null ? "" : source, settings.instance(), interruptId);
+                Long.toString(floor),
+                millis(settings.keyTtl()),
+                millis(settings.interruptTimeout()),
+                Integer.toString(settings.streamMaxLength()),
+                millis(settings.liveness()),
+                hardwareId,
+                reason == null ? "" : reason,
+                source == null ? "" : source,
+                settings.instance(),
+                interruptId);
     }
 
     /** A duration as the whole milliseconds a script argument takes, at least 1 (0 would mean "no expiry"). */

@@ -7,12 +7,12 @@ import java.util.UUID;
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptSettings;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -39,22 +39,37 @@ public class InterruptClusterAutoConfiguration {
     private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
 
     @Bean(destroyMethod = "close")
-    RedisInterruptCluster interruptCluster(InterruptManager manager, InterruptClusterProperties cluster,
-                                           StringRedisTemplate redis, RedisConnectionFactory connections,
-                                           ObjectProvider<DataRedisProperties> redisProperties,
-                                           ObjectProvider<JsonMapper> json) {
+    RedisInterruptCluster interruptCluster(
+            InterruptManager manager,
+            InterruptClusterProperties cluster,
+            StringRedisTemplate redis,
+            RedisConnectionFactory connections,
+            ObjectProvider<DataRedisProperties> redisProperties,
+            ObjectProvider<JsonMapper> json) {
         InterruptSettings core = manager.settings();
-        Duration ackTimeout = cluster.ackTimeout() != null ? cluster.ackTimeout()
+        Duration ackTimeout = cluster.ackTimeout() != null
+                ? cluster.ackTimeout()
                 : core.interruptTimeout().plusSeconds(1);
-        ClusterSettings settings = new ClusterSettings(instanceName(cluster.instance()), cluster.namespace(), ackTimeout,
-                cluster.heartbeatInterval(), cluster.reconnectInterval(), cluster.keyTtl(), cluster.streamMaxLength(),
-                cluster.maxPending(), core.interruptTimeout(), core.sessionTimeout(), core.cleanupDelay(),
+        ClusterSettings settings = new ClusterSettings(
+                instanceName(cluster.instance()),
+                cluster.namespace(),
+                ackTimeout,
+                cluster.heartbeatInterval(),
+                cluster.reconnectInterval(),
+                cluster.keyTtl(),
+                cluster.streamMaxLength(),
+                cluster.maxPending(),
+                core.interruptTimeout(),
+                core.sessionTimeout(),
+                core.cleanupDelay(),
                 core.maxActiveSessions());
         DataRedisProperties redisSettings = redisProperties.getIfAvailable();
         Duration commandTimeout = redisSettings != null && redisSettings.getTimeout() != null
-                ? redisSettings.getTimeout() : DEFAULT_COMMAND_TIMEOUT;
-        return new RedisInterruptCluster(redis, connections, manager, settings, json.getIfAvailable(JsonMapper::new),
-                commandTimeout).start();
+                ? redisSettings.getTimeout()
+                : DEFAULT_COMMAND_TIMEOUT;
+        return new RedisInterruptCluster(
+                        redis, connections, manager, settings, json.getIfAvailable(JsonMapper::new), commandTimeout)
+                .start();
     }
 
     @Bean

@@ -36,9 +36,15 @@ public record InterruptClusterProperties(
         @DefaultValue("") String instance,
         @DefaultValue("interrupt-hub") @NotBlank String namespace,
         @PlainSeconds Duration ackTimeout,
-        @DefaultValue("1s") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms") Duration heartbeatInterval,
-        @DefaultValue("500ms") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms") Duration reconnectInterval,
-        @DefaultValue("24h") @PlainSeconds @NotNull @DurationMin(seconds = 1, message = "must be at least 1s") Duration keyTtl,
+
+        @DefaultValue("1s") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms")
+        Duration heartbeatInterval,
+
+        @DefaultValue("500ms") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms")
+        Duration reconnectInterval,
+
+        @DefaultValue("24h") @PlainSeconds @NotNull @DurationMin(seconds = 1, message = "must be at least 1s")
+        Duration keyTtl,
+
         @DefaultValue("10000") @Min(100) @Max(10_000_000) int streamMaxLength,
-        @DefaultValue("10000") @Min(1) @Max(10_000_000) int maxPending) {
-}
+        @DefaultValue("10000") @Min(1) @Max(10_000_000) int maxPending) {}

@@ -12,18 +12,17 @@ import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.ClusterLink;
-import io.interrupthub.core.Commit;
 import io.interrupthub.core.InstanceOutcome;
 import io.interrupthub.core.InterruptHubException;
 import io.interrupthub.core.InterruptListener;
@@ -86,6 +85,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final String runToken = Long.toHexString(Double.doubleToLongBits(Math.random()) ^ System.nanoTime());
     /** Registry updates and acknowledgements, in order, off the callers' threads; bounded. */
     private final ThreadPoolExecutor writer;
+
     private final Thread reader;
 
     private final Acknowledgements acks;
@@ -98,6 +98,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
      * the catching up itself interrupts sessions whose release must reach the registry.
      */
     private volatile boolean writable;
+
     private volatile boolean running = true;
     private volatile Instant downSince = Instant.now();
     private volatile String lastError = "not connected yet";
@@ -115,8 +116,13 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     /** The run id of the Redis primary this instance last caught up with; another one means a failover. */
     private String primary;
 
-    public RedisInterruptCluster(StringRedisTemplate redis, RedisConnectionFactory connections, InterruptManager manager,
-                                 ClusterSettings settings, JsonMapper json, Duration commandTimeout) {
+    public RedisInterruptCluster(
+            StringRedisTemplate redis,
+            RedisConnectionFactory connections,
+            InterruptManager manager,
+            ClusterSettings settings,
+            JsonMapper json,
+            Duration commandTimeout) {
         this.redis = redis;
         this.connections = connections;
         this.manager = manager;
@@ -127,10 +133,20 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         this.announceBound = commandTimeout.compareTo(MAX_ANNOUNCE_WAIT) < 0 ? commandTimeout : MAX_ANNOUNCE_WAIT;
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("interrupt-cluster-timer-"));
         this.beats = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("interrupt-cluster-heartbeat-"));
-        this.announcer = new ThreadPoolExecutor(ANNOUNCERS, ANNOUNCERS, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(settings.maxPending()), DaemonThreads.named("interrupt-cluster-announce-"));
+        this.announcer = new ThreadPoolExecutor(
+                ANNOUNCERS,
+                ANNOUNCERS,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(settings.maxPending()),
+                DaemonThreads.named("interrupt-cluster-announce-"));
         this.announcer.allowCoreThreadTimeOut(true);
-        this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.maxPending()),
+        this.writer = new ThreadPoolExecutor(
+                1,
+                1,
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(settings.maxPending()),
                 DaemonThreads.named("interrupt-cluster-writer-"));
         this.reader = DaemonThreads.named("interrupt-cluster-reader-").newThread(this::readLoop);
         this.acks = new Acknowledgements(settings, json, timers, acksMissing);
@@ -161,7 +177,9 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             try {
                 redis.opsForZSet().remove(keys.instances(), settings.instance());
             } catch (RuntimeException e) {
-                LOG.debug("could not leave the cluster cleanly; the others drop this instance after its heartbeats stop", e);
+                LOG.debug(
+                        "could not leave the cluster cleanly; the others drop this instance after its heartbeats stop",
+                        e);
             }
         }
     }
@@ -221,15 +239,20 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         String id = settings.instance() + "-" + runToken + "-" + sequence.incrementAndGet();
         Acknowledgements.PendingAcks pending = acks.open(id);
         try {
-            List<?> answer = announcer.submit(() -> ClusterScripts.announce(redis, keys, settings, hardwareId, localEpoch,
-                    reason, source, id)).get(announceBound.toMillis(), TimeUnit.MILLISECONDS);
+            List<?> answer = announcer
+                    .submit(() ->
+                            ClusterScripts.announce(redis, keys, settings, hardwareId, localEpoch, reason, source, id))
+                    .get(announceBound.toMillis(), TimeUnit.MILLISECONDS);
             long epoch = ((Number) answer.get(0)).longValue();
             List<String> expected = others(answer.get(1));
             repair.announced(hardwareId, epoch, answer.get(2), id, reason);
             signalsSent.increment();
             if (pending == null) {
-                return new Announcement(epoch, CompletableFuture.completedFuture(
-                        expected.stream().map(InstanceOutcome::unacknowledged).toList()));
+                return new Announcement(
+                        epoch,
+                        CompletableFuture.completedFuture(expected.stream()
+                                .map(InstanceOutcome::unacknowledged)
+                                .toList()));
             }
             return new Announcement(epoch, acks.expect(id, pending, expected));
         } catch (TimeoutException | RejectedExecutionException slow) {
@@ -252,7 +275,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     public long claim(String hardwareId, long localEpoch) {
         if (connected) {
             try {
-                return redis.execute(ClusterScripts.CLAIM, List.of(keys.epoch(hardwareId)), Long.toString(localEpoch),
+                return redis.execute(
+                        ClusterScripts.CLAIM,
+                        List.of(keys.epoch(hardwareId)),
+                        Long.toString(localEpoch),
                         millis(settings.keyTtl()));
             } catch (RuntimeException e) {
                 lost(e);
@@ -268,10 +294,20 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             return Admission.UNKNOWN_EPOCH;
         }
         try {
-            List<?> answer = redis.execute(ClusterScripts.ADMIT,
-                    List.of(keys.sessions(), keys.deviceSessions(hardwareId), keys.session(sessionId), keys.epoch(hardwareId)),
-                    Integer.toString(settings.maxActiveSessions()), sessionId, hardwareId, settings.instance(),
-                    millis(settings.sessionTimeout()), Long.toString(localEpoch), millis(settings.keyTtl()));
+            List<?> answer = redis.execute(
+                    ClusterScripts.ADMIT,
+                    List.of(
+                            keys.sessions(),
+                            keys.deviceSessions(hardwareId),
+                            keys.session(sessionId),
+                            keys.epoch(hardwareId)),
+                    Integer.toString(settings.maxActiveSessions()),
+                    sessionId,
+                    hardwareId,
+                    settings.instance(),
+                    millis(settings.sessionTimeout()),
+                    Long.toString(localEpoch),
+                    millis(settings.keyTtl()));
             long verdict = ((Number) answer.get(0)).longValue();
             if (verdict == 2) {
                 return Admission.DUPLICATE;
@@ -357,27 +393,47 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     public void sessionChanged(SessionInfo session) {
         switch (session.state()) {
             case ACTIVE -> write(() -> keep(session));
-            case INTERRUPTED -> write(() -> release(session.sessionId(), session.hardwareId(), SessionState.INTERRUPTED,
-                    Math.max(1, settings.cleanupDelay().toMillis())));
-            case ENDED, EXPIRED -> write(() -> release(session.sessionId(), session.hardwareId(), session.state(),
-                    Math.min(TOMBSTONE.toMillis(), settings.sessionTimeout().toMillis())));
+            case INTERRUPTED ->
+                write(() -> release(
+                        session.sessionId(),
+                        session.hardwareId(),
+                        SessionState.INTERRUPTED,
+                        Math.max(1, settings.cleanupDelay().toMillis())));
+            case ENDED, EXPIRED ->
+                write(() -> release(
+                        session.sessionId(),
+                        session.hardwareId(),
+                        session.state(),
+                        Math.min(TOMBSTONE.toMillis(), settings.sessionTimeout().toMillis())));
         }
     }
 
     private void keep(SessionInfo session) {
-        redis.execute(ClusterScripts.KEEP,
-                List.of(keys.sessions(), keys.deviceSessions(session.hardwareId()), keys.session(session.sessionId()),
+        redis.execute(
+                ClusterScripts.KEEP,
+                List.of(
+                        keys.sessions(),
+                        keys.deviceSessions(session.hardwareId()),
+                        keys.session(session.sessionId()),
                         keys.epoch(session.hardwareId())),
-                session.sessionId(), millis(settings.sessionTimeout()), Long.toString(session.epoch()),
-                session.hardwareId(), settings.instance(), Long.toString(session.createdAt().toEpochMilli()),
+                session.sessionId(),
+                millis(settings.sessionTimeout()),
+                Long.toString(session.epoch()),
+                session.hardwareId(),
+                settings.instance(),
+                Long.toString(session.createdAt().toEpochMilli()),
                 millis(settings.keyTtl()));
     }
 
     private void release(String sessionId, String hardwareId, SessionState state, long lingerMillis) {
-        String device = hardwareId == null ? redis.<String, String>opsForHash().get(keys.session(sessionId), "hw") : hardwareId;
-        redis.execute(ClusterScripts.RELEASE,
+        String device =
+                hardwareId == null ? redis.<String, String>opsForHash().get(keys.session(sessionId), "hw") : hardwareId;
+        redis.execute(
+                ClusterScripts.RELEASE,
                 List.of(keys.sessions(), keys.deviceSessions(device == null ? "" : device), keys.session(sessionId)),
-                sessionId, state.name(), Long.toString(lingerMillis));
+                sessionId,
+                state.name(),
+                Long.toString(lingerMillis));
     }
 
     // ---- reading signals and acknowledgements --------------------------------------------------
@@ -426,7 +482,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 acknowledge(origin, id, result);
             });
         } catch (InterruptHubException | IllegalArgumentException e) {
-            LOG.warn("cluster signal for device {} epoch {} from {} not applied: {}", hardwareId, epoch, origin, e.getMessage());
+            LOG.warn(
+                    "cluster signal for device {} epoch {} from {} not applied: {}",
+                    hardwareId,
+                    epoch,
+                    origin,
+                    e.getMessage());
             acknowledge(origin, id, null);
         }
     }
@@ -442,7 +503,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
     private Announcement remember(String hardwareId, long epoch, String reason) {
         repair.remember(hardwareId, epoch, reason);
-        List<InstanceOutcome> unreached = peers.stream().map(InstanceOutcome::unacknowledged).toList();
+        List<InstanceOutcome> unreached =
+                peers.stream().map(InstanceOutcome::unacknowledged).toList();
         acksMissing.add(unreached.size());
         return new Announcement(epoch, CompletableFuture.completedFuture(unreached));
     }
@@ -476,14 +538,16 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             primary = now; // only once caught up: a reconnect that fails half-way repairs again
             if (failedOver) {
                 failovers.increment();
-                LOG.warn("Redis primary changed (failover or restart); this instance's recent writes were checked and repaired");
+                LOG.warn(
+                        "Redis primary changed (failover or restart); this instance's recent writes were checked and repaired");
             }
             connected = true;
             LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
         } catch (RuntimeException e) {
             writable = false;
             lastError = e.getClass().getSimpleName();
-            if (String.valueOf(e.getMessage()).contains("READONLY") && connections instanceof LettuceConnectionFactory lettuce) {
+            if (String.valueOf(e.getMessage()).contains("READONLY")
+                    && connections instanceof LettuceConnectionFactory lettuce) {
                 // Still connected to a primary that became a replica: connect again, through the sentinels.
                 lettuce.resetConnection();
             }
@@ -493,7 +557,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
     /** Tells one Redis server process from another: a failover or a restart changes it. */
     private String primaryRunId() {
-        Properties info = redis.execute((RedisCallback<Properties>) connection -> connection.serverCommands().info("server"));
+        Properties info = redis.execute((RedisCallback<Properties>)
+                connection -> connection.serverCommands().info("server"));
         return info == null ? "" : info.getProperty("run_id", "");
     }
 
@@ -509,8 +574,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     }
 
     private void beat() {
-        List<?> alive = redis.execute(ClusterScripts.HEARTBEAT, List.of(keys.instances()), settings.instance(),
-                millis(settings.liveness()), millis(settings.liveness().multipliedBy(10)));
+        List<?> alive = redis.execute(
+                ClusterScripts.HEARTBEAT,
+                List.of(keys.instances()),
+                settings.instance(),
+                millis(settings.liveness()),
+                millis(settings.liveness().multipliedBy(10)));
         peers = others(alive);
     }
 

@@ -10,8 +10,7 @@ import io.interrupthub.core.SessionState;
 /** A session another instance holds, read back from its record in Redis. */
 final class RemoteSession {
 
-    private RemoteSession() {
-    }
+    private RemoteSession() {}
 
     /** Null for this instance's own sessions and for records that expired while being read. */
     static SessionInfo parse(String sessionId, Map<?, ?> record, String self) {
@@ -20,9 +19,16 @@ final class RemoteSession {
         }
         try {
             SessionState state = SessionState.valueOf(text(record, "state"));
-            return new SessionInfo(sessionId, text(record, "hw"), state, number(record, "epoch"),
-                    instant(record, "createdAt"), instant(record, "lastHeartbeatAt"), instant(record, "expiresAt"),
-                    state == SessionState.INTERRUPTED ? instant(record, "interruptedAt") : null, Delivered.NONE);
+            return new SessionInfo(
+                    sessionId,
+                    text(record, "hw"),
+                    state,
+                    number(record, "epoch"),
+                    instant(record, "createdAt"),
+                    instant(record, "lastHeartbeatAt"),
+                    instant(record, "expiresAt"),
+                    state == SessionState.INTERRUPTED ? instant(record, "interruptedAt") : null,
+                    Delivered.NONE);
         } catch (RuntimeException malformed) {
             return null;
         }

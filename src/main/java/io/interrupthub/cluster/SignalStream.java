@@ -59,17 +59,21 @@ final class SignalStream {
     /** Waits up to the block time for new entries and hands each to its consumer, in order. */
     void read(RedisConnection connection, Consumer<Map<String, String>> onSignal, Consumer<Map<String, String>> onAck) {
         @SuppressWarnings("unchecked")
-        List<ByteRecord> records = connection.streamCommands().xRead(
-                StreamReadOptions.empty().block(block).count(READ_BATCH),
-                StreamOffset.create(bytes(keys.signals()), ReadOffset.from(signalsPosition)),
-                StreamOffset.create(bytes(keys.acks(instance)), ReadOffset.from(acksPosition)));
+        List<ByteRecord> records = connection
+                .streamCommands()
+                .xRead(
+                        StreamReadOptions.empty().block(block).count(READ_BATCH),
+                        StreamOffset.create(bytes(keys.signals()), ReadOffset.from(signalsPosition)),
+                        StreamOffset.create(bytes(keys.acks(instance)), ReadOffset.from(acksPosition)));
         if (records == null) {
             return;
         }
         for (ByteRecord record : records) {
             String stream = new String(record.getStream(), StandardCharsets.UTF_8);
             Map<String, String> fields = new HashMap<>();
-            record.getValue().forEach((k, v) -> fields.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
+            record.getValue()
+                    .forEach((k, v) ->
+                            fields.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
             if (stream.equals(keys.signals())) {
                 signalsPosition = record.getId().getValue();
                 onSignal.accept(fields);
@@ -86,7 +90,8 @@ final class SignalStream {
     }
 
     private static String lastIdOf(StringRedisTemplate redis, String stream) {
-        var last = redis.opsForStream().reverseRange(stream, Range.unbounded(), Limit.limit().count(1));
+        var last = redis.opsForStream()
+                .reverseRange(stream, Range.unbounded(), Limit.limit().count(1));
         return last == null || last.isEmpty() ? null : last.get(0).getId().getValue();
     }
 

@@ -16,8 +16,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface ClusterLink {
 
-    ClusterLink LOCAL = new ClusterLink() {
-    };
+    ClusterLink LOCAL = new ClusterLink() {};
 
     /**
      * Called under the device's lock when an interrupt starts a new epoch: returns that epoch (above
@@ -48,12 +47,10 @@ public interface ClusterLink {
     }
 
     /** A session that {@link #admit} admitted did not open after all; gives its cluster slot back. */
-    default void withdraw(String sessionId) {
-    }
+    default void withdraw(String sessionId) {}
 
     /** A heartbeat kept the session alive; the cluster's copy must not expire before it. */
-    default void heartbeat(SessionInfo session) {
-    }
+    default void heartbeat(SessionInfo session) {}
 
     /**
      * Called under the device's lock before an active session of {@code sessionEpoch} commits a side
@@ -77,7 +74,8 @@ public interface ClusterLink {
 
     /** The epoch an interrupt got and the other instances' outcomes, still to come. */
     record Announcement(long epoch, CompletableFuture<List<InstanceOutcome>> peers) {
-        public static final CompletableFuture<List<InstanceOutcome>> NO_PEERS = CompletableFuture.completedFuture(List.of());
+        public static final CompletableFuture<List<InstanceOutcome>> NO_PEERS =
+                CompletableFuture.completedFuture(List.of());
     }
 
     /**

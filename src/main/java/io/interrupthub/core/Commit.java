@@ -13,8 +13,10 @@ public record Commit(String sessionId, String action, long epoch, Instant commit
 
     static String requireAction(String action) {
         if (action == null || action.length() > MAX_ACTION_LENGTH || !HardwareIds.isValid(action)) {
-            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
-                    "action must match " + HardwareIds.PATTERN + " and be at most " + MAX_ACTION_LENGTH + " characters");
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.INVALID_INPUT,
+                    "action must match " + HardwareIds.PATTERN + " and be at most " + MAX_ACTION_LENGTH
+                            + " characters");
         }
         return action;
     }

@@ -11,8 +11,8 @@ public record Delivered(long textChars, long audioMs) {
 
     public Delivered {
         if (textChars < 0 || audioMs < 0) {
-            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
-                    "delivered textChars and audioMs must not be negative");
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.INVALID_INPUT, "delivered textChars and audioMs must not be negative");
         }
     }
 

@@ -33,6 +33,7 @@ final class DeviceTable {
      * lookup in a map that holds only devices with a flag, and reads the flag without another indirection.
      */
     private final ConcurrentHashMap<String, Device.Flag> flags = new ConcurrentHashMap<>();
+
     private final AtomicLongArray floors = new AtomicLongArray(FLOOR_SLOTS);
     private final ConcurrentLinkedQueue<Device> candidates = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -87,7 +88,8 @@ final class DeviceTable {
             boolean created = false;
             if (device == null) {
                 if (devices.size() >= maxDevices) {
-                    throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED,
+                    throw new InterruptHubException(
+                            InterruptHubException.Kind.LIMIT_REACHED,
                             maxDevices + " devices hold interrupt state, the limit set by interrupt.max-devices");
                 }
                 Device fresh = new Device(hardwareId, floors.get(slot(hardwareId)));

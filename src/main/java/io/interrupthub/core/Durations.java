@@ -4,8 +4,7 @@ import java.time.Duration;
 
 final class Durations {
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** Nanoseconds as milliseconds rounded to a microsecond, the precision results report. */
     static double millis(long nanos) {
@@ -13,6 +12,8 @@ final class Durations {
     }
 
     static String seconds(Duration duration) {
-        return java.math.BigDecimal.valueOf(duration.toNanos(), 9).stripTrailingZeros().toPlainString() + " s";
+        return java.math.BigDecimal.valueOf(duration.toNanos(), 9)
+                        .stripTrailingZeros()
+                        .toPlainString() + " s";
     }
 }

@@ -27,8 +27,13 @@ final class FanOut implements AutoCloseable {
     private final ThreadPoolExecutor executor;
 
     FanOut(int threads, int queueCapacity) {
-        this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queueCapacity), daemonThreads("interrupt-module-"));
+        this.executor = new ThreadPoolExecutor(
+                threads,
+                threads,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queueCapacity),
+                daemonThreads("interrupt-module-"));
         this.executor.allowCoreThreadTimeOut(true);
     }
 
@@ -43,20 +48,31 @@ final class FanOut implements AutoCloseable {
         long start = System.nanoTime();
         Duration timeout = module.timeout();
         CompletableFuture<ModuleResult> result = new CompletableFuture<>();
-        FutureTask<Void> task = new FutureTask<>(() -> {
-            if (!result.isDone()) {
-                result.complete(runActions(module, cause, start));
-            }
-        }, null);
+        FutureTask<Void> task = new FutureTask<>(
+                () -> {
+                    if (!result.isDone()) {
+                        result.complete(runActions(module, cause, start));
+                    }
+                },
+                null);
         try {
             executor.execute(task);
         } catch (RejectedExecutionException e) {
-            result.complete(new ModuleResult(module.name(), ModuleOutcome.FAILED, Durations.millis(System.nanoTime() - start),
+            result.complete(new ModuleResult(
+                    module.name(),
+                    ModuleOutcome.FAILED,
+                    Durations.millis(System.nanoTime() - start),
                     "module threads saturated, call refused"));
             return result;
         }
-        result.completeOnTimeout(new ModuleResult(module.name(), ModuleOutcome.TIMED_OUT, Durations.millis(timeout.toNanos()),
-                "no answer within " + Durations.seconds(timeout)), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        result.completeOnTimeout(
+                new ModuleResult(
+                        module.name(),
+                        ModuleOutcome.TIMED_OUT,
+                        Durations.millis(timeout.toNanos()),
+                        "no answer within " + Durations.seconds(timeout)),
+                timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
         result.thenAccept(r -> {
             if (r.outcome() == ModuleOutcome.TIMED_OUT) {
                 task.cancel(true);
@@ -85,10 +101,14 @@ final class FanOut implements AutoCloseable {
         }
         if (nanos >= module.timeout().toNanos()) {
             // Failed because its own wait ran out as the budget did: that is a timeout, whichever timer won.
-            return new ModuleResult(module.name(), ModuleOutcome.TIMED_OUT, Durations.millis(nanos),
+            return new ModuleResult(
+                    module.name(),
+                    ModuleOutcome.TIMED_OUT,
+                    Durations.millis(nanos),
                     "no answer within " + Durations.seconds(module.timeout()));
         }
-        return new ModuleResult(module.name(), ModuleOutcome.FAILED, Durations.millis(nanos), truncate(String.join("; ", errors)));
+        return new ModuleResult(
+                module.name(), ModuleOutcome.FAILED, Durations.millis(nanos), truncate(String.join("; ", errors)));
     }
 
     private static String describe(Throwable e) {

@@ -24,20 +24,22 @@ import java.util.function.Consumer;
  */
 final class FlagExpiry {
 
-    private record Pending(Device device, long dueMillis) {
-    }
+    private record Pending(Device device, long dueMillis) {}
 
     private final ConcurrentLinkedQueue<Pending> firstDue = new ConcurrentLinkedQueue<>();
     /** Guarded by {@link #draining}. */
     private final PriorityQueue<Pending> refreshed = new PriorityQueue<>(Comparator.comparingLong(Pending::dueMillis));
+
     private final ReentrantLock draining = new ReentrantLock();
     private final Object wakeLock = new Object();
     /** When the next scheduled wake runs; written under {@link #wakeLock}. */
     private volatile long wakeAt = Long.MAX_VALUE;
+
     private final Clock clock;
     private final DeviceTable devices;
     /** Told about every device whose flag it cleared, with that device's lock held. */
     private final Consumer<Device> cleared;
+
     private volatile ScheduledExecutorService timer;
 
     FlagExpiry(Clock clock, DeviceTable devices, Consumer<Device> cleared) {

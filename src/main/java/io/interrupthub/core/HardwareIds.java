@@ -8,8 +8,7 @@ public final class HardwareIds {
 
     private static final int MAX_LENGTH = 128;
 
-    private HardwareIds() {
-    }
+    private HardwareIds() {}
 
     /** {@link #PATTERN}, checked by hand: every open and interrupt checks ids, and a regex match costs more. */
     public static boolean isValid(String id) {
@@ -32,8 +31,7 @@ public final class HardwareIds {
     /** Returns the id, or throws a {@link InterruptHubException.Kind#INVALID_INPUT} naming the field. */
     public static String require(String id, String field) {
         if (!isValid(id)) {
-            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
-                    field + " must match " + PATTERN);
+            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, field + " must match " + PATTERN);
         }
         return id;
     }

@@ -22,8 +22,13 @@ public record InstanceOutcome(
     }
 
     /** An outcome whose sessions had committed nothing. */
-    public InstanceOutcome(String instance, boolean acknowledged, boolean success, int sessionsInterrupted,
-                           double durationMs, List<ModuleResult> modules) {
+    public InstanceOutcome(
+            String instance,
+            boolean acknowledged,
+            boolean success,
+            int sessionsInterrupted,
+            double durationMs,
+            List<ModuleResult> modules) {
         this(instance, acknowledged, success, sessionsInterrupted, durationMs, modules, List.of());
     }
 

@@ -11,22 +11,18 @@ public interface InterruptListener {
      * being called now. The earliest moment a remote worker can be told. Not called for callers that
      * joined a running interrupt (same epoch).
      */
-    default void interruptStarted(InterruptCause cause, java.util.List<String> sessionIds) {
-    }
+    default void interruptStarted(InterruptCause cause, java.util.List<String> sessionIds) {}
 
     /** A fan-out finished; called once per epoch, before any caller sees the result. */
-    default void interruptCompleted(InterruptResult result) {
-    }
+    default void interruptCompleted(InterruptResult result) {}
 
     /**
      * The sessions an interrupt marked all went quiet ({@code CONFIRMED}), or its silence deadline passed
      * first ({@code MISSED}); once per interrupt that marked a session. Called on the thread of the last
      * stop receipt, or the sweep's.
      */
-    default void silenceResolved(SilenceReport silence) {
-    }
+    default void silenceResolved(SilenceReport silence) {}
 
     /** A session was opened, interrupted, ended, expired, reported stopped or committed a side effect. */
-    default void sessionChanged(SessionInfo session) {
-    }
+    default void sessionChanged(SessionInfo session) {}
 }

@@ -47,13 +47,16 @@ public final class InterruptManager implements AutoCloseable {
     private final DeviceTable devices;
     /** {@link DeviceTable#flagsByDevice()}, held here (as the concrete type: no type check) for the poll. */
     private final ConcurrentHashMap<String, Device.Flag> flags;
+
     private final SessionTracker sessions;
     /** Interrupts whose sessions have not all said their output is quiet yet. */
     private final SilenceWatch silences;
+
     private final ModuleRegistry registry;
     private final FanOut fanOut;
     /** Session callbacks run here, apart from modules, so a blocking callback cannot starve either. */
     private final ThreadPoolExecutor callbacks;
+
     private final InterruptHistory history;
     private final InterruptStatistics statistics = new InterruptStatistics();
     private final List<InterruptListener> listeners = new CopyOnWriteArrayList<>();
@@ -63,6 +66,7 @@ public final class InterruptManager implements AutoCloseable {
     private final boolean systemClock;
     /** Set while {@link #flagExpiry} clears flags on time, so a set flag is live without a clock read. */
     private volatile boolean flagsClearedOnTime;
+
     private ScheduledExecutorService sweeper;
 
     public InterruptManager(InterruptSettings settings) {
@@ -78,8 +82,13 @@ public final class InterruptManager implements AutoCloseable {
         this.sessions = new SessionTracker(devices, clock, settings, this::publishSession, silences);
         this.registry = new ModuleRegistry(settings.interruptTimeout());
         this.fanOut = new FanOut(settings.moduleThreads(), settings.moduleQueueCapacity());
-        this.callbacks = new ThreadPoolExecutor(CALLBACK_THREADS, CALLBACK_THREADS, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(CALLBACK_QUEUE), FanOut.daemonThreads("interrupt-callback-"));
+        this.callbacks = new ThreadPoolExecutor(
+                CALLBACK_THREADS,
+                CALLBACK_THREADS,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(CALLBACK_QUEUE),
+                FanOut.daemonThreads("interrupt-callback-"));
         this.callbacks.allowCoreThreadTimeOut(true);
         this.history = new InterruptHistory(settings.historySize());
         this.flagExpiry = new FlagExpiry(clock, devices, devices::mayBeIdle);
@@ -185,7 +194,8 @@ public final class InterruptManager implements AutoCloseable {
             checkText(reason, "reason");
             checkText(source, "source");
             if (!settings.enabled()) {
-                throw new InterruptHubException(InterruptHubException.Kind.DISABLED,
+                throw new InterruptHubException(
+                        InterruptHubException.Kind.DISABLED,
                         "interrupts are switched off (GLOBAL_INTERRUPT_ENABLED=false)");
             }
         } catch (InterruptHubException e) {
@@ -198,7 +208,8 @@ public final class InterruptManager implements AutoCloseable {
         // Announced before the device lock is taken: a slow Redis must not hold up others waiting on it.
         ClusterLink cluster = link;
         ClusterLink.Announcement announced = epochRule == NEW_EPOCH && cluster != ClusterLink.LOCAL
-                ? cluster.announce(hardwareId, devices.currentEpoch(hardwareId), why, source, now) : null;
+                ? cluster.announce(hardwareId, devices.currentEpoch(hardwareId), why, source, now)
+                : null;
         Launch launch;
         try {
             launch = devices.withDevice(hardwareId, device -> begin(device, why, source, now, epochRule, announced));
@@ -224,7 +235,8 @@ public final class InterruptManager implements AutoCloseable {
         }
         if (!settings.enabled()) {
             // Switched off here: nothing changes, not even the flag a poll would see.
-            throw new InterruptHubException(InterruptHubException.Kind.DISABLED,
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.DISABLED,
                     "interrupts are switched off (GLOBAL_INTERRUPT_ENABLED=false)");
         }
         long startNanos = System.nanoTime();
@@ -249,7 +261,8 @@ public final class InterruptManager implements AutoCloseable {
                 staleSilence[0] = silences.begin(cause, marked(stale));
                 return null;
             }
-            ModuleResult sessionModule = builtIn.enabled() ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
+            ModuleResult sessionModule = builtIn.enabled()
+                    ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
                     : ModuleResult.disabled(builtIn.name());
             return launchModules(device, cause, List.copyOf(stale), sessionModule, ClusterLink.Announcement.NO_PEERS);
         });
@@ -259,9 +272,19 @@ public final class InterruptManager implements AutoCloseable {
         }
         afterMarking(stale);
         InterruptFuture seen = new InterruptFuture(hardwareId, epoch, staleSilence[0].outcome());
-        seen.complete(new InterruptResult(hardwareId, epoch, true, why, source, stale.size(),
-                Durations.millis(System.nanoTime() - startNanos), now, List.of(), List.of())
-                .withSilence(staleSilence[0].report()).withCommitted(committedBy(stale)));
+        seen.complete(new InterruptResult(
+                        hardwareId,
+                        epoch,
+                        true,
+                        why,
+                        source,
+                        stale.size(),
+                        Durations.millis(System.nanoTime() - startNanos),
+                        now,
+                        List.of(),
+                        List.of())
+                .withSilence(staleSilence[0].report())
+                .withCommitted(committedBy(stale)));
         return seen;
     }
 
@@ -270,15 +293,18 @@ public final class InterruptManager implements AutoCloseable {
      * an interrupt this instance already applied under a lower local epoch.
      */
     public void raiseEpoch(String hardwareId, long epoch) {
-        devices.withExistingDevice(hardwareId, device -> {
-            device.epoch = Math.max(device.epoch, epoch);
-            return null;
-        }, null);
+        devices.withExistingDevice(
+                hardwareId,
+                device -> {
+                    device.epoch = Math.max(device.epoch, epoch);
+                    return null;
+                },
+                null);
     }
 
     private InterruptFuture follow(Launch launch, long startNanos) {
-        InterruptFuture mine = new InterruptFuture(launch.cause.hardwareId(), launch.cause.epoch(),
-                launch.silence.outcome());
+        InterruptFuture mine =
+                new InterruptFuture(launch.cause.hardwareId(), launch.cause.epoch(), launch.silence.outcome());
         if (launch.joined) {
             statistics.coalesced.increment();
         } else {
@@ -314,10 +340,14 @@ public final class InterruptManager implements AutoCloseable {
                 .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
     }
 
-    private record Launch(CompletableFuture<InterruptResult> shared, InterruptCause cause, boolean joined,
-                          List<SessionTracker.Reached> reached, ModuleResult sessionModule,
-                          CompletableFuture<List<InstanceOutcome>> peers, InterruptSilence silence) {
-    }
+    private record Launch(
+            CompletableFuture<InterruptResult> shared,
+            InterruptCause cause,
+            boolean joined,
+            List<SessionTracker.Reached> reached,
+            ModuleResult sessionModule,
+            CompletableFuture<List<InstanceOutcome>> peers,
+            InterruptSilence silence) {}
 
     /** A new epoch claimed through the cluster link (one process: the next local one). */
     private static final long NEW_EPOCH = -1;
@@ -329,8 +359,13 @@ public final class InterruptManager implements AutoCloseable {
      * {@code announced} epoch, null in one process), {@link #LOCAL_EPOCH}, or a remote interrupt's epoch,
      * above the device's.
      */
-    private Launch begin(Device device, String reason, String source, Instant now, long givenEpoch,
-                         ClusterLink.Announcement announced) {
+    private Launch begin(
+            Device device,
+            String reason,
+            String source,
+            Instant now,
+            long givenEpoch,
+            ClusterLink.Announcement announced) {
         long nowMillis = now.toEpochMilli();
         long expiresAt = nowMillis + settings.interruptTimeout().toMillis();
         if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
@@ -342,8 +377,14 @@ public final class InterruptManager implements AutoCloseable {
             Device.Flag flag = new Device.Flag(device.epoch, nowMillis, expiresAt);
             devices.setFlag(device, flag);
             flagExpiry.added(device, flag);
-            return new Launch(device.inFlight, new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
-                    true, List.of(), null, null, device.silence);
+            return new Launch(
+                    device.inFlight,
+                    new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
+                    true,
+                    List.of(),
+                    null,
+                    null,
+                    device.silence);
         }
         CompletableFuture<List<InstanceOutcome>> peers = ClusterLink.Announcement.NO_PEERS;
         long epoch;
@@ -354,9 +395,10 @@ public final class InterruptManager implements AutoCloseable {
             InterruptCause cause = new InterruptCause(device.hardwareId, announced.epoch(), reason, source, now);
             ModuleRegistry.Registered builtIn = registry.sessionManagement();
             long t0 = System.nanoTime();
-            List<SessionTracker.Reached> reached = builtIn.enabled()
-                    ? sessions.interruptLocked(device, cause, false) : List.of();
-            ModuleResult sessionModule = builtIn.enabled() ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
+            List<SessionTracker.Reached> reached =
+                    builtIn.enabled() ? sessions.interruptLocked(device, cause, false) : List.of();
+            ModuleResult sessionModule = builtIn.enabled()
+                    ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
                     : ModuleResult.disabled(builtIn.name());
             return launchModules(device, cause, reached, sessionModule, announced.peers());
         }
@@ -393,8 +435,12 @@ public final class InterruptManager implements AutoCloseable {
      * Under the device lock: the fan-out of {@code cause}'s epoch, which later interrupts may join, and the
      * silence it awaits from the sessions it marked.
      */
-    private Launch launchModules(Device device, InterruptCause cause, List<SessionTracker.Reached> reached,
-                                 ModuleResult sessionModule, CompletableFuture<List<InstanceOutcome>> peers) {
+    private Launch launchModules(
+            Device device,
+            InterruptCause cause,
+            List<SessionTracker.Reached> reached,
+            ModuleResult sessionModule,
+            CompletableFuture<List<InstanceOutcome>> peers) {
         CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
         device.inFlight = shared;
         device.fannedOut = Math.max(device.fannedOut, cause.epoch());
@@ -428,7 +474,8 @@ public final class InterruptManager implements AutoCloseable {
         if (listeners.isEmpty()) {
             return;
         }
-        List<String> sessionIds = launch.reached.stream().map(r -> r.session().sessionId()).toList();
+        List<String> sessionIds =
+                launch.reached.stream().map(r -> r.session().sessionId()).toList();
         for (InterruptListener listener : listeners) {
             try {
                 listener.interruptStarted(launch.cause, sessionIds);
@@ -448,8 +495,10 @@ public final class InterruptManager implements AutoCloseable {
                 } catch (RejectedExecutionException saturated) {
                     // Never inline: a blocking callback must not block the interrupt. The session's flag is
                     // already set, so a loop that polls isInterrupted() still stops.
-                    LOG.log(Level.WARNING, "interrupt callbacks of session " + r.session().sessionId()
-                            + " dropped: " + CALLBACK_QUEUE + " callbacks are already waiting");
+                    LOG.log(
+                            Level.WARNING,
+                            "interrupt callbacks of session " + r.session().sessionId() + " dropped: " + CALLBACK_QUEUE
+                                    + " callbacks are already waiting");
                 }
             }
         }
@@ -464,38 +513,57 @@ public final class InterruptManager implements AutoCloseable {
         }
         CompletableFuture<Void> local = CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
         // The peers' future is completed by the link within its timeout, so this never waits longer.
-        CompletableFuture.allOf(local, launch.peers.exceptionally(error -> List.of())).whenComplete((ignored, error) -> {
-            List<ModuleResult> results = new ArrayList<>(calls.size() + 1);
-            results.add(launch.sessionModule);
-            calls.forEach(call -> results.add(call.join()));
-            List<InstanceOutcome> instances = launch.peers.isCompletedExceptionally() ? List.of() : launch.peers.join();
-            boolean success = results.stream().allMatch(r -> r.outcome() != ModuleOutcome.FAILED
-                    && r.outcome() != ModuleOutcome.TIMED_OUT)
-                    && instances.stream().allMatch(i -> i.acknowledged() && i.success());
-            int sessionsInterrupted = launch.reached.size()
-                    + instances.stream().mapToInt(InstanceOutcome::sessionsInterrupted).sum();
-            long nanos = System.nanoTime() - startNanos;
-            InterruptCause cause = launch.cause;
-            List<SessionDelivery> delivered = launch.reached.stream().map(r -> {
-                Delivered d = r.session().deliveredAtInterrupt().orElse(Delivered.NONE);
-                return new SessionDelivery(r.session().sessionId(), d.textChars(), d.audioMs());
-            }).toList();
-            InterruptResult completed = new InterruptResult(cause.hardwareId(), cause.epoch(), success, cause.reason(),
-                    cause.source(), sessionsInterrupted, Durations.millis(nanos), cause.at(), results, delivered, instances)
-                    .withCommitted(committedBy(launch.reached, instances));
-            statistics.record(completed, nanos);
-            InterruptResult result = launch.silence.record(completed, history::add,
-                    change -> history.update(cause.hardwareId(), cause.epoch(), change));
-            for (InterruptListener listener : listeners) {
-                try {
-                    listener.interruptCompleted(result);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "interrupt listener failed", e);
-                }
-            }
-            launch.shared.complete(result);
-            forgetFanOut(cause.hardwareId(), launch.shared);
-        });
+        CompletableFuture.allOf(local, launch.peers.exceptionally(error -> List.of()))
+                .whenComplete((ignored, error) -> {
+                    List<ModuleResult> results = new ArrayList<>(calls.size() + 1);
+                    results.add(launch.sessionModule);
+                    calls.forEach(call -> results.add(call.join()));
+                    List<InstanceOutcome> instances =
+                            launch.peers.isCompletedExceptionally() ? List.of() : launch.peers.join();
+                    boolean success = results.stream()
+                                    .allMatch(r -> r.outcome() != ModuleOutcome.FAILED
+                                            && r.outcome() != ModuleOutcome.TIMED_OUT)
+                            && instances.stream().allMatch(i -> i.acknowledged() && i.success());
+                    int sessionsInterrupted = launch.reached.size()
+                            + instances.stream()
+                                    .mapToInt(InstanceOutcome::sessionsInterrupted)
+                                    .sum();
+                    long nanos = System.nanoTime() - startNanos;
+                    InterruptCause cause = launch.cause;
+                    List<SessionDelivery> delivered = launch.reached.stream()
+                            .map(r -> {
+                                Delivered d = r.session().deliveredAtInterrupt().orElse(Delivered.NONE);
+                                return new SessionDelivery(r.session().sessionId(), d.textChars(), d.audioMs());
+                            })
+                            .toList();
+                    InterruptResult completed = new InterruptResult(
+                                    cause.hardwareId(),
+                                    cause.epoch(),
+                                    success,
+                                    cause.reason(),
+                                    cause.source(),
+                                    sessionsInterrupted,
+                                    Durations.millis(nanos),
+                                    cause.at(),
+                                    results,
+                                    delivered,
+                                    instances)
+                            .withCommitted(committedBy(launch.reached, instances));
+                    statistics.record(completed, nanos);
+                    InterruptResult result = launch.silence.record(
+                            completed,
+                            history::add,
+                            change -> history.update(cause.hardwareId(), cause.epoch(), change));
+                    for (InterruptListener listener : listeners) {
+                        try {
+                            listener.interruptCompleted(result);
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "interrupt listener failed", e);
+                        }
+                    }
+                    launch.shared.complete(result);
+                    forgetFanOut(cause.hardwareId(), launch.shared);
+                });
     }
 
     /**
@@ -504,13 +572,16 @@ public final class InterruptManager implements AutoCloseable {
      * session. Completed first, so an interrupt arriving in between sees a done future, as before.
      */
     private void forgetFanOut(String hardwareId, CompletableFuture<InterruptResult> finished) {
-        devices.withExistingDevice(hardwareId, device -> {
-            if (device.inFlight == finished) {
-                device.inFlight = null;
-                device.silence = null;
-            }
-            return null;
-        }, null);
+        devices.withExistingDevice(
+                hardwareId,
+                device -> {
+                    if (device.inFlight == finished) {
+                        device.inFlight = null;
+                        device.silence = null;
+                    }
+                    return null;
+                },
+                null);
     }
 
     /**
@@ -519,9 +590,11 @@ public final class InterruptManager implements AutoCloseable {
      */
     private void silenceResolved(InterruptSilence silence, SilenceReport report) {
         if (report.state() == SilenceState.MISSED) {
-            LOG.log(Level.WARNING, "silence missed: device " + report.hardwareId() + " epoch " + report.epoch()
-                    + ", no stop receipt within " + Durations.seconds(settings.silenceDeadline())
-                    + " from session(s) " + String.join(", ", report.pendingSessions()));
+            LOG.log(
+                    Level.WARNING,
+                    "silence missed: device " + report.hardwareId() + " epoch " + report.epoch()
+                            + ", no stop receipt within " + Durations.seconds(settings.silenceDeadline())
+                            + " from session(s) " + String.join(", ", report.pendingSessions()));
         }
         for (InterruptListener listener : listeners) {
             try {
@@ -538,13 +611,14 @@ public final class InterruptManager implements AutoCloseable {
             return;
         }
         if (text.length() > MAX_REASON_LENGTH) {
-            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.INVALID_INPUT,
                     field + " must be at most " + MAX_REASON_LENGTH + " characters");
         }
         for (int i = 0; i < text.length(); i++) {
             if (Character.isISOControl(text.charAt(i))) {
-                throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
-                        field + " must not contain control characters");
+                throw new InterruptHubException(
+                        InterruptHubException.Kind.INVALID_INPUT, field + " must not contain control characters");
             }
         }
     }
@@ -570,22 +644,31 @@ public final class InterruptManager implements AutoCloseable {
         HardwareIds.require(hardwareId, "hardwareId");
         long checkMs = settings.checkInterval().toMillis();
         Device.Flag flag = devices.flag(hardwareId);
-        long epoch = devices.get(hardwareId) != null ? devices.currentEpoch(hardwareId)
+        long epoch = devices.get(hardwareId) != null
+                ? devices.currentEpoch(hardwareId)
                 : link.epoch(hardwareId).orElseGet(() -> devices.currentEpoch(hardwareId));
         if (flag == null || !flag.activeAt(clock.millis()) || !settings.enabled()) {
             return new FlagStatus(hardwareId, false, epoch, null, null, checkMs);
         }
-        return new FlagStatus(hardwareId, true, epoch, Instant.ofEpochMilli(flag.setAtMillis()),
-                Instant.ofEpochMilli(flag.expiresAtMillis()), checkMs);
+        return new FlagStatus(
+                hardwareId,
+                true,
+                epoch,
+                Instant.ofEpochMilli(flag.setAtMillis()),
+                Instant.ofEpochMilli(flag.expiresAtMillis()),
+                checkMs);
     }
 
     /** Clears the device's flag; idempotent. Sessions already interrupted stay interrupted. */
     public void resetFlag(String hardwareId) {
         HardwareIds.require(hardwareId, "hardwareId");
-        devices.withExistingDevice(hardwareId, device -> {
-            devices.setFlag(device, null);
-            return null;
-        }, null);
+        devices.withExistingDevice(
+                hardwareId,
+                device -> {
+                    devices.setFlag(device, null);
+                    return null;
+                },
+                null);
     }
 
     /** The set flags, newest first, each as {@link #flagStatus} shows it. */
@@ -597,12 +680,18 @@ public final class InterruptManager implements AutoCloseable {
         }
         return flags.entrySet().stream()
                 .filter(e -> e.getValue().activeAt(now))
-                .sorted(Comparator.comparingLong((Map.Entry<String, Device.Flag> e) -> e.getValue().setAtMillis())
-                        .reversed().thenComparing(Map.Entry::getKey))
+                .sorted(Comparator.comparingLong((Map.Entry<String, Device.Flag> e) ->
+                                e.getValue().setAtMillis())
+                        .reversed()
+                        .thenComparing(Map.Entry::getKey))
                 .limit(limit)
-                .map(e -> new FlagStatus(e.getKey(), true, e.getValue().epoch(),
+                .map(e -> new FlagStatus(
+                        e.getKey(),
+                        true,
+                        e.getValue().epoch(),
                         Instant.ofEpochMilli(e.getValue().setAtMillis()),
-                        Instant.ofEpochMilli(e.getValue().expiresAtMillis()), checkMs))
+                        Instant.ofEpochMilli(e.getValue().expiresAtMillis()),
+                        checkMs))
                 .toList();
     }
 
@@ -668,7 +757,8 @@ public final class InterruptManager implements AutoCloseable {
         Delivered finalOffsets = null;
         if (textChars != null || audioMs != null) {
             Delivered reported = session.delivered();
-            finalOffsets = new Delivered(textChars == null ? reported.textChars() : textChars,
+            finalOffsets = new Delivered(
+                    textChars == null ? reported.textChars() : textChars,
                     audioMs == null ? reported.audioMs() : audioMs);
         }
         SessionInfo info = sessions.stopped(session, finalOffsets);
@@ -711,8 +801,7 @@ public final class InterruptManager implements AutoCloseable {
         Set<String> ids = new HashSet<>();
         local.forEach(s -> ids.add(s.sessionId()));
         return Stream.concat(local.stream(), remote.stream().filter(s -> ids.add(s.sessionId())))
-                .sorted(Comparator.comparing(SessionInfo::createdAt).reversed()
-                        .thenComparing(SessionInfo::sessionId))
+                .sorted(Comparator.comparing(SessionInfo::createdAt).reversed().thenComparing(SessionInfo::sessionId))
                 .limit(limit)
                 .toList();
     }
@@ -757,20 +846,34 @@ public final class InterruptManager implements AutoCloseable {
 
     public StatisticsSnapshot statistics() {
         List<StatisticsSnapshot.ModuleStats> modules = registry.infos().stream()
-                .map(m -> new StatisticsSnapshot.ModuleStats(m.module(), m.enabled(), m.actions(),
+                .map(m -> new StatisticsSnapshot.ModuleStats(
+                        m.module(),
+                        m.enabled(),
+                        m.actions(),
                         statistics.moduleCount(m.module(), ModuleOutcome.OK),
                         statistics.moduleCount(m.module(), ModuleOutcome.FAILED),
                         statistics.moduleCount(m.module(), ModuleOutcome.TIMED_OUT),
                         statistics.moduleCount(m.module(), ModuleOutcome.DISABLED)))
                 .toList();
-        return new StatisticsSnapshot(settings.enabled(),
-                new StatisticsSnapshot.Interrupts(statistics.total(), statistics.succeeded.sum(), statistics.failed.sum(),
-                        statistics.coalesced.sum(), statistics.rejected.sum()),
+        return new StatisticsSnapshot(
+                settings.enabled(),
+                new StatisticsSnapshot.Interrupts(
+                        statistics.total(),
+                        statistics.succeeded.sum(),
+                        statistics.failed.sum(),
+                        statistics.coalesced.sum(),
+                        statistics.rejected.sum()),
                 modules,
                 new StatisticsSnapshot.Flags(activeFlags(), devices.size()),
-                new StatisticsSnapshot.Sessions(sessions.activeCount(), settings.maxActiveSessions(),
-                        sessions.lingeringCount(), sessions.opened.sum(), sessions.ended.sum(),
-                        sessions.interrupted.sum(), sessions.expired.sum(), sessions.rejected.sum()),
+                new StatisticsSnapshot.Sessions(
+                        sessions.activeCount(),
+                        settings.maxActiveSessions(),
+                        sessions.lingeringCount(),
+                        sessions.opened.sum(),
+                        sessions.ended.sum(),
+                        sessions.interrupted.sum(),
+                        sessions.expired.sum(),
+                        sessions.rejected.sum()),
                 statistics.latency());
     }
 

@@ -36,43 +36,122 @@ public record InterruptResult(
     }
 
     /** A result without silence or commits, as results were before either existed. */
-    public InterruptResult(String hardwareId, long epoch, boolean success, String reason, String source,
-                           int sessionsInterrupted, double durationMs, Instant startedAt, List<ModuleResult> modules,
-                           List<SessionDelivery> delivered, List<InstanceOutcome> instances) {
-        this(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs, startedAt, modules,
-                delivered, instances, null, List.of());
+    public InterruptResult(
+            String hardwareId,
+            long epoch,
+            boolean success,
+            String reason,
+            String source,
+            int sessionsInterrupted,
+            double durationMs,
+            Instant startedAt,
+            List<ModuleResult> modules,
+            List<SessionDelivery> delivered,
+            List<InstanceOutcome> instances) {
+        this(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                delivered,
+                instances,
+                null,
+                List.of());
     }
 
     /** A result of one process, with no other instances. */
-    public InterruptResult(String hardwareId, long epoch, boolean success, String reason, String source,
-                           int sessionsInterrupted, double durationMs, Instant startedAt, List<ModuleResult> modules,
-                           List<SessionDelivery> delivered) {
-        this(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs, startedAt, modules,
-                delivered, List.of());
+    public InterruptResult(
+            String hardwareId,
+            long epoch,
+            boolean success,
+            String reason,
+            String source,
+            int sessionsInterrupted,
+            double durationMs,
+            Instant startedAt,
+            List<ModuleResult> modules,
+            List<SessionDelivery> delivered) {
+        this(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                delivered,
+                List.of());
     }
 
     InterruptResult withSilence(SilenceReport report) {
-        return new InterruptResult(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs,
-                startedAt, modules, delivered, instances, report, committed);
+        return new InterruptResult(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                delivered,
+                instances,
+                report,
+                committed);
     }
 
     InterruptResult withCommitted(List<Commit> commits) {
-        return new InterruptResult(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs,
-                startedAt, modules, delivered, instances, silence, commits);
+        return new InterruptResult(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                delivered,
+                instances,
+                silence,
+                commits);
     }
 
     /** The session's offsets as the edge reported them with its stop receipt: what was really heard. */
     InterruptResult withDelivered(String sessionId, Delivered heard) {
         List<SessionDelivery> replaced = delivered.stream()
                 .map(d -> d.sessionId().equals(sessionId)
-                        ? new SessionDelivery(sessionId, heard.textChars(), heard.audioMs()) : d)
+                        ? new SessionDelivery(sessionId, heard.textChars(), heard.audioMs())
+                        : d)
                 .toList();
-        return new InterruptResult(hardwareId, epoch, success, reason, source, sessionsInterrupted, durationMs,
-                startedAt, modules, replaced, instances, silence, committed);
+        return new InterruptResult(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                replaced,
+                instances,
+                silence,
+                committed);
     }
 
     /** Instances that were expected to apply this interrupt and did not say they had, in time. */
     public List<String> unacknowledged() {
-        return instances.stream().filter(i -> !i.acknowledged()).map(InstanceOutcome::instance).toList();
+        return instances.stream()
+                .filter(i -> !i.acknowledged())
+                .map(InstanceOutcome::instance)
+                .toList();
     }
 }

@@ -93,10 +93,20 @@ public record InterruptSettings(
 
     /** A builder that starts from these settings. */
     public Builder toBuilder() {
-        return new Builder().enabled(enabled).checkInterval(checkInterval).interruptTimeout(interruptTimeout)
-                .cleanupDelay(cleanupDelay).maxActiveSessions(maxActiveSessions).sessionTimeout(sessionTimeout)
-                .historySize(historySize).maxDevices(maxDevices).maxCallbacksPerSession(maxCallbacksPerSession)
-                .sweepInterval(sweepInterval).moduleThreads(moduleThreads).moduleQueueCapacity(moduleQueueCapacity).silenceDeadline(silenceDeadline);
+        return new Builder()
+                .enabled(enabled)
+                .checkInterval(checkInterval)
+                .interruptTimeout(interruptTimeout)
+                .cleanupDelay(cleanupDelay)
+                .maxActiveSessions(maxActiveSessions)
+                .sessionTimeout(sessionTimeout)
+                .historySize(historySize)
+                .maxDevices(maxDevices)
+                .maxCallbacksPerSession(maxCallbacksPerSession)
+                .sweepInterval(sweepInterval)
+                .moduleThreads(moduleThreads)
+                .moduleQueueCapacity(moduleQueueCapacity)
+                .silenceDeadline(silenceDeadline);
     }
 
     /** Builds {@link InterruptSettings}; {@link #build()} checks every value. */
@@ -117,8 +127,7 @@ public record InterruptSettings(
 
         private Duration silenceDeadline = DEFAULT_SILENCE_DEADLINE;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder enabled(boolean value) {
             enabled = value;
@@ -187,9 +196,20 @@ public record InterruptSettings(
 
         /** @throws IllegalArgumentException naming the first setting out of range */
         public InterruptSettings build() {
-            return new InterruptSettings(enabled, checkInterval, interruptTimeout, cleanupDelay, maxActiveSessions,
-                    sessionTimeout, historySize, maxDevices, maxCallbacksPerSession, sweepInterval, moduleThreads,
-                    moduleQueueCapacity, silenceDeadline);
+            return new InterruptSettings(
+                    enabled,
+                    checkInterval,
+                    interruptTimeout,
+                    cleanupDelay,
+                    maxActiveSessions,
+                    sessionTimeout,
+                    historySize,
+                    maxDevices,
+                    maxCallbacksPerSession,
+                    sweepInterval,
+                    moduleThreads,
+                    moduleQueueCapacity,
+                    silenceDeadline);
         }
     }
 

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -25,9 +25,11 @@ final class InterruptSilence {
     final long deadlineMillis;
     /** False when the interrupt marked no session here: silent at once, nothing to measure or count. */
     final boolean measured;
+
     private final Set<String> pending = new LinkedHashSet<>();
     /** Offsets the edge reported with its receipts: what was really heard, for the result's deliveries. */
     private final Map<String, Delivered> heard = new HashMap<>();
+
     private Instant lastStop;
     private SilenceState state = SilenceState.PENDING;
     private List<String> missed = List.of();
@@ -112,8 +114,8 @@ final class InterruptSilence {
      * resolution change the kept one through {@code update}: under one lock, so a resolution can neither
      * be lost nor land before the result.
      */
-    synchronized InterruptResult record(InterruptResult result, Consumer<InterruptResult> add,
-                                        Consumer<UnaryOperator<InterruptResult>> update) {
+    synchronized InterruptResult record(
+            InterruptResult result, Consumer<InterruptResult> add, Consumer<UnaryOperator<InterruptResult>> update) {
         InterruptResult withSilence = result.withSilence(reportLocked());
         for (Map.Entry<String, Delivered> e : heard.entrySet()) {
             withSilence = withSilence.withDelivered(e.getKey(), e.getValue());
@@ -139,8 +141,13 @@ final class InterruptSilence {
     private SilenceReport reportLocked() {
         return switch (state) {
             case PENDING -> new SilenceReport(hardwareId, epoch, state, null, List.copyOf(pending));
-            case CONFIRMED -> new SilenceReport(hardwareId, epoch, state,
-                    Durations.millis(Duration.between(startedAt, lastStop).toNanos()), List.of());
+            case CONFIRMED ->
+                new SilenceReport(
+                        hardwareId,
+                        epoch,
+                        state,
+                        Durations.millis(Duration.between(startedAt, lastStop).toNanos()),
+                        List.of());
             case MISSED -> new SilenceReport(hardwareId, epoch, state, null, missed);
         };
     }

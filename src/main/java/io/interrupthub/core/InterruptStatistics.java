@@ -56,8 +56,12 @@ final class InterruptStatistics {
             return new StatisticsSnapshot.Latency(0, 0, 0, 0, 0);
         }
         double mean = Arrays.stream(values).average().orElse(0);
-        return new StatisticsSnapshot.Latency(n, Durations.millis((long) mean), Durations.millis(percentile(values, 0.50)),
-                Durations.millis(percentile(values, 0.99)), Durations.millis(values[n - 1]));
+        return new StatisticsSnapshot.Latency(
+                n,
+                Durations.millis((long) mean),
+                Durations.millis(percentile(values, 0.50)),
+                Durations.millis(percentile(values, 0.99)),
+                Durations.millis(values[n - 1]));
     }
 
     private static long percentile(long[] sorted, double q) {

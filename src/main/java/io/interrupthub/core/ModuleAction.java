@@ -8,6 +8,7 @@ public record ModuleAction(String name, Body body) {
 
     /** The seed's action names. Modules may declare others of the same shape. */
     public static final String CANCEL_GENERATION = "cancel_generation";
+
     public static final String CLEAR_BUFFERS = "clear_buffers";
     public static final String STOP_GENERATION = "stop_generation";
     public static final String INTERRUPT_SESSION = "interrupt_session";

@@ -2,5 +2,8 @@ package io.interrupthub.core;
 
 /** How one module took an interrupt. */
 public enum ModuleOutcome {
-    OK, FAILED, TIMED_OUT, DISABLED
+    OK,
+    FAILED,
+    TIMED_OUT,
+    DISABLED
 }

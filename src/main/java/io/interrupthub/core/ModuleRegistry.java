@@ -16,11 +16,21 @@ import java.util.Set;
 final class ModuleRegistry {
 
     /** A module with its settings resolved: the actions that run, in order, and the timeout that bounds them. */
-    record Registered(Interruptible module, String name, boolean enabled, Duration timeout,
-                      List<ModuleAction> actions, List<String> declared) {
+    record Registered(
+            Interruptible module,
+            String name,
+            boolean enabled,
+            Duration timeout,
+            List<ModuleAction> actions,
+            List<String> declared) {
 
         ModuleInfo info() {
-            return new ModuleInfo(name, enabled, timeout, declared, actions.stream().map(ModuleAction::name).toList());
+            return new ModuleInfo(
+                    name,
+                    enabled,
+                    timeout,
+                    declared,
+                    actions.stream().map(ModuleAction::name).toList());
         }
     }
 
@@ -80,7 +90,8 @@ final class ModuleRegistry {
     private Registered resolve(Interruptible module, ModuleSettings settings) {
         String name = module.moduleName();
         if (name == null || !ModuleAction.NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("module name must match " + ModuleAction.NAME.pattern() + ", was " + name);
+            throw new IllegalArgumentException(
+                    "module name must match " + ModuleAction.NAME.pattern() + ", was " + name);
         }
         Objects.requireNonNull(settings, "settings");
         Map<String, ModuleAction> declared = new LinkedHashMap<>();
@@ -100,8 +111,8 @@ final class ModuleRegistry {
             for (String method : settings.methods()) {
                 ModuleAction action = declared.get(method);
                 if (action == null) {
-                    throw new IllegalArgumentException("module " + name + " has no action '" + method + "' (it declares "
-                            + String.join(", ", declared.keySet()) + ")");
+                    throw new IllegalArgumentException("module " + name + " has no action '" + method
+                            + "' (it declares " + String.join(", ", declared.keySet()) + ")");
                 }
                 if (!seen.add(method)) {
                     throw new IllegalArgumentException("module " + name + " lists action '" + method + "' twice");
@@ -110,8 +121,8 @@ final class ModuleRegistry {
             }
         }
         Duration timeout = settings.timeout() == null ? defaultTimeout : settings.timeout();
-        return new Registered(module, name, settings.enabled(), timeout, List.copyOf(chosen),
-                List.copyOf(declared.keySet()));
+        return new Registered(
+                module, name, settings.enabled(), timeout, List.copyOf(chosen), List.copyOf(declared.keySet()));
     }
 
     /**
@@ -126,8 +137,7 @@ final class ModuleRegistry {
 
         @Override
         public List<ModuleAction> actions() {
-            return List.of(ModuleAction.of(ModuleAction.INTERRUPT_SESSION, cause -> {
-            }));
+            return List.of(ModuleAction.of(ModuleAction.INTERRUPT_SESSION, cause -> {}));
         }
     }
 }

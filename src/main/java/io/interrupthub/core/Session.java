@@ -55,7 +55,13 @@ public final class Session {
     // Opened in a cluster that could not be reached, so its epoch was not the cluster's; device lock.
     boolean provisional;
 
-    Session(String sessionId, String hardwareId, long epoch, Instant createdAt, Duration timeout, int maxCallbacks,
+    Session(
+            String sessionId,
+            String hardwareId,
+            long epoch,
+            Instant createdAt,
+            Duration timeout,
+            int maxCallbacks,
             SessionTracker tracker) {
         this.tracker = tracker;
         this.sessionId = sessionId;
@@ -116,8 +122,7 @@ public final class Session {
 
         private boolean closed;
 
-        private Section() {
-        }
+        private Section() {}
 
         @Override
         public void close() {
@@ -146,8 +151,9 @@ public final class Session {
         Delivered report = new Delivered(textChars, audioMs);
         synchronized (this) {
             if (stoppedAt != null) {
-                throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId
-                        + " reported stopped: its offsets are final");
+                throw new InterruptHubException(
+                        InterruptHubException.Kind.CONFLICT,
+                        "session " + sessionId + " reported stopped: its offsets are final");
             }
             delivered = delivered.max(report);
             return delivered;
@@ -179,8 +185,8 @@ public final class Session {
         synchronized (this) {
             if (callbacks != null) {
                 if (callbacks.size() >= maxCallbacks) {
-                    throw new IllegalStateException("session " + sessionId + " already holds " + maxCallbacks
-                            + " interrupt callbacks");
+                    throw new IllegalStateException(
+                            "session " + sessionId + " already holds " + maxCallbacks + " interrupt callbacks");
                 }
                 if (callbacks.isEmpty()) {
                     callbacks = new ArrayList<>(2);
@@ -263,8 +269,18 @@ public final class Session {
     public SessionInfo info() {
         InterruptCause c = cause;
         Instant heartbeat = lastHeartbeatAt;
-        return new SessionInfo(sessionId, hardwareId, state, epoch, createdAt, heartbeat, heartbeat.plus(timeout),
-                c == null ? null : c.at(), delivered, stoppedAt, commits);
+        return new SessionInfo(
+                sessionId,
+                hardwareId,
+                state,
+                epoch,
+                createdAt,
+                heartbeat,
+                heartbeat.plus(timeout),
+                c == null ? null : c.at(),
+                delivered,
+                stoppedAt,
+                commits);
     }
 
     /**
@@ -275,18 +291,23 @@ public final class Session {
         synchronized (this) {
             if (stoppedAt != null) {
                 if (finalOffsets != null && !finalOffsets.equals(delivered)) {
-                    throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId
-                            + " already reported stopped at textChars " + delivered.textChars() + ", audioMs "
-                            + delivered.audioMs());
+                    throw new InterruptHubException(
+                            InterruptHubException.Kind.CONFLICT,
+                            "session " + sessionId
+                                    + " already reported stopped at textChars " + delivered.textChars() + ", audioMs "
+                                    + delivered.audioMs());
                 }
                 return false;
             }
             if (finalOffsets != null) {
-                if (!delivered.equals(Delivered.NONE) && (finalOffsets.textChars() > delivered.textChars()
-                        || finalOffsets.audioMs() > delivered.audioMs())) {
-                    throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, "final offsets exceed"
-                            + " what the producer reported: textChars " + delivered.textChars() + ", audioMs "
-                            + delivered.audioMs());
+                if (!delivered.equals(Delivered.NONE)
+                        && (finalOffsets.textChars() > delivered.textChars()
+                                || finalOffsets.audioMs() > delivered.audioMs())) {
+                    throw new InterruptHubException(
+                            InterruptHubException.Kind.INVALID_INPUT,
+                            "final offsets exceed"
+                                    + " what the producer reported: textChars " + delivered.textChars() + ", audioMs "
+                                    + delivered.audioMs());
                 }
                 delivered = finalOffsets;
             }
@@ -301,8 +322,9 @@ public final class Session {
      */
     Commit markCommitted(String action, Instant now, int maxCommits) {
         if (state == SessionState.INTERRUPTED) {
-            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId
-                    + " was interrupted: its turn is over, do not run " + action);
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT,
+                    "session " + sessionId + " was interrupted: its turn is over, do not run " + action);
         }
         if (state != SessionState.ACTIVE) {
             throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId);
@@ -314,8 +336,9 @@ public final class Session {
             }
         }
         if (current.size() >= maxCommits) {
-            throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, "session " + sessionId
-                    + " already holds " + maxCommits + " commits");
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.LIMIT_REACHED,
+                    "session " + sessionId + " already holds " + maxCommits + " commits");
         }
         Commit commit = new Commit(sessionId, action, epoch, now);
         List<Commit> next = new ArrayList<>(current.size() + 1);

@@ -1,5 +1,4 @@
 package io.interrupthub.core;
 
 /** What one interrupted session had delivered when the interrupt reached it. */
-public record SessionDelivery(String sessionId, long textChars, long audioMs) {
-}
+public record SessionDelivery(String sessionId, long textChars, long audioMs) {}

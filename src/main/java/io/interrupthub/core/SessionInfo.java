@@ -26,9 +26,27 @@ public record SessionInfo(
     }
 
     /** A session with no stop receipt and no commit. */
-    public SessionInfo(String sessionId, String hardwareId, SessionState state, long epoch, Instant createdAt,
-                       Instant lastHeartbeatAt, Instant expiresAt, Instant interruptedAt, Delivered delivered) {
-        this(sessionId, hardwareId, state, epoch, createdAt, lastHeartbeatAt, expiresAt, interruptedAt, delivered,
-                null, List.of());
+    public SessionInfo(
+            String sessionId,
+            String hardwareId,
+            SessionState state,
+            long epoch,
+            Instant createdAt,
+            Instant lastHeartbeatAt,
+            Instant expiresAt,
+            Instant interruptedAt,
+            Delivered delivered) {
+        this(
+                sessionId,
+                hardwareId,
+                state,
+                epoch,
+                createdAt,
+                lastHeartbeatAt,
+                expiresAt,
+                interruptedAt,
+                delivered,
+                null,
+                List.of());
     }
 }

@@ -9,8 +9,11 @@ public final class SessionInterruptedException extends RuntimeException {
     private final transient InterruptCause cause;
 
     SessionInterruptedException(String sessionId, InterruptCause cause) {
-        super("session " + sessionId + " was interrupted at epoch " + cause.epoch() + " (" + cause.reason() + ")",
-                null, false, false);
+        super(
+                "session " + sessionId + " was interrupted at epoch " + cause.epoch() + " (" + cause.reason() + ")",
+                null,
+                false,
+                false);
         this.cause = cause;
     }
 

@@ -1,5 +1,8 @@
 package io.interrupthub.core;
 
 public enum SessionState {
-    ACTIVE, INTERRUPTED, ENDED, EXPIRED
+    ACTIVE,
+    INTERRUPTED,
+    ENDED,
+    EXPIRED
 }

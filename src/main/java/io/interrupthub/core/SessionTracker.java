@@ -26,8 +26,7 @@ import java.util.function.Consumer;
 final class SessionTracker {
 
     /** Sessions that an interrupt just reached, with the callbacks to run once the device lock is released. */
-    record Reached(Session session, List<Consumer<InterruptCause>> callbacks) {
-    }
+    record Reached(Session session, List<Consumer<InterruptCause>> callbacks) {}
 
     /** Side effects one session may commit; a turn has a handful, so this only stops a runaway caller. */
     static final int MAX_COMMITS_PER_SESSION = 64;
@@ -38,6 +37,7 @@ final class SessionTracker {
     private final InterruptSettings settings;
     /** Told of every session that changed; builds the {@link SessionInfo} only when someone listens. */
     private final Consumer<Session> events;
+
     private volatile ClusterLink link = ClusterLink.LOCAL;
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
@@ -54,8 +54,12 @@ final class SessionTracker {
     final LongAdder commitsCommitted = new LongAdder();
     final LongAdder commitsRefused = new LongAdder();
 
-    SessionTracker(DeviceTable devices, Clock clock, InterruptSettings settings, Consumer<Session> events,
-                   SilenceWatch silences) {
+    SessionTracker(
+            DeviceTable devices,
+            Clock clock,
+            InterruptSettings settings,
+            Consumer<Session> events,
+            SilenceWatch silences) {
         this.devices = devices;
         this.silences = silences;
         this.clock = clock;
@@ -87,14 +91,16 @@ final class SessionTracker {
         }
         if (!reserveSlot()) {
             rejected.increment();
-            throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, settings.maxActiveSessions()
-                    + " sessions are open, the limit set by MAX_ACTIVE_SESSIONS");
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.LIMIT_REACHED,
+                    settings.maxActiveSessions() + " sessions are open, the limit set by MAX_ACTIVE_SESSIONS");
         }
         ClusterLink cluster = link;
         ClusterLink.Admission admission;
         try {
             // One process asks nobody, and reads no epoch for it: this is every session open's path.
-            admission = cluster == ClusterLink.LOCAL ? ClusterLink.Admission.UNKNOWN_EPOCH
+            admission = cluster == ClusterLink.LOCAL
+                    ? ClusterLink.Admission.UNKNOWN_EPOCH
                     : cluster.admit(sessionId, hardwareId, devices.currentEpoch(hardwareId));
         } catch (RuntimeException e) {
             active.decrementAndGet();
@@ -102,13 +108,16 @@ final class SessionTracker {
         }
         if (ClusterLink.Admission.DUPLICATE.equals(admission)) {
             active.decrementAndGet();
-            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
         }
         if (!admission.admitted()) {
             active.decrementAndGet();
             rejected.increment();
-            throw new InterruptHubException(InterruptHubException.Kind.LIMIT_REACHED, settings.maxActiveSessions()
-                    + " sessions are open across the cluster, the limit set by MAX_ACTIVE_SESSIONS");
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.LIMIT_REACHED,
+                    settings.maxActiveSessions()
+                            + " sessions are open across the cluster, the limit set by MAX_ACTIVE_SESSIONS");
         }
         // Decided under the device lock: an interrupt may reach the new session the moment the lock is
         // released, and it gives the slot back itself.
@@ -176,21 +185,33 @@ final class SessionTracker {
     private Session openLocked(Device device, String sessionId, Long requestedEpoch) {
         long current = device.epoch;
         if (requestedEpoch != null && requestedEpoch > current) {
-            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "epoch " + requestedEpoch
-                    + " is ahead of device " + device.hardwareId + ", whose epoch is " + current);
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT,
+                    "epoch " + requestedEpoch + " is ahead of device " + device.hardwareId + ", whose epoch is "
+                            + current);
         }
         Instant now = clock.instant();
         long epoch = requestedEpoch == null ? current : requestedEpoch;
-        Session session = new Session(sessionId, device.hardwareId, epoch, now, settings.sessionTimeout(),
-                settings.maxCallbacksPerSession(), this);
+        Session session = new Session(
+                sessionId,
+                device.hardwareId,
+                epoch,
+                now,
+                settings.sessionTimeout(),
+                settings.maxCallbacksPerSession(),
+                this);
         if (byId.putIfAbsent(sessionId, session) != null) {
-            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
         }
         device.sessions.add(session);
         opened.increment();
         if (epoch < current) {
             // Work planned for a turn that an interrupt has already ended: it must never stream.
-            markInterrupted(session, new InterruptCause(device.hardwareId, current, "stale_epoch", null, now), now.toEpochMilli());
+            markInterrupted(
+                    session,
+                    new InterruptCause(device.hardwareId, current, "stale_epoch", null, now),
+                    now.toEpochMilli());
         } else {
             devices.setFlag(device, null);
             device.openedSinceInterrupt = true;
@@ -266,18 +287,21 @@ final class SessionTracker {
 
     SessionInfo heartbeat(String sessionId) {
         Session session = require(sessionId);
-        SessionInfo info = devices.withExistingDevice(session.hardwareId(), device -> {
-            SessionState state = session.state();
-            if (state == SessionState.ACTIVE) {
-                session.heartbeat(clock.instant());
-                SessionInfo kept = session.info();
-                link.heartbeat(kept);
-                return kept;
-            } else if (state != SessionState.INTERRUPTED) {
-                return null; // ended or expired since it was looked up: as gone as if it had never been found
-            }
-            return session.info();
-        }, null);
+        SessionInfo info = devices.withExistingDevice(
+                session.hardwareId(),
+                device -> {
+                    SessionState state = session.state();
+                    if (state == SessionState.ACTIVE) {
+                        session.heartbeat(clock.instant());
+                        SessionInfo kept = session.info();
+                        link.heartbeat(kept);
+                        return kept;
+                    } else if (state != SessionState.INTERRUPTED) {
+                        return null; // ended or expired since it was looked up: as gone as if it had never been found
+                    }
+                    return session.info();
+                },
+                null);
         if (info == null) {
             throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId);
         }
@@ -292,18 +316,21 @@ final class SessionTracker {
         InterruptSilence[] silence = {null};
         SilenceReport[] resolution = {null};
         boolean[] first = {false};
-        SessionInfo info = devices.withExistingDevice(session.hardwareId(), device -> {
-            if (!tracked(session)) {
-                return null;
-            }
-            Instant now = clock.instant();
-            first[0] = session.markStopped(now, finalOffsets);
-            if (first[0]) {
-                silence[0] = session.silence;
-                resolution[0] = silences.confirm(session, now, finalOffsets);
-            }
-            return session.info();
-        }, null);
+        SessionInfo info = devices.withExistingDevice(
+                session.hardwareId(),
+                device -> {
+                    if (!tracked(session)) {
+                        return null;
+                    }
+                    Instant now = clock.instant();
+                    first[0] = session.markStopped(now, finalOffsets);
+                    if (first[0]) {
+                        silence[0] = session.silence;
+                        resolution[0] = silences.confirm(session, now, finalOffsets);
+                    }
+                    return session.info();
+                },
+                null);
         if (first[0]) {
             if (silence[0] != null) {
                 silences.settle(silence[0], resolution[0]);
@@ -322,21 +349,29 @@ final class SessionTracker {
         boolean[] fresh = {false};
         Commit commit;
         try {
-            commit = devices.withExistingDevice(session.hardwareId(), device -> {
-                if (!tracked(session)) {
-                    return null;
-                }
-                // The cluster decides too: an interrupt another instance numbered may not have arrived here yet.
-                if (session.state() == SessionState.ACTIVE && !link.mayCommit(session.hardwareId(), session.epoch())) {
-                    throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, "device "
-                            + session.hardwareId() + " was interrupted: the turn of session " + session.sessionId()
-                            + " is over, do not run " + action);
-                }
-                int before = session.commits().size();
-                Commit decided = session.markCommitted(action, clock.instant(), MAX_COMMITS_PER_SESSION);
-                fresh[0] = session.commits().size() > before;
-                return decided;
-            }, null);
+            commit = devices.withExistingDevice(
+                    session.hardwareId(),
+                    device -> {
+                        if (!tracked(session)) {
+                            return null;
+                        }
+                        // The cluster decides too: an interrupt another instance numbered may not have arrived here
+                        // yet.
+                        if (session.state() == SessionState.ACTIVE
+                                && !link.mayCommit(session.hardwareId(), session.epoch())) {
+                            throw new InterruptHubException(
+                                    InterruptHubException.Kind.CONFLICT,
+                                    "device "
+                                            + session.hardwareId() + " was interrupted: the turn of session "
+                                            + session.sessionId()
+                                            + " is over, do not run " + action);
+                        }
+                        int before = session.commits().size();
+                        Commit decided = session.markCommitted(action, clock.instant(), MAX_COMMITS_PER_SESSION);
+                        fresh[0] = session.commits().size() > before;
+                        return decided;
+                    },
+                    null);
         } catch (InterruptHubException e) {
             if (e.kind() == InterruptHubException.Kind.CONFLICT) {
                 commitsRefused.increment();
@@ -364,26 +399,29 @@ final class SessionTracker {
         Session session = require(sessionId);
         InterruptSilence[] silence = {null};
         SilenceReport[] resolution = {null};
-        boolean changed = devices.withExistingDevice(session.hardwareId(), device -> {
-            if (session.state() == SessionState.ACTIVE) {
-                expiries.remove(session.deadline, session);
-                detach(device, session);
-                active.decrementAndGet();
-                session.markFinished(SessionState.ENDED);
-                ended.increment();
-                return true;
-            }
-            if (session.state() == SessionState.INTERRUPTED && removals.remove(session.deadline, session)) {
-                detach(device, session);
-                lingering.decrementAndGet();
-                // An ended session is silent: it counts for its interrupt as a stop receipt would.
-                if (session.stoppedAt().isEmpty()) {
-                    silence[0] = session.silence;
-                    resolution[0] = silences.confirm(session, clock.instant(), null);
-                }
-            }
-            return false;
-        }, false);
+        boolean changed = devices.withExistingDevice(
+                session.hardwareId(),
+                device -> {
+                    if (session.state() == SessionState.ACTIVE) {
+                        expiries.remove(session.deadline, session);
+                        detach(device, session);
+                        active.decrementAndGet();
+                        session.markFinished(SessionState.ENDED);
+                        ended.increment();
+                        return true;
+                    }
+                    if (session.state() == SessionState.INTERRUPTED && removals.remove(session.deadline, session)) {
+                        detach(device, session);
+                        lingering.decrementAndGet();
+                        // An ended session is silent: it counts for its interrupt as a stop receipt would.
+                        if (session.stoppedAt().isEmpty()) {
+                            silence[0] = session.silence;
+                            resolution[0] = silences.confirm(session, clock.instant(), null);
+                        }
+                    }
+                    return false;
+                },
+                false);
         if (silence[0] != null) {
             silences.settle(silence[0], resolution[0]);
         }

@@ -9,8 +9,8 @@ import java.util.List;
  * @param pendingSessions sessions that have not confirmed: still awaited while {@code PENDING}, the stuck
  *                        speakers once {@code MISSED}, empty once {@code CONFIRMED}
  */
-public record SilenceReport(String hardwareId, long epoch, SilenceState state, Double timeToSilenceMs,
-                            List<String> pendingSessions) {
+public record SilenceReport(
+        String hardwareId, long epoch, SilenceState state, Double timeToSilenceMs, List<String> pendingSessions) {
 
     public SilenceReport {
         pendingSessions = List.copyOf(pendingSessions);

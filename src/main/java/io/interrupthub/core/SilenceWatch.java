@@ -16,6 +16,7 @@ final class SilenceWatch {
     private final Duration deadline;
     /** Told of every silence that resolved, outside every lock. */
     private final BiConsumer<InterruptSilence, SilenceReport> resolved;
+
     private final ConcurrentSkipListMap<Deadline, InterruptSilence> due = new ConcurrentSkipListMap<>();
 
     SilenceWatch(Duration deadline, BiConsumer<InterruptSilence, SilenceReport> resolved) {

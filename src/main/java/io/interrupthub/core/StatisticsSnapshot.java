@@ -12,21 +12,23 @@ public record StatisticsSnapshot(
         Latency latency) {
 
     /** Every interrupt request: finished with all modules OK, with some not OK, joined a running one, or refused. */
-    public record Interrupts(long total, long succeeded, long failed, long coalesced, long rejected) {
-    }
+    public record Interrupts(long total, long succeeded, long failed, long coalesced, long rejected) {}
 
-    public record ModuleStats(String module, boolean enabled, List<String> actions, long ok, long failed, long timedOut,
-                              long disabled) {
-    }
+    public record ModuleStats(
+            String module, boolean enabled, List<String> actions, long ok, long failed, long timedOut, long disabled) {}
 
-    public record Flags(long active, long devicesTracked) {
-    }
+    public record Flags(long active, long devicesTracked) {}
 
-    public record Sessions(int active, int maxActive, int interruptedPendingRemoval, long opened, long ended,
-                           long interrupted, long expired, long rejected) {
-    }
+    public record Sessions(
+            int active,
+            int maxActive,
+            int interruptedPendingRemoval,
+            long opened,
+            long ended,
+            long interrupted,
+            long expired,
+            long rejected) {}
 
     /** Over the most recent {@code window} interrupts that ran a fan-out. */
-    public record Latency(int window, double meanMs, double p50Ms, double p99Ms, double maxMs) {
-    }
+    public record Latency(int window, double meanMs, double p50Ms, double p99Ms, double maxMs) {}
 }

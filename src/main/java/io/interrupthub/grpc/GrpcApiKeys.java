@@ -25,19 +25,22 @@ final class GrpcApiKeys implements ServerInterceptor {
 
     GrpcApiKeys(String header, List<String> keys) {
         this.header = Metadata.Key.of(header.toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
-        this.keys = keys.stream().map(key -> key.getBytes(StandardCharsets.UTF_8)).toList();
+        this.keys =
+                keys.stream().map(key -> key.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         if (HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
             return next.startCall(call, headers);
         }
         String presented = headers.get(header);
         if (presented == null || presented.isEmpty()) {
-            return refuse(call, Status.UNAUTHENTICATED.withDescription("an API key is required in the "
-                    + header.name() + " metadata"));
+            return refuse(
+                    call,
+                    Status.UNAUTHENTICATED.withDescription(
+                            "an API key is required in the " + header.name() + " metadata"));
         }
         byte[] bytes = presented.getBytes(StandardCharsets.UTF_8);
         boolean known = false;
@@ -52,7 +55,6 @@ final class GrpcApiKeys implements ServerInterceptor {
 
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
         call.close(status, new Metadata());
-        return new ServerCall.Listener<>() {
-        };
+        return new ServerCall.Listener<>() {};
     }
 }

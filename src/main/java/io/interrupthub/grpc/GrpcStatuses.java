@@ -6,16 +6,15 @@ import io.interrupthub.core.InterruptHubException;
 /** The gRPC status for each kind of refusal: the REST API's status codes, said the gRPC way. */
 final class GrpcStatuses {
 
-    private GrpcStatuses() {
-    }
+    private GrpcStatuses() {}
 
     static Status of(InterruptHubException refusal) {
         Status status = switch (refusal.kind()) {
-            case INVALID_INPUT -> Status.INVALID_ARGUMENT;   // 400
-            case NOT_FOUND -> Status.NOT_FOUND;              // 404
-            case CONFLICT -> Status.FAILED_PRECONDITION;     // 409
+            case INVALID_INPUT -> Status.INVALID_ARGUMENT; // 400
+            case NOT_FOUND -> Status.NOT_FOUND; // 404
+            case CONFLICT -> Status.FAILED_PRECONDITION; // 409
             case LIMIT_REACHED -> Status.RESOURCE_EXHAUSTED; // 429
-            case DISABLED -> Status.UNAVAILABLE;             // 503
+            case DISABLED -> Status.UNAVAILABLE; // 503
         };
         return status.withDescription(refusal.getMessage());
     }

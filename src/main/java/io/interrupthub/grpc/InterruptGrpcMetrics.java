@@ -30,10 +30,11 @@ final class InterruptGrpcMetrics implements ServerInterceptor, MeterBinder {
 
     /** From a tenth of a millisecond to the longest sensible module timeout, as the interrupt histograms. */
     private static final Duration[] BUCKETS = {
-            Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
-            Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-            Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+        Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+        Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+        Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)
+    };
 
     private final InterruptWatchHub watchers;
     private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
@@ -55,8 +56,8 @@ final class InterruptGrpcMetrics implements ServerInterceptor, MeterBinder {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
         long start = System.nanoTime();
         AtomicBoolean recorded = new AtomicBoolean();
@@ -86,12 +87,14 @@ final class InterruptGrpcMetrics implements ServerInterceptor, MeterBinder {
         if (meterRegistry == null) {
             return;
         }
-        timers.computeIfAbsent(method + ' ' + code, key -> Timer.builder("interrupt.grpc.requests")
-                        .description("gRPC calls by method and status code, from the call's start to its end")
-                        .tag("method", method)
-                        .tag("code", code.name())
-                        .serviceLevelObjectives(BUCKETS)
-                        .register(meterRegistry))
+        timers.computeIfAbsent(
+                        method + ' ' + code,
+                        key -> Timer.builder("interrupt.grpc.requests")
+                                .description("gRPC calls by method and status code, from the call's start to its end")
+                                .tag("method", method)
+                                .tag("code", code.name())
+                                .serviceLevelObjectives(BUCKETS)
+                                .register(meterRegistry))
                 .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 }

@@ -32,7 +32,9 @@ public record InterruptGrpcProperties(
         @DefaultValue("50051") @Min(0) @Max(65535) int port,
         @DefaultValue("256") @Min(1) @Max(100_000) int maxWatchStreams,
         @DefaultValue("256") @Min(1) @Max(100_000) int watchBuffer,
-        @DefaultValue("10s") @NotNull @DurationMin(millis = 0, message = "must not be negative") Duration shutdownTimeout,
+
+        @DefaultValue("10s") @NotNull @DurationMin(millis = 0, message = "must not be negative")
+        Duration shutdownTimeout,
+
         @DefaultValue("16KB") @NotNull DataSize maxMessageSize,
-        @DefaultValue("4") @Min(1) @Max(256) int threads) {
-}
+        @DefaultValue("4") @Min(1) @Max(256) int threads) {}

@@ -17,10 +17,10 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.interrupthub.grpc.proto.StreamingServiceGrpc;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The gRPC server on its own port: the interrupt service, the standard health service and server reflection
@@ -42,8 +42,12 @@ final class InterruptGrpcServer implements SmartLifecycle {
     /** Health and the watch streams end for good on stop, so a stopped server is not started again. */
     private boolean stopped;
 
-    InterruptGrpcServer(InterruptGrpcProperties properties, InterruptGrpcService service, InterruptWatchHub watchers,
-                        List<ServerInterceptor> interceptors, boolean interruptsEnabled) {
+    InterruptGrpcServer(
+            InterruptGrpcProperties properties,
+            InterruptGrpcService service,
+            InterruptWatchHub watchers,
+            List<ServerInterceptor> interceptors,
+            boolean interruptsEnabled) {
         this.properties = properties;
         this.service = service;
         this.watchers = watchers;
@@ -63,7 +67,8 @@ final class InterruptGrpcServer implements SmartLifecycle {
         executor = Threads.fixed("interrupt-grpc-", properties.threads());
         ServerBuilder<?> builder = Grpc.newServerBuilderForPort(properties.port(), InsecureServerCredentials.create())
                 .executor(executor)
-                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, properties.maxMessageSize().toBytes()))
+                .maxInboundMessageSize((int)
+                        Math.min(Integer.MAX_VALUE, properties.maxMessageSize().toBytes()))
                 .addService(service)
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -73,12 +78,15 @@ final class InterruptGrpcServer implements SmartLifecycle {
             server = builder.build().start();
         } catch (IOException e) {
             executor.shutdown();
-            throw new UncheckedIOException("the gRPC server could not listen on port " + properties.port()
-                    + " (interrupt.grpc.port, INTERRUPT_GRPC_PORT)", e);
+            throw new UncheckedIOException(
+                    "the gRPC server could not listen on port " + properties.port()
+                            + " (interrupt.grpc.port, INTERRUPT_GRPC_PORT)",
+                    e);
         }
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         // With interrupts switched off every InterruptSession is refused, so the service says it cannot serve.
-        health.setStatus(StreamingServiceGrpc.SERVICE_NAME,
+        health.setStatus(
+                StreamingServiceGrpc.SERVICE_NAME,
                 interruptsEnabled ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
         LOG.info("gRPC server started on port {} (streaming.StreamingService, health, reflection)", server.getPort());
     }

@@ -34,14 +34,17 @@ final class InterruptGrpcService extends StreamingServiceGrpc.StreamingServiceIm
 
     @Override
     public void interruptSession(InterruptRequest request, StreamObserver<InterruptResponse> responseObserver) {
-        ServerCallStreamObserver<InterruptResponse> call = (ServerCallStreamObserver<InterruptResponse>) responseObserver;
+        ServerCallStreamObserver<InterruptResponse> call =
+                (ServerCallStreamObserver<InterruptResponse>) responseObserver;
         call.setOnCancelHandler(() -> {
             // The interrupt goes on: the device must stop whether or not this caller still listens.
         });
         InterruptFuture future;
         try {
             // The manager checks the id and text, as for REST, so refusals are counted in one place.
-            future = manager.interrupt(request.getHardwareId(), Messages.orNull(request.getReason()),
+            future = manager.interrupt(
+                    request.getHardwareId(),
+                    Messages.orNull(request.getReason()),
                     Messages.orNull(request.getSource()));
         } catch (InterruptHubException refused) {
             call.onError(GrpcStatuses.of(refused).asRuntimeException());
@@ -72,8 +75,10 @@ final class InterruptGrpcService extends StreamingServiceGrpc.StreamingServiceIm
         long epoch = 0;
         if (hardwareId != null) {
             if (!HardwareIds.isValid(hardwareId)) {
-                call.onError(Status.INVALID_ARGUMENT.withDescription("hardware_id must match " + HardwareIds.PATTERN
-                        + ", or be empty to watch every device").asRuntimeException());
+                call.onError(Status.INVALID_ARGUMENT
+                        .withDescription(
+                                "hardware_id must match " + HardwareIds.PATTERN + ", or be empty to watch every device")
+                        .asRuntimeException());
                 return;
             }
             epoch = manager.flagStatus(hardwareId).epoch();

@@ -51,9 +51,10 @@ final class InterruptWatchHub implements InterruptListener {
             stream = streams.open(hardwareId, new WatchSink(observer), Messages.subscribed(hardwareId, epoch));
         } catch (Broadcaster.Refused refused) {
             observer.onError((refused.full()
-                    ? Status.RESOURCE_EXHAUSTED.withDescription(maxStreams + " watch streams are open,"
-                            + " the limit set by interrupt.grpc.max-watch-streams")
-                    : shuttingDown()).asRuntimeException());
+                            ? Status.RESOURCE_EXHAUSTED.withDescription(maxStreams + " watch streams are open,"
+                                    + " the limit set by interrupt.grpc.max-watch-streams")
+                            : shuttingDown())
+                    .asRuntimeException());
             return;
         }
         observer.setOnCancelHandler(() -> stream.end(Broadcaster.End.GONE));
@@ -139,8 +140,9 @@ final class InterruptWatchHub implements InterruptListener {
                 return; // the client went away: there is nobody to tell
             }
             Status status = switch (end) {
-                case OVERFLOW -> Status.RESOURCE_EXHAUSTED.withDescription("the watcher fell more than " + buffer
-                        + " events behind (interrupt.grpc.watch-buffer); reconnect and compare epochs");
+                case OVERFLOW ->
+                    Status.RESOURCE_EXHAUSTED.withDescription("the watcher fell more than " + buffer
+                            + " events behind (interrupt.grpc.watch-buffer); reconnect and compare epochs");
                 case SHUTDOWN -> shuttingDown();
                 default -> null;
             };

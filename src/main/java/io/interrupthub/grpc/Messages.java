@@ -21,13 +21,14 @@ import org.jspecify.annotations.Nullable;
 /** Core values as the messages of {@code streaming.proto}. Absent text becomes proto3's empty string. */
 final class Messages {
 
-    private Messages() {
-    }
+    private Messages() {}
 
     static InterruptResponse response(InterruptResult result) {
         InterruptResponse.Builder response = InterruptResponse.newBuilder()
                 .setSuccess(result.success())
-                .addAllInterruptedSessions(result.delivered().stream().map(SessionDelivery::sessionId).toList())
+                .addAllInterruptedSessions(result.delivered().stream()
+                        .map(SessionDelivery::sessionId)
+                        .toList())
                 .setMessage(message(result))
                 .setHardwareId(result.hardwareId())
                 .setEpoch(result.epoch())
@@ -54,20 +55,23 @@ final class Messages {
         if (result.success()) {
             return done + "; every module took it";
         }
-        return done + "; not taken by " + result.modules().stream()
-                .filter(m -> m.outcome() == ModuleOutcome.FAILED || m.outcome() == ModuleOutcome.TIMED_OUT)
-                .map(m -> m.module() + " (" + m.outcome() + ")")
-                .collect(Collectors.joining(", "));
+        return done + "; not taken by "
+                + result.modules().stream()
+                        .filter(m -> m.outcome() == ModuleOutcome.FAILED || m.outcome() == ModuleOutcome.TIMED_OUT)
+                        .map(m -> m.module() + " (" + m.outcome() + ")")
+                        .collect(Collectors.joining(", "));
     }
 
     static InterruptEvent started(InterruptCause cause, List<String> sessionIds) {
-        return InterruptEvent.newBuilder().setStarted(InterruptStarted.newBuilder()
-                .setHardwareId(cause.hardwareId())
-                .setEpoch(cause.epoch())
-                .setReason(text(cause.reason()))
-                .setSource(text(cause.source()))
-                .setAt(timestamp(cause.at()))
-                .addAllSessionIds(sessionIds)).build();
+        return InterruptEvent.newBuilder()
+                .setStarted(InterruptStarted.newBuilder()
+                        .setHardwareId(cause.hardwareId())
+                        .setEpoch(cause.epoch())
+                        .setReason(text(cause.reason()))
+                        .setSource(text(cause.source()))
+                        .setAt(timestamp(cause.at()))
+                        .addAllSessionIds(sessionIds))
+                .build();
     }
 
     static InterruptEvent completed(InterruptResult result) {
@@ -87,16 +91,20 @@ final class Messages {
     }
 
     static InterruptEvent subscribed(@Nullable String hardwareId, long epoch) {
-        return InterruptEvent.newBuilder().setSubscribed(Subscribed.newBuilder()
-                .setHardwareId(text(hardwareId))
-                .setEpoch(epoch)).build();
+        return InterruptEvent.newBuilder()
+                .setSubscribed(
+                        Subscribed.newBuilder().setHardwareId(text(hardwareId)).setEpoch(epoch))
+                .build();
     }
 
     static Timestamp timestamp(Instant instant) {
         if (instant == null) {
             return Timestamp.getDefaultInstance();
         }
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+        return Timestamp.newBuilder()
+                .setSeconds(instant.getEpochSecond())
+                .setNanos(instant.getNano())
+                .build();
     }
 
     /** proto3 has no null string; the empty string means "not given", as it does in requests. */

@@ -19,8 +19,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class ReferenceModules {
 
-    private ReferenceModules() {
-    }
+    private ReferenceModules() {}
 
     /** {@code text_processing}: the text being generated and the chunks waiting to be sent. */
     static final class TextProcessing implements Interruptible {
@@ -39,7 +38,8 @@ final class ReferenceModules {
 
         @Override
         public List<ModuleAction> actions() {
-            return List.of(ModuleAction.of(ModuleAction.CANCEL_GENERATION, this::cancel),
+            return List.of(
+                    ModuleAction.of(ModuleAction.CANCEL_GENERATION, this::cancel),
                     ModuleAction.of(ModuleAction.CLEAR_BUFFERS, cause -> buffers.remove(cause.hardwareId())));
         }
 
@@ -71,7 +71,8 @@ final class ReferenceModules {
             buffers.remove(hardwareId);
         }
 
-        @Nullable Long cancelledEpoch(String hardwareId) {
+        @Nullable
+        Long cancelledEpoch(String hardwareId) {
             return cancelledEpochs.get(hardwareId);
         }
     }

@@ -46,11 +46,15 @@ public class ReferencePipelineAutoConfiguration {
     }
 
     @Bean
-    ReferenceStreams referenceStreams(InterruptManager manager, ReferenceModules.TextProcessing text,
-                                      ReferenceModules.AudioGeneration audio, ReferenceModules.Memory memory,
-                                      ReferenceModules.Database database, ReferenceProperties properties,
-                                      ObjectProvider<Clock> clock) {
-        return new ReferenceStreams(manager, text, audio, memory, database, properties,
-                clock.getIfUnique(Clock::systemUTC));
+    ReferenceStreams referenceStreams(
+            InterruptManager manager,
+            ReferenceModules.TextProcessing text,
+            ReferenceModules.AudioGeneration audio,
+            ReferenceModules.Memory memory,
+            ReferenceModules.Database database,
+            ReferenceProperties properties,
+            ObjectProvider<Clock> clock) {
+        return new ReferenceStreams(
+                manager, text, audio, memory, database, properties, clock.getIfUnique(Clock::systemUTC));
     }
 }

@@ -20,5 +20,4 @@ public record ReferenceProperties(
         @DefaultValue("false") boolean enabled,
         @DefaultValue("10") @Min(1) @Max(1000) int chunksPerSecond,
         @DefaultValue("120") @Min(1) @Max(100_000) int words,
-        @DefaultValue("64") @Min(1) @Max(10_000) int maxStreams) {
-}
+        @DefaultValue("64") @Min(1) @Max(10_000) int maxStreams) {}

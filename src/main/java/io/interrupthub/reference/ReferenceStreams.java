@@ -16,11 +16,11 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.Session;
 import io.interrupthub.core.SessionState;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Streams a generated answer for a session as Server-Sent Events, word by word, the way a real
@@ -38,15 +38,18 @@ final class ReferenceStreams implements SmartLifecycle {
     /** Audio the reference synthesiser makes per character, to report an audio offset too. */
     static final long AUDIO_MS_PER_CHAR = 60;
 
-    record Chunk(int index, String text, long deliveredChars) {
-    }
+    record Chunk(int index, String text, long deliveredChars) {}
 
-    record Interrupted(long epoch, String reason, long deliveredChars, long deliveredAudioMs, String heard,
-                       long stopLatencyMs, long timeToSilenceMs) {
-    }
+    record Interrupted(
+            long epoch,
+            String reason,
+            long deliveredChars,
+            long deliveredAudioMs,
+            String heard,
+            long stopLatencyMs,
+            long timeToSilenceMs) {}
 
-    record Done(long deliveredChars) {
-    }
+    record Done(long deliveredChars) {}
 
     private final InterruptManager manager;
     private final ReferenceModules.TextProcessing text;
@@ -61,9 +64,14 @@ final class ReferenceStreams implements SmartLifecycle {
     private final Map<String, Boolean> streamingSessions = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    ReferenceStreams(InterruptManager manager, ReferenceModules.TextProcessing text, ReferenceModules.AudioGeneration audio,
-                     ReferenceModules.Memory memory, ReferenceModules.Database database, ReferenceProperties properties,
-                     Clock clock) {
+    ReferenceStreams(
+            InterruptManager manager,
+            ReferenceModules.TextProcessing text,
+            ReferenceModules.AudioGeneration audio,
+            ReferenceModules.Memory memory,
+            ReferenceModules.Database database,
+            ReferenceProperties properties,
+            Clock clock) {
         this.manager = manager;
         this.text = text;
         this.audio = audio;
@@ -77,7 +85,8 @@ final class ReferenceStreams implements SmartLifecycle {
 
     SseEmitter stream(String sessionId, Integer rate) {
         if (rate != null && (rate < 1 || rate > 1000)) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "rate must be between 1 and 1000 chunks per second");
+            throw new ResponseStatusException(
+                    HttpStatus.BAD_REQUEST, "rate must be between 1 and 1000 chunks per second");
         }
         Session session = manager.session(sessionId)
                 .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "no session " + sessionId));
@@ -93,8 +102,10 @@ final class ReferenceStreams implements SmartLifecycle {
         if (open.incrementAndGet() > properties.maxStreams()) {
             open.decrementAndGet();
             streamingSessions.remove(sessionId);
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, properties.maxStreams()
-                    + " reference streams are open, the limit set by interrupt.reference.max-streams");
+            throw new ResponseStatusException(
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    properties.maxStreams()
+                            + " reference streams are open, the limit set by interrupt.reference.max-streams");
         }
         SseEmitter emitter = new SseEmitter(Duration.ofMinutes(10).toMillis());
         Stream stream = new Stream(session, emitter);
@@ -151,7 +162,8 @@ final class ReferenceStreams implements SmartLifecycle {
             audio.synthesise(session.hardwareId(), word.length() * AUDIO_MS_PER_CHAR);
             memory.draft(session.hardwareId(), word);
             try {
-                emitter.send(SseEmitter.event().name("chunk").data(new Chunk(index, word, sent.length() + word.length())));
+                emitter.send(
+                        SseEmitter.event().name("chunk").data(new Chunk(index, word, sent.length() + word.length())));
             } catch (IOException | IllegalStateException gone) {
                 finish(null);
                 return;
@@ -166,16 +178,26 @@ final class ReferenceStreams implements SmartLifecycle {
             if (finished) {
                 return;
             }
-            long chars = session.deliveredAtInterrupt().orElse(session.delivered()).textChars();
+            long chars =
+                    session.deliveredAtInterrupt().orElse(session.delivered()).textChars();
             String heard = sent.substring(0, (int) Math.min(chars, sent.length()));
             memory.confirm(session.hardwareId(), heard);
             long latency = Math.max(0, clock.millis() - cause.at().toEpochMilli());
             // Nothing more is sent: the output is silent, and the stop receipt says what was heard.
             session.stopped(heard.length(), heard.length() * AUDIO_MS_PER_CHAR);
-            long silence = session.stoppedAt().map(at -> Math.max(0, at.toEpochMilli() - cause.at().toEpochMilli()))
+            long silence = session.stoppedAt()
+                    .map(at -> Math.max(0, at.toEpochMilli() - cause.at().toEpochMilli()))
                     .orElse(latency);
-            send("interrupted", new Interrupted(cause.epoch(), cause.reason(), heard.length(),
-                    heard.length() * AUDIO_MS_PER_CHAR, heard, latency, silence));
+            send(
+                    "interrupted",
+                    new Interrupted(
+                            cause.epoch(),
+                            cause.reason(),
+                            heard.length(),
+                            heard.length() * AUDIO_MS_PER_CHAR,
+                            heard,
+                            latency,
+                            silence));
             finish(null);
         }
 

@@ -28,9 +28,8 @@ public final class WebhookModule implements Interruptible {
     public static final String DEFAULT_ACTION = "notify";
 
     /** What the worker receives. */
-    public record Call(String module, String action, String hardwareId, long epoch, String reason, String source,
-                       Instant at) {
-    }
+    public record Call(
+            String module, String action, String hardwareId, long epoch, String reason, String source, Instant at) {}
 
     private final String name;
     private final URI url;
@@ -41,9 +40,16 @@ public final class WebhookModule implements Interruptible {
     private final JsonMapper json;
     private final List<ModuleAction> actions;
 
-    public WebhookModule(String name, URI url, List<String> actionNames, Duration timeout, int maxConcurrent,
-                         HttpClient client, JsonMapper json) {
-        if (url == null || url.getHost() == null
+    public WebhookModule(
+            String name,
+            URI url,
+            List<String> actionNames,
+            Duration timeout,
+            int maxConcurrent,
+            HttpClient client,
+            JsonMapper json) {
+        if (url == null
+                || url.getHost() == null
                 || !("http".equalsIgnoreCase(url.getScheme()) || "https".equalsIgnoreCase(url.getScheme()))) {
             throw new IllegalArgumentException("webhook URL must be an absolute http or https URL, was " + url);
         }
@@ -58,7 +64,9 @@ public final class WebhookModule implements Interruptible {
         this.client = client;
         this.json = json;
         List<String> names = actionNames == null || actionNames.isEmpty() ? List.of(DEFAULT_ACTION) : actionNames;
-        this.actions = names.stream().map(action -> ModuleAction.of(action, cause -> call(action, cause))).toList();
+        this.actions = names.stream()
+                .map(action -> ModuleAction.of(action, cause -> call(action, cause)))
+                .toList();
     }
 
     @Override
@@ -80,8 +88,8 @@ public final class WebhookModule implements Interruptible {
             throw new WebhookException(maxConcurrent + " calls to " + name + " are already in flight");
         }
         try {
-            String body = json.writeValueAsString(new Call(name, action, cause.hardwareId(), cause.epoch(),
-                    cause.reason(), cause.source(), cause.at()));
+            String body = json.writeValueAsString(new Call(
+                    name, action, cause.hardwareId(), cause.epoch(), cause.reason(), cause.source(), cause.at()));
             // The fan-out's timeout decides TIMED_OUT and interrupts this thread; the request's own
             // timeout is only a backstop, later, so the two never race to name the outcome.
             HttpRequest request = HttpRequest.newBuilder(url)

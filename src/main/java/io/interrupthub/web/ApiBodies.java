@@ -20,8 +20,7 @@ import io.interrupthub.core.SilenceState;
 /** The JSON shapes of the contract. Optional fields are left out when absent rather than sent as null. */
 final class ApiBodies {
 
-    private ApiBodies() {
-    }
+    private ApiBodies() {}
 
     /**
      * {@code instances} and {@code unacknowledged} appear in cluster mode only: the other instances'
@@ -31,22 +30,45 @@ final class ApiBodies {
      * {@code committed} lists the side effects its sessions had committed before it reached them.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record InterruptResultBody(String hardwareId, long epoch, boolean success, String reason, String source,
-                               int sessionsInterrupted, double durationMs, Instant startedAt,
-                               List<ModuleResultBody> modules, List<SessionDelivery> delivered,
-                               List<InstanceBody> instances, List<String> unacknowledged,
-                               SilenceState silence, Double timeToSilenceMs, List<String> pendingSessions,
-                               List<CommittedBody> committed) {
+    record InterruptResultBody(
+            String hardwareId,
+            long epoch,
+            boolean success,
+            String reason,
+            String source,
+            int sessionsInterrupted,
+            double durationMs,
+            Instant startedAt,
+            List<ModuleResultBody> modules,
+            List<SessionDelivery> delivered,
+            List<InstanceBody> instances,
+            List<String> unacknowledged,
+            SilenceState silence,
+            Double timeToSilenceMs,
+            List<String> pendingSessions,
+            List<CommittedBody> committed) {
 
         static InterruptResultBody of(InterruptResult r) {
-            List<InstanceBody> instances = r.instances().isEmpty() ? null
+            List<InstanceBody> instances = r.instances().isEmpty()
+                    ? null
                     : r.instances().stream().map(InstanceBody::of).toList();
             List<String> unacknowledged = r.unacknowledged().isEmpty() ? null : r.unacknowledged();
             SilenceReport silence = r.silence();
-            return new InterruptResultBody(r.hardwareId(), r.epoch(), r.success(), r.reason(), r.source(),
-                    r.sessionsInterrupted(), r.durationMs(), r.startedAt(),
-                    r.modules().stream().map(ModuleResultBody::of).toList(), r.delivered(), instances, unacknowledged,
-                    silence == null ? null : silence.state(), silence == null ? null : silence.timeToSilenceMs(),
+            return new InterruptResultBody(
+                    r.hardwareId(),
+                    r.epoch(),
+                    r.success(),
+                    r.reason(),
+                    r.source(),
+                    r.sessionsInterrupted(),
+                    r.durationMs(),
+                    r.startedAt(),
+                    r.modules().stream().map(ModuleResultBody::of).toList(),
+                    r.delivered(),
+                    instances,
+                    unacknowledged,
+                    silence == null ? null : silence.state(),
+                    silence == null ? null : silence.timeToSilenceMs(),
                     silence == null || silence.pendingSessions().isEmpty() ? null : silence.pendingSessions(),
                     r.committed().stream().map(CommittedBody::of).toList());
         }
@@ -70,20 +92,34 @@ final class ApiBodies {
 
     /** The SSE {@code silence} event; {@code pendingSessions} names the stuck speakers of a missed one. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record SilenceBody(String hardwareId, long epoch, SilenceState silence, Double timeToSilenceMs,
-                       List<String> pendingSessions) {
+    record SilenceBody(
+            String hardwareId, long epoch, SilenceState silence, Double timeToSilenceMs, List<String> pendingSessions) {
 
         static SilenceBody of(SilenceReport s) {
-            return new SilenceBody(s.hardwareId(), s.epoch(), s.state(), s.timeToSilenceMs(),
+            return new SilenceBody(
+                    s.hardwareId(),
+                    s.epoch(),
+                    s.state(),
+                    s.timeToSilenceMs(),
                     s.pendingSessions().isEmpty() ? null : s.pendingSessions());
         }
     }
 
-    record InstanceBody(String instance, boolean acknowledged, boolean success, int sessionsInterrupted,
-                        double durationMs, List<ModuleResultBody> modules) {
+    record InstanceBody(
+            String instance,
+            boolean acknowledged,
+            boolean success,
+            int sessionsInterrupted,
+            double durationMs,
+            List<ModuleResultBody> modules) {
 
         static InstanceBody of(InstanceOutcome i) {
-            return new InstanceBody(i.instance(), i.acknowledged(), i.success(), i.sessionsInterrupted(), i.durationMs(),
+            return new InstanceBody(
+                    i.instance(),
+                    i.acknowledged(),
+                    i.success(),
+                    i.sessionsInterrupted(),
+                    i.durationMs(),
                     i.modules().stream().map(ModuleResultBody::of).toList());
         }
     }
@@ -97,40 +133,62 @@ final class ApiBodies {
     }
 
     /** {@code ?wait=false}: the interrupt is under way; its epoch is already decided. */
-    record AcceptedBody(String hardwareId, long epoch) {
-    }
+    record AcceptedBody(String hardwareId, long epoch) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record FlagBody(String hardwareId, boolean interrupted, long epoch, Instant setAt, Instant expiresAt,
-                    long checkIntervalMs) {
+    record FlagBody(
+            String hardwareId,
+            boolean interrupted,
+            long epoch,
+            Instant setAt,
+            Instant expiresAt,
+            long checkIntervalMs) {
 
         static FlagBody of(FlagStatus f) {
-            return new FlagBody(f.hardwareId(), f.interrupted(), f.epoch(), f.setAt(), f.expiresAt(), f.checkIntervalMs());
+            return new FlagBody(
+                    f.hardwareId(), f.interrupted(), f.epoch(), f.setAt(), f.expiresAt(), f.checkIntervalMs());
         }
     }
 
     /** {@code stoppedAt} once the edge reported the output silent; {@code commits} once the turn committed any. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record SessionBody(String sessionId, String hardwareId, SessionState state, long epoch, Instant createdAt,
-                       Instant lastHeartbeatAt, Instant expiresAt, Instant interruptedAt, Delivered delivered,
-                       Instant stoppedAt, List<CommitBody> commits) {
+    record SessionBody(
+            String sessionId,
+            String hardwareId,
+            SessionState state,
+            long epoch,
+            Instant createdAt,
+            Instant lastHeartbeatAt,
+            Instant expiresAt,
+            Instant interruptedAt,
+            Delivered delivered,
+            Instant stoppedAt,
+            List<CommitBody> commits) {
 
         static SessionBody of(SessionInfo s) {
-            return new SessionBody(s.sessionId(), s.hardwareId(), s.state(), s.epoch(), s.createdAt(),
-                    s.lastHeartbeatAt(), s.expiresAt(), s.interruptedAt(), s.delivered(), s.stoppedAt(),
-                    s.commits().isEmpty() ? null : s.commits().stream().map(CommitBody::of).toList());
+            return new SessionBody(
+                    s.sessionId(),
+                    s.hardwareId(),
+                    s.state(),
+                    s.epoch(),
+                    s.createdAt(),
+                    s.lastHeartbeatAt(),
+                    s.expiresAt(),
+                    s.interruptedAt(),
+                    s.delivered(),
+                    s.stoppedAt(),
+                    s.commits().isEmpty()
+                            ? null
+                            : s.commits().stream().map(CommitBody::of).toList());
         }
     }
 
     /** Body of {@code POST /sessions/{id}/delivered}; an absent offset counts as 0 (offsets never go back). */
-    record DeliveredRequest(Long textChars, Long audioMs) {
-    }
+    record DeliveredRequest(Long textChars, Long audioMs) {}
 
     /** Body of {@code POST /sessions/{id}/stopped}, optional: the edge's final offsets; an absent one keeps the producer's. */
-    record StoppedRequest(Long textChars, Long audioMs) {
-    }
+    record StoppedRequest(Long textChars, Long audioMs) {}
 
     /** Body of {@code POST /sessions/{id}/commit}. */
-    record CommitRequest(String action) {
-    }
+    record CommitRequest(String action) {}
 }

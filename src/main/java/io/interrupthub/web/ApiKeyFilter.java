@@ -35,7 +35,8 @@ final class ApiKeyFilter extends OncePerRequestFilter {
     ApiKeyFilter(String header, List<String> keys, JsonMapper json, boolean optional) {
         this.optional = optional;
         this.header = header;
-        this.keys = keys.stream().map(key -> key.getBytes(StandardCharsets.UTF_8)).toList();
+        this.keys =
+                keys.stream().map(key -> key.getBytes(StandardCharsets.UTF_8)).toList();
         this.json = json;
     }
 
@@ -49,7 +50,12 @@ final class ApiKeyFilter extends OncePerRequestFilter {
                 return;
             }
             response.setHeader("WWW-Authenticate", "ApiKey header=\"" + header + "\"");
-            Problems.write(json, request, response, HttpStatus.UNAUTHORIZED, "an API key is required in the " + header + " header");
+            Problems.write(
+                    json,
+                    request,
+                    response,
+                    HttpStatus.UNAUTHORIZED,
+                    "an API key is required in the " + header + " header");
             return;
         }
         byte[] bytes = presented.getBytes(StandardCharsets.UTF_8);
@@ -61,8 +67,9 @@ final class ApiKeyFilter extends OncePerRequestFilter {
             Problems.write(json, request, response, HttpStatus.FORBIDDEN, "the API key is not valid");
             return;
         }
-        SecurityContextHolder.getContext().setAuthentication(UsernamePasswordAuthenticationToken.authenticated(
-                "api-key", null, AuthorityUtils.createAuthorityList("ROLE_API")));
+        SecurityContextHolder.getContext()
+                .setAuthentication(UsernamePasswordAuthenticationToken.authenticated(
+                        "api-key", null, AuthorityUtils.createAuthorityList("ROLE_API")));
         chain.doFilter(request, response);
     }
 }

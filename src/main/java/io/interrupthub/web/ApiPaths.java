@@ -11,15 +11,16 @@ final class ApiPaths {
     static final String SECURITY_FILTER_CHAIN = "org.springframework.security.web.SecurityFilterChain";
 
     /** Ant-style patterns of every API path, relative to the base path. */
-    private static final String[] PATTERNS = {"/interrupt/**", "/interrupts", "/interrupts/**", "/sessions",
-            "/sessions/**"};
+    private static final String[] PATTERNS = {
+        "/interrupt/**", "/interrupts", "/interrupts/**", "/sessions", "/sessions/**"
+    };
 
     /** Servlet URL patterns (a prefix, then {@code /*}) of every API path, relative to the base path. */
-    private static final String[] SERVLET_PATTERNS = {"/interrupt/*", "/interrupts", "/interrupts/*", "/sessions",
-            "/sessions/*"};
+    private static final String[] SERVLET_PATTERNS = {
+        "/interrupt/*", "/interrupts", "/interrupts/*", "/sessions", "/sessions/*"
+    };
 
-    private ApiPaths() {
-    }
+    private ApiPaths() {}
 
     static String[] patterns(String basePath) {
         return Arrays.stream(PATTERNS).map(pattern -> basePath + pattern).toArray(String[]::new);
@@ -40,6 +41,8 @@ final class ApiPaths {
     }
 
     static String[] servletPatterns(String basePath) {
-        return Arrays.stream(SERVLET_PATTERNS).map(pattern -> basePath + pattern).toArray(String[]::new);
+        return Arrays.stream(SERVLET_PATTERNS)
+                .map(pattern -> basePath + pattern)
+                .toArray(String[]::new);
     }
 }

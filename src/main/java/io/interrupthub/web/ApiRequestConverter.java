@@ -53,15 +53,17 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // the contract lets clients add members
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .withCoercionConfig(LogicalType.Textual, config -> config
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-                .withCoercionConfig(LogicalType.Integer, config -> config
-                        .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .withCoercionConfig(
+                        LogicalType.Textual,
+                        config -> config.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .withCoercionConfig(
+                        LogicalType.Integer,
+                        config -> config.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
                 .build();
     }
 
@@ -86,8 +88,7 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
     }
 
     @Override
-    public Object read(ResolvableType type, HttpInputMessage input, Map<String, Object> hints)
-            throws IOException {
+    public Object read(ResolvableType type, HttpInputMessage input, Map<String, Object> hints) throws IOException {
         try {
             return super.read(type, input, hints);
         } catch (HttpMessageNotReadableException e) {
@@ -98,14 +99,17 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
     /** A detail that names the member and what it must be, and never echoes the client's bytes. */
     private static InterruptHubException refusal(Map<String, String> members, Throwable cause) {
         String detail = "the request body must be a JSON object with "
-                + members.entrySet().stream().map(m -> m.getKey() + " (" + m.getValue() + ")").sorted()
-                .collect(Collectors.joining(", "));
+                + members.entrySet().stream()
+                        .map(m -> m.getKey() + " (" + m.getValue() + ")")
+                        .sorted()
+                        .collect(Collectors.joining(", "));
         if (cause instanceof JacksonException jackson) {
             String duplicate = duplicateMember(jackson);
             List<JacksonException.Reference> path = jackson.getPath();
             String member = path.isEmpty() ? null : path.get(0).getPropertyName();
             if (duplicate != null) {
-                detail = members.containsKey(duplicate) ? "the JSON member " + duplicate + " appears more than once"
+                detail = members.containsKey(duplicate)
+                        ? "the JSON member " + duplicate + " appears more than once"
                         : "a JSON member appears more than once";
             } else if (cause instanceof StreamReadException && !(cause instanceof InputCoercionException)) {
                 detail = "the request body is not well-formed JSON"; // even where a member's path is known
@@ -117,7 +121,9 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
     }
 
     private static String duplicateMember(JacksonException e) {
-        if (e instanceof StreamReadException read && read.processor() != null && e.getOriginalMessage() != null
+        if (e instanceof StreamReadException read
+                && read.processor() != null
+                && e.getOriginalMessage() != null
                 && e.getOriginalMessage().startsWith("Duplicate Object property")) {
             return read.processor().streamReadContext().currentName();
         }
@@ -125,8 +131,9 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
     }
 
     private static Map<String, String> members(Class<? extends Record> type) {
-        return Arrays.stream(type.getRecordComponents()).collect(Collectors.toMap(RecordComponent::getName,
-                component -> describe(component.getType()), (a, b) -> a));
+        return Arrays.stream(type.getRecordComponents())
+                .collect(Collectors.toMap(
+                        RecordComponent::getName, component -> describe(component.getType()), (a, b) -> a));
     }
 
     private static String describe(Class<?> type) {

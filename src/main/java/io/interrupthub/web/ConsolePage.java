@@ -37,18 +37,25 @@ final class ConsolePage {
     private static final MediaType HTML = new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8);
 
     /** What the page needs to know before its first API call. */
-    record Settings(String apiBasePath, String apiKeyHeader, boolean reference, long heartbeatMs, long flagTimeoutMs) {
-    }
+    record Settings(String apiBasePath, String apiKeyHeader, boolean reference, long heartbeatMs, long flagTimeoutMs) {}
 
     private final Resource page;
     private final Settings settings;
 
-    ConsolePage(ResourceLoader resources, InterruptWebProperties web, InterruptApiProperties api,
-                InterruptEventsProperties events, InterruptManager manager, Environment environment) {
+    ConsolePage(
+            ResourceLoader resources,
+            InterruptWebProperties web,
+            InterruptApiProperties api,
+            InterruptEventsProperties events,
+            InterruptManager manager,
+            Environment environment) {
         this.page = resources.getResource(LOCATION + "index.html");
-        this.settings = new Settings(web.basePath(), api.keyHeader(),
+        this.settings = new Settings(
+                web.basePath(),
+                api.keyHeader(),
                 environment.getProperty("interrupt.reference.enabled", Boolean.class, false),
-                events.heartbeat().toMillis(), manager.settings().interruptTimeout().toMillis());
+                events.heartbeat().toMillis(),
+                manager.settings().interruptTimeout().toMillis());
     }
 
     @GetMapping("/")

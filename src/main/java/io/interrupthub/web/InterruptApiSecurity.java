@@ -28,8 +28,9 @@ class InterruptApiSecurity {
 
     @Bean
     @Order(10)
-    SecurityFilterChain interruptApiSecurityFilterChain(HttpSecurity http, InterruptApiProperties api,
-                                                        InterruptWebProperties web, JsonMapper json) throws Exception {
+    SecurityFilterChain interruptApiSecurityFilterChain(
+            HttpSecurity http, InterruptApiProperties api, InterruptWebProperties web, JsonMapper json)
+            throws Exception {
         http.securityMatcher(ApiPaths.patterns(web.basePath()))
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -40,12 +41,15 @@ class InterruptApiSecurity {
         if (api.keys().isEmpty()) {
             http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
         } else {
-            http.addFilterBefore(new ApiKeyFilter(api.keyHeader(), api.keys(), json), AnonymousAuthenticationFilter.class)
+            http.addFilterBefore(
+                            new ApiKeyFilter(api.keyHeader(), api.keys(), json), AnonymousAuthenticationFilter.class)
                     .authorizeHttpRequests(requests -> requests
                             // The second dispatch of an async answer (POST /interrupt waits without a thread)
                             // belongs to a request already let through.
-                            .dispatcherTypeMatchers(DispatcherType.ASYNC).permitAll()
-                            .anyRequest().authenticated());
+                            .dispatcherTypeMatchers(DispatcherType.ASYNC)
+                            .permitAll()
+                            .anyRequest()
+                            .authenticated());
         }
         return http.build();
     }
@@ -59,8 +63,8 @@ class InterruptApiSecurity {
     @Bean
     @Order(11)
     @ConditionalOnClass(name = "org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest")
-    SecurityFilterChain interruptHealthSecurityFilterChain(HttpSecurity http, InterruptApiProperties api,
-                                                          JsonMapper json) throws Exception {
+    SecurityFilterChain interruptHealthSecurityFilterChain(
+            HttpSecurity http, InterruptApiProperties api, JsonMapper json) throws Exception {
         http.securityMatcher(EndpointRequest.to("health"))
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -70,8 +74,8 @@ class InterruptApiSecurity {
                 .logout(logout -> logout.disable())
                 .authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
         if (!api.keys().isEmpty()) {
-            http.addFilterBefore(new ApiKeyFilter(api.keyHeader(), api.keys(), json, true),
-                    AnonymousAuthenticationFilter.class);
+            http.addFilterBefore(
+                    new ApiKeyFilter(api.keyHeader(), api.keys(), json, true), AnonymousAuthenticationFilter.class);
         }
         return http.build();
     }

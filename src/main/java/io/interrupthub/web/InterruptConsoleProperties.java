@@ -10,5 +10,5 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                so an application that embeds the library gets no page at its root. The service turns it on
  */
 @ConfigurationProperties("interrupt.console")
-public record InterruptConsoleProperties(@DefaultValue("false") boolean enabled) {
-}
+public record InterruptConsoleProperties(
+        @DefaultValue("false") boolean enabled) {}

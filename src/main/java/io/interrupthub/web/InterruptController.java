@@ -34,9 +34,10 @@ class InterruptController {
      * Declared {@code Object} so that Spring MVC picks the handler by what is returned.
      */
     @PostMapping("/interrupt/{hardwareId}")
-    Object interrupt(@PathVariable String hardwareId,
-                     @RequestBody(required = false) InterruptRequest body,
-                     @RequestParam(defaultValue = "true") boolean wait) {
+    Object interrupt(
+            @PathVariable String hardwareId,
+            @RequestBody(required = false) InterruptRequest body,
+            @RequestParam(defaultValue = "true") boolean wait) {
         InterruptRequest request = body == null ? new InterruptRequest(null, null) : body;
         InterruptFuture future = manager.interrupt(hardwareId, request.reason(), request.source());
         if (!wait) {
@@ -65,15 +66,19 @@ class InterruptController {
     }
 
     @GetMapping("/interrupts")
-    List<ApiBodies.InterruptResultBody> history(@RequestParam(required = false) String hardwareId,
-                                                @RequestParam(required = false) Integer limit) {
-        return manager.history(hardwareId, ListLimit.of(limit)).stream().map(ApiBodies.InterruptResultBody::of).toList();
+    List<ApiBodies.InterruptResultBody> history(
+            @RequestParam(required = false) String hardwareId, @RequestParam(required = false) Integer limit) {
+        return manager.history(hardwareId, ListLimit.of(limit)).stream()
+                .map(ApiBodies.InterruptResultBody::of)
+                .toList();
     }
 
     /** The set flags, newest first: what a page that loads late must know to agree with the statistics. */
     @GetMapping("/interrupts/flags")
     List<ApiBodies.FlagBody> flags(@RequestParam(required = false) Integer limit) {
-        return manager.flags(ListLimit.of(limit)).stream().map(ApiBodies.FlagBody::of).toList();
+        return manager.flags(ListLimit.of(limit)).stream()
+                .map(ApiBodies.FlagBody::of)
+                .toList();
     }
 
     @GetMapping("/interrupts/stats")

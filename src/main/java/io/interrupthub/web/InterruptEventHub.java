@@ -18,8 +18,8 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.SessionInfo;
-import io.interrupthub.stream.Broadcaster;
 import io.interrupthub.core.SilenceReport;
+import io.interrupthub.stream.Broadcaster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -68,12 +68,10 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     /** Sent at the start of an interrupt: the earliest a worker can know it, before modules are called. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record InterruptStarted(String hardwareId, long epoch, String reason, String source, Instant at,
-                            List<String> sessionIds) {
-    }
+    record InterruptStarted(
+            String hardwareId, long epoch, String reason, String source, Instant at, List<String> sessionIds) {}
 
-    private record Pending(String name, String hardwareId, Object body) {
-    }
+    private record Pending(String name, String hardwareId, Object body) {}
 
     /**
      * A numbered event. Its JSON is written the first time a stream needs it, live or on replay, so with
@@ -159,8 +157,14 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
      * these threads until its outbox overflows and it is dropped; the dispatcher and the other streams
      * never wait for it.
      */
-    private final ThreadPoolExecutor senders = new ThreadPoolExecutor(SENDER_THREADS, SENDER_THREADS, 30,
-            TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.named("interrupt-events-send-"));
+    private final ThreadPoolExecutor senders = new ThreadPoolExecutor(
+            SENDER_THREADS,
+            SENDER_THREADS,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            DaemonThreads.named("interrupt-events-send-"));
+
     private volatile boolean gapPending;
     private volatile boolean accepting;
     private volatile Thread dispatcher;
@@ -186,9 +190,12 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         try {
             stream = streams.open(subscriber, new EmitterSink(emitter), null);
         } catch (Broadcaster.Refused refused) {
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, refused.full()
-                    ? settings.maxStreams() + " event streams are open, the limit set by interrupt.events.max-streams"
-                    : "the event stream is shutting down");
+            throw new ResponseStatusException(
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    refused.full()
+                            ? settings.maxStreams()
+                                    + " event streams are open, the limit set by interrupt.events.max-streams"
+                            : "the event stream is shutting down");
         }
         subscriber.stream = stream;
         try {
@@ -224,8 +231,11 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     @Override
     public void interruptStarted(InterruptCause cause, List<String> sessionIds) {
-        publish(new Pending(INTERRUPT, cause.hardwareId(), new InterruptStarted(cause.hardwareId(), cause.epoch(),
-                cause.reason(), cause.source(), cause.at(), sessionIds)));
+        publish(new Pending(
+                INTERRUPT,
+                cause.hardwareId(),
+                new InterruptStarted(
+                        cause.hardwareId(), cause.epoch(), cause.reason(), cause.source(), cause.at(), sessionIds)));
     }
 
     @Override
@@ -263,8 +273,9 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         try {
             while (true) {
                 long now = System.nanoTime();
-                long wait = Math.max(0, Math.min(nextHeartbeat - now, nextProbe == Long.MAX_VALUE ? Long.MAX_VALUE
-                        : nextProbe - now));
+                long wait = Math.max(
+                        0,
+                        Math.min(nextHeartbeat - now, nextProbe == Long.MAX_VALUE ? Long.MAX_VALUE : nextProbe - now));
                 Object item = queue.poll(wait, TimeUnit.NANOSECONDS);
                 if (item == SHUTDOWN) {
                     break;
@@ -296,8 +307,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     }
 
     /** Told when events were dropped because the queue was full: resynchronise from {@code GET /interrupt/{id}}. */
-    record Gap(long nextId, long droppedTotal) {
-    }
+    record Gap(long nextId, long droppedTotal) {}
 
     private String write(String name, Object body) {
         try {
@@ -351,7 +361,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     /** Without an id, so the client's Last-Event-ID stays that of the last real event. */
     private void sendGap(Subscriber subscriber, long nextId) {
-        subscriber.stream.offer(SseEmitter.event().name(GAP)
+        subscriber.stream.offer(SseEmitter.event()
+                .name(GAP)
                 .data("{\"nextId\":" + nextId + ",\"droppedTotal\":" + dropped.get() + "}"));
     }
 
@@ -366,7 +377,10 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     /** A stream further than {@link #OUTBOX_LIMIT} frames behind is ended; it resumes with Last-Event-ID. */
     private void send(Subscriber subscriber, Event event) {
-        subscriber.stream.offer(SseEmitter.event().id(Long.toString(event.id())).name(event.name()).data(event.json()));
+        subscriber.stream.offer(SseEmitter.event()
+                .id(Long.toString(event.id()))
+                .name(event.name())
+                .data(event.json()));
         subscriber.lastSentId = event.id();
     }
 

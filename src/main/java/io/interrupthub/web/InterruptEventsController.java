@@ -23,8 +23,9 @@ class InterruptEventsController {
     }
 
     @GetMapping("/interrupts/events")
-    SseEmitter events(@RequestParam(required = false) String hardwareId,
-                      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
+    SseEmitter events(
+            @RequestParam(required = false) String hardwareId,
+            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
         if (hardwareId != null) {
             HardwareIds.require(hardwareId, "hardwareId");
         }
@@ -43,7 +44,7 @@ class InterruptEventsController {
         } catch (NumberFormatException ignored) {
             // answered below
         }
-        throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
-                "Last-Event-ID must be the id of an event this stream sent");
+        throw new InterruptHubException(
+                InterruptHubException.Kind.INVALID_INPUT, "Last-Event-ID must be the id of an event this stream sent");
     }
 }

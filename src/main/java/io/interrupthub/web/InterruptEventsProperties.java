@@ -25,7 +25,11 @@ import org.springframework.validation.annotation.Validated;
 public record InterruptEventsProperties(
         @DefaultValue("256") @Min(1) @Max(100_000) int maxStreams,
         @DefaultValue("1024") @Min(1) @Max(1_000_000) int bufferSize,
-        @DefaultValue("15s") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms") Duration heartbeat,
-        @DefaultValue("30m") @PlainSeconds @NotNull @DurationMin(seconds = 1, message = "must be at least 1s") Duration streamTimeout,
-        @DefaultValue("65536") @Min(16) @Max(10_000_000) int queueCapacity) {
-}
+
+        @DefaultValue("15s") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms")
+        Duration heartbeat,
+
+        @DefaultValue("30m") @PlainSeconds @NotNull @DurationMin(seconds = 1, message = "must be at least 1s")
+        Duration streamTimeout,
+
+        @DefaultValue("65536") @Min(16) @Max(10_000_000) int queueCapacity) {}

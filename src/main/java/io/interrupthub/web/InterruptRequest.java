@@ -1,5 +1,4 @@
 package io.interrupthub.web;
 
 /** Optional body of {@code POST /interrupt/{hardwareId}}. */
-public record InterruptRequest(String reason, String source) {
-}
+public record InterruptRequest(String reason, String source) {}

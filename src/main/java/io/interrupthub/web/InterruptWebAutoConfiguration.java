@@ -35,16 +35,28 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code interrupt.web.base-path}, its error handling covers its own controllers only, and the application's
  * error page stays its own unless {@code interrupt.web.problem-errors=true} (the service's choice).
  */
-@AutoConfiguration(after = InterruptHubAutoConfiguration.class, before = ErrorMvcAutoConfiguration.class, beforeName = {
-        // Our chain must be known before Boot decides whether to add its default, password-protected one.
-        "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
-        "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration"})
+@AutoConfiguration(
+        after = InterruptHubAutoConfiguration.class,
+        before = ErrorMvcAutoConfiguration.class,
+        beforeName = {
+            // Our chain must be known before Boot decides whether to add its default, password-protected one.
+            "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration"
+        })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnBooleanProperty(name = "interrupt.web.enabled", matchIfMissing = true)
-@EnableConfigurationProperties({InterruptWebProperties.class, InterruptEventsProperties.class,
-        InterruptConsoleProperties.class})
-@Import({InterruptController.class, SessionController.class, InterruptEventsController.class,
-        InterruptProblemHandler.class, ProblemTypeAdvice.class})
+@EnableConfigurationProperties({
+    InterruptWebProperties.class,
+    InterruptEventsProperties.class,
+    InterruptConsoleProperties.class
+})
+@Import({
+    InterruptController.class,
+    SessionController.class,
+    InterruptEventsController.class,
+    InterruptProblemHandler.class,
+    ProblemTypeAdvice.class
+})
 public class InterruptWebAutoConfiguration {
 
     @Bean
@@ -53,9 +65,8 @@ public class InterruptWebAutoConfiguration {
     }
 
     @Bean
-    FilterRegistrationBean<RequestSizeLimitFilter> interruptRequestSizeLimit(InterruptApiProperties api,
-                                                                           InterruptWebProperties web,
-                                                                           JsonMapper json) {
+    FilterRegistrationBean<RequestSizeLimitFilter> interruptRequestSizeLimit(
+            InterruptApiProperties api, InterruptWebProperties web, JsonMapper json) {
         FilterRegistrationBean<RequestSizeLimitFilter> registration = new FilterRegistrationBean<>(
                 new RequestSizeLimitFilter(api.maxBodySize().toBytes(), json));
         registration.addUrlPatterns(ApiPaths.servletPatterns(web.basePath()));
@@ -95,15 +106,13 @@ public class InterruptWebAutoConfiguration {
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springdoc.core.customizers.OpenApiCustomizer")
     @Import(InterruptOpenApi.class)
-    static class OpenApi {
-    }
+    static class OpenApi {}
 
     /** With Spring Security present: API keys when configured, the API open otherwise. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = ApiPaths.SECURITY_FILTER_CHAIN)
     @Import(InterruptApiSecurity.class)
-    static class Security {
-    }
+    static class Security {}
 
     /**
      * Without Spring Security nothing could check the keys, so keys set then are refused rather than ignored: an
@@ -115,9 +124,11 @@ public class InterruptWebAutoConfiguration {
 
         NoSecurity(InterruptApiProperties api) {
             if (!api.keys().isEmpty()) {
-                throw new InterruptConfigurationException("interrupt.api.keys",
+                throw new InterruptConfigurationException(
+                        "interrupt.api.keys",
                         "API keys are set but Spring Security is not on the class path to enforce them; add "
-                                + "spring-boot-starter-security, or unset interrupt.api.keys (INTERRUPT_API_KEYS)", null);
+                                + "spring-boot-starter-security, or unset interrupt.api.keys (INTERRUPT_API_KEYS)",
+                        null);
             }
         }
     }
@@ -137,7 +148,8 @@ public class InterruptWebAutoConfiguration {
                 @Override
                 public void addResourceHandlers(ResourceHandlerRegistry registry) {
                     // Revalidated on every load (ETag / Last-Modified), so an upgraded service never runs old scripts.
-                    registry.addResourceHandler("/console/**").addResourceLocations(ConsolePage.ASSETS)
+                    registry.addResourceHandler("/console/**")
+                            .addResourceLocations(ConsolePage.ASSETS)
                             .setCacheControl(CacheControl.noCache());
                 }
             };
@@ -156,13 +168,15 @@ public class InterruptWebAutoConfiguration {
         @Configuration(proxyBeanMethods = false)
         @ConditionalOnMissingBean(ErrorController.class)
         @Import(ProblemErrorController.class)
-        static class ErrorPage {
-        }
+        static class ErrorPage {}
 
         /** On Tomcat, what Tomcat refuses by itself (before Spring sees the request) is a problem detail too. */
         @Configuration(proxyBeanMethods = false)
-        @ConditionalOnClass(name = {"org.apache.catalina.valves.ErrorReportValve",
-                "org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory"})
+        @ConditionalOnClass(
+                name = {
+                    "org.apache.catalina.valves.ErrorReportValve",
+                    "org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory"
+                })
         static class TomcatErrors {
 
             /** Runs after Boot's own Tomcat customizer, so the valve it adds is found and replaced. */

@@ -21,8 +21,13 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 public record InterruptWebProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue("") @Pattern(regexp = "^$|^(/[A-Za-z0-9._~-]+)+$",
-                message = "must be empty or a path such as /voice (starting with /, not ending with /)") String basePath,
+
+        @DefaultValue("")
+        @Pattern(
+                regexp = "^$|^(/[A-Za-z0-9._~-]+)+$",
+                message = "must be empty or a path such as /voice (starting with /, not ending with /)")
+        String basePath,
+
         @DefaultValue("false") boolean problemErrors) {
 
     /** The property the controllers' mappings read, so every path below moves with it. */

@@ -8,15 +8,15 @@ final class ListLimit {
     static final int DEFAULT = 100;
     static final int MAX = 1000;
 
-    private ListLimit() {
-    }
+    private ListLimit() {}
 
     static int of(Integer requested) {
         if (requested == null) {
             return DEFAULT;
         }
         if (requested < 1 || requested > MAX) {
-            throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT,
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.INVALID_INPUT,
                     "limit must be between 1 and " + MAX + ", was " + requested);
         }
         return requested;

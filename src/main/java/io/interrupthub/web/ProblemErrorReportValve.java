@@ -71,7 +71,9 @@ final class ProblemErrorReportValve extends ErrorReportValve {
     static String body(int status) {
         HttpStatus known = HttpStatus.resolve(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
-        String detail = status >= 500 ? "The request could not be completed." : "The request was refused: " + title + ".";
-        return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\"" + detail + "\"}";
+        String detail =
+                status >= 500 ? "The request could not be completed." : "The request was refused: " + title + ".";
+        return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\"" + detail
+                + "\"}";
     }
 }

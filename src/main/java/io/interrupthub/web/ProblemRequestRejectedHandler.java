@@ -26,7 +26,12 @@ final class ProblemRequestRejectedHandler implements RequestRejectedHandler {
     @Override
     public void handle(HttpServletRequest request, HttpServletResponse response, RequestRejectedException rejected)
             throws IOException {
-        Problems.write(json, request, response, HttpStatus.BAD_REQUEST, "the request URL is malformed or contains a "
-                + "forbidden sequence; a hardwareId or sessionId must match " + HardwareIds.PATTERN);
+        Problems.write(
+                json,
+                request,
+                response,
+                HttpStatus.BAD_REQUEST,
+                "the request URL is malformed or contains a "
+                        + "forbidden sequence; a hardwareId or sessionId must match " + HardwareIds.PATTERN);
     }
 }

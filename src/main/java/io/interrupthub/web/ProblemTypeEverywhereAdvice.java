@@ -8,5 +8,4 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * ({@code interrupt.web.problem-errors=true}, the service's choice).
  */
 @RestControllerAdvice
-class ProblemTypeEverywhereAdvice extends ProblemTypeAdvice {
-}
+class ProblemTypeEverywhereAdvice extends ProblemTypeAdvice {}

@@ -13,11 +13,11 @@ import tools.jackson.databind.json.JsonMapper;
 /** Writes a problem detail from a servlet filter, where Spring MVC's handlers do not reach. */
 final class Problems {
 
-    private Problems() {
-    }
+    private Problems() {}
 
-    static void write(JsonMapper json, HttpServletRequest request, HttpServletResponse response, HttpStatus status,
-                      String detail) throws IOException {
+    static void write(
+            JsonMapper json, HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
+            throws IOException {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create("about:blank"));
         try {

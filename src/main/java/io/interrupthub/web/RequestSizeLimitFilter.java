@@ -33,15 +33,25 @@ final class RequestSizeLimitFilter extends OncePerRequestFilter {
         long length = request.getContentLengthLong();
         boolean chunked = length < 0 && request.getHeader("Transfer-Encoding") != null;
         if (length > maxBytes || chunked) {
-            Problems.write(json, request, response, HttpStatus.CONTENT_TOO_LARGE, chunked
-                    ? "a request body must be sent with Content-Length"
-                    : "the request body is " + length + " bytes, the limit is " + maxBytes);
+            Problems.write(
+                    json,
+                    request,
+                    response,
+                    HttpStatus.CONTENT_TOO_LARGE,
+                    chunked
+                            ? "a request body must be sent with Content-Length"
+                            : "the request body is " + length + " bytes, the limit is " + maxBytes);
             return;
         }
         String contentType = request.getContentType();
         if (contentType != null && !concrete(contentType)) {
-            Problems.write(json, request, response, HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                    "Content-Type '" + contentType.replaceAll("[^\\x20-\\x7e]", "?") + "' is not a concrete media type");
+            Problems.write(
+                    json,
+                    request,
+                    response,
+                    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type '" + contentType.replaceAll("[^\\x20-\\x7e]", "?")
+                            + "' is not a concrete media type");
             return;
         }
         chain.doFilter(request, response);

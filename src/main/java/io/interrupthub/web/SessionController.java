@@ -36,15 +36,19 @@ class SessionController {
     }
 
     @GetMapping
-    List<ApiBodies.SessionBody> list(@RequestParam(required = false) String hardwareId,
-                                     @RequestParam(required = false) Integer limit) {
-        return manager.sessions(hardwareId, ListLimit.of(limit)).stream().map(ApiBodies.SessionBody::of).toList();
+    List<ApiBodies.SessionBody> list(
+            @RequestParam(required = false) String hardwareId, @RequestParam(required = false) Integer limit) {
+        return manager.sessions(hardwareId, ListLimit.of(limit)).stream()
+                .map(ApiBodies.SessionBody::of)
+                .toList();
     }
 
     @GetMapping("/{sessionId}")
     ApiBodies.SessionBody get(@PathVariable String sessionId) {
-        return manager.session(sessionId).map(s -> ApiBodies.SessionBody.of(s.info()))
-                .orElseThrow(() -> new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId));
+        return manager.session(sessionId)
+                .map(s -> ApiBodies.SessionBody.of(s.info()))
+                .orElseThrow(() ->
+                        new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId));
     }
 
     @PostMapping("/{sessionId}/heartbeat")
@@ -65,8 +69,8 @@ class SessionController {
      * silence of the interrupt that marked the session.
      */
     @PostMapping("/{sessionId}/stopped")
-    ApiBodies.SessionBody stopped(@PathVariable String sessionId,
-                                  @RequestBody(required = false) ApiBodies.StoppedRequest request) {
+    ApiBodies.SessionBody stopped(
+            @PathVariable String sessionId, @RequestBody(required = false) ApiBodies.StoppedRequest request) {
         ApiBodies.StoppedRequest offsets = request == null ? new ApiBodies.StoppedRequest(null, null) : request;
         return ApiBodies.SessionBody.of(manager.stopped(sessionId, offsets.textChars(), offsets.audioMs()));
     }

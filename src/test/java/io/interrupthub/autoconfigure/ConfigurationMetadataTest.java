@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConfigurationMetadataTest {
 
     private static Map<String, JsonNode> interruptProperties() throws Exception {
-        try (InputStream in = ConfigurationMetadataTest.class.getResourceAsStream(
-                "/META-INF/spring-configuration-metadata.json")) {
+        try (InputStream in =
+                ConfigurationMetadataTest.class.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
             assertThat(in).as("the build writes the metadata into the jar").isNotNull();
             Map<String, JsonNode> properties = new TreeMap<>();
             for (JsonNode property : JsonMapper.builder().build().readTree(in).get("properties")) {
@@ -48,15 +48,30 @@ class ConfigurationMetadataTest {
 
     @Test
     void everyFeatureIsDescribed() throws Exception {
-        assertThat(interruptProperties()).containsKeys(
-                "interrupt.enabled", "interrupt.timeout", "interrupt.check-interval", "interrupt.max-active-sessions",
-                "interrupt.session-timeout", "interrupt.session-cleanup-delay", "interrupt.log-interrupts",
-                "interrupt.api.keys", "interrupt.api.key-header", "interrupt.api.max-body-size",
-                "interrupt.web.enabled", "interrupt.web.base-path", "interrupt.web.problem-errors",
-                "interrupt.events.max-streams", "interrupt.events.heartbeat",
-                "interrupt.cluster.enabled", "interrupt.cluster.namespace",
-                "interrupt.grpc.enabled", "interrupt.grpc.port",
-                "interrupt.console.enabled", "interrupt.reference.enabled", "interrupt.modules");
+        assertThat(interruptProperties())
+                .containsKeys(
+                        "interrupt.enabled",
+                        "interrupt.timeout",
+                        "interrupt.check-interval",
+                        "interrupt.max-active-sessions",
+                        "interrupt.session-timeout",
+                        "interrupt.session-cleanup-delay",
+                        "interrupt.log-interrupts",
+                        "interrupt.api.keys",
+                        "interrupt.api.key-header",
+                        "interrupt.api.max-body-size",
+                        "interrupt.web.enabled",
+                        "interrupt.web.base-path",
+                        "interrupt.web.problem-errors",
+                        "interrupt.events.max-streams",
+                        "interrupt.events.heartbeat",
+                        "interrupt.cluster.enabled",
+                        "interrupt.cluster.namespace",
+                        "interrupt.grpc.enabled",
+                        "interrupt.grpc.port",
+                        "interrupt.console.enabled",
+                        "interrupt.reference.enabled",
+                        "interrupt.modules");
     }
 
     /**
@@ -85,11 +100,16 @@ class ConfigurationMetadataTest {
         expected.forEach((name, value) -> {
             JsonNode shown = metadata.get(name).get("defaultValue");
             assertThat(shown).as(name + " has a default in the metadata").isNotNull();
-            Object parsed = value instanceof Duration ? PlainSecondsConverter.parse(shown.asString())
+            Object parsed = value instanceof Duration
+                    ? PlainSecondsConverter.parse(shown.asString())
                     : value instanceof Boolean ? (Object) shown.asBoolean() : (Object) shown.asInt();
             assertThat(parsed).as(name).isEqualTo(value);
         });
-        assertThat(metadata.get("interrupt.web.base-path").path("defaultValue").asString()).isEmpty();
-        assertThat(metadata.get("interrupt.console.enabled").path("defaultValue").asBoolean(true)).isFalse();
+        assertThat(metadata.get("interrupt.web.base-path").path("defaultValue").asString())
+                .isEmpty();
+        assertThat(metadata.get("interrupt.console.enabled")
+                        .path("defaultValue")
+                        .asBoolean(true))
+                .isFalse();
     }
 }

@@ -27,7 +27,8 @@ class InterruptMetricsTest {
 
     @BeforeEach
     void bind() {
-        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(1).build());
+        manager = new InterruptManager(
+                InterruptSettings.builder().maxActiveSessions(1).build());
         registry = new SimpleMeterRegistry();
         InterruptMetrics metrics = new InterruptMetrics(manager);
         metrics.bindTo(registry);
@@ -41,9 +42,11 @@ class InterruptMetricsTest {
 
     @Test
     void requestsAreCountedByOutcome() {
-        manager.register(module("flaky", cause -> {
-            throw new IllegalStateException("boom");
-        }), ModuleSettings.defaults());
+        manager.register(
+                module("flaky", cause -> {
+                    throw new IllegalStateException("boom");
+                }),
+                ModuleSettings.defaults());
         manager.interruptAndWait("dev-1", "test");
         manager.unregister("flaky");
         manager.interruptAndWait("dev-1", "test");
@@ -58,16 +61,18 @@ class InterruptMetricsTest {
 
     @Test
     void latencyIsRecordedPerInterruptAndPerModuleWithBoundedTags() {
-        manager.register(module("text_processing", cause -> {
-        }), ModuleSettings.defaults());
+        manager.register(module("text_processing", cause -> {}), ModuleSettings.defaults());
         manager.interruptAndWait("dev-1", "test");
         manager.interruptAndWait("dev-2", "test");
 
         Timer total = registry.get("interrupt.duration").timer();
         assertThat(total.count()).isEqualTo(2);
-        Timer module = registry.get("interrupt.module.duration").tags("module", "text_processing", "outcome", "OK").timer();
+        Timer module = registry.get("interrupt.module.duration")
+                .tags("module", "text_processing", "outcome", "OK")
+                .timer();
         assertThat(module.count()).isEqualTo(2);
-        assertThat(ownMeters()).flatExtracting(m -> m.getId().getTags())
+        assertThat(ownMeters())
+                .flatExtracting(m -> m.getId().getTags())
                 .extracting(io.micrometer.core.instrument.Tag::getKey)
                 .doesNotContain("hardwareId", "sessionId", "device")
                 .containsOnly("outcome", "event", "module", "result");
@@ -76,8 +81,12 @@ class InterruptMetricsTest {
     @Test
     void histogramBucketsSpanSubMillisecondToSeconds() {
         manager.interruptAndWait("dev-1", "test");
-        double[] buckets = java.util.Arrays.stream(registry.get("interrupt.duration").timer().takeSnapshot().histogramCounts())
-                .mapToDouble(c -> c.bucket(java.util.concurrent.TimeUnit.SECONDS)).toArray();
+        double[] buckets = java.util.Arrays.stream(registry.get("interrupt.duration")
+                        .timer()
+                        .takeSnapshot()
+                        .histogramCounts())
+                .mapToDouble(c -> c.bucket(java.util.concurrent.TimeUnit.SECONDS))
+                .toArray();
         assertThat(buckets).contains(0.0001, 0.001, 0.01, 0.1, 1.0, 5.0);
     }
 
@@ -92,8 +101,16 @@ class InterruptMetricsTest {
             slow.interruptAndWait("dev-1", "fast");
             slow.register(module("audio_generation", cause -> Thread.sleep(120)), ModuleSettings.defaults());
             slow.interruptAndWait("dev-1", "slow");
-            assertThat(meters.get("interrupt.budget").tag("result", "met").counter().count()).isEqualTo(1);
-            assertThat(meters.get("interrupt.budget").tag("result", "missed").counter().count()).isEqualTo(1);
+            assertThat(meters.get("interrupt.budget")
+                            .tag("result", "met")
+                            .counter()
+                            .count())
+                    .isEqualTo(1);
+            assertThat(meters.get("interrupt.budget")
+                            .tag("result", "missed")
+                            .counter()
+                            .count())
+                    .isEqualTo(1);
             assertThat(meters.get("interrupt.sessions.max").gauge().value()).isEqualTo(100.0);
         } finally {
             slow.close();
@@ -118,13 +135,17 @@ class InterruptMetricsTest {
     @Test
     void everyMeterHasADescription() {
         manager.interruptAndWait("dev-1", "test");
-        assertThat(ownMeters()).extracting(Meter::getId)
-                .allSatisfy(id -> assertThat(id.getDescription()).as(id.getName()).isNotBlank());
+        assertThat(ownMeters())
+                .extracting(Meter::getId)
+                .allSatisfy(
+                        id -> assertThat(id.getDescription()).as(id.getName()).isNotBlank());
     }
 
     /** SimpleMeterRegistry adds a gauge per histogram bucket ({@code .histogram}, tag {@code le}); Prometheus does not. */
     private List<Meter> ownMeters() {
-        return registry.getMeters().stream().filter(m -> !m.getId().getName().endsWith(".histogram")).toList();
+        return registry.getMeters().stream()
+                .filter(m -> !m.getId().getName().endsWith(".histogram"))
+                .toList();
     }
 
     private double count(String name, String tag, String value) {

@@ -47,26 +47,28 @@ class InterruptPropertiesBindingTest {
     void anEmbeddingApplicationGetsTheSameDefaultsWithoutTheServicesFile() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class))
-                .run(context -> assertThat(context.getBean(InterruptManager.class).settings())
+                .run(context -> assertThat(
+                                context.getBean(InterruptManager.class).settings())
                         .isEqualTo(InterruptSettings.defaults()));
     }
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource({
-            "INTERRUPT_CHECK_INTERVAL, 0.1, 100",
-            "INTERRUPT_CHECK_INTERVAL, 0.25, 250",
-            "INTERRUPT_CHECK_INTERVAL, 50ms, 50",
-            "INTERRUPT_TIMEOUT, 5.0, 5000",
-            "INTERRUPT_TIMEOUT, 1.5, 1500",
-            "INTERRUPT_TIMEOUT, 3, 3000",
-            "INTERRUPT_TIMEOUT, 750ms, 750",
-            "INTERRUPT_TIMEOUT, 2s, 2000",
-            "SESSION_CLEANUP_DELAY, 2.0, 2000",
-            "SESSION_CLEANUP_DELAY, 0, 0",
-            "SESSION_CLEANUP_DELAY, 500ms, 500",
-            "SESSION_TIMEOUT, 300, 300000",
-            "SESSION_TIMEOUT, 60.5, 60500",
-            "SESSION_TIMEOUT, 10m, 600000"})
+        "INTERRUPT_CHECK_INTERVAL, 0.1, 100",
+        "INTERRUPT_CHECK_INTERVAL, 0.25, 250",
+        "INTERRUPT_CHECK_INTERVAL, 50ms, 50",
+        "INTERRUPT_TIMEOUT, 5.0, 5000",
+        "INTERRUPT_TIMEOUT, 1.5, 1500",
+        "INTERRUPT_TIMEOUT, 3, 3000",
+        "INTERRUPT_TIMEOUT, 750ms, 750",
+        "INTERRUPT_TIMEOUT, 2s, 2000",
+        "SESSION_CLEANUP_DELAY, 2.0, 2000",
+        "SESSION_CLEANUP_DELAY, 0, 0",
+        "SESSION_CLEANUP_DELAY, 500ms, 500",
+        "SESSION_TIMEOUT, 300, 300000",
+        "SESSION_TIMEOUT, 60.5, 60500",
+        "SESSION_TIMEOUT, 10m, 600000"
+    })
     void durationVariablesTakeSeedSecondsAndSpringUnits(String variable, String value, long expectedMillis) {
         runner.withPropertyValues(variable + "=" + value).run(context -> {
             InterruptSettings settings = context.getBean(InterruptManager.class).settings();
@@ -82,24 +84,31 @@ class InterruptPropertiesBindingTest {
 
     @Test
     void switchesAndCountsBindFromTheirVariables() {
-        runner.withPropertyValues("GLOBAL_INTERRUPT_ENABLED=false", "MAX_ACTIVE_SESSIONS=7", "LOG_INTERRUPTS=false",
-                "LOG_TIMING=false").run(context -> {
-            InterruptSettings settings = context.getBean(InterruptManager.class).settings();
-            assertThat(settings.enabled()).isFalse();
-            assertThat(settings.maxActiveSessions()).isEqualTo(7);
-            InterruptProperties properties = context.getBean(InterruptProperties.class);
-            assertThat(properties.isLogInterrupts()).isFalse();
-            assertThat(properties.isLogTiming()).isFalse();
-        });
+        runner.withPropertyValues(
+                        "GLOBAL_INTERRUPT_ENABLED=false",
+                        "MAX_ACTIVE_SESSIONS=7",
+                        "LOG_INTERRUPTS=false",
+                        "LOG_TIMING=false")
+                .run(context -> {
+                    InterruptSettings settings =
+                            context.getBean(InterruptManager.class).settings();
+                    assertThat(settings.enabled()).isFalse();
+                    assertThat(settings.maxActiveSessions()).isEqualTo(7);
+                    InterruptProperties properties = context.getBean(InterruptProperties.class);
+                    assertThat(properties.isLogInterrupts()).isFalse();
+                    assertThat(properties.isLogTiming()).isFalse();
+                });
     }
 
     @Test
     void springPropertyNamesWorkAsWell() {
-        runner.withPropertyValues("interrupt.timeout=250ms", "interrupt.max-active-sessions=3").run(context -> {
-            InterruptSettings settings = context.getBean(InterruptManager.class).settings();
-            assertThat(settings.interruptTimeout()).isEqualTo(Duration.ofMillis(250));
-            assertThat(settings.maxActiveSessions()).isEqualTo(3);
-        });
+        runner.withPropertyValues("interrupt.timeout=250ms", "interrupt.max-active-sessions=3")
+                .run(context -> {
+                    InterruptSettings settings =
+                            context.getBean(InterruptManager.class).settings();
+                    assertThat(settings.interruptTimeout()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(settings.maxActiveSessions()).isEqualTo(3);
+                });
     }
 
     @Test
@@ -109,32 +118,38 @@ class InterruptPropertiesBindingTest {
                 .withConfiguration(AutoConfigurations.of(
                         org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration.class))
                 .run(context -> assertThat(context.getBean(
-                        org.springframework.boot.autoconfigure.context.LifecycleProperties.class)
-                        .getTimeoutPerShutdownPhase()).isEqualTo(Duration.ofMillis(300)));
+                                        org.springframework.boot.autoconfigure.context.LifecycleProperties.class)
+                                .getTimeoutPerShutdownPhase())
+                        .isEqualTo(Duration.ofMillis(300)));
     }
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource({
-            "INTERRUPT_TIMEOUT, -1",
-            "INTERRUPT_TIMEOUT, 0",
-            "INTERRUPT_TIMEOUT, abc",
-            "INTERRUPT_CHECK_INTERVAL, -0.1",
-            "INTERRUPT_CHECK_INTERVAL, soon",
-            "SESSION_CLEANUP_DELAY, -2.0",
-            "SESSION_TIMEOUT, 0",
-            "SESSION_TIMEOUT, 5 minutes",
-            "MAX_ACTIVE_SESSIONS, 0",
-            "MAX_ACTIVE_SESSIONS, -5",
-            "MAX_ACTIVE_SESSIONS, many",
-            "GLOBAL_INTERRUPT_ENABLED, maybe",
-            "LOG_TIMING, 2"})
+        "INTERRUPT_TIMEOUT, -1",
+        "INTERRUPT_TIMEOUT, 0",
+        "INTERRUPT_TIMEOUT, abc",
+        "INTERRUPT_CHECK_INTERVAL, -0.1",
+        "INTERRUPT_CHECK_INTERVAL, soon",
+        "SESSION_CLEANUP_DELAY, -2.0",
+        "SESSION_TIMEOUT, 0",
+        "SESSION_TIMEOUT, 5 minutes",
+        "MAX_ACTIVE_SESSIONS, 0",
+        "MAX_ACTIVE_SESSIONS, -5",
+        "MAX_ACTIVE_SESSIONS, many",
+        "GLOBAL_INTERRUPT_ENABLED, maybe",
+        "LOG_TIMING, 2"
+    })
     void aBadValueStopsStartUpWithOneLineNamingTheVariable(String variable, String value) {
         runner.withPropertyValues(variable + "=" + value).run(context -> {
             assertThat(context).hasFailed();
             FailureAnalysis analysis = new InterruptConfigurationFailureAnalyzer(
-                    new MockEnvironment().withProperty(variable, value)).analyze(context.getStartupFailure());
+                            new MockEnvironment().withProperty(variable, value))
+                    .analyze(context.getStartupFailure());
             assertThat(analysis).as("our analyzer explains the failure").isNotNull();
-            assertThat(analysis.getDescription()).startsWith(variable + ": ").contains(value).doesNotContain("\n");
+            assertThat(analysis.getDescription())
+                    .startsWith(variable + ": ")
+                    .contains(value)
+                    .doesNotContain("\n");
         });
     }
 }

@@ -27,7 +27,8 @@ class InterruptShutdownTest {
 
             @Override
             public List<ModuleAction> actions() {
-                return List.of(ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> told.add(cause.hardwareId() + ":" + cause.reason())));
+                return List.of(ModuleAction.of(
+                        ModuleAction.STOP_GENERATION, cause -> told.add(cause.hardwareId() + ":" + cause.reason())));
             }
         };
         Session[] sessions = new Session[3];
@@ -43,7 +44,8 @@ class InterruptShutdownTest {
                 });
         assertThat(sessions[0].state()).isEqualTo(SessionState.INTERRUPTED);
         assertThat(sessions[1].state()).isEqualTo(SessionState.INTERRUPTED);
-        assertThat(sessions[0].interruptCause()).hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("shutdown"));
+        assertThat(sessions[0].interruptCause())
+                .hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("shutdown"));
         assertThat(sessions[2].state()).isEqualTo(SessionState.ENDED);
         assertThat(told).containsExactlyInAnyOrder("dev-1:shutdown", "dev-2:shutdown");
     }

@@ -36,7 +36,8 @@ class ModuleRegistrationContextTest {
         runner.run(context -> {
             assertThat(context).hasNotFailed();
             List<ModuleInfo> modules = context.getBean(InterruptManager.class).modules();
-            assertThat(modules).extracting(ModuleInfo::module)
+            assertThat(modules)
+                    .extracting(ModuleInfo::module)
                     .containsExactly("session_management", "text_processing", "audio_generation");
             assertThat(modules.get(0).declaredActions()).containsExactly(ModuleAction.INTERRUPT_SESSION);
             assertThat(modules.get(1).declaredActions()).containsExactly("cancel_generation", "clear_buffers");
@@ -50,7 +51,8 @@ class ModuleRegistrationContextTest {
     void registeredModulesAreCalledOnInterrupt() {
         runner.run(context -> {
             InterruptResult result = context.getBean(InterruptManager.class).interruptAndWait("dev-1", "test");
-            assertThat(result.modules()).extracting(r -> r.module() + ":" + r.outcome())
+            assertThat(result.modules())
+                    .extracting(r -> r.module() + ":" + r.outcome())
                     .containsExactly("session_management:OK", "text_processing:OK", "audio_generation:OK");
             assertThat(context.getBean(Modules.class).calls)
                     .containsExactlyInAnyOrder("cancel_generation", "clear_buffers", "stop_generation");
@@ -64,23 +66,28 @@ class ModuleRegistrationContextTest {
                         "INTERRUPT_MODULES_TEXT_PROCESSING_TIMEOUT", "1.5",
                         "INTERRUPT_MODULES_AUDIO_GENERATION_ENABLED", "false")))
                 .run(context -> {
-                    List<ModuleInfo> modules = context.getBean(InterruptManager.class).modules();
+                    List<ModuleInfo> modules =
+                            context.getBean(InterruptManager.class).modules();
                     assertThat(modules.get(1).actions()).containsExactly("clear_buffers", "cancel_generation");
                     assertThat(modules.get(1).timeout()).isEqualTo(Duration.ofMillis(1500));
                     assertThat(modules.get(2).enabled()).isFalse();
-                    InterruptResult result = context.getBean(InterruptManager.class).interruptAndWait("dev-1", "t");
+                    InterruptResult result =
+                            context.getBean(InterruptManager.class).interruptAndWait("dev-1", "t");
                     assertThat(result.modules().get(2).outcome()).isEqualTo(ModuleOutcome.DISABLED);
-                    assertThat(context.getBean(Modules.class).calls).containsExactly("clear_buffers", "cancel_generation");
+                    assertThat(context.getBean(Modules.class).calls)
+                            .containsExactly("clear_buffers", "cancel_generation");
                 });
     }
 
     @Test
     void moduleSettingsAlsoBindFromSpringProperties() {
-        runner.withPropertyValues("interrupt.modules.text-processing.methods=cancel_generation",
+        runner.withPropertyValues(
+                        "interrupt.modules.text-processing.methods=cancel_generation",
                         "interrupt.modules.text-processing.timeout=200ms",
                         "interrupt.modules.session-management.enabled=false")
                 .run(context -> {
-                    List<ModuleInfo> modules = context.getBean(InterruptManager.class).modules();
+                    List<ModuleInfo> modules =
+                            context.getBean(InterruptManager.class).modules();
                     assertThat(modules.get(0).enabled()).isFalse();
                     assertThat(modules.get(1).actions()).containsExactly("cancel_generation");
                     assertThat(modules.get(1).timeout()).isEqualTo(Duration.ofMillis(200));
@@ -89,20 +96,24 @@ class ModuleRegistrationContextTest {
 
     @Test
     void withoutATimeoutAModuleGetsInterruptTimeout() {
-        runner.withPropertyValues("interrupt.timeout=750ms").run(context -> assertThat(
-                context.getBean(InterruptManager.class).modules()).allSatisfy(
-                m -> assertThat(m.timeout()).isEqualTo(Duration.ofMillis(750))));
+        runner.withPropertyValues("interrupt.timeout=750ms")
+                .run(context -> assertThat(
+                                context.getBean(InterruptManager.class).modules())
+                        .allSatisfy(m -> assertThat(m.timeout()).isEqualTo(Duration.ofMillis(750))));
     }
 
     @Test
     void anUnknownActionStopsStartUpNamingTheModulesVariable() {
-        runner.withInitializer(environment(Map.of("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS", "cancel_generation,fly")))
+        runner.withInitializer(
+                        environment(Map.of("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS", "cancel_generation,fly")))
                 .run(context -> {
                     assertThat(context).hasFailed();
-                    FailureAnalysis analysis = new InterruptConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+                    FailureAnalysis analysis =
+                            new InterruptConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
                     assertThat(analysis.getDescription())
                             .startsWith("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS: ")
-                            .contains("'fly'").doesNotContain("\n");
+                            .contains("'fly'")
+                            .doesNotContain("\n");
                 });
     }
 
@@ -112,9 +123,10 @@ class ModuleRegistrationContextTest {
             runner.withInitializer(environment(Map.of("INTERRUPT_MODULES_AUDIO_GENERATION_TIMEOUT", bad)))
                     .run(context -> {
                         assertThat(context).hasFailed();
-                        FailureAnalysis analysis = new InterruptConfigurationFailureAnalyzer()
-                                .analyze(context.getStartupFailure());
-                        assertThat(analysis.getDescription()).startsWith("INTERRUPT_MODULES_AUDIO_GENERATION_TIMEOUT: ");
+                        FailureAnalysis analysis =
+                                new InterruptConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+                        assertThat(analysis.getDescription())
+                                .startsWith("INTERRUPT_MODULES_AUDIO_GENERATION_TIMEOUT: ");
                     });
         }
     }
@@ -123,21 +135,30 @@ class ModuleRegistrationContextTest {
     void interruptListenerBeansAreTold() {
         runner.withUserConfiguration(Listening.class).run(context -> {
             context.getBean(InterruptManager.class).interruptAndWait("dev-2", "test");
-            assertThat(context.getBean(Listening.class).seen).extracting(InterruptResult::hardwareId).containsExactly("dev-2");
+            assertThat(context.getBean(Listening.class).seen)
+                    .extracting(InterruptResult::hardwareId)
+                    .containsExactly("dev-2");
         });
     }
 
     @Test
     void anApplicationsOwnManagerIsKept() {
-        runner.withBean(InterruptManager.class, () -> new InterruptManager(
-                        io.interrupthub.core.InterruptSettings.builder().maxActiveSessions(3).build()))
-                .run(context -> assertThat(context.getBean(InterruptManager.class).settings().maxActiveSessions())
+        runner.withBean(
+                        InterruptManager.class,
+                        () -> new InterruptManager(io.interrupthub.core.InterruptSettings.builder()
+                                .maxActiveSessions(3)
+                                .build()))
+                .run(context -> assertThat(context.getBean(InterruptManager.class)
+                                .settings()
+                                .maxActiveSessions())
                         .isEqualTo(3));
     }
 
     /** Environment variables as the operating system would give them, so relaxed env-name binding is exercised. */
-    private static ApplicationContextInitializer<ConfigurableApplicationContext> environment(Map<String, Object> variables) {
-        return context -> context.getEnvironment().getPropertySources()
+    private static ApplicationContextInitializer<ConfigurableApplicationContext> environment(
+            Map<String, Object> variables) {
+        return context -> context.getEnvironment()
+                .getPropertySources()
                 .addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment", variables));
     }
 
@@ -166,7 +187,8 @@ class ModuleRegistrationContextTest {
                 @Override
                 public List<ModuleAction> actions() {
                     return java.util.Arrays.stream(actions)
-                            .map(a -> ModuleAction.of(a, cause -> calls.add(a))).toList();
+                            .map(a -> ModuleAction.of(a, cause -> calls.add(a)))
+                            .toList();
                 }
             };
         }

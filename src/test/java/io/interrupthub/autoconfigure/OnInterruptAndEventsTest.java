@@ -1,7 +1,5 @@
 package io.interrupthub.autoconfigure;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,6 +28,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * {@link OnInterrupt} methods become modules of snake-cased actions in {@code order()}, and interrupts
  * and session changes reach {@code @EventListener} beans as Spring application events.
@@ -47,13 +47,16 @@ class OnInterruptAndEventsTest {
             assertThat(context).hasNotFailed();
             List<ModuleInfo> modules = context.getBean(InterruptManager.class).modules();
 
-            assertThat(modules).extracting(ModuleInfo::module)
+            assertThat(modules)
+                    .extracting(ModuleInfo::module)
                     .containsExactlyInAnyOrder("session_management", "text_processing", "audio_generation");
             ModuleInfo text = info(modules, "text_processing");
-            assertThat(text.declaredActions()).as("order(), then name; across beans")
+            assertThat(text.declaredActions())
+                    .as("order(), then name; across beans")
                     .containsExactly("clear_buffers", "abort_stream", "cancel_generation", "flush_audio_cache");
             assertThat(text.actions()).containsExactlyElementsOf(text.declaredActions());
-            assertThat(info(modules, "audio_generation").declaredActions()).as("action() overrides the method name")
+            assertThat(info(modules, "audio_generation").declaredActions())
+                    .as("action() overrides the method name")
                     .containsExactly("stop_generation");
         });
     }
@@ -69,8 +72,8 @@ class OnInterruptAndEventsTest {
             assertThat(module(result, "audio_generation").outcome()).isEqualTo(ModuleOutcome.OK);
             assertThat(result.success()).isTrue();
             Calls calls = context.getBean(Calls.class);
-            assertThat(calls.text).containsExactly("clear_buffers", "abort_stream", "cancel_generation",
-                    "flush_audio_cache");
+            assertThat(calls.text)
+                    .containsExactly("clear_buffers", "abort_stream", "cancel_generation", "flush_audio_cache");
             assertThat(calls.audio).containsExactly("halt");
             assertThat(calls.causes).singleElement().satisfies(cause -> {
                 assertThat(cause.hardwareId()).isEqualTo("kitchen-1");
@@ -83,8 +86,8 @@ class OnInterruptAndEventsTest {
     @Test
     void theMethodsVariableChoosesAndOrdersAnnotatedActions() {
         runner.withUserConfiguration(AnnotatedModules.class)
-                .withInitializer(environment(Map.of("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS",
-                        "cancel_generation,clear_buffers")))
+                .withInitializer(environment(
+                        Map.of("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS", "cancel_generation,clear_buffers")))
                 .run(context -> {
                     InterruptManager manager = context.getBean(InterruptManager.class);
                     assertThat(info(manager.modules(), "text_processing").actions())
@@ -99,34 +102,39 @@ class OnInterruptAndEventsTest {
     @Test
     void anUnknownAnnotatedActionInTheMethodsVariableStopsStartUp() {
         runner.withUserConfiguration(AnnotatedModules.class)
-                .withInitializer(environment(Map.of("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS", "cancel_generation,fly")))
+                .withInitializer(
+                        environment(Map.of("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS", "cancel_generation,fly")))
                 .run(context -> {
                     assertThat(context).hasFailed();
-                    FailureAnalysis analysis = new InterruptConfigurationFailureAnalyzer()
-                            .analyze(context.getStartupFailure());
-                    assertThat(analysis.getDescription()).startsWith("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS: ")
+                    FailureAnalysis analysis =
+                            new InterruptConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .startsWith("INTERRUPT_MODULES_TEXT_PROCESSING_METHODS: ")
                             .contains("'fly'");
                 });
     }
 
     @Test
     void aThrowingAnnotatedMethodFailsItsModuleOnly() {
-        runner.withUserConfiguration(AnnotatedModules.class, ThrowingModule.class).run(context -> {
-            InterruptResult result = context.getBean(InterruptManager.class).interruptAndWait("kitchen-3", "x");
+        runner.withUserConfiguration(AnnotatedModules.class, ThrowingModule.class)
+                .run(context -> {
+                    InterruptResult result =
+                            context.getBean(InterruptManager.class).interruptAndWait("kitchen-3", "x");
 
-            ModuleResult memory = module(result, "memory");
-            assertThat(memory.outcome()).isEqualTo(ModuleOutcome.FAILED);
-            assertThat(memory.error()).contains("clear_cache").contains("cache locked");
-            assertThat(module(result, "text_processing").outcome()).isEqualTo(ModuleOutcome.OK);
-            assertThat(result.success()).isFalse();
-        });
+                    ModuleResult memory = module(result, "memory");
+                    assertThat(memory.outcome()).isEqualTo(ModuleOutcome.FAILED);
+                    assertThat(memory.error()).contains("clear_cache").contains("cache locked");
+                    assertThat(module(result, "text_processing").outcome()).isEqualTo(ModuleOutcome.OK);
+                    assertThat(result.success()).isFalse();
+                });
     }
 
     @Test
     void aMethodWithAnArgumentOtherThanInterruptCauseFailsStartUp() {
         runner.withUserConfiguration(WrongArgument.class).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).rootCause()
+            assertThat(context.getStartupFailure())
+                    .rootCause()
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("cancel")
                     .hasMessageContaining("must take no argument or one InterruptCause");
@@ -137,7 +145,8 @@ class OnInterruptAndEventsTest {
     void aMethodWithTwoArgumentsFailsStartUp() {
         runner.withUserConfiguration(TwoArguments.class).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).rootCause()
+            assertThat(context.getStartupFailure())
+                    .rootCause()
                     .hasMessageContaining("must take no argument or one InterruptCause");
         });
     }
@@ -166,22 +175,29 @@ class OnInterruptAndEventsTest {
                 assertThat(e.session().state()).isEqualTo(SessionState.ACTIVE);
             });
 
-            InterruptResult result = manager.interrupt("kitchen-ev", "user_barge_in", "vad").join();
+            InterruptResult result =
+                    manager.interrupt("kitchen-ev", "user_barge_in", "vad").join();
 
-            assertThat(collector.of(InterruptStartedEvent.class)).singleElement().satisfies(e -> {
-                InterruptCause cause = e.cause();
-                assertThat(cause.hardwareId()).isEqualTo("kitchen-ev");
-                assertThat(cause.epoch()).isEqualTo(result.epoch());
-                assertThat(cause.reason()).isEqualTo("user_barge_in");
-                assertThat(cause.source()).isEqualTo("vad");
-                assertThat(cause.at()).isEqualTo(result.startedAt());
-                assertThat(e.sessionIds()).containsExactly("stream-ev");
-            });
-            assertThat(collector.of(InterruptCompletedEvent.class)).as("published before the caller sees the result")
-                    .singleElement().satisfies(e -> assertThat(e.result()).isEqualTo(result));
+            assertThat(collector.of(InterruptStartedEvent.class))
+                    .singleElement()
+                    .satisfies(e -> {
+                        InterruptCause cause = e.cause();
+                        assertThat(cause.hardwareId()).isEqualTo("kitchen-ev");
+                        assertThat(cause.epoch()).isEqualTo(result.epoch());
+                        assertThat(cause.reason()).isEqualTo("user_barge_in");
+                        assertThat(cause.source()).isEqualTo("vad");
+                        assertThat(cause.at()).isEqualTo(result.startedAt());
+                        assertThat(e.sessionIds()).containsExactly("stream-ev");
+                    });
+            assertThat(collector.of(InterruptCompletedEvent.class))
+                    .as("published before the caller sees the result")
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.result()).isEqualTo(result));
             List<SessionInfo> sessionChanges = collector.of(SessionChangedEvent.class).stream()
-                    .map(SessionChangedEvent::session).toList();
-            assertThat(sessionChanges).extracting(SessionInfo::state)
+                    .map(SessionChangedEvent::session)
+                    .toList();
+            assertThat(sessionChanges)
+                    .extracting(SessionInfo::state)
                     .containsExactly(SessionState.ACTIVE, SessionState.INTERRUPTED);
             SessionInfo interrupted = sessionChanges.get(1);
             assertThat(interrupted.sessionId()).isEqualTo(session.sessionId());
@@ -194,10 +210,10 @@ class OnInterruptAndEventsTest {
 
             Session next = manager.openSession("kitchen-ev", "stream-next", null);
             manager.endSession(next.sessionId());
-            assertThat(collector.of(SessionChangedEvent.class)).extracting(e -> e.session().sessionId() + ":"
-                            + e.session().state())
-                    .containsExactly("stream-ev:ACTIVE", "stream-ev:INTERRUPTED", "stream-next:ACTIVE",
-                            "stream-next:ENDED");
+            assertThat(collector.of(SessionChangedEvent.class))
+                    .extracting(e -> e.session().sessionId() + ":" + e.session().state())
+                    .containsExactly(
+                            "stream-ev:ACTIVE", "stream-ev:INTERRUPTED", "stream-next:ACTIVE", "stream-next:ENDED");
         });
     }
 
@@ -209,9 +225,12 @@ class OnInterruptAndEventsTest {
             PeekingModule peeking = context.getBean(PeekingModule.class);
             assertThat(peeking.seenWhileRunning).containsExactly("started");
             EventCollector collector = context.getBean(EventCollector.class);
-            assertThat(collector.of(InterruptCompletedEvent.class)).singleElement()
-                    .satisfies(e -> assertThat(module(e.result(), "peeking").outcome()).isEqualTo(ModuleOutcome.OK));
-            assertThat(collector.of(InterruptStartedEvent.class)).singleElement()
+            assertThat(collector.of(InterruptCompletedEvent.class))
+                    .singleElement()
+                    .satisfies(e ->
+                            assertThat(module(e.result(), "peeking").outcome()).isEqualTo(ModuleOutcome.OK));
+            assertThat(collector.of(InterruptStartedEvent.class))
+                    .singleElement()
                     .satisfies(e -> assertThat(e.sessionIds()).isEmpty());
             assertThat(result.success()).isTrue();
         });
@@ -223,9 +242,11 @@ class OnInterruptAndEventsTest {
             InterruptResult result = context.getBean(InterruptManager.class).interruptAndWait("kitchen-empty", "x");
 
             EventCollector collector = context.getBean(EventCollector.class);
-            assertThat(collector.of(InterruptStartedEvent.class)).singleElement()
+            assertThat(collector.of(InterruptStartedEvent.class))
+                    .singleElement()
                     .satisfies(e -> assertThat(e.cause().epoch()).isEqualTo(result.epoch()));
-            assertThat(collector.of(InterruptCompletedEvent.class)).singleElement()
+            assertThat(collector.of(InterruptCompletedEvent.class))
+                    .singleElement()
                     .satisfies(e -> assertThat(e.result().sessionsInterrupted()).isZero());
             assertThat(collector.of(SessionChangedEvent.class)).isEmpty();
         });
@@ -329,15 +350,13 @@ class OnInterruptAndEventsTest {
     @Configuration(proxyBeanMethods = false)
     static class WrongArgument {
         @OnInterrupt(module = "text_processing")
-        void cancel(String hardwareId) {
-        }
+        void cancel(String hardwareId) {}
     }
 
     @Configuration(proxyBeanMethods = false)
     static class TwoArguments {
         @OnInterrupt(module = "text_processing")
-        void cancel(InterruptCause cause, String extra) {
-        }
+        void cancel(InterruptCause cause, String extra) {}
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -397,17 +416,23 @@ class OnInterruptAndEventsTest {
     // ---- helpers ------------------------------------------------------------------------------------
 
     private static ModuleInfo info(List<ModuleInfo> modules, String name) {
-        return modules.stream().filter(m -> m.module().equals(name)).findFirst()
+        return modules.stream()
+                .filter(m -> m.module().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no module " + name + " in " + modules));
     }
 
     private static ModuleResult module(InterruptResult result, String name) {
-        return result.modules().stream().filter(m -> m.module().equals(name)).findFirst()
+        return result.modules().stream()
+                .filter(m -> m.module().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no module " + name + " in " + result.modules()));
     }
 
-    private static ApplicationContextInitializer<ConfigurableApplicationContext> environment(Map<String, Object> variables) {
-        return context -> context.getEnvironment().getPropertySources()
+    private static ApplicationContextInitializer<ConfigurableApplicationContext> environment(
+            Map<String, Object> variables) {
+        return context -> context.getEnvironment()
+                .getPropertySources()
                 .addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment", variables));
     }
 }

@@ -51,8 +51,16 @@ class SilenceMetricsTest {
         Timer timeToSilence = registry.get("interrupt.time.to.silence").timer();
         assertThat(timeToSilence.count()).isEqualTo(1);
         assertThat(timeToSilence.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300.0);
-        assertThat(registry.get("interrupt.silence").tag("result", "confirmed").counter().count()).isEqualTo(1);
-        assertThat(registry.get("interrupt.silence").tag("result", "missed").counter().count()).isEqualTo(1);
+        assertThat(registry.get("interrupt.silence")
+                        .tag("result", "confirmed")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("interrupt.silence")
+                        .tag("result", "missed")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
@@ -60,7 +68,11 @@ class SilenceMetricsTest {
         manager.interrupt("dev-empty", "user_barge_in").join();
 
         assertThat(registry.get("interrupt.time.to.silence").timer().count()).isZero();
-        assertThat(registry.get("interrupt.silence").tag("result", "confirmed").counter().count()).isZero();
+        assertThat(registry.get("interrupt.silence")
+                        .tag("result", "confirmed")
+                        .counter()
+                        .count())
+                .isZero();
     }
 
     @Test
@@ -71,7 +83,15 @@ class SilenceMetricsTest {
         manager.interrupt("dev-commit", "user_barge_in").join();
         assertThat(session.commit("end_call")).isFalse();
 
-        assertThat(registry.get("interrupt.commits").tag("outcome", "committed").functionCounter().count()).isEqualTo(1);
-        assertThat(registry.get("interrupt.commits").tag("outcome", "refused").functionCounter().count()).isEqualTo(1);
+        assertThat(registry.get("interrupt.commits")
+                        .tag("outcome", "committed")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("interrupt.commits")
+                        .tag("outcome", "refused")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(1);
     }
 }

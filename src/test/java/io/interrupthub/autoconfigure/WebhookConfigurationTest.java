@@ -1,8 +1,5 @@
 package io.interrupthub.autoconfigure;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,6 +28,9 @@ import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Remote workers configured the way an operator does it: {@code INTERRUPT_MODULES_<NAME>_URL} (or
  * {@code interrupt.modules.<name>.url}) with its timeout, methods and max-concurrent, against a real
@@ -57,8 +57,10 @@ class WebhookConfigurationTest {
     @Test
     void anUrlVariableMakesAWebhookModuleThatIsCalledOnInterrupt() {
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT", "0.3")))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT",
+                        "0.3")))
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     InterruptManager manager = context.getBean(InterruptManager.class);
@@ -83,11 +85,13 @@ class WebhookConfigurationTest {
     void aSilentWorkerIsTimedOutWithinTheConfiguredTimeout() {
         worker.silent();
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT", "0.3")))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT",
+                        "0.3")))
                 .run(context -> {
-                    InterruptResult result = interrupt(context.getBean(InterruptManager.class), "kitchen-silent",
-                            Duration.ofMillis(300));
+                    InterruptResult result = interrupt(
+                            context.getBean(InterruptManager.class), "kitchen-silent", Duration.ofMillis(300));
 
                     ModuleResult tts = module(result, "tts_worker");
                     assertThat(tts.outcome()).isEqualTo(ModuleOutcome.TIMED_OUT);
@@ -106,18 +110,21 @@ class WebhookConfigurationTest {
     void aSilentWorkerIsTimedOutEveryTimeNeverFailedByTheRequestTimeout() {
         worker.silent();
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT", "0.3")))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT",
+                        "0.3")))
                 .run(context -> {
                     InterruptManager manager = context.getBean(InterruptManager.class);
                     Map<String, Integer> outcomes = new TreeMap<>();
                     for (int i = 0; i < 40; i++) {
-                        ModuleResult tts = module(interrupt(manager, "kitchen-race-" + i, Duration.ofMillis(300)),
-                                "tts_worker");
-                        outcomes.merge(tts.outcome() + (tts.error() == null ? "" : " (" + tts.error() + ")"), 1,
-                                Integer::sum);
+                        ModuleResult tts =
+                                module(interrupt(manager, "kitchen-race-" + i, Duration.ofMillis(300)), "tts_worker");
+                        outcomes.merge(
+                                tts.outcome() + (tts.error() == null ? "" : " (" + tts.error() + ")"), 1, Integer::sum);
                     }
-                    assertThat(outcomes).as("outcomes of 40 calls to a silent worker")
+                    assertThat(outcomes)
+                            .as("outcomes of 40 calls to a silent worker")
                             .containsOnlyKeys("TIMED_OUT (no answer within 0.3 s)");
                 });
     }
@@ -125,10 +132,11 @@ class WebhookConfigurationTest {
     @Test
     void aWorkerAnswering500IsFailed() {
         worker.answer(500);
-        runner.withInitializer(environment(Map.of("INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString())))
+        runner.withInitializer(environment(
+                        Map.of("INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString())))
                 .run(context -> {
-                    InterruptResult result = interrupt(context.getBean(InterruptManager.class), "kitchen-500",
-                            Duration.ofSeconds(5));
+                    InterruptResult result =
+                            interrupt(context.getBean(InterruptManager.class), "kitchen-500", Duration.ofSeconds(5));
 
                     assertThat(module(result, "tts_worker").outcome()).isEqualTo(ModuleOutcome.FAILED);
                     assertThat(module(result, "tts_worker").error()).contains("500");
@@ -138,8 +146,10 @@ class WebhookConfigurationTest {
     @Test
     void theMethodsVariableMakesOnePostPerActionInOrder() {
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_METHODS", "stop_generation,clear_buffers,clear_cache")))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_METHODS",
+                        "stop_generation,clear_buffers,clear_cache")))
                 .run(context -> {
                     InterruptManager manager = context.getBean(InterruptManager.class);
                     assertThat(info(manager, "tts_worker").actions())
@@ -148,7 +158,8 @@ class WebhookConfigurationTest {
                     InterruptResult result = interrupt(manager, "kitchen-methods", Duration.ofSeconds(5));
 
                     assertThat(module(result, "tts_worker").outcome()).isEqualTo(ModuleOutcome.OK);
-                    assertThat(worker.received).extracting(r -> r.json().get("action").stringValue())
+                    assertThat(worker.received)
+                            .extracting(r -> r.json().get("action").stringValue())
                             .containsExactly("stop_generation", "clear_buffers", "clear_cache");
                 });
     }
@@ -156,14 +167,17 @@ class WebhookConfigurationTest {
     @Test
     void withoutATimeoutTheWebhookGetsInterruptTimeout() {
         runner.withPropertyValues("interrupt.timeout=750ms")
-                .withInitializer(environment(Map.of("INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString())))
-                .run(context -> assertThat(info(context.getBean(InterruptManager.class), "tts_worker").timeout())
+                .withInitializer(environment(
+                        Map.of("INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString())))
+                .run(context -> assertThat(info(context.getBean(InterruptManager.class), "tts_worker")
+                                .timeout())
                         .isEqualTo(Duration.ofMillis(750)));
     }
 
     @Test
     void theSpringPropertyFormConfiguresAWebhookToo() {
-        runner.withPropertyValues("interrupt.modules.tts-worker.url=" + worker.url(),
+        runner.withPropertyValues(
+                        "interrupt.modules.tts-worker.url=" + worker.url(),
                         "interrupt.modules.tts-worker.timeout=300ms",
                         "interrupt.modules.tts-worker.methods=cancel_generation")
                 .run(context -> {
@@ -176,7 +190,8 @@ class WebhookConfigurationTest {
                     InterruptResult result = interrupt(manager, "kitchen-props", Duration.ofMillis(300));
 
                     assertThat(module(result, "tts_worker").outcome()).isEqualTo(ModuleOutcome.OK);
-                    assertThat(worker.received).extracting(r -> r.json().get("action").stringValue())
+                    assertThat(worker.received)
+                            .extracting(r -> r.json().get("action").stringValue())
                             .containsExactly("cancel_generation");
                 });
     }
@@ -189,16 +204,23 @@ class WebhookConfigurationTest {
                             "INTERRUPT_MODULES_MEMORY_URL", memory.url().toString())))
                     .run(context -> {
                         InterruptManager manager = context.getBean(InterruptManager.class);
-                        assertThat(manager.modules()).extracting(ModuleInfo::module)
+                        assertThat(manager.modules())
+                                .extracting(ModuleInfo::module)
                                 .containsExactlyInAnyOrder("session_management", "memory", "tts_worker");
 
                         InterruptResult result = interrupt(manager, "kitchen-two", Duration.ofSeconds(5));
 
                         assertThat(result.success()).isTrue();
-                        assertThat(worker.received).singleElement()
-                                .satisfies(r -> assertThat(r.json().get("module").stringValue()).isEqualTo("tts_worker"));
-                        assertThat(memory.received).singleElement()
-                                .satisfies(r -> assertThat(r.json().get("module").stringValue()).isEqualTo("memory"));
+                        assertThat(worker.received)
+                                .singleElement()
+                                .satisfies(
+                                        r -> assertThat(r.json().get("module").stringValue())
+                                                .isEqualTo("tts_worker"));
+                        assertThat(memory.received)
+                                .singleElement()
+                                .satisfies(
+                                        r -> assertThat(r.json().get("module").stringValue())
+                                                .isEqualTo("memory"));
                     });
         }
     }
@@ -206,11 +228,13 @@ class WebhookConfigurationTest {
     @Test
     void aDisabledWebhookIsNotCalled() {
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_ENABLED", "false")))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_ENABLED",
+                        "false")))
                 .run(context -> {
-                    InterruptResult result = interrupt(context.getBean(InterruptManager.class), "kitchen-off",
-                            Duration.ofSeconds(5));
+                    InterruptResult result =
+                            interrupt(context.getBean(InterruptManager.class), "kitchen-off", Duration.ofSeconds(5));
 
                     assertThat(module(result, "tts_worker").outcome()).isEqualTo(ModuleOutcome.DISABLED);
                     assertThat(worker.received).isEmpty();
@@ -229,8 +253,8 @@ class WebhookConfigurationTest {
                     InterruptFuture hanging = manager.interrupt("kitchen-a", "first");
                     await().atMost(Duration.ofSeconds(MARGIN_SECONDS)).until(() -> worker.received.size() == 1);
 
-                    InterruptResult refused = manager.interrupt("kitchen-b", "second")
-                            .get(MARGIN_SECONDS, TimeUnit.SECONDS);
+                    InterruptResult refused =
+                            manager.interrupt("kitchen-b", "second").get(MARGIN_SECONDS, TimeUnit.SECONDS);
 
                     assertThat(module(refused, "tts_worker").outcome()).isEqualTo(ModuleOutcome.FAILED);
                     assertThat(module(refused, "tts_worker").error()).contains("in flight");
@@ -238,7 +262,8 @@ class WebhookConfigurationTest {
 
                     worker.answer(200);
                     worker.releaseSilent();
-                    assertThat(module(hanging.get(20 + MARGIN_SECONDS, TimeUnit.SECONDS), "tts_worker").outcome())
+                    assertThat(module(hanging.get(20 + MARGIN_SECONDS, TimeUnit.SECONDS), "tts_worker")
+                                    .outcome())
                             .isEqualTo(ModuleOutcome.OK);
                 });
     }
@@ -268,8 +293,10 @@ class WebhookConfigurationTest {
     @ValueSource(strings = {"-1", "0", "soon"})
     void aBadTimeoutStopsStartUpNamingTheTimeoutVariable(String timeout) {
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT", timeout)))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT",
+                        timeout)))
                 .run(context -> assertStartUpFailure(context, "INTERRUPT_MODULES_TTS_WORKER_TIMEOUT: "));
     }
 
@@ -277,16 +304,20 @@ class WebhookConfigurationTest {
     @ValueSource(strings = {"0", "-3", "many"})
     void aBadMaxConcurrentStopsStartUpNamingItsVariable(String maxConcurrent) {
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_MAX_CONCURRENT", maxConcurrent)))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_MAX_CONCURRENT",
+                        maxConcurrent)))
                 .run(context -> assertStartUpFailure(context, "INTERRUPT_MODULES_TTS_WORKER_MAX_CONCURRENT: "));
     }
 
     @Test
     void aMalformedActionNameStopsStartUpNamingTheMethodsVariable() {
         runner.withInitializer(environment(Map.of(
-                        "INTERRUPT_MODULES_TTS_WORKER_URL", worker.url().toString(),
-                        "INTERRUPT_MODULES_TTS_WORKER_METHODS", "cancel_generation,Clear-Buffers")))
+                        "INTERRUPT_MODULES_TTS_WORKER_URL",
+                        worker.url().toString(),
+                        "INTERRUPT_MODULES_TTS_WORKER_METHODS",
+                        "cancel_generation,Clear-Buffers")))
                 .run(context -> assertStartUpFailure(context, "INTERRUPT_MODULES_TTS_WORKER_METHODS: "));
     }
 
@@ -307,19 +338,25 @@ class WebhookConfigurationTest {
 
     private static ModuleInfo info(InterruptManager manager, String name) {
         List<ModuleInfo> modules = manager.modules();
-        return modules.stream().filter(m -> m.module().equals(name)).findFirst()
+        return modules.stream()
+                .filter(m -> m.module().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no module " + name + " in " + modules));
     }
 
     private static ModuleResult module(InterruptResult result, String name) {
-        return result.modules().stream().filter(m -> m.module().equals(name)).findFirst()
+        return result.modules().stream()
+                .filter(m -> m.module().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no module " + name + " in " + result.modules()));
     }
 
     /** Environment variables as the operating system would give them, so relaxed env-name binding is exercised. */
-    private static ApplicationContextInitializer<ConfigurableApplicationContext> environment(Map<String, Object> variables) {
+    private static ApplicationContextInitializer<ConfigurableApplicationContext> environment(
+            Map<String, Object> variables) {
         Map<String, Object> copy = new HashMap<>(variables);
-        return context -> context.getEnvironment().getPropertySources()
+        return context -> context.getEnvironment()
+                .getPropertySources()
                 .addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment", copy));
     }
 }

@@ -18,8 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClusterAutoConfigurationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class,
-                    DataRedisAutoConfiguration.class, InterruptClusterAutoConfiguration.class));
+            .withConfiguration(AutoConfigurations.of(
+                    InterruptHubAutoConfiguration.class,
+                    DataRedisAutoConfiguration.class,
+                    InterruptClusterAutoConfiguration.class));
 
     @Test
     void byDefaultNoInstanceJoinsACluster() {
@@ -34,31 +36,38 @@ class ClusterAutoConfigurationTest {
     void askedForWithoutSpringDataRedisItStopsStartUpNamingTheVariable() {
         runner.withClassLoader(new FilteredClassLoader(StringRedisTemplate.class))
                 .withPropertyValues("interrupt.cluster.enabled=true")
-                .run(context -> assertThat(context).getFailure()
+                .run(context -> assertThat(context)
+                        .getFailure()
                         .hasRootCauseInstanceOf(InterruptConfigurationException.class)
-                        .rootCause().hasMessageContaining("INTERRUPT_CLUSTER_ENABLED")
+                        .rootCause()
+                        .hasMessageContaining("INTERRUPT_CLUSTER_ENABLED")
                         .hasMessageContaining("spring-boot-starter-data-redis"));
     }
 
     @Test
     void askedForWithRedisItJoinsAsTheNamedInstanceAndLeavesWhenTheApplicationStops() {
         try (RedisServer redis = RedisServer.start()) {
-            LettuceConnectionFactory observer = new LettuceConnectionFactory(
-                    new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
+            LettuceConnectionFactory observer =
+                    new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
             observer.afterPropertiesSet();
             observer.start();
             StringRedisTemplate look = new StringRedisTemplate(observer);
             try {
                 runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class))
-                        .withPropertyValues("interrupt.cluster.enabled=true", "interrupt.cluster.instance=solo",
-                                "spring.data.redis.port=" + redis.port(), "spring.data.redis.timeout=500ms")
+                        .withPropertyValues(
+                                "interrupt.cluster.enabled=true",
+                                "interrupt.cluster.instance=solo",
+                                "spring.data.redis.port=" + redis.port(),
+                                "spring.data.redis.timeout=500ms")
                         .run(context -> {
                             RedisInterruptCluster cluster = context.getBean(RedisInterruptCluster.class);
                             assertThat(cluster.connected()).isTrue();
-                            assertThat(look.opsForZSet().score("interrupt-hub:instances", "solo")).isNotNull();
+                            assertThat(look.opsForZSet().score("interrupt-hub:instances", "solo"))
+                                    .isNotNull();
                         });
                 // Gone at once, not after the others have missed three of its heartbeats.
-                assertThat(look.opsForZSet().score("interrupt-hub:instances", "solo")).isNull();
+                assertThat(look.opsForZSet().score("interrupt-hub:instances", "solo"))
+                        .isNull();
             } finally {
                 observer.destroy();
             }

@@ -54,7 +54,10 @@ class ClusterCommitTest {
 
     ClusterNode node(String name) {
         InterruptSettings settings = InterruptSettings.defaults();
-        ClusterNode node = new ClusterNode(name, redis.port(), settings,
+        ClusterNode node = new ClusterNode(
+                name,
+                redis.port(),
+                settings,
                 ClusterNode.settings(name, namespace, settings, Duration.ofMinutes(5), ACK_TIMEOUT, 1000));
         nodes.add(node);
         return node;
@@ -68,10 +71,12 @@ class ClusterCommitTest {
         Session held = b.manager.openSession("office-phone");
 
         assertThat(held.commit("send_email")).isTrue();
-        InterruptResult result = a.manager.interrupt("office-phone", "user_barge_in").join();
+        InterruptResult result =
+                a.manager.interrupt("office-phone", "user_barge_in").join();
 
         assertThat(result.unacknowledged()).as("b acknowledged").isEmpty();
-        assertThat(result.committed()).extracting(Commit::sessionId, Commit::action)
+        assertThat(result.committed())
+                .extracting(Commit::sessionId, Commit::action)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(held.sessionId(), "send_email"));
         assertThat(held.commit("end_call")).as("the turn is over").isFalse();
     }
@@ -110,11 +115,17 @@ class ClusterCommitTest {
                     degraded++;
                     continue;
                 }
-                assertThat(result.unacknowledged()).as("round %d: b acknowledged", round).isEmpty();
+                assertThat(result.unacknowledged())
+                        .as("round %d: b acknowledged", round)
+                        .isEmpty();
                 boolean listed = result.committed().stream()
-                        .anyMatch(c -> c.sessionId().equals(held.sessionId()) && c.action().equals("send_email"));
-                assertThat(listed).as("round %d: the commit answered %s", round, mayRun).isEqualTo(mayRun);
-                assertThat(held.commits().isEmpty()).as("round %d: recorded only when it may run", round)
+                        .anyMatch(c -> c.sessionId().equals(held.sessionId())
+                                && c.action().equals("send_email"));
+                assertThat(listed)
+                        .as("round %d: the commit answered %s", round, mayRun)
+                        .isEqualTo(mayRun);
+                assertThat(held.commits().isEmpty())
+                        .as("round %d: recorded only when it may run", round)
                         .isEqualTo(!mayRun);
                 if (mayRun) {
                     committed++;
@@ -123,7 +134,9 @@ class ClusterCommitTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(degraded).as("rounds where the interrupt could not reach the cluster").isLessThan(rounds / 10);
+        assertThat(degraded)
+                .as("rounds where the interrupt could not reach the cluster")
+                .isLessThan(rounds / 10);
         assertThat(committed).as("both orders happened").isBetween(1, rounds - degraded - 1);
     }
 }

@@ -34,14 +34,14 @@ class ClusterFailoverTest {
 
     /** The longest a local interrupt may take while Redis fails over: the announce bound and a margin for load. */
     static final Duration LOCAL_BOUND = ClusterNode.COMMAND_TIMEOUT.plusSeconds(1);
+
     static final Duration FAILOVER = Duration.ofSeconds(30);
 
     final SentinelRedis redis = SentinelRedis.start();
     final List<ClusterNode> nodes = new ArrayList<>();
     final String namespace = "test-" + UUID.randomUUID();
 
-    ClusterFailoverTest() throws Exception {
-    }
+    ClusterFailoverTest() throws Exception {}
 
     @AfterEach
     void close() {
@@ -51,19 +51,31 @@ class ClusterFailoverTest {
 
     ClusterNode node(String name, int maxActiveSessions) {
         // Flags live 2 min, so the test can still compare every device's flag once the failover is repaired.
-        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
-                .interruptTimeout(Duration.ofMinutes(2)).cleanupDelay(Duration.ofSeconds(2))
-                .maxActiveSessions(maxActiveSessions).sessionTimeout(Duration.ofMinutes(5)).historySize(1000)
-                .maxDevices(100_000).maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250))
-                .moduleThreads(16).moduleQueueCapacity(1024).build();
-        ClusterNode node = new ClusterNode(name, redis.configuration(), settings,
+        InterruptSettings settings = InterruptSettings.builder()
+                .checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofMinutes(2))
+                .cleanupDelay(Duration.ofSeconds(2))
+                .maxActiveSessions(maxActiveSessions)
+                .sessionTimeout(Duration.ofMinutes(5))
+                .historySize(1000)
+                .maxDevices(100_000)
+                .maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(250))
+                .moduleThreads(16)
+                .moduleQueueCapacity(1024)
+                .build();
+        ClusterNode node = new ClusterNode(
+                name,
+                redis.configuration(),
+                settings,
                 ClusterNode.settings(name, namespace, settings, Duration.ofMinutes(5), Duration.ofMillis(1500), 1000));
         nodes.add(node);
         return node;
     }
 
     @Test
-    void interruptsMadeBeforeDuringAndAfterAFailoverReachTheOtherInstanceAndTheOldPrimaryRejoinsAsAReplica() throws Exception {
+    void interruptsMadeBeforeDuringAndAfterAFailoverReachTheOtherInstanceAndTheOldPrimaryRejoinsAsAReplica()
+            throws Exception {
         ClusterNode a = node("a", 10_000);
         ClusterNode b = node("b", 10_000);
         ClusterNode.awaitPeers(a, b);
@@ -80,9 +92,13 @@ class ClusterFailoverTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> traffic.made() >= beforeReconnect + 10);
         traffic.stop();
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(traffic.notReached()).as("interrupts whose session on the other instance is still active").isEmpty());
-        assertThat(traffic.slowest()).as("the longest a local interrupt call took").isLessThan(LOCAL_BOUND);
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(traffic.notReached())
+                        .as("interrupts whose session on the other instance is still active")
+                        .isEmpty());
+        assertThat(traffic.slowest())
+                .as("the longest a local interrupt call took")
+                .isLessThan(LOCAL_BOUND);
         // Epochs agree, never went back, and every instance's flag says so.
         for (Traffic.Interrupt made : traffic.all()) {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -95,13 +111,16 @@ class ClusterFailoverTest {
             assertThat(made.other.manager.shouldInterrupt(made.device)).isTrue();
         }
         // The new primary's registry holds exactly the sessions still open.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(registry()).as(registryRecords())
-                .containsExactlyInAnyOrder(bystanderOnA.sessionId(), bystanderOnB.sessionId()));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(registry())
+                        .as(registryRecords())
+                        .containsExactlyInAnyOrder(bystanderOnA.sessionId(), bystanderOnB.sessionId()));
         traffic.report(killedAt);
 
         // The old primary comes back: the sentinels make it a replica of the new one, and nothing changes.
         redis.primary.restart();
-        await().atMost(FAILOVER).ignoreExceptions()
+        await().atMost(FAILOVER)
+                .ignoreExceptions()
                 .until(() -> redis.replicatesFrom(redis.primary.port(), redis.replica.port()));
         Session held = a.manager.openSession("after-rejoin");
         InterruptResult after = b.manager.interrupt("after-rejoin", "barge_in").get(10, TimeUnit.SECONDS);
@@ -120,11 +139,12 @@ class ClusterFailoverTest {
         ClusterNode.awaitPeers(a, b);
         Session heldByB = b.manager.openSession("kitchen");
         Session hall = b.manager.openSession("hall");
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                redis.server(redis.replica.port(), c -> c.zcard(namespace + ":sessions")) == 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> redis.server(redis.replica.port(), c -> c.zcard(namespace + ":sessions")) == 2);
 
         // From here on the replica and b hear nothing from the primary: what a writes now, only the primary has.
-        redis.primaryAddress.silence(redis.primaryClientPorts(line -> line.contains(" flags=S ") || line.contains(" name=b ")));
+        redis.primaryAddress.silence(
+                redis.primaryClientPorts(line -> line.contains(" flags=S ") || line.contains(" name=b ")));
         Session onA = a.manager.openSession("porch"); // the third slot of three
         long sent = a.cluster.signalsSent.sum();
         InterruptFuture interrupt = a.manager.interrupt("kitchen", "barge_in_before_the_primary_dies");
@@ -133,7 +153,9 @@ class ClusterFailoverTest {
         redis.awaitPromotion(FAILOVER);
 
         InterruptResult result = interrupt.get(10, TimeUnit.SECONDS);
-        assertThat(result.unacknowledged()).as("b could not hear it before the failover").containsExactly("b");
+        assertThat(result.unacknowledged())
+                .as("b could not hear it before the failover")
+                .containsExactly("b");
         await().atMost(FAILOVER).until(heldByB::isInterrupted);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             long cluster = clusterEpoch("kitchen");
@@ -141,7 +163,9 @@ class ClusterFailoverTest {
             assertThat(a.manager.flagStatus("kitchen").epoch()).isEqualTo(cluster);
             assertThat(b.manager.flagStatus("kitchen").epoch()).isEqualTo(cluster);
         });
-        assertThat(a.cluster.repaired.sum()).as("the lost signal and the lost session").isGreaterThanOrEqualTo(2);
+        assertThat(a.cluster.repaired.sum())
+                .as("the lost signal and the lost session")
+                .isGreaterThanOrEqualTo(2);
         assertThat(a.cluster.failovers.sum()).isEqualTo(1);
         // a's session counts against the cap again: two slots taken (hall, porch), one left.
         await().atMost(FAILOVER).untilAsserted(() -> {
@@ -166,7 +190,11 @@ class ClusterFailoverTest {
         redis.server(redis.primary.port(), c -> c.clientKill(KillArgs.Builder.typeNormal()));
         ClusterNode.awaitPeers(a, b);
         Session den = b.manager.openSession("den");
-        assertThat(a.manager.interrupt("den", "barge_in").get(10, TimeUnit.SECONDS).unacknowledged()).isEmpty();
+        assertThat(a.manager
+                        .interrupt("den", "barge_in")
+                        .get(10, TimeUnit.SECONDS)
+                        .unacknowledged())
+                .isEmpty();
         assertThat(den.isInterrupted()).isTrue();
 
         // One sentinel cannot fail over alone: losing the primary is an outage, local interrupts go on.
@@ -176,7 +204,8 @@ class ClusterFailoverTest {
         InterruptFuture duringOutage = a.manager.interrupt("study", "barge_in_during_outage");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(LOCAL_BOUND);
         await().atMost(Duration.ofSeconds(10)).until(() -> !a.cluster.connected() && !b.cluster.connected());
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> "slave".equals(redis.role(redis.replica.port())));
         assertThat(duringOutage.get(10, TimeUnit.SECONDS).unacknowledged()).containsExactly("b");
 
@@ -187,7 +216,8 @@ class ClusterFailoverTest {
             long cluster = clusterEpoch("study");
             assertThat(a.manager.flagStatus("study").epoch()).isEqualTo(cluster);
             assertThat(b.manager.flagStatus("study").epoch()).isEqualTo(cluster);
-            assertThat(clusterEpoch("den")).isGreaterThanOrEqualTo(a.manager.flagStatus("den").epoch());
+            assertThat(clusterEpoch("den"))
+                    .isGreaterThanOrEqualTo(a.manager.flagStatus("den").epoch());
         });
     }
 
@@ -201,7 +231,10 @@ class ClusterFailoverTest {
         return redis.server(redis.primaryPort(), c -> {
             StringBuilder records = new StringBuilder();
             for (String id : c.zrange(namespace + ":sessions", 0, -1)) {
-                records.append(id).append('=').append(c.hgetall(namespace + ":session:" + id)).append('\n');
+                records.append(id)
+                        .append('=')
+                        .append(c.hgetall(namespace + ":session:" + id))
+                        .append('\n');
             }
             return records.toString();
         });
@@ -247,13 +280,17 @@ class ClusterFailoverTest {
         private final ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
 
         Traffic(ClusterNode a, ClusterNode b) {
-            pace.scheduleAtFixedRate(() -> {
-                try {
-                    next(a, b);
-                } catch (RuntimeException e) {
-                    failures.add(e.toString()); // a failed run would otherwise silently end the schedule
-                }
-            }, 0, 40, TimeUnit.MILLISECONDS);
+            pace.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            next(a, b);
+                        } catch (RuntimeException e) {
+                            failures.add(e.toString()); // a failed run would otherwise silently end the schedule
+                        }
+                    },
+                    0,
+                    40,
+                    TimeUnit.MILLISECONDS);
         }
 
         private void next(ClusterNode a, ClusterNode b) {
@@ -277,7 +314,9 @@ class ClusterFailoverTest {
             pace.shutdown();
             assertThat(pace.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
             assertThat(failures).as("traffic that failed").isEmpty();
-            assertThat(localMisses).as("local sessions not interrupted when their interrupt call returned").isEmpty();
+            assertThat(localMisses)
+                    .as("local sessions not interrupted when their interrupt call returned")
+                    .isEmpty();
         }
 
         List<Interrupt> all() {
@@ -285,11 +324,15 @@ class ClusterFailoverTest {
         }
 
         List<String> notReached() {
-            return made.stream().filter(i -> !i.remote.isInterrupted()).map(i -> i.device).toList();
+            return made.stream()
+                    .filter(i -> !i.remote.isInterrupted())
+                    .map(i -> i.device)
+                    .toList();
         }
 
         Duration slowest() {
-            return Duration.ofNanos(made.stream().mapToLong(i -> i.callNanos).max().orElse(0));
+            return Duration.ofNanos(
+                    made.stream().mapToLong(i -> i.callNanos).max().orElse(0));
         }
 
         /** The figures docs/BENCHMARKS.md quotes: when interrupts were acknowledged cluster-wide again, and how many needed a replay. */
@@ -299,15 +342,18 @@ class ClusterFailoverTest {
             for (Interrupt interrupt : made) {
                 InterruptResult result = interrupt.result();
                 // Acknowledged by the other instance itself, not vacuously (an origin that saw no peers).
-                boolean acknowledged = !result.instances().isEmpty() && result.unacknowledged().isEmpty();
+                boolean acknowledged =
+                        !result.instances().isEmpty() && result.unacknowledged().isEmpty();
                 if (!acknowledged) {
                     replayed++;
                 } else if (interrupt.startedAt > killedAt) {
-                    firstAcknowledged = Math.min(firstAcknowledged,
+                    firstAcknowledged = Math.min(
+                            firstAcknowledged,
                             interrupt.startedAt + (long) (result.durationMs() * 1_000_000) - killedAt);
                 }
             }
-            System.out.printf("failover: %d interrupts, %d not acknowledged (reached by replay), first acknowledged again %d ms after the primary's death%n",
+            System.out.printf(
+                    "failover: %d interrupts, %d not acknowledged (reached by replay), first acknowledged again %d ms after the primary's death%n",
                     made.size(), replayed, firstAcknowledged / 1_000_000);
         }
     }

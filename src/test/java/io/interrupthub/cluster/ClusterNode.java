@@ -40,7 +40,9 @@ final class ClusterNode implements AutoCloseable {
                 .commandTimeout(COMMAND_TIMEOUT)
                 .clientName(name) // so a test can tell this instance's connections apart in CLIENT LIST
                 .clientOptions(ClientOptions.builder()
-                        .socketOptions(SocketOptions.builder().connectTimeout(COMMAND_TIMEOUT).build())
+                        .socketOptions(SocketOptions.builder()
+                                .connectTimeout(COMMAND_TIMEOUT)
+                                .build())
                         .build())
                 .build();
         this.connections = new LettuceConnectionFactory(where, client);
@@ -48,22 +50,45 @@ final class ClusterNode implements AutoCloseable {
         this.connections.start();
         this.redis = new StringRedisTemplate(connections);
         this.redis.afterPropertiesSet();
-        this.cluster = new RedisInterruptCluster(redis, connections, manager, cluster, JsonMapper.builder().build(),
-                COMMAND_TIMEOUT).start();
+        this.cluster = new RedisInterruptCluster(
+                        redis,
+                        connections,
+                        manager,
+                        cluster,
+                        JsonMapper.builder().build(),
+                        COMMAND_TIMEOUT)
+                .start();
     }
 
     /** This instance's cluster settings; heartbeats and reconnects every 100 ms so tests move quickly. */
-    static ClusterSettings settings(String name, String namespace, InterruptSettings settings, Duration keyTtl,
-                                    Duration ackTimeout, int maxPending) {
-        return new ClusterSettings(name, namespace, ackTimeout, Duration.ofMillis(100), Duration.ofMillis(100), keyTtl,
-                1000, maxPending, settings.interruptTimeout(), settings.sessionTimeout(), settings.cleanupDelay(),
+    static ClusterSettings settings(
+            String name,
+            String namespace,
+            InterruptSettings settings,
+            Duration keyTtl,
+            Duration ackTimeout,
+            int maxPending) {
+        return new ClusterSettings(
+                name,
+                namespace,
+                ackTimeout,
+                Duration.ofMillis(100),
+                Duration.ofMillis(100),
+                keyTtl,
+                1000,
+                maxPending,
+                settings.interruptTimeout(),
+                settings.sessionTimeout(),
+                settings.cleanupDelay(),
                 settings.maxActiveSessions());
     }
 
     /** Waits until every one of them is connected and sees all the others. */
     static void awaitPeers(ClusterNode... all) {
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                Arrays.stream(all).allMatch(n -> n.cluster.connected() && n.cluster.peers().size() == all.length - 1));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> Arrays.stream(all)
+                        .allMatch(
+                                n -> n.cluster.connected() && n.cluster.peers().size() == all.length - 1));
     }
 
     /**

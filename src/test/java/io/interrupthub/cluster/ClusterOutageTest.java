@@ -11,10 +11,10 @@ import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.InterruptSettings;
 import io.interrupthub.core.Session;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,7 +37,10 @@ class ClusterOutageTest {
     }
 
     ClusterNode node(String name, InterruptSettings settings, Duration keyTtl, Duration ackTimeout, int maxPending) {
-        ClusterNode node = new ClusterNode(name, redis.port(), settings,
+        ClusterNode node = new ClusterNode(
+                name,
+                redis.port(),
+                settings,
                 ClusterNode.settings(name, namespace, settings, keyTtl, ackTimeout, maxPending));
         nodes.add(node);
         return node;
@@ -46,7 +49,6 @@ class ClusterOutageTest {
     ClusterNode node(String name) {
         return node(name, InterruptSettings.defaults(), Duration.ofMinutes(5), Duration.ofMillis(1500));
     }
-
 
     @Test
     void interruptsIssuedWhileRedisIsDownStillStopTheirSessionsOnceItIsBack() throws Exception {
@@ -59,9 +61,11 @@ class ClusterOutageTest {
 
         redis.kill();
         // Each side interrupts the device the other holds; neither can be told now.
-        InterruptResult fromA = a.manager.interrupt("speaker-on-b", "barge_in_during_outage")
+        InterruptResult fromA = a.manager
+                .interrupt("speaker-on-b", "barge_in_during_outage")
                 .get(ClusterNode.COMMAND_TIMEOUT.toMillis() + 5000, TimeUnit.MILLISECONDS);
-        InterruptResult fromB = b.manager.interrupt("speaker-on-a", "barge_in_during_outage")
+        InterruptResult fromB = b.manager
+                .interrupt("speaker-on-a", "barge_in_during_outage")
                 .get(ClusterNode.COMMAND_TIMEOUT.toMillis() + 5000, TimeUnit.MILLISECONDS);
 
         assertThat(fromA.unacknowledged()).containsExactly("b");
@@ -113,10 +117,19 @@ class ClusterOutageTest {
 
     @Test
     void redisHoldsNoKeysOnceTheTrafficStopsAndTheirLifetimesPass() throws Exception {
-        InterruptSettings quick = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
-                .interruptTimeout(Duration.ofMillis(300)).cleanupDelay(Duration.ofMillis(200)).maxActiveSessions(100)
-                .sessionTimeout(Duration.ofSeconds(1)).historySize(100).maxDevices(1000).maxCallbacksPerSession(8)
-                .sweepInterval(Duration.ofMillis(50)).moduleThreads(4).moduleQueueCapacity(64).build();
+        InterruptSettings quick = InterruptSettings.builder()
+                .checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofMillis(300))
+                .cleanupDelay(Duration.ofMillis(200))
+                .maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(1))
+                .historySize(100)
+                .maxDevices(1000)
+                .maxCallbacksPerSession(8)
+                .sweepInterval(Duration.ofMillis(50))
+                .moduleThreads(4)
+                .moduleQueueCapacity(64)
+                .build();
         ClusterNode a = node("a", quick, Duration.ofSeconds(1), Duration.ofMillis(300));
         ClusterNode b = node("b", quick, Duration.ofSeconds(1), Duration.ofMillis(300));
         ClusterNode.awaitPeers(a, b);
@@ -126,7 +139,10 @@ class ClusterOutageTest {
             if (i % 3 == 0) {
                 n.manager.endSession(s.sessionId());
             } else {
-                (i % 2 == 0 ? b : a).manager.interrupt("device-" + (i % 7), "traffic").get(5, TimeUnit.SECONDS);
+                (i % 2 == 0 ? b : a)
+                        .manager
+                        .interrupt("device-" + (i % 7), "traffic")
+                        .get(5, TimeUnit.SECONDS);
             }
         }
         // Every key the cluster wrote carries an expiry.
@@ -140,13 +156,14 @@ class ClusterOutageTest {
         nodes.forEach(ClusterNode::close);
         nodes.clear();
 
-        LettuceConnectionFactory observer = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
+        LettuceConnectionFactory observer =
+                new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
         observer.afterPropertiesSet();
         observer.start();
         try {
             StringRedisTemplate look = new StringRedisTemplate(observer);
-            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                    assertThat(look.keys(namespace + ":*")).isEmpty());
+            await().atMost(Duration.ofSeconds(15))
+                    .untilAsserted(() -> assertThat(look.keys(namespace + ":*")).isEmpty());
         } finally {
             observer.destroy();
         }

@@ -34,7 +34,10 @@ class ClusterPartitionTest {
 
     ClusterNode node(String name, int port) {
         InterruptSettings settings = InterruptSettings.defaults();
-        ClusterNode node = new ClusterNode(name, port, settings,
+        ClusterNode node = new ClusterNode(
+                name,
+                port,
+                settings,
                 ClusterNode.settings(name, namespace, settings, Duration.ofMinutes(5), Duration.ofMillis(1500), 1000));
         nodes.add(node);
         return node;
@@ -45,7 +48,6 @@ class ClusterPartitionTest {
         proxies.add(proxy);
         return proxy;
     }
-
 
     @Test
     void interruptsMadeOnBothSidesOfAPartitionStopEachOthersSessionsOnceItHeals() throws Exception {
@@ -61,7 +63,8 @@ class ClusterPartitionTest {
         a.manager.interrupt("porch-speaker", "barge_in_on_a").get(5, TimeUnit.SECONDS);
         Session newTurnOnA = a.manager.openSession("porch-speaker");
         // ... while b, still connected, takes a barge-in for the same device: it may carry the same number.
-        InterruptResult onB = b.manager.interrupt("porch-speaker", "barge_in_on_b").get(10, TimeUnit.SECONDS);
+        InterruptResult onB =
+                b.manager.interrupt("porch-speaker", "barge_in_on_b").get(10, TimeUnit.SECONDS);
         assertThat(heldByB.isInterrupted()).isTrue();
         assertThat(newTurnOnA.isInterrupted()).as("a cannot have heard b yet").isFalse();
 
@@ -72,10 +75,11 @@ class ClusterPartitionTest {
         assertThat(newTurnOnA.interruptCause().orElseThrow().source()).isEqualTo("cluster:b");
         await().atMost(Duration.ofSeconds(10)).until(() -> a.cluster.connected() && a.cluster.pendingReplays() == 0);
         // Afterwards both sides agree on the device's epoch, above both interrupts.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(a.manager.flagStatus("porch-speaker").epoch())
-                        .isEqualTo(b.manager.flagStatus("porch-speaker").epoch())
-                        .isGreaterThan(onB.epoch()));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(
+                        () -> assertThat(a.manager.flagStatus("porch-speaker").epoch())
+                                .isEqualTo(b.manager.flagStatus("porch-speaker").epoch())
+                                .isGreaterThan(onB.epoch()));
     }
 
     @Test
@@ -119,7 +123,11 @@ class ClusterPartitionTest {
         Session newTurnOnA = a.manager.openSession("hall-speaker");
         assertThat(newTurnOnA.epoch()).isEqualTo(3);
         // b's barge-in of the same device, after a's new turn began: the cluster numbers it 1.
-        assertThat(b.manager.interrupt("hall-speaker", "barge_in_on_b").get(10, TimeUnit.SECONDS).epoch()).isEqualTo(1);
+        assertThat(b.manager
+                        .interrupt("hall-speaker", "barge_in_on_b")
+                        .get(10, TimeUnit.SECONDS)
+                        .epoch())
+                .isEqualTo(1);
 
         toA.restore();
 

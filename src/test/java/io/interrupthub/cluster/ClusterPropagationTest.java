@@ -65,12 +65,14 @@ class ClusterPropagationTest {
     }
 
     ClusterNode node(String name, InterruptSettings settings) {
-        ClusterNode node = new ClusterNode(name, redis.port(), settings,
+        ClusterNode node = new ClusterNode(
+                name,
+                redis.port(),
+                settings,
                 ClusterNode.settings(name, namespace, settings, Duration.ofMinutes(5), ACK_TIMEOUT, 1000));
         nodes.add(node);
         return node;
     }
-
 
     @Test
     void anInterruptSentToOneInstanceStopsASessionHeldByAnother() {
@@ -81,7 +83,8 @@ class ClusterPropagationTest {
         CountDownLatch pushed = new CountDownLatch(1);
         held.onInterrupt(cause -> pushed.countDown());
 
-        InterruptResult result = a.manager.interrupt("kitchen-speaker-7", "user_barge_in").join();
+        InterruptResult result =
+                a.manager.interrupt("kitchen-speaker-7", "user_barge_in").join();
 
         assertThat(held.isInterrupted()).isTrue();
         assertThat(pushed.getCount()).as("the session's push callback fired").isZero();
@@ -107,8 +110,12 @@ class ClusterPropagationTest {
         ClusterNode.awaitPeers(a, b, c);
         Map<String, List<Long>> calls = new ConcurrentHashMap<>();
         for (ClusterNode n : List.of(a, b, c)) {
-            n.manager.register(Interruptible.of("tts", ModuleAction.of(ModuleAction.CLEAR_BUFFERS,
-                    cause -> calls.computeIfAbsent(n.name, k -> new CopyOnWriteArrayList<>()).add(cause.epoch()))));
+            n.manager.register(Interruptible.of(
+                    "tts",
+                    ModuleAction.of(
+                            ModuleAction.CLEAR_BUFFERS,
+                            cause -> calls.computeIfAbsent(n.name, k -> new CopyOnWriteArrayList<>())
+                                    .add(cause.epoch()))));
         }
 
         InterruptResult result = b.manager.interrupt("lamp-1", "barge_in").join();
@@ -134,12 +141,16 @@ class ClusterPropagationTest {
                         if (i % 5 == 0) {
                             n.manager.openSession("shared-device"); // a new turn, so interrupts do not all coalesce
                         }
-                        InterruptResult result = n.manager.interrupt("shared-device", "race").join();
+                        InterruptResult result =
+                                n.manager.interrupt("shared-device", "race").join();
                         // A call that joined a fan-out already running gets that fan-out's result, which
                         // may be another instance's interrupt applied here: its source names the issuer.
-                        String issuer = result.source() != null && result.source().startsWith("cluster:")
-                                ? result.source().substring("cluster:".length()) : n.name;
-                        issuers.computeIfAbsent(result.epoch(), e -> ConcurrentHashMap.newKeySet()).add(issuer);
+                        String issuer =
+                                result.source() != null && result.source().startsWith("cluster:")
+                                        ? result.source().substring("cluster:".length())
+                                        : n.name;
+                        issuers.computeIfAbsent(result.epoch(), e -> ConcurrentHashMap.newKeySet())
+                                .add(issuer);
                     }
                     return null;
                 }));
@@ -153,11 +164,14 @@ class ClusterPropagationTest {
         long clusterEpoch = Long.parseLong(all.get(0).redis.opsForValue().get(namespace + ":epoch:shared-device"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (ClusterNode n : all) {
-                assertThat(n.manager.flagStatus("shared-device").epoch()).as(n.name).isEqualTo(clusterEpoch);
+                assertThat(n.manager.flagStatus("shared-device").epoch())
+                        .as(n.name)
+                        .isEqualTo(clusterEpoch);
             }
         });
         // An epoch is issued once, by one instance: no two instances ever number different interrupts alike.
-        issuers.forEach((epoch, who) -> assertThat(who).as("issuers of epoch %d", epoch).hasSize(1));
+        issuers.forEach(
+                (epoch, who) -> assertThat(who).as("issuers of epoch %d", epoch).hasSize(1));
         assertThat(issuers.keySet()).allMatch(e -> e <= clusterEpoch);
         // Every session of an older epoch, on every instance, was reached ...
         for (ClusterNode n : all) {
@@ -167,9 +181,10 @@ class ClusterPropagationTest {
                     .allMatch(s -> s.state() != io.interrupthub.core.SessionState.ACTIVE);
         }
         // ... and the cluster's registry, written behind the sessions' changes, shows none of them open.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(all.get(0).manager.sessions("shared-device", 1000))
-                .filteredOn(s -> s.epoch() < clusterEpoch)
-                .allMatch(s -> s.state() != io.interrupthub.core.SessionState.ACTIVE));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(all.get(0).manager.sessions("shared-device", 1000))
+                        .filteredOn(s -> s.epoch() < clusterEpoch)
+                        .allMatch(s -> s.state() != io.interrupthub.core.SessionState.ACTIVE));
     }
 
     @Test
@@ -213,15 +228,23 @@ class ClusterPropagationTest {
         assertThat(all.get(0).redis.opsForZSet().zCard(namespace + ":sessions")).isEqualTo(cap);
 
         // Ending one anywhere frees a slot everywhere.
-        ClusterNode holder = all.stream().filter(n -> n.manager.activeSessions() > 0).findFirst().orElseThrow();
+        ClusterNode holder = all.stream()
+                .filter(n -> n.manager.activeSessions() > 0)
+                .findFirst()
+                .orElseThrow();
         SessionInfo some = holder.manager.sessions(null, 1000).stream()
-                .filter(s -> holder.manager.session(s.sessionId()).isPresent()).findFirst().orElseThrow();
+                .filter(s -> holder.manager.session(s.sessionId()).isPresent())
+                .findFirst()
+                .orElseThrow();
         holder.manager.endSession(some.sessionId());
         ClusterNode other = all.stream().filter(n -> n != holder).findFirst().orElseThrow();
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(other.manager.openSession("freed-slot").hardwareId()).isEqualTo("freed-slot"));
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(
+                        () -> assertThat(other.manager.openSession("freed-slot").hardwareId())
+                                .isEqualTo("freed-slot"));
         assertThatThrownBy(() -> other.manager.openSession("one-too-many"))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.LIMIT_REACHED));
     }
 
@@ -234,7 +257,8 @@ class ClusterPropagationTest {
         Session onB = b.manager.openSession("speaker-b");
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            assertThat(a.manager.sessions(null, 100)).extracting(SessionInfo::sessionId)
+            assertThat(a.manager.sessions(null, 100))
+                    .extracting(SessionInfo::sessionId)
                     .contains(onA.sessionId(), onB.sessionId());
             assertThat(a.manager.sessions("speaker-b", 100)).singleElement().satisfies(s -> {
                 assertThat(s.sessionId()).isEqualTo(onB.sessionId());
@@ -258,14 +282,20 @@ class ClusterPropagationTest {
         b.manager.openSession("hall-speaker");
 
         var pending = a.manager.interrupt("hall-speaker", "barge_in");
-        assertThat(cStarted.await(10, TimeUnit.SECONDS)).as("c started its part").isTrue();
+        assertThat(cStarted.await(10, TimeUnit.SECONDS))
+                .as("c started its part")
+                .isTrue();
         c.kill();
         release.countDown();
         InterruptResult result = pending.get(ACK_TIMEOUT.toMillis() + 5000, TimeUnit.MILLISECONDS);
 
         assertThat(result.unacknowledged()).containsExactly("c");
-        assertThat(result.success()).as("an instance that may still be streaming makes it a failure").isFalse();
-        assertThat(result.instances()).filteredOn(InstanceOutcome::acknowledged).singleElement()
+        assertThat(result.success())
+                .as("an instance that may still be streaming makes it a failure")
+                .isFalse();
+        assertThat(result.instances())
+                .filteredOn(InstanceOutcome::acknowledged)
+                .singleElement()
                 .satisfies(b1 -> {
                     assertThat(b1.instance()).isEqualTo("b");
                     assertThat(b1.sessionsInterrupted()).isEqualTo(1);
@@ -285,13 +315,16 @@ class ClusterPropagationTest {
         List<InterruptResult> stopped = a.manager.interruptAll("shutdown").get(10, TimeUnit.SECONDS);
 
         assertThat(onA.isInterrupted()).isTrue();
-        assertThat(stopped).singleElement().satisfies(r -> assertThat(r.instances()).isEmpty());
+        assertThat(stopped)
+                .singleElement()
+                .satisfies(r -> assertThat(r.instances()).isEmpty());
         // b's session is not a's to stop: a cluster interrupt would have reached it by now.
         b.manager.interrupt("other-device", "flush").join();
         assertThat(onB.isInterrupted()).isFalse();
         // The next cluster interrupt of the device is still numbered above both instances' epochs.
         InterruptResult next = b.manager.interrupt("shared-speaker", "barge_in").join();
-        assertThat(next.epoch()).isGreaterThan(onA.interruptCause().orElseThrow().epoch());
+        assertThat(next.epoch())
+                .isGreaterThan(onA.interruptCause().orElseThrow().epoch());
         assertThat(onB.isInterrupted()).isTrue();
     }
 
@@ -303,12 +336,15 @@ class ClusterPropagationTest {
         Session first = a.manager.openSession("speaker-1", "turn-42", null);
 
         assertThatThrownBy(() -> b.manager.openSession("speaker-2", "turn-42", null))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.CONFLICT));
 
         // The refusal did not touch the record of the session that has the id.
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(b.manager.sessions("speaker-1", 10))
-                .extracting(SessionInfo::sessionId).containsExactly(first.sessionId()));
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(b.manager.sessions("speaker-1", 10))
+                        .extracting(SessionInfo::sessionId)
+                        .containsExactly(first.sessionId()));
         assertThat(b.manager.activeSessions()).isZero();
     }
 
@@ -320,16 +356,18 @@ class ClusterPropagationTest {
         Session session = a.manager.openSession("kiosk-1");
         SessionInfo asOpened = session.info();
         a.manager.interrupt("kiosk-1", "barge_in").get(5, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() ->
-                a.redis.opsForZSet().zCard(namespace + ":sessions") == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.redis.opsForZSet().zCard(namespace + ":sessions") == 0);
 
         // The open event written after the interrupt's, as two threads may do.
         a.cluster.sessionChanged(asOpened);
         a.cluster.heartbeat(asOpened);
 
         await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            assertThat(a.redis.opsForZSet().zCard(namespace + ":sessions")).as("cluster slots taken").isZero();
-            assertThat(b.manager.sessions("kiosk-1", 10)).noneMatch(s -> s.state() == io.interrupthub.core.SessionState.ACTIVE);
+            assertThat(a.redis.opsForZSet().zCard(namespace + ":sessions"))
+                    .as("cluster slots taken")
+                    .isZero();
+            assertThat(b.manager.sessions("kiosk-1", 10))
+                    .noneMatch(s -> s.state() == io.interrupthub.core.SessionState.ACTIVE);
         });
     }
 
@@ -339,7 +377,8 @@ class ClusterPropagationTest {
         ClusterNode off = node("off", settings(100).toBuilder().enabled(false).build());
         ClusterNode.awaitPeers(a, off);
 
-        InterruptResult result = a.manager.interrupt("garage-speaker", "barge_in").join();
+        InterruptResult result =
+                a.manager.interrupt("garage-speaker", "barge_in").join();
 
         assertThat(result.instances()).singleElement().satisfies(o -> {
             assertThat(o.instance()).isEqualTo("off");

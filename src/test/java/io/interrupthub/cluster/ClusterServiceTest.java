@@ -24,7 +24,8 @@ import static org.awaitility.Awaitility.await;
 class ClusterServiceTest {
 
     static final JsonMapper JSON = JsonMapper.shared();
-    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     static RedisServer redis;
     static ConfigurableApplicationContext a;
@@ -36,9 +37,21 @@ class ClusterServiceTest {
         String namespace = "service-" + UUID.randomUUID();
         a = instance("a", namespace);
         b = instance("b", namespace);
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                health(a).path("components").path("interruptCluster").path("details").path("peers").size() == 1
-                        && health(b).path("components").path("interruptCluster").path("details").path("peers").size() == 1);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> health(a)
+                                        .path("components")
+                                        .path("interruptCluster")
+                                        .path("details")
+                                        .path("peers")
+                                        .size()
+                                == 1
+                        && health(b)
+                                        .path("components")
+                                        .path("interruptCluster")
+                                        .path("details")
+                                        .path("peers")
+                                        .size()
+                                == 1);
     }
 
     @AfterAll
@@ -53,20 +66,21 @@ class ClusterServiceTest {
     }
 
     static ConfigurableApplicationContext instance(String name, String namespace) {
-        return new SpringApplicationBuilder(InterruptHubApplication.class).run(
-                "--server.port=0",
-                "--management.server.port=",
-                "--management.endpoint.health.show-details=always",
-                "--INTERRUPT_CLUSTER_ENABLED=true",
-                "--interrupt.cluster.instance=" + name,
-                "--interrupt.cluster.namespace=" + namespace,
-                "--interrupt.cluster.heartbeat-interval=100ms",
-                "--interrupt.cluster.reconnect-interval=100ms",
-                "--interrupt.cluster.ack-timeout=2s",
-                "--spring.data.redis.host=127.0.0.1",
-                "--spring.data.redis.port=" + redis.port(),
-                "--spring.data.redis.timeout=500ms",
-                "--LOG_INTERRUPTS=false");
+        return new SpringApplicationBuilder(InterruptHubApplication.class)
+                .run(
+                        "--server.port=0",
+                        "--management.server.port=",
+                        "--management.endpoint.health.show-details=always",
+                        "--INTERRUPT_CLUSTER_ENABLED=true",
+                        "--interrupt.cluster.instance=" + name,
+                        "--interrupt.cluster.namespace=" + namespace,
+                        "--interrupt.cluster.heartbeat-interval=100ms",
+                        "--interrupt.cluster.reconnect-interval=100ms",
+                        "--interrupt.cluster.ack-timeout=2s",
+                        "--spring.data.redis.host=127.0.0.1",
+                        "--spring.data.redis.port=" + redis.port(),
+                        "--spring.data.redis.timeout=500ms",
+                        "--LOG_INTERRUPTS=false");
     }
 
     static String url(ConfigurableApplicationContext instance, String path) {
@@ -75,9 +89,11 @@ class ClusterServiceTest {
     }
 
     static HttpResponse<String> send(ConfigurableApplicationContext instance, String method, String path, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(instance, path))).timeout(Duration.ofSeconds(20));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(url(instance, path))).timeout(Duration.ofSeconds(20));
         if (body != null) {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body));
         } else {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         }
@@ -102,11 +118,13 @@ class ClusterServiceTest {
         assertThat(opened.statusCode()).isEqualTo(201);
         String sessionId = json(opened).path("sessionId").asString();
         // Listed cluster-wide: a, which does not hold it, shows it too.
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(json(send(a, "GET", "/sessions?hardwareId=living-room-1", null)).findValuesAsString("sessionId"))
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(json(send(a, "GET", "/sessions?hardwareId=living-room-1", null))
+                                .findValuesAsString("sessionId"))
                         .contains(sessionId));
 
-        HttpResponse<String> interrupted = send(a, "POST", "/interrupt/living-room-1", "{\"reason\": \"user_barge_in\"}");
+        HttpResponse<String> interrupted =
+                send(a, "POST", "/interrupt/living-room-1", "{\"reason\": \"user_barge_in\"}");
 
         assertThat(interrupted.statusCode()).isEqualTo(200);
         JsonNode result = json(interrupted);
@@ -118,18 +136,25 @@ class ClusterServiceTest {
         });
         JsonNode session = json(send(b, "GET", "/sessions/" + sessionId, null));
         assertThat(session.path("state").asString()).isEqualTo("INTERRUPTED");
-        assertThat(session.path("epoch").asLong()).isLessThan(result.path("epoch").asLong());
+        assertThat(session.path("epoch").asLong())
+                .isLessThan(result.path("epoch").asLong());
         // Both instances report the device's flag and epoch alike.
         for (ConfigurableApplicationContext instance : new ConfigurableApplicationContext[] {a, b}) {
             JsonNode flag = json(send(instance, "GET", "/interrupt/living-room-1", null));
             assertThat(flag.path("interrupted").asBoolean()).isTrue();
-            assertThat(flag.path("epoch").asLong()).isEqualTo(result.path("epoch").asLong());
+            assertThat(flag.path("epoch").asLong())
+                    .isEqualTo(result.path("epoch").asLong());
         }
     }
 
     @Test
     void healthGoesDegradedWhileRedisIsDownAndBackAfterwards() {
-        assertThat(health(a).path("components").path("interruptCluster").path("status").asString()).isEqualTo("UP");
+        assertThat(health(a)
+                        .path("components")
+                        .path("interruptCluster")
+                        .path("status")
+                        .asString())
+                .isEqualTo("UP");
 
         redis.kill();
         try {
@@ -137,17 +162,24 @@ class ClusterServiceTest {
                 HttpResponse<String> response = send(a, "GET", "/actuator/health", null);
                 assertThat(response.statusCode()).as("degraded still serves").isEqualTo(200);
                 assertThat(json(response).path("status").asString()).isEqualTo("DEGRADED");
-                assertThat(json(response).path("components").path("interruptCluster").path("status").asString())
+                assertThat(json(response)
+                                .path("components")
+                                .path("interruptCluster")
+                                .path("status")
+                                .asString())
                         .isEqualTo("DEGRADED");
             });
             assertThat(send(a, "GET", "/actuator/health/readiness", null).statusCode())
-                    .as("a degraded instance stays in rotation").isEqualTo(200);
+                    .as("a degraded instance stays in rotation")
+                    .isEqualTo(200);
             assertThat(send(a, "GET", "/actuator/prometheus", null).body())
                     .contains("interrupt_cluster_connected{")
                     .containsPattern("interrupt_cluster_connected\\{[^}]*} 0.0")
                     .containsPattern("interrupt_cluster_outages_total\\{[^}]*} [1-9]");
             // Local interrupts still answer, within their timeout.
-            assertThat(send(a, "POST", "/interrupt/degraded-1", "{\"reason\": \"local\"}").statusCode()).isEqualTo(200);
+            assertThat(send(a, "POST", "/interrupt/degraded-1", "{\"reason\": \"local\"}")
+                            .statusCode())
+                    .isEqualTo(200);
         } finally {
             redis.restart();
         }

@@ -20,13 +20,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class CuttableProxy implements AutoCloseable {
 
-    private enum Mode { OPEN, CUT, BLACKHOLE }
+    private enum Mode {
+        OPEN,
+        CUT,
+        BLACKHOLE
+    }
 
     private final ServerSocket server;
     private final int target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     /** Local ports of upstream sockets whose answers are no longer forwarded. */
     private final Set<Integer> silenced = ConcurrentHashMap.newKeySet();
+
     private volatile Mode mode = Mode.OPEN;
 
     CuttableProxy(int targetPort) throws IOException {
@@ -86,23 +91,26 @@ final class CuttableProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to) {
-        Thread thread = new Thread(() -> {
-            byte[] buffer = new byte[8192];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    if (mode == Mode.OPEN && !silenced.contains(from.getLocalPort())) {
-                        out.write(buffer, 0, n);
-                        out.flush();
+        Thread thread = new Thread(
+                () -> {
+                    byte[] buffer = new byte[8192];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buffer)) >= 0) {
+                            if (mode == Mode.OPEN && !silenced.contains(from.getLocalPort())) {
+                                out.write(buffer, 0, n);
+                                out.flush();
+                            }
+                        }
+                    } catch (IOException e) {
+                        // one side closed
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
                     }
-                }
-            } catch (IOException e) {
-                // one side closed
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-            }
-        }, "proxy-pump");
+                },
+                "proxy-pump");
         thread.setDaemon(true);
         thread.start();
     }

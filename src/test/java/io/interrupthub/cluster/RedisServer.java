@@ -48,17 +48,32 @@ final class RedisServer implements AutoCloseable {
     /** Starts it (again) on the same port and waits until it answers PING. */
     void restart() {
         try {
-            List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"));
+            List<String> command = new ArrayList<>(List.of(
+                    "redis-server",
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--loglevel",
+                    "warning"));
             command.addAll(options);
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(new File(System.getProperty("java.io.tmpdir"), "interrupt-hub-redis-" + port + ".log"))
+                    .redirectOutput(
+                            new File(System.getProperty("java.io.tmpdir"), "interrupt-hub-redis-" + port + ".log"))
                     .start();
         } catch (IOException e) {
-            throw new IllegalStateException("redis-server could not be started (is it installed? .ci/run installs it)", e);
+            throw new IllegalStateException(
+                    "redis-server could not be started (is it installed? .ci/run installs it)", e);
         }
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
                 .failFast("redis-server on port " + port + " exited", () -> !process.isAlive())
                 .until(this::answersPing);
     }

@@ -48,8 +48,14 @@ final class SentinelRedis implements AutoCloseable {
         // A replica's full sync goes through a file: in the test's own directory, not the working one.
         primary = RedisServer.start(List.of("--dir", dir.toString(), "--dbfilename", "primary.rdb"));
         primaryAddress = new CuttableProxy(primary.port());
-        replica = RedisServer.start(List.of("--dir", dir.toString(), "--dbfilename", "replica.rdb",
-                "--replicaof", "127.0.0.1", Integer.toString(primaryAddress.port())));
+        replica = RedisServer.start(List.of(
+                "--dir",
+                dir.toString(),
+                "--dbfilename",
+                "replica.rdb",
+                "--replicaof",
+                "127.0.0.1",
+                Integer.toString(primaryAddress.port())));
         for (int i = 0; i < sentinels.length; i++) {
             sentinelPorts[i] = RedisServer.freePort();
             startSentinel(i);
@@ -60,7 +66,9 @@ final class SentinelRedis implements AutoCloseable {
     static SentinelRedis start() throws IOException {
         SentinelRedis redis = new SentinelRedis();
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(redis::readyToFailOver);
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(redis::readyToFailOver);
         } catch (RuntimeException e) {
             redis.close();
             throw e;
@@ -91,26 +99,38 @@ final class SentinelRedis implements AutoCloseable {
 
     /** Waits until the sentinels have promoted the replica. */
     void awaitPromotion(Duration atMost) {
-        await().atMost(atMost).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+        await().atMost(atMost)
+                .pollInterval(Duration.ofMillis(50))
+                .ignoreExceptions()
                 .until(() -> primaryPort() == replica.port() && "master".equals(role(replica.port())));
     }
 
     /** {@code master} or {@code slave}, as the server at that port says of itself. */
     String role(int port) {
-        return server(port, c -> c.info("replication")).lines()
-                .filter(line -> line.startsWith("role:")).findFirst().orElse("role:?").substring(5).trim();
+        return server(port, c -> c.info("replication"))
+                .lines()
+                .filter(line -> line.startsWith("role:"))
+                .findFirst()
+                .orElse("role:?")
+                .substring(5)
+                .trim();
     }
 
     /** Whether the server at that port replicates from {@code primaryPort} with its link up. */
     boolean replicatesFrom(int port, int primaryPort) {
         String info = server(port, c -> c.info("replication"));
-        return info.contains("role:slave") && info.contains("master_port:" + primaryPort)
+        return info.contains("role:slave")
+                && info.contains("master_port:" + primaryPort)
                 && info.contains("master_link_status:up");
     }
 
     /** Runs commands on the server at that port, on a connection of the test's own. */
     <T> T server(int port, Function<RedisCommands<String, String>, T> commands) {
-        RedisURI uri = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(COMMAND).build();
+        RedisURI uri = RedisURI.builder()
+                .withHost("127.0.0.1")
+                .withPort(port)
+                .withTimeout(COMMAND)
+                .build();
         try (StatefulRedisConnection<String, String> connection = client.connect(uri)) {
             return commands.apply(connection.sync());
         }
@@ -120,9 +140,11 @@ final class SentinelRedis implements AutoCloseable {
     List<Integer> primaryClientPorts(java.util.function.Predicate<String> clientListLine) {
         String clients = server(primary.port(), c -> c.clientList());
         List<Integer> ports = new ArrayList<>();
-        clients.lines().filter(clientListLine).forEach(line -> Arrays.stream(line.split(" "))
-                .filter(field -> field.startsWith("addr="))
-                .forEach(field -> ports.add(Integer.parseInt(field.substring(field.lastIndexOf(':') + 1)))));
+        clients.lines()
+                .filter(clientListLine)
+                .forEach(line -> Arrays.stream(line.split(" "))
+                        .filter(field -> field.startsWith("addr="))
+                        .forEach(field -> ports.add(Integer.parseInt(field.substring(field.lastIndexOf(':') + 1)))));
         return ports;
     }
 
@@ -159,7 +181,11 @@ final class SentinelRedis implements AutoCloseable {
     }
 
     private <T> T sentinel(int i, Function<RedisSentinelCommands<String, String>, T> commands) {
-        RedisURI uri = RedisURI.builder().withHost("127.0.0.1").withPort(sentinelPorts[i]).withTimeout(COMMAND).build();
+        RedisURI uri = RedisURI.builder()
+                .withHost("127.0.0.1")
+                .withPort(sentinelPorts[i])
+                .withTimeout(COMMAND)
+                .build();
         try (StatefulRedisSentinelConnection<String, String> connection = client.connectSentinel(uri)) {
             return commands.apply(connection.sync());
         }
@@ -169,23 +195,29 @@ final class SentinelRedis implements AutoCloseable {
         int port = sentinelPorts[i];
         // Sentinel rewrites its configuration file, so each one gets a file of its own.
         Path config = dir.resolve("sentinel-" + port + ".conf");
-        Files.writeString(config, String.join("\n",
-                "port " + port,
-                "bind 127.0.0.1",
-                "daemonize no",
-                "dir " + dir,
-                "loglevel notice",
-                "sentinel monitor " + MASTER + " 127.0.0.1 " + primaryAddress.port() + " 2",
-                "sentinel down-after-milliseconds " + MASTER + " 500",
-                "sentinel failover-timeout " + MASTER + " 3000",
-                "sentinel parallel-syncs " + MASTER + " 1",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "port " + port,
+                        "bind 127.0.0.1",
+                        "daemonize no",
+                        "dir " + dir,
+                        "loglevel notice",
+                        "sentinel monitor " + MASTER + " 127.0.0.1 " + primaryAddress.port() + " 2",
+                        "sentinel down-after-milliseconds " + MASTER + " 500",
+                        "sentinel failover-timeout " + MASTER + " 3000",
+                        "sentinel parallel-syncs " + MASTER + " 1",
+                        ""));
         sentinels[i] = new ProcessBuilder(List.of("redis-sentinel", config.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(new File(dir.toFile(), "sentinel-" + port + ".log"))
                 .start();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-                .failFast("redis-sentinel on port " + port + " exited (is it installed? .ci/run installs it)",
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
+                .ignoreExceptions()
+                .failFast(
+                        "redis-sentinel on port " + port + " exited (is it installed? .ci/run installs it)",
                         () -> !sentinels[i].isAlive())
                 .until(() -> "PONG".equals(sentinel(i, RedisSentinelCommands::ping)));
     }

@@ -1,8 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The point of no return: a side effect of a turn commits only while no interrupt has reached its session,
@@ -42,7 +42,8 @@ class CommitPointOfNoReturnTest {
         clock.advance(Duration.ofMillis(5));
         InterruptResult result = manager.interrupt("desk", "user_barge_in").join();
 
-        Commit expected = new Commit("reply-1", "send_email", session.epoch(), clock.instant().minusMillis(5));
+        Commit expected = new Commit(
+                "reply-1", "send_email", session.epoch(), clock.instant().minusMillis(5));
         assertThat(sent).containsExactly("email");
         assertThat(result.committed()).containsExactly(expected);
         assertThat(manager.history("desk", 1).get(0).committed()).containsExactly(expected);
@@ -58,7 +59,8 @@ class CommitPointOfNoReturnTest {
 
         assertThat(session.commit("end_call", () -> sent.add("hung up"))).isFalse();
         assertThatThrownBy(() -> manager.commit("reply-2", "end_call"))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.CONFLICT));
 
         assertThat(sent).isEmpty();
@@ -72,7 +74,9 @@ class CommitPointOfNoReturnTest {
         Session session = manager.openSession("desk", "reply-3", null);
         try (Session.Section ignored = session.nonInterruptible()) {
             manager.interrupt("desk", "user_barge_in").join();
-            assertThat(session.isInterrupted()).as("the section holds the signal back").isFalse();
+            assertThat(session.isInterrupted())
+                    .as("the section holds the signal back")
+                    .isFalse();
 
             assertThat(session.commit("book_table")).as("but the turn is over").isFalse();
         }
@@ -96,8 +100,10 @@ class CommitPointOfNoReturnTest {
         Session session = manager.openSession("desk", "reply-5", null);
 
         for (String bad : new String[] {null, "", "has space", "-leading-dash", "x".repeat(65), "naïve"}) {
-            assertThatThrownBy(() -> manager.commit("reply-5", bad)).as("action %s", bad)
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+            assertThatThrownBy(() -> manager.commit("reply-5", bad))
+                    .as("action %s", bad)
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.INVALID_INPUT));
         }
         assertThat(manager.commit("reply-5", "a".repeat(64)).action()).hasSize(64);
@@ -111,7 +117,8 @@ class CommitPointOfNoReturnTest {
 
         for (String id : new String[] {"reply-6", "never-opened"}) {
             assertThatThrownBy(() -> manager.commit(id, "send_email"))
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.NOT_FOUND));
         }
         assertThat(session.commit("send_email")).isFalse();
@@ -126,7 +133,8 @@ class CommitPointOfNoReturnTest {
         }
 
         assertThatThrownBy(() -> manager.commit("reply-7", "one_more"))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.LIMIT_REACHED));
         assertThat(session.commits()).hasSize(SessionTracker.MAX_COMMITS_PER_SESSION);
     }
@@ -141,12 +149,13 @@ class CommitPointOfNoReturnTest {
         int rounds = 500;
         int committers = 3;
         ExecutorService pool = Executors.newFixedThreadPool(committers + 1);
-        Map<Boolean, AtomicInteger> outcomes = new ConcurrentHashMap<>(Map.of(true, new AtomicInteger(),
-                false, new AtomicInteger()));
+        Map<Boolean, AtomicInteger> outcomes =
+                new ConcurrentHashMap<>(Map.of(true, new AtomicInteger(), false, new AtomicInteger()));
         try {
             for (int round = 0; round < rounds; round++) {
                 String hw = "race-" + (round % 20);
-                List<Session> sessions = List.of(manager.openSession(hw, "r" + round + "-a", null),
+                List<Session> sessions = List.of(
+                        manager.openSession(hw, "r" + round + "-a", null),
                         manager.openSession(hw, "r" + round + "-b", null));
                 CyclicBarrier start = new CyclicBarrier(committers + 1);
                 List<Future<Boolean>> commits = new ArrayList<>();
@@ -175,16 +184,22 @@ class CommitPointOfNoReturnTest {
                     String sessionId = owners.get(c).sessionId();
                     String action = actions.get(c);
                     boolean listed = result.committed().stream()
-                            .anyMatch(k -> k.sessionId().equals(sessionId) && k.action().equals(action));
-                    assertThat(listed).as("round %d: commit %s of %s answered %s", round, action, sessionId, committed)
+                            .anyMatch(k -> k.sessionId().equals(sessionId)
+                                    && k.action().equals(action));
+                    assertThat(listed)
+                            .as("round %d: commit %s of %s answered %s", round, action, sessionId, committed)
                             .isEqualTo(committed);
                     if (committed) {
-                        expected.addAll(owners.get(c).commits().stream().filter(k -> k.action().equals(action)).toList());
+                        expected.addAll(owners.get(c).commits().stream()
+                                .filter(k -> k.action().equals(action))
+                                .toList());
                     } else {
-                        assertThat(owners.get(c).commits()).noneMatch(k -> k.action().equals(action));
+                        assertThat(owners.get(c).commits())
+                                .noneMatch(k -> k.action().equals(action));
                     }
                 }
-                assertThat(result.committed()).as("round %d: nothing but the committed ones", round)
+                assertThat(result.committed())
+                        .as("round %d: nothing but the committed ones", round)
                         .containsExactlyInAnyOrderElementsOf(expected);
             }
         } finally {

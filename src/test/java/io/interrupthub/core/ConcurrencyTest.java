@@ -1,10 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
-import static org.awaitility.Awaitility.await;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MonitorInfo;
 import java.lang.management.ThreadInfo;
@@ -42,6 +37,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Many threads at once against one manager: shared structures (devices, sessions, counters, callbacks)
  * must stay exact under contention. Time-based reclaiming is driven by a {@link MutableClock} and
@@ -52,6 +52,7 @@ class ConcurrencyTest {
 
     /** Generous: workers normally finish in well under a second; this only catches deadlocks. */
     private static final Duration WORKER_DEADLINE = Duration.ofSeconds(20);
+
     private static final Duration RESULT_BOUND = Duration.ofSeconds(10);
 
     private final MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
@@ -113,12 +114,14 @@ class ConcurrencyTest {
             InterruptResult result = future.getNow(null);
             assertThat(result).isNotNull();
             assertThat(result.success()).as("all modules are fine: %s", result).isTrue();
-            resultsByEpoch.computeIfAbsent(future.hardwareId(), k -> new HashMap<>())
+            resultsByEpoch
+                    .computeIfAbsent(future.hardwareId(), k -> new HashMap<>())
                     .computeIfAbsent(future.epoch(), k -> Collections.newSetFromMap(new IdentityHashMap<>()))
                     .add(result);
         }
-        resultsByEpoch.forEach((device, byEpoch) -> byEpoch.forEach((epoch, results) ->
-                assertThat(results).as("one shared result for %s epoch %d", device, epoch).hasSize(1)));
+        resultsByEpoch.forEach((device, byEpoch) -> byEpoch.forEach((epoch, results) -> assertThat(results)
+                .as("one shared result for %s epoch %d", device, epoch)
+                .hasSize(1)));
 
         long fanOuts = 0;
         Set<String> devices = new TreeSet<>(resultsByEpoch.keySet());
@@ -126,14 +129,18 @@ class ConcurrencyTest {
             long n = manager.flagStatus(device).epoch();
             fanOuts += n;
             Set<Long> expected = LongStream.rangeClosed(1, n).boxed().collect(Collectors.toSet());
-            assertThat(resultsByEpoch.get(device).keySet()).as("epochs callers saw for %s", device)
+            assertThat(resultsByEpoch.get(device).keySet())
+                    .as("epochs callers saw for %s", device)
                     .isEqualTo(expected);
             for (CountingModule module : List.of(slow, fast)) {
                 Map<Long, Long> callsPerEpoch = module.calls.stream()
                         .filter(c -> c.hardwareId().equals(device))
                         .collect(Collectors.groupingBy(Call::epoch, Collectors.counting()));
-                assertThat(callsPerEpoch.keySet()).as("%s: epochs of %s", module.name, device).isEqualTo(expected);
-                assertThat(callsPerEpoch.values()).as("%s: calls per epoch of %s (never twice)", module.name, device)
+                assertThat(callsPerEpoch.keySet())
+                        .as("%s: epochs of %s", module.name, device)
+                        .isEqualTo(expected);
+                assertThat(callsPerEpoch.values())
+                        .as("%s: calls per epoch of %s (never twice)", module.name, device)
                         .allMatch(count -> count == 1L);
             }
         }
@@ -141,10 +148,14 @@ class ConcurrencyTest {
         assertThat(fast.calls).hasSize((int) fanOuts);
 
         StatisticsSnapshot.Interrupts stats = manager.statistics().interrupts();
-        assertThat(stats.succeeded() + stats.failed()).as("one recorded outcome per fan-out").isEqualTo(fanOuts);
-        assertThat(stats.succeeded() + stats.failed() + stats.coalesced()).as("every interrupt() call counted once")
+        assertThat(stats.succeeded() + stats.failed())
+                .as("one recorded outcome per fan-out")
+                .isEqualTo(fanOuts);
+        assertThat(stats.succeeded() + stats.failed() + stats.coalesced())
+                .as("every interrupt() call counted once")
                 .isEqualTo((long) threads * perThread);
-        assertThat(stats.coalesced()).as("concurrent interrupts of a shared device joined a running fan-out")
+        assertThat(stats.coalesced())
+                .as("concurrent interrupts of a shared device joined a running fan-out")
                 .isPositive();
         assertThat(stats.failed()).isZero();
         assertThat(stats.rejected()).isZero();
@@ -152,7 +163,9 @@ class ConcurrencyTest {
         for (String module : List.of(slow.name, fast.name)) {
             StatisticsSnapshot.ModuleStats moduleStats = moduleStats(module);
             assertThat(moduleStats.ok()).as("%s ok", module).isEqualTo(fanOuts);
-            assertThat(moduleStats.failed() + moduleStats.timedOut()).as("%s not ok", module).isZero();
+            assertThat(moduleStats.failed() + moduleStats.timedOut())
+                    .as("%s not ok", module)
+                    .isZero();
         }
     }
 
@@ -163,7 +176,8 @@ class ConcurrencyTest {
     @Test
     void sessionCapIsExactUnderContentionAndEverySessionIsAccountedFor() throws Exception {
         int cap = 50;
-        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
+        manager = new InterruptManager(
+                InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
         int threads = 16;
         int rounds = 15;
         @SuppressWarnings("unchecked")
@@ -195,9 +209,12 @@ class ConcurrencyTest {
             });
             openedTotal.addAndGet(openedNow.get());
             assertNoViolations("violations", violations);
-            assertThat(openedNow.get()).as("round %d: sessions admitted with %d open before", round, openBefore)
+            assertThat(openedNow.get())
+                    .as("round %d: sessions admitted with %d open before", round, openBefore)
                     .isEqualTo(Math.min(threads * attemptsPerThread, cap - openBefore));
-            assertThat(manager.activeSessions()).isEqualTo(openBefore + openedNow.get()).isLessThanOrEqualTo(cap);
+            assertThat(manager.activeSessions())
+                    .isEqualTo(openBefore + openedNow.get())
+                    .isLessThanOrEqualTo(cap);
             assertListedExactly(open);
 
             // Phase B: ends and opens interleaved, concurrently.
@@ -213,7 +230,8 @@ class ConcurrencyTest {
                             violations.add(s.sessionId() + " is " + s.state() + " after endSession");
                         }
                     } else {
-                        Session s = tryOpen(t % 3 == 0 ? "cap-own-" + t : "cap-shared-" + (i % 3), violations, refusedTotal);
+                        Session s = tryOpen(
+                                t % 3 == 0 ? "cap-own-" + t : "cap-shared-" + (i % 3), violations, refusedTotal);
                         if (s != null) {
                             open[t].add(s);
                             openedTotal.incrementAndGet();
@@ -246,7 +264,8 @@ class ConcurrencyTest {
         assertThat(stats.interrupted()).isZero();
         assertThat(stats.expired()).isZero();
         assertThat(stats.interruptedPendingRemoval()).isZero();
-        assertThat(stats.opened()).as("opened == ended + interrupted + expired + active")
+        assertThat(stats.opened())
+                .as("opened == ended + interrupted + expired + active")
                 .isEqualTo(stats.ended() + stats.interrupted() + stats.expired() + stats.active());
         assertThat(refusedTotal.get()).as("the cap was really reached").isPositive();
         manager.sweep();
@@ -262,7 +281,8 @@ class ConcurrencyTest {
     @Test
     void activeSessionCountNeverReadsAboveTheCapWhileOpensAreRefused() throws Exception {
         int cap = 50;
-        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
+        manager = new InterruptManager(
+                InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
         for (int i = 0; i < cap; i++) {
             manager.openSession("full-" + (i % 5));
         }
@@ -315,8 +335,12 @@ class ConcurrencyTest {
         assertThat(refused.get()).isEqualTo(attempts.get());
         assertThat(manager.statistics().sessions().rejected()).isEqualTo(attempts.get());
         assertThat(manager.activeSessions()).isEqualTo(cap);
-        assertThat(maxSeen.get()).as("largest active-session count read while opens were refused at the cap of %d"
-                + " (activeSessions() and statistics().sessions().active())", cap).isLessThanOrEqualTo(cap);
+        assertThat(maxSeen.get())
+                .as(
+                        "largest active-session count read while opens were refused at the cap of %d"
+                                + " (activeSessions() and statistics().sessions().active())",
+                        cap)
+                .isLessThanOrEqualTo(cap);
     }
 
     private static void sample(int value, int cap, AtomicInteger maxSeen, AtomicBoolean stop) {
@@ -351,8 +375,9 @@ class ConcurrencyTest {
 
         @Override
         public String toString() {
-            return session.sessionId() + "@" + session.hardwareId() + "[epoch " + session.epoch() + ", " + session.state()
-                    + ", openSeq " + openSeq + ", endCalled " + endCalled + ", callbacks " + callbacks + "]";
+            return session.sessionId() + "@" + session.hardwareId() + "[epoch " + session.epoch() + ", "
+                    + session.state() + ", openSeq " + openSeq + ", endCalled " + endCalled + ", callbacks " + callbacks
+                    + "]";
         }
     }
 
@@ -366,7 +391,8 @@ class ConcurrencyTest {
      */
     @Test
     void mixedTrafficKeepsEverySessionConsistentAndLeavesNothingBehind() throws Exception {
-        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(40).build();
+        InterruptSettings settings =
+                InterruptSettings.builder().maxActiveSessions(40).build();
         manager = new InterruptManager(settings, clock);
         CountingModule module = new CountingModule("text_processing", 0);
         manager.register(module);
@@ -398,7 +424,17 @@ class ConcurrencyTest {
                 return;
             }
             try {
-                mixedWorker(t, ops, devices, seq, byDevice, lastInterruptStart, all, futures, violations, refusals,
+                mixedWorker(
+                        t,
+                        ops,
+                        devices,
+                        seq,
+                        byDevice,
+                        lastInterruptStart,
+                        all,
+                        futures,
+                        violations,
+                        refusals,
                         interruptCalls);
             } finally {
                 workersFinished.incrementAndGet();
@@ -413,9 +449,10 @@ class ConcurrencyTest {
         }
 
         // Callbacks run off the interrupting thread: wait until every interrupted session's one has run.
-        await().atMost(RESULT_BOUND).untilAsserted(() -> assertThat(all)
-                .filteredOn(tr -> tr.session.state() == SessionState.INTERRUPTED)
-                .allMatch(tr -> tr.callbacks.get() >= 1));
+        await().atMost(RESULT_BOUND)
+                .untilAsserted(() -> assertThat(all)
+                        .filteredOn(tr -> tr.session.state() == SessionState.INTERRUPTED)
+                        .allMatch(tr -> tr.callbacks.get() >= 1));
 
         Map<SessionState, Integer> byState = new HashMap<>();
         for (Tracked tr : all) {
@@ -426,23 +463,29 @@ class ConcurrencyTest {
             assertThat(s.isInterrupted()).as("%s isInterrupted", tr).isEqualTo(state == SessionState.INTERRUPTED);
             assertThat(s.interruptCause().isPresent()).as("%s cause", tr).isEqualTo(state == SessionState.INTERRUPTED);
             if (tr.endCalled) {
-                assertThat(state).as("%s was ended by its owner", tr).isIn(SessionState.ENDED, SessionState.INTERRUPTED);
+                assertThat(state)
+                        .as("%s was ended by its owner", tr)
+                        .isIn(SessionState.ENDED, SessionState.INTERRUPTED);
             } else {
                 assertThat(state).as("%s was never ended", tr).isIn(SessionState.ACTIVE, SessionState.INTERRUPTED);
             }
             if (state == SessionState.INTERRUPTED) {
                 InterruptCause cause = s.interruptCause().orElseThrow();
                 assertThat(cause.hardwareId()).isEqualTo(s.hardwareId());
-                assertThat(cause.epoch()).as("%s interrupted by a newer epoch", tr).isGreaterThan(s.epoch());
+                assertThat(cause.epoch())
+                        .as("%s interrupted by a newer epoch", tr)
+                        .isGreaterThan(s.epoch());
                 assertThat(tr.callbacks.get()).as("%s callback runs", tr).isEqualTo(1);
                 assertThat(tr.callbackCause.get()).as("%s callback cause", tr).isEqualTo(cause);
             } else {
                 assertThat(tr.callbacks.get()).as("%s callback runs", tr).isZero();
             }
             if (state == SessionState.ACTIVE) {
-                assertThat(s.epoch()).as("%s: an ACTIVE session is in its device's current turn", tr)
+                assertThat(s.epoch())
+                        .as("%s: an ACTIVE session is in its device's current turn", tr)
                         .isEqualTo(manager.flagStatus(s.hardwareId()).epoch());
-                assertThat(tr.openSeq).as("%s: still ACTIVE though an interrupt started after it opened", tr)
+                assertThat(tr.openSeq)
+                        .as("%s: still ACTIVE though an interrupt started after it opened", tr)
                         .isGreaterThan(lastInterruptStart.get(s.hardwareId()).get());
             }
         }
@@ -456,7 +499,9 @@ class ConcurrencyTest {
         assertThat(sessionStats.ended()).isEqualTo(ended);
         assertThat(sessionStats.interrupted()).isEqualTo(interrupted);
         assertThat(sessionStats.expired()).isZero();
-        assertThat(manager.activeSessions()).as("activeSessions() vs handles that are ACTIVE").isEqualTo(active);
+        assertThat(manager.activeSessions())
+                .as("activeSessions() vs handles that are ACTIVE")
+                .isEqualTo(active);
         assertThat(sessionStats.active()).isEqualTo(active);
 
         StatisticsSnapshot.Interrupts interruptStats = manager.statistics().interrupts();
@@ -475,7 +520,9 @@ class ConcurrencyTest {
             }
         }
         assertThat(manager.activeSessions()).isZero();
-        clock.advance(settings.cleanupDelay().plus(settings.sessionTimeout()).plus(settings.interruptTimeout())
+        clock.advance(settings.cleanupDelay()
+                .plus(settings.sessionTimeout())
+                .plus(settings.interruptTimeout())
                 .plusSeconds(1));
         manager.sweep();
         StatisticsSnapshot snapshot = manager.statistics();
@@ -484,16 +531,27 @@ class ConcurrencyTest {
         assertThat(snapshot.sessions().interruptedPendingRemoval()).isZero();
         assertThat(snapshot.flags().active()).isZero();
         assertThat(manager.trackedDevices()).isZero();
-        assertThat(snapshot.sessions().opened()).as("opened == ended + interrupted + expired + active")
-                .isEqualTo(snapshot.sessions().ended() + snapshot.sessions().interrupted()
-                        + snapshot.sessions().expired() + snapshot.sessions().active());
+        assertThat(snapshot.sessions().opened())
+                .as("opened == ended + interrupted + expired + active")
+                .isEqualTo(snapshot.sessions().ended()
+                        + snapshot.sessions().interrupted()
+                        + snapshot.sessions().expired()
+                        + snapshot.sessions().active());
         assertThat(all).allMatch(tr -> manager.session(tr.session.sessionId()).isEmpty(), "no session findable");
     }
 
-    private void mixedWorker(int t, int ops, String[] devices, AtomicLong seq, Map<String, Queue<Tracked>> byDevice,
-                             Map<String, AtomicLong> lastInterruptStart, Queue<Tracked> all,
-                             Queue<InterruptFuture> futures, Queue<String> violations, AtomicInteger refusals,
-                             AtomicInteger interruptCalls) {
+    private void mixedWorker(
+            int t,
+            int ops,
+            String[] devices,
+            AtomicLong seq,
+            Map<String, Queue<Tracked>> byDevice,
+            Map<String, AtomicLong> lastInterruptStart,
+            Queue<Tracked> all,
+            Queue<InterruptFuture> futures,
+            Queue<String> violations,
+            AtomicInteger refusals,
+            AtomicInteger interruptCalls) {
         Random random = new Random(1000 + t);
         List<Tracked> mine = new ArrayList<>();
         long[] lastEpoch = new long[devices.length];
@@ -538,7 +596,8 @@ class ConcurrencyTest {
                     interruptCalls.incrementAndGet();
                     futures.add(future);
                     if (future.epoch() < lastEpoch[d]) {
-                        violations.add(device + ": interrupt epoch " + future.epoch() + " older than seen " + lastEpoch[d]);
+                        violations.add(
+                                device + ": interrupt epoch " + future.epoch() + " older than seen " + lastEpoch[d]);
                     }
                     lastEpoch[d] = Math.max(lastEpoch[d], future.epoch());
                     for (Tracked tr : byDevice.get(device)) {
@@ -612,7 +671,8 @@ class ConcurrencyTest {
 
     @Test
     void callbackRegisteredWhileInterruptRunsRunsExactlyOnce() throws Exception {
-        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(1000).build(), clock);
+        manager = new InterruptManager(
+                InterruptSettings.builder().maxActiveSessions(1000).build(), clock);
         int pairs = 4;
         int rounds = 100;
         int perRound = 16;
@@ -640,7 +700,9 @@ class ConcurrencyTest {
                         AtomicInteger count = counts.get(index);
                         s.onInterrupt(cause -> {
                             count.incrementAndGet();
-                            if (cause == null || cause.epoch() <= s.epoch() || !cause.hardwareId().equals(s.hardwareId())) {
+                            if (cause == null
+                                    || cause.epoch() <= s.epoch()
+                                    || !cause.hardwareId().equals(s.hardwareId())) {
                                 violations.add(s.sessionId() + " callback got cause " + cause);
                             }
                         });
@@ -652,7 +714,8 @@ class ConcurrencyTest {
                         Thread.onSpinWait();
                     }
                     String device = sessions.get(mine.get(0)).hardwareId();
-                    InterruptResult result = manager.interrupt(device, "barge_in").get(10, TimeUnit.SECONDS);
+                    InterruptResult result =
+                            manager.interrupt(device, "barge_in").get(10, TimeUnit.SECONDS);
                     if (result.sessionsInterrupted() != perRound) {
                         violations.add(device + " interrupted " + result.sessionsInterrupted() + " sessions");
                     }
@@ -661,8 +724,9 @@ class ConcurrencyTest {
         }
         assertNoViolations("violations", violations);
         assertThat(sessions).allMatch(s -> s.state() == SessionState.INTERRUPTED);
-        await().atMost(RESULT_BOUND).untilAsserted(() ->
-                assertThat(counts).as("callbacks run (never zero)").allMatch(c -> c.get() >= 1));
+        await().atMost(RESULT_BOUND)
+                .untilAsserted(() ->
+                        assertThat(counts).as("callbacks run (never zero)").allMatch(c -> c.get() >= 1));
         // A second run would come from the same asynchronous hand-off: the counts must stay at one a while.
         await().during(Duration.ofMillis(100)).atMost(RESULT_BOUND).untilAsserted(() -> {
             List<Integer> wrong = new ArrayList<>();
@@ -671,7 +735,9 @@ class ConcurrencyTest {
                     wrong.add(i);
                 }
             }
-            assertThat(wrong).as("sessions whose callback did not run exactly once").isEmpty();
+            assertThat(wrong)
+                    .as("sessions whose callback did not run exactly once")
+                    .isEmpty();
         });
         assertNoViolations("violations", violations);
     }
@@ -682,7 +748,8 @@ class ConcurrencyTest {
      */
     @Test
     void callbackRegisteredWhileSessionEndsNeverRuns() throws Exception {
-        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(1000).build(), clock);
+        manager = new InterruptManager(
+                InterruptSettings.builder().maxActiveSessions(1000).build(), clock);
         int pairs = 4;
         int rounds = 60;
         int perRound = 16;
@@ -728,7 +795,9 @@ class ConcurrencyTest {
         // Callbacks run on their own pool: none may turn up a while later either.
         await().during(Duration.ofMillis(100)).atMost(RESULT_BOUND).untilAsserted(() -> {
             assertThat(nullCauses.get()).as("callbacks run with a null cause").isZero();
-            assertThat(runs.get()).as("callbacks run for sessions that were ended, never interrupted").isZero();
+            assertThat(runs.get())
+                    .as("callbacks run for sessions that were ended, never interrupted")
+                    .isZero();
         });
     }
 
@@ -748,7 +817,8 @@ class ConcurrencyTest {
         // A small cap keeps the lists of interrupted sessions short (they are trimmed beyond it), so an
         // interrupt reaches a session just opened quickly; refusals at the cap are fine here.
         int cap = 16;
-        manager = new InterruptManager(InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
+        manager = new InterruptManager(
+                InterruptSettings.builder().maxActiveSessions(cap).build(), clock);
         int openers = 5;
         int interrupters = 3;
         int maxOpensEach = 1_000_000;
@@ -764,8 +834,9 @@ class ConcurrencyTest {
             long started = System.nanoTime();
             if (w < openers) {
                 try {
-                    for (int i = 0; i < maxOpensEach && minSeen.get() >= 0
-                            && System.nanoTime() - started < budgetNanos; i++) {
+                    for (int i = 0;
+                            i < maxOpensEach && minSeen.get() >= 0 && System.nanoTime() - started < budgetNanos;
+                            i++) {
                         try {
                             opened.add(manager.openSession(device, "o-" + w + "-" + i, null));
                         } catch (InterruptHubException e) {
@@ -789,14 +860,18 @@ class ConcurrencyTest {
         });
         assertNoViolations("violations", violations);
 
-        long stillActive = opened.stream().filter(s -> s.state() == SessionState.ACTIVE).count();
-        long interrupted = opened.stream().filter(s -> s.state() == SessionState.INTERRUPTED).count();
+        long stillActive =
+                opened.stream().filter(s -> s.state() == SessionState.ACTIVE).count();
+        long interrupted = opened.stream()
+                .filter(s -> s.state() == SessionState.INTERRUPTED)
+                .count();
         StatisticsSnapshot.Sessions stats = manager.statistics().sessions();
         assertThat(stats.opened()).isEqualTo(opened.size());
         assertThat(stats.interrupted()).isEqualTo(interrupted);
         assertThat(stats.rejected()).isEqualTo(refusals.get());
         assertThat(minSeen.get()).as("smallest activeSessions() sampled").isGreaterThanOrEqualTo(0);
-        assertThat(manager.activeSessions()).as("activeSessions() with %d handles ACTIVE", stillActive)
+        assertThat(manager.activeSessions())
+                .as("activeSessions() with %d handles ACTIVE", stillActive)
                 .isEqualTo((int) stillActive);
         assertThat(stillActive).as("sessions really ACTIVE vs the cap").isLessThanOrEqualTo(cap);
 
@@ -807,7 +882,8 @@ class ConcurrencyTest {
         }
         stats = manager.statistics().sessions();
         assertThat(manager.activeSessions()).isZero();
-        assertThat(stats.opened()).as("opened == ended + interrupted + expired + active")
+        assertThat(stats.opened())
+                .as("opened == ended + interrupted + expired + active")
                 .isEqualTo(stats.ended() + stats.interrupted() + stats.expired() + stats.active());
     }
 
@@ -883,10 +959,11 @@ class ConcurrencyTest {
         CountDownLatch never = new CountDownLatch(1);
         toRelease.add(never);
         assertThatThrownBy(() -> runWorkers("stuck-worker", 2, Duration.ofMillis(300), w -> {
-            if (w == 0) {
-                never.await();
-            }
-        })).isInstanceOf(AssertionError.class)
+                    if (w == 0) {
+                        never.await();
+                    }
+                }))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("did not finish")
                 .hasMessageContaining("thread dump")
                 .hasMessageContaining("stuck-worker-0");
@@ -1015,11 +1092,14 @@ class ConcurrencyTest {
         }
         List<SessionInfo> listed = manager.sessions(null, 1000);
         assertThat(listed).allMatch(info -> info.state() == SessionState.ACTIVE);
-        assertThat(listed.stream().map(SessionInfo::sessionId).collect(Collectors.toSet())).isEqualTo(expected);
+        assertThat(listed.stream().map(SessionInfo::sessionId).collect(Collectors.toSet()))
+                .isEqualTo(expected);
     }
 
     private StatisticsSnapshot.ModuleStats moduleStats(String module) {
-        return manager.statistics().modules().stream().filter(m -> m.module().equals(module)).findFirst()
+        return manager.statistics().modules().stream()
+                .filter(m -> m.module().equals(module))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no statistics for module " + module));
     }
 
@@ -1029,8 +1109,7 @@ class ConcurrencyTest {
         return out.toString();
     }
 
-    record Call(String hardwareId, long epoch) {
-    }
+    record Call(String hardwareId, long epoch) {}
 
     /** Records every (hardwareId, epoch) it is called for. */
     static final class CountingModule implements Interruptible {
@@ -1058,5 +1137,4 @@ class ConcurrencyTest {
             }));
         }
     }
-
 }

@@ -1,10 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +12,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The session handle as a producer uses it: the cheap {@code isInterrupted()} check, the unwinding
@@ -64,13 +64,16 @@ class CooperativeCancellationTest {
         future.join();
         manager.resetFlag("dev-1");
         manager.openSession("dev-1");
-        assertThat(session.isInterrupted()).as("stays true, even after the device moves on").isTrue();
+        assertThat(session.isInterrupted())
+                .as("stays true, even after the device moves on")
+                .isTrue();
     }
 
     @Test
     void throwIfInterruptedThrowsSessionInterruptedExceptionCarryingTheCause() {
         Session session = manager.openSession("dev-2", "stream-2", null);
-        InterruptResult result = manager.interrupt("dev-2", "user_barge_in", "vad").join();
+        InterruptResult result =
+                manager.interrupt("dev-2", "user_barge_in", "vad").join();
 
         assertThatThrownBy(session::throwIfInterrupted)
                 .isInstanceOf(SessionInterruptedException.class)
@@ -167,7 +170,9 @@ class CooperativeCancellationTest {
         InterruptResult result = manager.interrupt("dev-6", "x").join();
 
         assertThat(others.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-        assertThat(result.success()).as("callbacks are not modules; their failure does not fail the interrupt").isTrue();
+        assertThat(result.success())
+                .as("callbacks are not modules; their failure does not fail the interrupt")
+                .isTrue();
     }
 
     @Test
@@ -177,8 +182,9 @@ class CooperativeCancellationTest {
         AtomicInteger after = new AtomicInteger();
 
         assertThatCode(() -> session.onInterrupt(cause -> {
-            throw new IllegalStateException("broken callback");
-        })).doesNotThrowAnyException();
+                    throw new IllegalStateException("broken callback");
+                }))
+                .doesNotThrowAnyException();
         session.onInterrupt(cause -> after.incrementAndGet());
 
         assertThat(after).hasValue(1);
@@ -201,14 +207,15 @@ class CooperativeCancellationTest {
 
     @Test
     void aSessionHoldsAtMostItsMaximumOfCallbacks() {
-        try (InterruptManager small = new InterruptManager(InterruptSettings.builder().maxCallbacksPerSession(2)
-                .build())) {
+        try (InterruptManager small = new InterruptManager(
+                InterruptSettings.builder().maxCallbacksPerSession(2).build())) {
             Session session = small.openSession("dev-cap");
-            session.onInterrupt(cause -> { });
-            session.onInterrupt(cause -> { });
+            session.onInterrupt(cause -> {});
+            session.onInterrupt(cause -> {});
 
-            assertThatThrownBy(() -> session.onInterrupt(cause -> { }))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("holds 2");
+            assertThatThrownBy(() -> session.onInterrupt(cause -> {}))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("holds 2");
         }
     }
 
@@ -224,7 +231,9 @@ class CooperativeCancellationTest {
         InterruptResult result = manager.interrupt("dev-8", "user_barge_in").join();
 
         assertThat(result.sessionsInterrupted()).isEqualTo(1);
-        assertThat(session.state()).as("the service sees it interrupted at once").isEqualTo(SessionState.INTERRUPTED);
+        assertThat(session.state())
+                .as("the service sees it interrupted at once")
+                .isEqualTo(SessionState.INTERRUPTED);
         assertThat(session.isInterrupted()).as("but the section is not cut").isFalse();
         assertThatCode(session::throwIfInterrupted).doesNotThrowAnyException();
         assertThat(callbackThreads).as("callbacks wait for the section").isEmpty();
@@ -232,7 +241,8 @@ class CooperativeCancellationTest {
         section.close();
 
         assertThat(session.isInterrupted()).as("right after the section closes").isTrue();
-        assertThat(callbackThreads).as("callbacks run on the closing thread, during close")
+        assertThat(callbackThreads)
+                .as("callbacks run on the closing thread, during close")
                 .containsExactly(Thread.currentThread().getName());
         assertThatThrownBy(session::throwIfInterrupted).isInstanceOf(SessionInterruptedException.class);
         assertThat(session.interruptCause().orElseThrow().epoch()).isEqualTo(result.epoch());
@@ -285,7 +295,8 @@ class CooperativeCancellationTest {
 
         inner.close();
         inner.close();
-        assertThat(session.isInterrupted()).as("a second close of the inner section must not release the outer")
+        assertThat(session.isInterrupted())
+                .as("a second close of the inner section must not release the outer")
                 .isFalse();
         assertThat(runs).hasValue(0);
 
@@ -302,7 +313,9 @@ class CooperativeCancellationTest {
 
         assertThat(session.isInterrupted()).isFalse();
         manager.interrupt("dev-11", "x").join();
-        assertThat(session.isInterrupted()).as("later interrupts take effect at once").isTrue();
+        assertThat(session.isInterrupted())
+                .as("later interrupts take effect at once")
+                .isTrue();
     }
 
     @Test
@@ -336,7 +349,8 @@ class CooperativeCancellationTest {
 
         producer.join(GENEROUS.toMillis());
         assertThat(producer.isAlive()).as("the loop ended").isFalse();
-        assertThat(chunks.size()).as("at most one chunk after the interrupt returned")
+        assertThat(chunks.size())
+                .as("at most one chunk after the interrupt returned")
                 .isBetween(emittedWhenInterruptReturned, emittedWhenInterruptReturned + 1);
     }
 
@@ -356,10 +370,12 @@ class CooperativeCancellationTest {
         });
 
         for (int i = 0; i < 3; i++) {
-            assertThat(emitted.tryAcquire(GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(emitted.tryAcquire(GENEROUS.toMillis(), TimeUnit.MILLISECONDS))
+                    .isTrue();
             proceed.release();
         }
-        assertThat(emitted.tryAcquire(GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(emitted.tryAcquire(GENEROUS.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         // The producer has emitted chunk 4 and waits; interrupt now, then let it take its next step.
         manager.interrupt("dev-lockstep", "user_barge_in");
         proceed.release();
@@ -391,7 +407,8 @@ class CooperativeCancellationTest {
         producer.join(GENEROUS.toMillis());
         assertThat(producer.isAlive()).isFalse();
         assertThat(ended.get()).isInstanceOf(SessionInterruptedException.class);
-        assertThat(((SessionInterruptedException) ended.get()).interruptCause().epoch()).isEqualTo(epoch);
+        assertThat(((SessionInterruptedException) ended.get()).interruptCause().epoch())
+                .isEqualTo(epoch);
         assertThat(chunks.size()).isBetween(emittedWhenInterruptReturned, emittedWhenInterruptReturned + 1);
     }
 
@@ -420,7 +437,9 @@ class CooperativeCancellationTest {
         AtomicInteger callbacks = new AtomicInteger();
         stale.onInterrupt(cause -> callbacks.incrementAndGet());
         assertThat(callbacks).as("its callbacks run at once").hasValue(1);
-        assertThat(manager.flagStatus(hw).interrupted()).as("stale work does not start a new turn").isTrue();
+        assertThat(manager.flagStatus(hw).interrupted())
+                .as("stale work does not start a new turn")
+                .isTrue();
 
         List<Integer> staleChunks = new CopyOnWriteArrayList<>();
         Thread staleLoop = start(() -> {
@@ -445,7 +464,9 @@ class CooperativeCancellationTest {
         assertThat(next.state()).isEqualTo(SessionState.ACTIVE);
         assertThat(next.isInterrupted()).isFalse();
         assertThat(next.epoch()).isEqualTo(planned + 1);
-        assertThat(manager.shouldInterrupt(hw)).as("opening the next turn clears the flag").isFalse();
+        assertThat(manager.shouldInterrupt(hw))
+                .as("opening the next turn clears the flag")
+                .isFalse();
         AtomicInteger callbacks = new AtomicInteger();
         next.onInterrupt(cause -> callbacks.incrementAndGet());
 
@@ -461,7 +482,9 @@ class CooperativeCancellationTest {
         clock.advance(Duration.ofSeconds(3)); // past SESSION_CLEANUP_DELAY: the stale session is removed
         manager.sweep();
 
-        assertThat(next.isInterrupted()).as("a later check: the earlier interrupt does not reach it").isFalse();
+        assertThat(next.isInterrupted())
+                .as("a later check: the earlier interrupt does not reach it")
+                .isFalse();
         assertThat(next.state()).isEqualTo(SessionState.ACTIVE);
         assertThat(callbacks).hasValue(0);
         assertThat(loop.isAlive()).as("the next turn is still streaming").isTrue();

@@ -1,8 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -10,6 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What was heard: producers report how far output reached the user; offsets only grow, and an interrupt
@@ -42,9 +42,11 @@ class DeliveredOffsetsTest {
         Session session = manager.openSession("dev-1");
 
         assertThat(session.reportDelivered(10, 100)).isEqualTo(new Delivered(10, 100));
-        assertThat(session.reportDelivered(5, 200)).as("a late text offset does not move text back")
+        assertThat(session.reportDelivered(5, 200))
+                .as("a late text offset does not move text back")
                 .isEqualTo(new Delivered(10, 200));
-        assertThat(session.reportDelivered(30, 50)).as("a late audio offset does not move audio back")
+        assertThat(session.reportDelivered(30, 50))
+                .as("a late audio offset does not move audio back")
                 .isEqualTo(new Delivered(30, 200));
         assertThat(session.reportDelivered(0, 0)).isEqualTo(new Delivered(30, 200));
         assertThat(session.delivered()).isEqualTo(new Delivered(30, 200));
@@ -70,10 +72,12 @@ class DeliveredOffsetsTest {
         session.reportDelivered(7, 70);
 
         assertThatThrownBy(() -> manager.reportDelivered(session.sessionId(), -1, 100))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.INVALID_INPUT));
         assertThatThrownBy(() -> session.reportDelivered(100, -5))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.INVALID_INPUT));
 
         assertThat(session.delivered()).isEqualTo(new Delivered(7, 70));
@@ -82,7 +86,8 @@ class DeliveredOffsetsTest {
     @Test
     void reportingForAnUnknownSessionIsNotFound() {
         assertThatThrownBy(() -> manager.reportDelivered("no-such-session", 1, 1))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.NOT_FOUND));
     }
 
@@ -99,10 +104,11 @@ class DeliveredOffsetsTest {
         InterruptResult result = manager.interrupt("dev-4", "user_barge_in").join();
 
         assertThat(result.sessionsInterrupted()).isEqualTo(3);
-        assertThat(result.delivered()).containsExactlyInAnyOrder(
-                new SessionDelivery("stream-a", 120, 4_000),
-                new SessionDelivery("stream-b", 15, 600),
-                new SessionDelivery("stream-silent", 0, 0));
+        assertThat(result.delivered())
+                .containsExactlyInAnyOrder(
+                        new SessionDelivery("stream-a", 120, 4_000),
+                        new SessionDelivery("stream-b", 15, 600),
+                        new SessionDelivery("stream-silent", 0, 0));
         assertThat(a.deliveredAtInterrupt()).contains(new Delivered(120, 4_000));
         assertThat(silent.deliveredAtInterrupt()).contains(Delivered.NONE);
         assertThat(otherDevice.deliveredAtInterrupt()).isEmpty();
@@ -126,7 +132,8 @@ class DeliveredOffsetsTest {
         assertThat(session.deliveredAtInterrupt()).contains(new Delivered(50, 2_000));
         assertThat(session.delivered()).as("the session keeps counting").isEqualTo(new Delivered(90, 3_000));
         assertThat(manager.session("stream-5").orElseThrow().info().delivered()).isEqualTo(new Delivered(90, 3_000));
-        assertThat(manager.history("dev-5", 10)).singleElement()
+        assertThat(manager.history("dev-5", 10))
+                .singleElement()
                 .satisfies(h -> assertThat(h.delivered()).containsExactly(new SessionDelivery("stream-5", 50, 2_000)));
     }
 
@@ -155,7 +162,8 @@ class DeliveredOffsetsTest {
         next.reportDelivered(8, 80);
         InterruptResult second = manager.interrupt("dev-7", "second").join();
 
-        assertThat(second.delivered()).as("the already interrupted session is not reached again")
+        assertThat(second.delivered())
+                .as("the already interrupted session is not reached again")
                 .containsExactly(new SessionDelivery("stream-new", 8, 80));
         assertThat(manager.interrupt("dev-7", "third").join().delivered()).isEmpty();
     }

@@ -1,8 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +7,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A flag expires after {@code INTERRUPT_TIMEOUT} whichever way the manager runs: started on the system
@@ -28,7 +28,8 @@ class FlagExpiryTest {
     }
 
     private InterruptManager manager(Duration interruptTimeout, Clock clock) {
-        InterruptSettings settings = InterruptSettings.builder().interruptTimeout(interruptTimeout).build();
+        InterruptSettings settings =
+                InterruptSettings.builder().interruptTimeout(interruptTimeout).build();
         InterruptManager manager = new InterruptManager(settings, clock);
         managers.add(manager);
         return manager;
@@ -42,9 +43,11 @@ class FlagExpiryTest {
         manager.interrupt(DEVICE, "barge-in").get();
 
         assertThat(manager.shouldInterrupt(DEVICE)).isTrue();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5))
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(5))
                 .until(() -> !manager.shouldInterrupt(DEVICE));
-        assertThat(System.currentTimeMillis() - before).as("ms from interrupt to the flag clearing")
+        assertThat(System.currentTimeMillis() - before)
+                .as("ms from interrupt to the flag clearing")
                 .isGreaterThanOrEqualTo(timeout.toMillis());
         assertThat(manager.flagStatus(DEVICE).interrupted()).isFalse();
         assertThat(manager.activeFlags()).isZero();
@@ -52,12 +55,14 @@ class FlagExpiryTest {
 
     @Test
     void startedManagerOnSystemClockClearsEveryFlagOfABurst() throws Exception {
-        InterruptManager manager = manager(Duration.ofMillis(200), Clock.systemUTC()).start();
+        InterruptManager manager =
+                manager(Duration.ofMillis(200), Clock.systemUTC()).start();
         for (int i = 0; i < 200; i++) {
             manager.interrupt("device-" + i, "burst");
         }
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> java.util.stream.IntStream.range(0, 200).noneMatch(i -> manager.shouldInterrupt("device-" + i)));
+                .until(() -> java.util.stream.IntStream.range(0, 200)
+                        .noneMatch(i -> manager.shouldInterrupt("device-" + i)));
         await().atMost(Duration.ofSeconds(20)).until(() -> manager.trackedDevices() == 0);
     }
 
@@ -89,9 +94,11 @@ class FlagExpiryTest {
         long refreshedAt = System.currentTimeMillis();
         manager.interrupt(DEVICE, "second").get();
 
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5))
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(5))
                 .until(() -> !manager.shouldInterrupt(DEVICE));
-        assertThat(System.currentTimeMillis() - refreshedAt).as("ms from the refresh to the flag clearing")
+        assertThat(System.currentTimeMillis() - refreshedAt)
+                .as("ms from the refresh to the flag clearing")
                 .isGreaterThanOrEqualTo(timeout.toMillis());
         await().atMost(Duration.ofSeconds(20)).until(() -> manager.trackedDevices() == 0);
     }

@@ -1,13 +1,13 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.Random;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The id check accepts exactly what the documented pattern {@link HardwareIds#PATTERN} describes. */
 class HardwareIdsTest {
@@ -40,7 +40,9 @@ class HardwareIdsTest {
     @ValueSource(strings = {"a", "Z", "7", "kitchen-speaker-7", "a.b_c:d-e", "0-"})
     void acceptsDocumentedShapes(String id) {
         assertThat(HardwareIds.isValid(id)).isTrue();
-        assertThat(HardwareIds.isValid(id + "x".repeat(128 - id.length()))).as("at 128 characters").isTrue();
+        assertThat(HardwareIds.isValid(id + "x".repeat(128 - id.length())))
+                .as("at 128 characters")
+                .isTrue();
     }
 
     @ParameterizedTest

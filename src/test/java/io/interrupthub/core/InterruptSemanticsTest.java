@@ -1,9 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 /**
  * One or more tests for every rule of the contract's "Semantics" section (design/contract.md).
  * Time-based behaviour runs on a {@link MutableClock} and {@link InterruptManager#sweep()}; only module
@@ -44,6 +44,7 @@ class InterruptSemanticsTest {
     private final List<InterruptManager> managers = new ArrayList<>();
     /** Latches that blocking modules wait on; all released after each test so no thread hangs. */
     private final List<CountDownLatch> gates = new ArrayList<>();
+
     private final List<ExecutorService> pools = new ArrayList<>();
 
     @AfterEach
@@ -56,9 +57,13 @@ class InterruptSemanticsTest {
     // ---- helpers -------------------------------------------------------------------------------
 
     private static InterruptSettings settings(int maxActiveSessions, int maxCallbacks) {
-        return InterruptSettings.builder().interruptTimeout(INTERRUPT_TIMEOUT).cleanupDelay(CLEANUP_DELAY)
-                .maxActiveSessions(maxActiveSessions).sessionTimeout(SESSION_TIMEOUT)
-                .maxCallbacksPerSession(maxCallbacks).build();
+        return InterruptSettings.builder()
+                .interruptTimeout(INTERRUPT_TIMEOUT)
+                .cleanupDelay(CLEANUP_DELAY)
+                .maxActiveSessions(maxActiveSessions)
+                .sessionTimeout(SESSION_TIMEOUT)
+                .maxCallbacksPerSession(maxCallbacks)
+                .build();
     }
 
     private InterruptManager manager() {
@@ -82,22 +87,24 @@ class InterruptSemanticsTest {
     }
 
     /** A module that counts its calls per epoch and then blocks until {@code gate} opens. */
-    private static Interruptible blockingModule(String name, CountDownLatch gate, Map<Long, AtomicInteger> callsByEpoch,
-                                                CountDownLatch entered) {
+    private static Interruptible blockingModule(
+            String name, CountDownLatch gate, Map<Long, AtomicInteger> callsByEpoch, CountDownLatch entered) {
         return module(name, ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> {
-            callsByEpoch.computeIfAbsent(cause.epoch(), e -> new AtomicInteger()).incrementAndGet();
+            callsByEpoch
+                    .computeIfAbsent(cause.epoch(), e -> new AtomicInteger())
+                    .incrementAndGet();
             entered.countDown();
             gate.await();
         }));
     }
 
     /** A text_processing module that holds every fan-out until {@code gate} opens, counting calls per epoch. */
-    private record BlockedFanOut(CountDownLatch gate, CountDownLatch entered, Map<Long, AtomicInteger> calls) {
-    }
+    private record BlockedFanOut(CountDownLatch gate, CountDownLatch entered, Map<Long, AtomicInteger> calls) {}
 
     private BlockedFanOut blockFanOut(InterruptManager manager) {
         BlockedFanOut blocked = new BlockedFanOut(gate(), new CountDownLatch(1), new ConcurrentHashMap<>());
-        manager.register(blockingModule("text_processing", blocked.gate(), blocked.calls(), blocked.entered()),
+        manager.register(
+                blockingModule("text_processing", blocked.gate(), blocked.calls(), blocked.entered()),
                 ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
         return blocked;
     }
@@ -107,7 +114,9 @@ class InterruptSemanticsTest {
     }
 
     private static ModuleResult moduleResult(InterruptResult result, String module) {
-        return result.modules().stream().filter(m -> m.module().equals(module)).findFirst()
+        return result.modules().stream()
+                .filter(m -> m.module().equals(module))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no result for module " + module + " in " + result));
     }
 
@@ -167,7 +176,8 @@ class InterruptSemanticsTest {
             InterruptManager manager = manager();
             CountDownLatch gate = gate();
             CountDownLatch entered = new CountDownLatch(1);
-            manager.register(blockingModule("text_processing", gate, new ConcurrentHashMap<>(), entered),
+            manager.register(
+                    blockingModule("text_processing", gate, new ConcurrentHashMap<>(), entered),
                     ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
 
             InterruptFuture future = manager.interrupt(DEVICE, "user_barge_in");
@@ -243,8 +253,9 @@ class InterruptSemanticsTest {
                 seenCause.set(cause);
                 calls.add("text_processing");
             })));
-            manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION,
-                    cause -> calls.add("audio_generation"))));
+            manager.register(module(
+                    "audio_generation",
+                    ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> calls.add("audio_generation"))));
 
             InterruptFuture future = manager.interrupt(DEVICE, "user_barge_in", "gateway");
             InterruptResult result = await5s(future);
@@ -256,7 +267,8 @@ class InterruptSemanticsTest {
             assertThat(seenCause.get().reason()).isEqualTo("user_barge_in");
             assertThat(seenCause.get().source()).isEqualTo("gateway");
             assertThat(seenCause.get().at()).isEqualTo(clock.instant());
-            assertThat(result.modules()).extracting(ModuleResult::module)
+            assertThat(result.modules())
+                    .extracting(ModuleResult::module)
                     .containsExactly("session_management", "text_processing", "audio_generation");
             assertThat(result.modules()).extracting(ModuleResult::outcome).containsOnly(ModuleOutcome.OK);
             assertThat(result.success()).isTrue();
@@ -273,9 +285,11 @@ class InterruptSemanticsTest {
                     throw new IllegalStateException("the other module never started");
                 }
             };
-            manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION, body)),
+            manager.register(
+                    module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION, body)),
                     ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
-            manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, body)),
+            manager.register(
+                    module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, body)),
                     ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
 
             InterruptResult result = manager.interrupt(DEVICE, "user_barge_in").get(20, TimeUnit.SECONDS);
@@ -286,8 +300,7 @@ class InterruptSemanticsTest {
         @Test
         void interruptRecordsOutcomeInHistoryAndStatistics() throws Exception {
             InterruptManager manager = manager();
-            manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> {
-            })));
+            manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> {})));
             List<InterruptResult> heard = new CopyOnWriteArrayList<>();
             manager.addListener(new InterruptListener() {
                 @Override
@@ -312,8 +325,10 @@ class InterruptSemanticsTest {
             assertThat(stats.interrupts().failed()).isZero();
             assertThat(stats.latency().window()).isEqualTo(1);
             assertThat(stats.sessions().interrupted()).isEqualTo(1);
-            assertThat(stats.modules()).filteredOn(m -> m.module().equals("text_processing"))
-                    .singleElement().satisfies(m -> assertThat(m.ok()).isEqualTo(1));
+            assertThat(stats.modules())
+                    .filteredOn(m -> m.module().equals("text_processing"))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.ok()).isEqualTo(1));
             assertThat(manager.interruptRequests("success")).isEqualTo(1);
         }
 
@@ -334,8 +349,11 @@ class InterruptSemanticsTest {
             manager.sweep();
 
             assertThat(manager.session(session.sessionId())).contains(session);
-            assertThat(manager.sessions(null, 100)).extracting(SessionInfo::sessionId).containsExactly(session.sessionId());
-            assertThat(manager.sessions(DEVICE, 100)).singleElement()
+            assertThat(manager.sessions(null, 100))
+                    .extracting(SessionInfo::sessionId)
+                    .containsExactly(session.sessionId());
+            assertThat(manager.sessions(DEVICE, 100))
+                    .singleElement()
                     .satisfies(info -> assertThat(info.state()).isEqualTo(SessionState.INTERRUPTED));
         }
 
@@ -353,9 +371,11 @@ class InterruptSemanticsTest {
             manager.sweep();
             // ... and after the sweep it is gone for good.
             assertThat(manager.session(session.sessionId())).isEmpty();
-            assertThat(manager.sessions(null, 100)).extracting(SessionInfo::sessionId)
+            assertThat(manager.sessions(null, 100))
+                    .extracting(SessionInfo::sessionId)
                     .containsExactly(bystander.sessionId());
-            assertThat(manager.statistics().sessions().interruptedPendingRemoval()).isZero();
+            assertThat(manager.statistics().sessions().interruptedPendingRemoval())
+                    .isZero();
             assertThat(session.state()).isEqualTo(SessionState.INTERRUPTED);
         }
     }
@@ -497,7 +517,8 @@ class InterruptSemanticsTest {
             long current = manager.flagStatus(DEVICE).epoch();
 
             assertThatThrownBy(() -> manager.openSession(DEVICE, "from-the-future", current + 1))
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.CONFLICT));
 
             assertThat(manager.session("from-the-future")).isEmpty();
@@ -506,7 +527,8 @@ class InterruptSemanticsTest {
             assertThat(manager.shouldInterrupt(DEVICE)).isTrue();
             assertThat(manager.flagStatus(DEVICE).epoch()).isEqualTo(current);
             // And the id is free for a valid open.
-            assertThat(manager.openSession(DEVICE, "from-the-future", current).state()).isEqualTo(SessionState.ACTIVE);
+            assertThat(manager.openSession(DEVICE, "from-the-future", current).state())
+                    .isEqualTo(SessionState.ACTIVE);
         }
 
         @Test
@@ -546,7 +568,8 @@ class InterruptSemanticsTest {
             InterruptManager manager = manager();
             CountDownLatch gate = gate();
             CountDownLatch entered = new CountDownLatch(1);
-            manager.register(blockingModule("text_processing", gate, new ConcurrentHashMap<>(), entered),
+            manager.register(
+                    blockingModule("text_processing", gate, new ConcurrentHashMap<>(), entered),
                     ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
             InterruptFuture future = manager.interrupt(DEVICE, "user_barge_in");
             assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
@@ -567,8 +590,8 @@ class InterruptSemanticsTest {
     void interruptOfDeviceWithNoSessionsSucceedsAndSetsFlag() throws Exception {
         InterruptManager manager = manager();
         AtomicInteger calls = new AtomicInteger();
-        manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION,
-                cause -> calls.incrementAndGet())));
+        manager.register(module(
+                "text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> calls.incrementAndGet())));
 
         InterruptResult result = await5s(manager.interrupt("never-seen-device", "user_barge_in"));
 
@@ -661,8 +684,9 @@ class InterruptSemanticsTest {
         void interruptAfterFanOutFinishedGetsNewEpoch() throws Exception {
             InterruptManager manager = manager();
             AtomicInteger calls = new AtomicInteger();
-            manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION,
-                    cause -> calls.incrementAndGet())));
+            manager.register(module(
+                    "text_processing",
+                    ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> calls.incrementAndGet())));
 
             InterruptFuture first = manager.interrupt(DEVICE, "a");
             await5s(first);
@@ -714,7 +738,8 @@ class InterruptSemanticsTest {
             InterruptManager manager = manager();
             CountDownLatch gate = gate();
             CountDownLatch entered = new CountDownLatch(1);
-            manager.register(blockingModule("text_processing", gate, new ConcurrentHashMap<>(), entered),
+            manager.register(
+                    blockingModule("text_processing", gate, new ConcurrentHashMap<>(), entered),
                     ModuleSettings.withTimeout(BLOCKING_MODULE_TIMEOUT));
             manager.interrupt(DEVICE, "user_barge_in");
             assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
@@ -742,8 +767,9 @@ class InterruptSemanticsTest {
             manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> {
                 throw new IllegalStateException("model server went away");
             })));
-            manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION,
-                    cause -> okCalls.incrementAndGet())));
+            manager.register(module(
+                    "audio_generation",
+                    ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> okCalls.incrementAndGet())));
             Session session = manager.openSession(DEVICE);
 
             InterruptResult result = await5s(manager.interrupt(DEVICE, "user_barge_in"));
@@ -761,8 +787,10 @@ class InterruptSemanticsTest {
             StatisticsSnapshot stats = manager.statistics();
             assertThat(stats.interrupts().failed()).isEqualTo(1);
             assertThat(stats.interrupts().succeeded()).isZero();
-            assertThat(stats.modules()).filteredOn(m -> m.module().equals("text_processing"))
-                    .singleElement().satisfies(m -> assertThat(m.failed()).isEqualTo(1));
+            assertThat(stats.modules())
+                    .filteredOn(m -> m.module().equals("text_processing"))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.failed()).isEqualTo(1));
         }
 
         @Test
@@ -771,10 +799,12 @@ class InterruptSemanticsTest {
             CountDownLatch never = gate();
             AtomicInteger okCalls = new AtomicInteger();
             Duration timeout = Duration.ofMillis(200);
-            manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION,
-                    cause -> never.await())), ModuleSettings.withTimeout(timeout));
-            manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION,
-                    cause -> okCalls.incrementAndGet())));
+            manager.register(
+                    module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> never.await())),
+                    ModuleSettings.withTimeout(timeout));
+            manager.register(module(
+                    "text_processing",
+                    ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> okCalls.incrementAndGet())));
 
             long start = System.nanoTime();
             InterruptResult result = await5s(manager.interrupt(DEVICE, "user_barge_in"));
@@ -789,16 +819,19 @@ class InterruptSemanticsTest {
             assertThat(result.success()).isFalse();
             // It waited for the timeout (lower bound only; machines are noisy).
             assertThat(elapsedMs).isGreaterThanOrEqualTo(150);
-            assertThat(manager.statistics().modules()).filteredOn(m -> m.module().equals("audio_generation"))
-                    .singleElement().satisfies(m -> assertThat(m.timedOut()).isEqualTo(1));
+            assertThat(manager.statistics().modules())
+                    .filteredOn(m -> m.module().equals("audio_generation"))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.timedOut()).isEqualTo(1));
         }
 
         @Test
         void hangingModuleDoesNotBlockTheCaller() throws Exception {
             InterruptManager manager = manager();
             CountDownLatch never = gate();
-            manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION,
-                    cause -> never.await())), ModuleSettings.withTimeout(Duration.ofMillis(300)));
+            manager.register(
+                    module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> never.await())),
+                    ModuleSettings.withTimeout(Duration.ofMillis(300)));
 
             InterruptFuture future = manager.interrupt(DEVICE, "user_barge_in");
 
@@ -813,14 +846,16 @@ class InterruptSemanticsTest {
             InterruptManager manager = manager();
             CountDownLatch never = gate();
             CountDownLatch wasInterrupted = new CountDownLatch(1);
-            manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {
-                try {
-                    never.await();
-                } catch (InterruptedException e) {
-                    wasInterrupted.countDown();
-                    throw e;
-                }
-            })), ModuleSettings.withTimeout(Duration.ofMillis(200)));
+            manager.register(
+                    module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {
+                        try {
+                            never.await();
+                        } catch (InterruptedException e) {
+                            wasInterrupted.countDown();
+                            throw e;
+                        }
+                    })),
+                    ModuleSettings.withTimeout(Duration.ofMillis(200)));
 
             await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
@@ -841,7 +876,8 @@ class InterruptSemanticsTest {
             Session s3 = manager.openSession("living-room-2");
 
             assertThatThrownBy(() -> manager.openSession("hallway-3", "fourth", null))
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.LIMIT_REACHED));
 
             for (Session s : List.of(s1, s2, s3)) {
@@ -910,7 +946,8 @@ class InterruptSemanticsTest {
             assertThat(manager.activeSessions()).isZero();
             assertThat(manager.statistics().sessions().expired()).isEqualTo(1);
             assertThat(events).extracting(SessionInfo::state).containsExactly(SessionState.EXPIRED);
-            assertThat(kindOf(() -> manager.heartbeat(session.sessionId()))).isEqualTo(InterruptHubException.Kind.NOT_FOUND);
+            assertThat(kindOf(() -> manager.heartbeat(session.sessionId())))
+                    .isEqualTo(InterruptHubException.Kind.NOT_FOUND);
         }
 
         @Test
@@ -954,17 +991,20 @@ class InterruptSemanticsTest {
 
         @Test
         void disabledInterruptThrowsDisabledAndNothingChanges() {
-            InterruptManager manager = manager(InterruptSettings.builder().enabled(false).build());
+            InterruptManager manager =
+                    manager(InterruptSettings.builder().enabled(false).build());
             AtomicInteger calls = new AtomicInteger();
-            manager.register(module("text_processing", ModuleAction.of(ModuleAction.CANCEL_GENERATION,
-                    cause -> calls.incrementAndGet())));
+            manager.register(module(
+                    "text_processing",
+                    ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> calls.incrementAndGet())));
             Session session = manager.openSession(DEVICE);
             long epochBefore = manager.flagStatus(DEVICE).epoch();
             AtomicInteger fired = new AtomicInteger();
             session.onInterrupt(fired::incrementAndGet);
 
             assertThatThrownBy(() -> manager.interrupt(DEVICE, "user_barge_in"))
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.DISABLED));
 
             assertThat(manager.shouldInterrupt(DEVICE)).isFalse();
@@ -985,7 +1025,8 @@ class InterruptSemanticsTest {
 
         @Test
         void disabledInterruptOfUnknownDeviceCreatesNoState() {
-            InterruptManager manager = manager(InterruptSettings.builder().enabled(false).build());
+            InterruptManager manager =
+                    manager(InterruptSettings.builder().enabled(false).build());
 
             assertThat(kindOf(() -> manager.interrupt("never-seen-device", "x")))
                     .isEqualTo(InterruptHubException.Kind.DISABLED);
@@ -996,7 +1037,8 @@ class InterruptSemanticsTest {
 
         @Test
         void disabledShouldInterruptIsFalse() {
-            InterruptManager manager = manager(InterruptSettings.builder().enabled(false).build());
+            InterruptManager manager =
+                    manager(InterruptSettings.builder().enabled(false).build());
             assertThat(manager.shouldInterrupt(DEVICE)).isFalse();
             assertThat(manager.activeFlags()).isZero();
         }
@@ -1009,7 +1051,8 @@ class InterruptSemanticsTest {
 
         @Test
         void historyKeepsOnlyNewestAndIsNewestFirst() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.builder().historySize(3).build());
+            InterruptManager manager =
+                    manager(InterruptSettings.builder().historySize(3).build());
             List<InterruptResult> all = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 all.add(await5s(manager.interrupt(i % 2 == 0 ? "dev-a" : "dev-b", "r" + i)));
@@ -1018,20 +1061,28 @@ class InterruptSemanticsTest {
             List<InterruptResult> recent = manager.history(null, 100);
             assertThat(recent).extracting(InterruptResult::reason).containsExactly("r4", "r3", "r2");
             assertThat(recent).containsExactly(all.get(4), all.get(3), all.get(2));
-            assertThat(manager.history(null, 2)).extracting(InterruptResult::reason).containsExactly("r4", "r3");
+            assertThat(manager.history(null, 2))
+                    .extracting(InterruptResult::reason)
+                    .containsExactly("r4", "r3");
         }
 
         @Test
         void historyFiltersByHardwareId() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.builder().historySize(3).build());
+            InterruptManager manager =
+                    manager(InterruptSettings.builder().historySize(3).build());
             for (int i = 0; i < 5; i++) {
                 await5s(manager.interrupt(i % 2 == 0 ? "dev-a" : "dev-b", "r" + i));
             }
 
-            assertThat(manager.history("dev-a", 100)).extracting(InterruptResult::reason).containsExactly("r4", "r2");
-            assertThat(manager.history("dev-b", 100)).extracting(InterruptResult::reason).containsExactly("r3");
+            assertThat(manager.history("dev-a", 100))
+                    .extracting(InterruptResult::reason)
+                    .containsExactly("r4", "r2");
+            assertThat(manager.history("dev-b", 100))
+                    .extracting(InterruptResult::reason)
+                    .containsExactly("r3");
             assertThat(manager.history("dev-c", 100)).isEmpty();
-            assertThat(manager.history("dev-a", 100)).allSatisfy(r -> assertThat(r.hardwareId()).isEqualTo("dev-a"));
+            assertThat(manager.history("dev-a", 100))
+                    .allSatisfy(r -> assertThat(r.hardwareId()).isEqualTo("dev-a"));
         }
 
         @Test
@@ -1058,11 +1109,15 @@ class InterruptSemanticsTest {
             assertThat(manager.trackedDevices()).isEqualTo(1);
 
             assertThatThrownBy(() -> manager.openSession("dev-new", null, 1_000_000L))
-                    .isInstanceOf(InterruptHubException.class).hasMessageContaining("ahead");
+                    .isInstanceOf(InterruptHubException.class)
+                    .hasMessageContaining("ahead");
             assertThatThrownBy(() -> manager.openSession("dev-other", "taken-id", null))
-                    .isInstanceOf(InterruptHubException.class).hasMessageContaining("already exists");
+                    .isInstanceOf(InterruptHubException.class)
+                    .hasMessageContaining("already exists");
 
-            assertThat(manager.trackedDevices()).as("no entry for dev-new nor dev-other").isEqualTo(1);
+            assertThat(manager.trackedDevices())
+                    .as("no entry for dev-new nor dev-other")
+                    .isEqualTo(1);
             assertThat(manager.statistics().flags().devicesTracked()).isEqualTo(1);
             assertThat(manager.flagStatus("dev-new").epoch()).isZero();
             assertThat(manager.session(kept.sessionId())).isPresent();
@@ -1070,13 +1125,15 @@ class InterruptSemanticsTest {
 
         @Test
         void deviceWithOpenSessionDoesNotKeepItsFinishedInterruptsResult() throws Exception {
-            InterruptManager manager = manager(settings(100, 64).toBuilder().historySize(1).build());
+            InterruptManager manager =
+                    manager(settings(100, 64).toBuilder().historySize(1).build());
             manager.openSession(DEVICE);
             WeakReference<InterruptResult> result = interruptAndForget(manager, DEVICE);
             manager.openSession(DEVICE); // the next turn: the device stays, with an open session
             await5s(manager.interrupt("another-device", "pushes the first result out of the history"));
 
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(10))
                     .alias("result of a finished interrupt still reachable")
                     .until(() -> {
                         System.gc();
@@ -1128,7 +1185,9 @@ class InterruptSemanticsTest {
             }
 
             manager.sweep();
-            assertThat(manager.trackedDevices()).as("open, flag live, interrupted session lingering").isEqualTo(3);
+            assertThat(manager.trackedDevices())
+                    .as("open, flag live, interrupted session lingering")
+                    .isEqualTo(3);
 
             clock.advance(CLEANUP_DELAY);
             manager.sweep();
@@ -1146,9 +1205,12 @@ class InterruptSemanticsTest {
             manager.endSession(streaming.sessionId());
             manager.sweep();
             assertThat(manager.trackedDevices()).isZero();
-            epochs.forEach((id, epoch) -> assertThat(manager.flagStatus(id).epoch()).as(id).isGreaterThanOrEqualTo(epoch));
-            assertThat(manager.openSession("dev-lingering", null, epochs.get("dev-lingering") - 1).isInterrupted())
-                    .as("a session of the turn before the last interrupt is still stale").isTrue();
+            epochs.forEach((id, epoch) ->
+                    assertThat(manager.flagStatus(id).epoch()).as(id).isGreaterThanOrEqualTo(epoch));
+            assertThat(manager.openSession("dev-lingering", null, epochs.get("dev-lingering") - 1)
+                            .isInterrupted())
+                    .as("a session of the turn before the last interrupt is still stale")
+                    .isTrue();
         }
 
         @Test
@@ -1186,10 +1248,12 @@ class InterruptSemanticsTest {
             for (int i = 0; i < cap * 4; i++) {
                 manager.openSession(DEVICE);
                 await5s(manager.interrupt(DEVICE, "loop"));
-                assertThat(manager.statistics().sessions().interruptedPendingRemoval()).isLessThanOrEqualTo(cap);
+                assertThat(manager.statistics().sessions().interruptedPendingRemoval())
+                        .isLessThanOrEqualTo(cap);
             }
 
-            assertThat(manager.statistics().sessions().interruptedPendingRemoval()).isLessThanOrEqualTo(cap);
+            assertThat(manager.statistics().sessions().interruptedPendingRemoval())
+                    .isLessThanOrEqualTo(cap);
             assertThat(manager.sessions(null, 1000)).hasSizeLessThanOrEqualTo(cap);
             assertThat(manager.statistics().sessions().interrupted()).isEqualTo(cap * 4L);
         }
@@ -1208,18 +1272,21 @@ class InterruptSemanticsTest {
                 assertThat(stale.isInterrupted()).isTrue();
             }
 
-            assertThat(manager.statistics().sessions().interruptedPendingRemoval()).isLessThanOrEqualTo(cap);
+            assertThat(manager.statistics().sessions().interruptedPendingRemoval())
+                    .isLessThanOrEqualTo(cap);
             assertThat(manager.sessions(null, 1000)).hasSizeLessThanOrEqualTo(cap);
         }
 
         @Test
         void deviceCapRefusesThirdDevice() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.builder().maxDevices(2).build());
+            InterruptManager manager =
+                    manager(InterruptSettings.builder().maxDevices(2).build());
             await5s(manager.interrupt("dev-a", "x"));
             await5s(manager.interrupt("dev-b", "x"));
 
             assertThatThrownBy(() -> manager.interrupt("dev-c", "x"))
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.LIMIT_REACHED));
 
             assertThat(manager.trackedDevices()).isEqualTo(2);
@@ -1231,10 +1298,12 @@ class InterruptSemanticsTest {
 
         @Test
         void deviceCapFreesUpOnceADeviceIsReclaimed() throws Exception {
-            InterruptManager manager = manager(InterruptSettings.builder().maxDevices(2).build());
+            InterruptManager manager =
+                    manager(InterruptSettings.builder().maxDevices(2).build());
             await5s(manager.interrupt("dev-a", "x"));
             await5s(manager.interrupt("dev-b", "x"));
-            assertThat(kindOf(() -> manager.interrupt("dev-c", "x"))).isEqualTo(InterruptHubException.Kind.LIMIT_REACHED);
+            assertThat(kindOf(() -> manager.interrupt("dev-c", "x")))
+                    .isEqualTo(InterruptHubException.Kind.LIMIT_REACHED);
 
             clock.advance(INTERRUPT_TIMEOUT);
             manager.sweep();
@@ -1253,9 +1322,12 @@ class InterruptSemanticsTest {
         void invalidHardwareIdsAreRefused(String hardwareId) {
             InterruptManager manager = manager();
 
-            assertThat(kindOf(() -> manager.interrupt(hardwareId, "x"))).isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
-            assertThat(kindOf(() -> manager.openSession(hardwareId))).isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
-            assertThat(kindOf(() -> manager.flagStatus(hardwareId))).isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
+            assertThat(kindOf(() -> manager.interrupt(hardwareId, "x")))
+                    .isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
+            assertThat(kindOf(() -> manager.openSession(hardwareId)))
+                    .isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
+            assertThat(kindOf(() -> manager.flagStatus(hardwareId)))
+                    .isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
             assertThat(kindOf(() -> manager.resetFlag(hardwareId))).isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
             assertThat(manager.trackedDevices()).isZero();
             assertThat(manager.statistics().interrupts().rejected()).isEqualTo(1);
@@ -1267,7 +1339,8 @@ class InterruptSemanticsTest {
             String ok = "a".repeat(128);
             String tooLong = "a".repeat(129);
 
-            assertThat(kindOf(() -> manager.interrupt(tooLong, "x"))).isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
+            assertThat(kindOf(() -> manager.interrupt(tooLong, "x")))
+                    .isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
             assertThat(await5s(manager.interrupt(ok, "x")).hardwareId()).isEqualTo(ok);
         }
 
@@ -1294,7 +1367,8 @@ class InterruptSemanticsTest {
                     .isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
             assertThat(manager.trackedDevices()).isZero();
             assertThat(manager.shouldInterrupt(DEVICE)).isFalse();
-            assertThat(await5s(manager.interrupt(DEVICE, "r".repeat(256))).reason()).hasSize(256);
+            assertThat(await5s(manager.interrupt(DEVICE, "r".repeat(256))).reason())
+                    .hasSize(256);
         }
 
         @ParameterizedTest
@@ -1302,7 +1376,8 @@ class InterruptSemanticsTest {
         void reasonWithControlCharsIsRefused(String reason) {
             InterruptManager manager = manager();
 
-            assertThat(kindOf(() -> manager.interrupt(DEVICE, reason))).isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
+            assertThat(kindOf(() -> manager.interrupt(DEVICE, reason)))
+                    .isEqualTo(InterruptHubException.Kind.INVALID_INPUT);
             assertThat(manager.shouldInterrupt(DEVICE)).isFalse();
             assertThat(manager.flagStatus(DEVICE).epoch()).isZero();
         }
@@ -1326,5 +1401,4 @@ class InterruptSemanticsTest {
             assertThat(manager.activeSessions()).isZero();
         }
     }
-
 }

@@ -1,9 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Contract, "Modules and their named actions" and the per-module variables. */
 class ModuleConfigurationTest {
@@ -56,7 +56,8 @@ class ModuleConfigurationTest {
 
     /** The seed's text_processing module with three actions that record their calls in {@code log}. */
     private static Interruptible recordingTextModule(List<String> log) {
-        return module("text_processing",
+        return module(
+                "text_processing",
                 ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> log.add(ModuleAction.CANCEL_GENERATION)),
                 ModuleAction.of(ModuleAction.CLEAR_BUFFERS, cause -> log.add(ModuleAction.CLEAR_BUFFERS)),
                 ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> log.add(ModuleAction.CLEAR_CACHE)));
@@ -71,12 +72,16 @@ class ModuleConfigurationTest {
     }
 
     private static ModuleResult moduleResult(InterruptResult result, String module) {
-        return result.modules().stream().filter(m -> m.module().equals(module)).findFirst()
+        return result.modules().stream()
+                .filter(m -> m.module().equals(module))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no result for module " + module + " in " + result));
     }
 
     private static ModuleInfo info(InterruptManager manager, String module) {
-        return manager.modules().stream().filter(m -> m.module().equals(module)).findFirst()
+        return manager.modules().stream()
+                .filter(m -> m.module().equals(module))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("module " + module + " not listed"));
     }
 
@@ -106,10 +111,10 @@ class ModuleConfigurationTest {
 
         await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
-        assertThat(log).containsExactly(ModuleAction.CANCEL_GENERATION, ModuleAction.CLEAR_BUFFERS,
-                ModuleAction.CLEAR_CACHE);
-        assertThat(info(manager, "text_processing").actions()).containsExactly(ModuleAction.CANCEL_GENERATION,
-                ModuleAction.CLEAR_BUFFERS, ModuleAction.CLEAR_CACHE);
+        assertThat(log)
+                .containsExactly(ModuleAction.CANCEL_GENERATION, ModuleAction.CLEAR_BUFFERS, ModuleAction.CLEAR_CACHE);
+        assertThat(info(manager, "text_processing").actions())
+                .containsExactly(ModuleAction.CANCEL_GENERATION, ModuleAction.CLEAR_BUFFERS, ModuleAction.CLEAR_CACHE);
     }
 
     @Test
@@ -120,8 +125,8 @@ class ModuleConfigurationTest {
 
         await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
-        assertThat(log).containsExactly(ModuleAction.CANCEL_GENERATION, ModuleAction.CLEAR_BUFFERS,
-                ModuleAction.CLEAR_CACHE);
+        assertThat(log)
+                .containsExactly(ModuleAction.CANCEL_GENERATION, ModuleAction.CLEAR_BUFFERS, ModuleAction.CLEAR_CACHE);
     }
 
     @Test
@@ -133,8 +138,12 @@ class ModuleConfigurationTest {
         await5s(manager.interrupt(DEVICE, "one"));
         await5s(manager.interrupt(DEVICE, "two"));
 
-        assertThat(log).containsExactly(ModuleAction.CLEAR_BUFFERS, ModuleAction.CANCEL_GENERATION,
-                ModuleAction.CLEAR_BUFFERS, ModuleAction.CANCEL_GENERATION);
+        assertThat(log)
+                .containsExactly(
+                        ModuleAction.CLEAR_BUFFERS,
+                        ModuleAction.CANCEL_GENERATION,
+                        ModuleAction.CLEAR_BUFFERS,
+                        ModuleAction.CANCEL_GENERATION);
     }
 
     @Test
@@ -142,8 +151,8 @@ class ModuleConfigurationTest {
         InterruptManager manager = manager();
         List<String> log = new CopyOnWriteArrayList<>();
 
-        assertThatThrownBy(() -> manager.register(recordingTextModule(log),
-                methods(ModuleAction.CANCEL_GENERATION, "stop_everything")))
+        assertThatThrownBy(() -> manager.register(
+                        recordingTextModule(log), methods(ModuleAction.CANCEL_GENERATION, "stop_everything")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("stop_everything")
                 .hasMessageContaining("text_processing");
@@ -154,8 +163,9 @@ class ModuleConfigurationTest {
     @Test
     void duplicateActionInMethodsIsRefusedAtRegister() {
         InterruptManager manager = manager();
-        assertThatThrownBy(() -> manager.register(recordingTextModule(new ArrayList<>()),
-                methods(ModuleAction.CLEAR_CACHE, ModuleAction.CLEAR_CACHE)))
+        assertThatThrownBy(() -> manager.register(
+                        recordingTextModule(new ArrayList<>()),
+                        methods(ModuleAction.CLEAR_CACHE, ModuleAction.CLEAR_CACHE)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(manager.modules()).hasSize(1);
     }
@@ -181,7 +191,8 @@ class ModuleConfigurationTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("text_processing");
 
-        assertThat(manager.modules()).extracting(ModuleInfo::module)
+        assertThat(manager.modules())
+                .extracting(ModuleInfo::module)
                 .containsExactly("session_management", "text_processing");
         await5s(manager.interrupt(DEVICE, "x"));
         assertThat(first).hasSize(3);
@@ -193,8 +204,9 @@ class ModuleConfigurationTest {
         InterruptManager manager = manager();
         AtomicInteger calls = new AtomicInteger();
 
-        assertThatThrownBy(() -> manager.register(module("session_management",
-                ModuleAction.of(ModuleAction.INTERRUPT_SESSION, cause -> calls.incrementAndGet()))))
+        assertThatThrownBy(() -> manager.register(module(
+                        "session_management",
+                        ModuleAction.of(ModuleAction.INTERRUPT_SESSION, cause -> calls.incrementAndGet()))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("session_management");
 
@@ -205,9 +217,10 @@ class ModuleConfigurationTest {
     void malformedModuleNameIsRefused() {
         InterruptManager manager = manager();
         for (String bad : List.of("Text", "text-processing", "1text", "")) {
-            assertThatThrownBy(() -> manager.register(module(bad,
-                    ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {
-                    })))).as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(
+                            () -> manager.register(module(bad, ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {}))))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
         assertThat(manager.modules()).hasSize(1);
     }
@@ -220,8 +233,9 @@ class ModuleConfigurationTest {
         List<String> log = new CopyOnWriteArrayList<>();
         AtomicInteger enabledCalls = new AtomicInteger();
         manager.register(recordingTextModule(log), ModuleSettings.disabled());
-        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION,
-                cause -> enabledCalls.incrementAndGet())));
+        manager.register(module(
+                "audio_generation",
+                ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> enabledCalls.incrementAndGet())));
 
         InterruptResult result = await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
@@ -232,8 +246,10 @@ class ModuleConfigurationTest {
         assertThat(disabled.error()).isNull();
         assertThat(result.success()).isTrue();
         assertThat(info(manager, "text_processing").enabled()).isFalse();
-        assertThat(manager.statistics().modules()).filteredOn(m -> m.module().equals("text_processing"))
-                .singleElement().satisfies(m -> {
+        assertThat(manager.statistics().modules())
+                .filteredOn(m -> m.module().equals("text_processing"))
+                .singleElement()
+                .satisfies(m -> {
                     assertThat(m.enabled()).isFalse();
                     assertThat(m.disabled()).isEqualTo(1);
                     assertThat(m.ok()).isZero();
@@ -254,8 +270,9 @@ class ModuleConfigurationTest {
         // INTERRUPT_TIMEOUT is long; the module's own 200 ms is what bounds it.
         InterruptManager manager = manager(withInterruptTimeout(Duration.ofSeconds(60)));
         CountDownLatch never = gate();
-        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION,
-                cause -> never.await())), ModuleSettings.withTimeout(Duration.ofMillis(200)));
+        manager.register(
+                module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> never.await())),
+                ModuleSettings.withTimeout(Duration.ofMillis(200)));
 
         InterruptResult result = await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
@@ -271,10 +288,12 @@ class ModuleConfigurationTest {
         // INTERRUPT_TIMEOUT is 100 ms; a slow module given 10 s of its own still finishes OK.
         InterruptManager manager = manager(withInterruptTimeout(Duration.ofMillis(100)));
         AtomicInteger finished = new AtomicInteger();
-        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {
-            Thread.sleep(400);
-            finished.incrementAndGet();
-        })), ModuleSettings.withTimeout(Duration.ofSeconds(10)));
+        manager.register(
+                module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {
+                    Thread.sleep(400);
+                    finished.incrementAndGet();
+                })),
+                ModuleSettings.withTimeout(Duration.ofSeconds(10)));
 
         InterruptResult result = manager.interrupt(DEVICE, "user_barge_in").get(20, TimeUnit.SECONDS);
 
@@ -287,8 +306,8 @@ class ModuleConfigurationTest {
     void moduleWithDefaultTimeoutTimesOutAtInterruptTimeout() throws Exception {
         InterruptManager manager = manager(withInterruptTimeout(Duration.ofMillis(200)));
         CountDownLatch never = gate();
-        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION,
-                cause -> never.await())));
+        manager.register(
+                module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> never.await())));
 
         InterruptResult result = await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
@@ -297,7 +316,8 @@ class ModuleConfigurationTest {
 
     @Test
     void nonPositiveModuleTimeoutIsRefused() {
-        assertThatThrownBy(() -> ModuleSettings.withTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ModuleSettings.withTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ModuleSettings.withTimeout(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -343,13 +363,13 @@ class ModuleConfigurationTest {
     @Test
     void modulesListsSessionManagementFirst() {
         InterruptManager manager = manager();
-        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {
-        })));
+        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {})));
         manager.register(recordingTextModule(new ArrayList<>()));
 
         List<ModuleInfo> modules = manager.modules();
 
-        assertThat(modules).extracting(ModuleInfo::module)
+        assertThat(modules)
+                .extracting(ModuleInfo::module)
                 .containsExactly("session_management", "audio_generation", "text_processing");
         ModuleInfo builtIn = modules.get(0);
         assertThat(builtIn.actions()).containsExactly(ModuleAction.INTERRUPT_SESSION);
@@ -370,13 +390,13 @@ class ModuleConfigurationTest {
     @Test
     void resultListsSessionManagementFirstThenModulesInRegistrationOrder() throws Exception {
         InterruptManager manager = manager();
-        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {
-        })));
+        manager.register(module("audio_generation", ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {})));
         manager.register(recordingTextModule(new ArrayList<>()));
 
         InterruptResult result = await5s(manager.interrupt(DEVICE, "x"));
 
-        assertThat(result.modules()).extracting(ModuleResult::module)
+        assertThat(result.modules())
+                .extracting(ModuleResult::module)
                 .containsExactly("session_management", "audio_generation", "text_processing");
     }
 
@@ -393,7 +413,8 @@ class ModuleConfigurationTest {
         assertThat(manager.unregister("text_processing")).isTrue();
 
         assertThat(manager.modules()).extracting(ModuleInfo::module).containsExactly("session_management");
-        assertThat(manager.statistics().modules()).extracting(StatisticsSnapshot.ModuleStats::module)
+        assertThat(manager.statistics().modules())
+                .extracting(StatisticsSnapshot.ModuleStats::module)
                 .containsExactly("session_management");
         InterruptResult result = await5s(manager.interrupt(DEVICE, "after"));
         assertThat(log).hasSize(3);
@@ -427,7 +448,8 @@ class ModuleConfigurationTest {
     void throwingActionDoesNotStopLaterActionsOfTheModule() throws Exception {
         InterruptManager manager = manager();
         List<String> effects = new CopyOnWriteArrayList<>();
-        manager.register(module("text_processing",
+        manager.register(module(
+                "text_processing",
                 ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> {
                     effects.add(ModuleAction.CANCEL_GENERATION);
                     throw new IllegalStateException("generator gone");
@@ -440,13 +462,15 @@ class ModuleConfigurationTest {
 
         InterruptResult result = await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
-        assertThat(effects).containsExactly(ModuleAction.CANCEL_GENERATION, ModuleAction.CLEAR_BUFFERS,
-                ModuleAction.CLEAR_CACHE);
+        assertThat(effects)
+                .containsExactly(ModuleAction.CANCEL_GENERATION, ModuleAction.CLEAR_BUFFERS, ModuleAction.CLEAR_CACHE);
         ModuleResult failed = moduleResult(result, "text_processing");
         assertThat(failed.outcome()).isEqualTo(ModuleOutcome.FAILED);
         assertThat(failed.error())
-                .contains("cancel_generation").contains("generator gone")
-                .contains("clear_buffers").contains("buffer locked")
+                .contains("cancel_generation")
+                .contains("generator gone")
+                .contains("clear_buffers")
+                .contains("buffer locked")
                 .doesNotContain("clear_cache");
         assertThat(result.success()).isFalse();
     }
@@ -477,10 +501,10 @@ class ModuleConfigurationTest {
     @Test
     void moduleDeclaringAnActionTwiceIsRefused() {
         InterruptManager manager = manager();
-        assertThatThrownBy(() -> manager.register(module("memory",
-                ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {
-                }),
-                ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {
-                })))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> manager.register(module(
+                        "memory",
+                        ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {}),
+                        ModuleAction.of(ModuleAction.CLEAR_CACHE, cause -> {}))))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,9 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +22,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Modules that throw, hang, are slow, or are refused by a saturated pool: with real (short) timeouts,
  * each ends {@code FAILED} or {@code TIMED_OUT}, the others still run, and neither the caller nor the
@@ -41,6 +41,7 @@ class ModuleFaultTest {
      * turns their answer into TIMED_OUT, and it changes nothing when they are quick.
      */
     private static final Duration WORK_TIMEOUT = Duration.ofSeconds(2);
+
     private static final Duration SLACK = Duration.ofSeconds(5);
 
     private final List<CountDownLatch> neverReleased = new CopyOnWriteArrayList<>();
@@ -104,7 +105,9 @@ class ModuleFaultTest {
     }
 
     private static StatisticsSnapshot.ModuleStats stats(InterruptManager manager, String module) {
-        return manager.statistics().modules().stream().filter(m -> m.module().equals(module)).findFirst()
+        return manager.statistics().modules().stream()
+                .filter(m -> m.module().equals(module))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no statistics for " + module));
     }
 
@@ -135,8 +138,7 @@ class ModuleFaultTest {
             }
         });
         final TestModule slow = new TestModule("slow", cause -> Thread.sleep(50));
-        final TestModule fine = new TestModule("fine", cause -> {
-        });
+        final TestModule fine = new TestModule("fine", cause -> {});
 
         InterruptManager register(InterruptManager manager) {
             for (TestModule module : List.of(hanger, sleeper)) {
@@ -160,8 +162,8 @@ class ModuleFaultTest {
         assertThat(result.epoch()).isEqualTo(1);
         assertThat(result.success()).isFalse();
         Map<String, ModuleResult> modules = byModule(result);
-        assertThat(modules.keySet()).containsExactlyInAnyOrder("session_management", "thrower", "hanger", "sleeper",
-                "slow", "fine");
+        assertThat(modules.keySet())
+                .containsExactlyInAnyOrder("session_management", "thrower", "hanger", "sleeper", "slow", "fine");
         assertThat(modules.get("session_management").outcome()).isEqualTo(ModuleOutcome.OK);
         assertThat(modules.get("fine").outcome()).isEqualTo(ModuleOutcome.OK);
         assertThat(modules.get("fine").error()).isNull();
@@ -176,15 +178,20 @@ class ModuleFaultTest {
         for (String hung : List.of("hanger", "sleeper")) {
             ModuleResult timedOut = modules.get(hung);
             assertThat(timedOut.outcome()).as(hung).isEqualTo(ModuleOutcome.TIMED_OUT);
-            assertThat(timedOut.durationMs()).as("%s duration ≈ its timeout", hung)
+            assertThat(timedOut.durationMs())
+                    .as("%s duration ≈ its timeout", hung)
                     .isCloseTo(TIMEOUT.toMillis(), within(50.0));
             assertThat(timedOut.error()).as(hung).contains("no answer within").contains("0.2 s");
         }
 
         // The hung modules' threads are interrupted when their time is up.
         await().atMost(SLACK).untilAsserted(() -> {
-            assertThat(cast.hangerInterrupted.get()).as("hanger saw InterruptedException").isEqualTo(1);
-            assertThat(cast.sleeperInterrupted.get()).as("sleeper saw InterruptedException").isEqualTo(1);
+            assertThat(cast.hangerInterrupted.get())
+                    .as("hanger saw InterruptedException")
+                    .isEqualTo(1);
+            assertThat(cast.sleeperInterrupted.get())
+                    .as("sleeper saw InterruptedException")
+                    .isEqualTo(1);
         });
 
         StatisticsSnapshot.Interrupts interrupts = manager.statistics().interrupts();
@@ -209,7 +216,9 @@ class ModuleFaultTest {
         assertThat(first.epoch()).isEqualTo(1);
         assertThat(second.epoch()).isEqualTo(2);
         for (TestModule module : List.of(cast.thrower, cast.hanger, cast.sleeper, cast.slow, cast.fine)) {
-            assertThat(module.epochs).as("%s called once per epoch", module.name).containsExactly(1L, 2L);
+            assertThat(module.epochs)
+                    .as("%s called once per epoch", module.name)
+                    .containsExactly(1L, 2L);
         }
         Map<String, ModuleResult> modules = byModule(second);
         assertThat(modules.get("fine").outcome()).isEqualTo(ModuleOutcome.OK);
@@ -246,12 +255,19 @@ class ModuleFaultTest {
             outcomes.add(byModule(result).get("flaky").outcome());
             successes.add(result.success());
             if (i % 2 == 1) {
-                assertThat(byModule(result).get("flaky").error()).contains("IOException")
+                assertThat(byModule(result).get("flaky").error())
+                        .contains("IOException")
                         .contains("call " + (i + 1));
             }
         }
-        assertThat(outcomes).containsExactly(ModuleOutcome.OK, ModuleOutcome.FAILED, ModuleOutcome.OK,
-                ModuleOutcome.FAILED, ModuleOutcome.OK, ModuleOutcome.FAILED);
+        assertThat(outcomes)
+                .containsExactly(
+                        ModuleOutcome.OK,
+                        ModuleOutcome.FAILED,
+                        ModuleOutcome.OK,
+                        ModuleOutcome.FAILED,
+                        ModuleOutcome.OK,
+                        ModuleOutcome.FAILED);
         assertThat(successes).containsExactly(true, false, true, false, true, false);
         assertThat(flaky.epochs).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
         assertThat(stats(manager, "flaky").ok()).isEqualTo(3);
@@ -269,44 +285,58 @@ class ModuleFaultTest {
         AtomicInteger sawAllRunning = new AtomicInteger();
         Duration moduleTimeout = Duration.ofSeconds(3);
         for (int i = 0; i < count; i++) {
-            manager.register(new TestModule("parallel_" + i, cause -> {
-                allRunning.countDown();
-                // Only succeeds if all five are inside their action at the same time.
-                if (allRunning.await(2, TimeUnit.SECONDS)) {
-                    sawAllRunning.incrementAndGet();
-                }
-                Thread.sleep(150);
-            }), ModuleSettings.withTimeout(moduleTimeout));
+            manager.register(
+                    new TestModule("parallel_" + i, cause -> {
+                        allRunning.countDown();
+                        // Only succeeds if all five are inside their action at the same time.
+                        if (allRunning.await(2, TimeUnit.SECONDS)) {
+                            sawAllRunning.incrementAndGet();
+                        }
+                        Thread.sleep(150);
+                    }),
+                    ModuleSettings.withTimeout(moduleTimeout));
         }
 
         InterruptResult result = resultOf(manager.interrupt("parallel-dev", "barge_in"), moduleTimeout);
 
-        assertThat(sawAllRunning.get()).as("modules that saw all %d running at once", count).isEqualTo(count);
+        assertThat(sawAllRunning.get())
+                .as("modules that saw all %d running at once", count)
+                .isEqualTo(count);
         assertThat(result.success()).isTrue();
         assertThat(result.modules()).hasSize(count + 1).allMatch(m -> m.outcome() == ModuleOutcome.OK);
     }
 
     @Test
     void saturatedModuleThreadsRefuseExtraCallsQuicklyAndNeverBlockTheCaller() throws Exception {
-        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
-                .interruptTimeout(Duration.ofSeconds(5)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(100)
-                .sessionTimeout(Duration.ofSeconds(300)).historySize(1000).maxDevices(100_000)
-                .maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250)).moduleThreads(1)
-                .moduleQueueCapacity(1).build();
+        InterruptSettings settings = InterruptSettings.builder()
+                .checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(5))
+                .cleanupDelay(Duration.ofSeconds(2))
+                .maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(300))
+                .historySize(1000)
+                .maxDevices(100_000)
+                .maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(250))
+                .moduleThreads(1)
+                .moduleQueueCapacity(1)
+                .build();
         InterruptManager manager = manager(settings);
         Duration timeout = Duration.ofMillis(500);
         CountDownLatch never = latchReleasedAfterTheTest();
         AtomicInteger interruptedCalls = new AtomicInteger();
         List<String> names = List.of("blocker_a", "blocker_b", "blocker_c", "blocker_d");
         for (String name : names) {
-            manager.register(new TestModule(name, cause -> {
-                try {
-                    never.await();
-                } catch (InterruptedException e) {
-                    interruptedCalls.incrementAndGet();
-                    throw e;
-                }
-            }), ModuleSettings.withTimeout(timeout));
+            manager.register(
+                    new TestModule(name, cause -> {
+                        try {
+                            never.await();
+                        } catch (InterruptedException e) {
+                            interruptedCalls.incrementAndGet();
+                            throw e;
+                        }
+                    }),
+                    ModuleSettings.withTimeout(timeout));
         }
 
         long startNanos = System.nanoTime();
@@ -315,7 +345,9 @@ class ModuleFaultTest {
         InterruptResult result = resultOf(future, timeout);
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
 
-        assertThat(elapsedMs).as("result within the timeout plus slack").isLessThan(timeout.plus(SLACK).toMillis());
+        assertThat(elapsedMs)
+                .as("result within the timeout plus slack")
+                .isLessThan(timeout.plus(SLACK).toMillis());
         assertThat(result.success()).isFalse();
         Map<String, ModuleResult> modules = byModule(result);
         int refused = 0;
@@ -328,13 +360,17 @@ class ModuleFaultTest {
                 refused++;
             }
         }
-        assertThat(refused).as("calls refused by a pool of 1 thread and a queue of 1").isGreaterThanOrEqualTo(1);
+        assertThat(refused)
+                .as("calls refused by a pool of 1 thread and a queue of 1")
+                .isGreaterThanOrEqualTo(1);
 
         long failed = 0;
         long timedOut = 0;
         for (String name : names) {
             StatisticsSnapshot.ModuleStats moduleStats = stats(manager, name);
-            assertThat(moduleStats.failed() + moduleStats.timedOut()).as("%s counted once", name).isEqualTo(1);
+            assertThat(moduleStats.failed() + moduleStats.timedOut())
+                    .as("%s counted once", name)
+                    .isEqualTo(1);
             assertThat(moduleStats.ok()).isZero();
             failed += moduleStats.failed();
             timedOut += moduleStats.timedOut();
@@ -343,17 +379,19 @@ class ModuleFaultTest {
         assertThat(timedOut).isEqualTo(names.size() - refused);
         assertThat(manager.statistics().interrupts().failed()).isEqualTo(1);
         // The call that got the only thread was interrupted when its time was up, which frees the thread.
-        await().atMost(SLACK).untilAsserted(() -> assertThat(interruptedCalls.get()).isGreaterThanOrEqualTo(1));
+        await().atMost(SLACK)
+                .untilAsserted(() -> assertThat(interruptedCalls.get()).isGreaterThanOrEqualTo(1));
     }
 
     @Test
     void moduleThrowingAnErrorStillGetsAnOutcomeAndTheOthersRun() throws Exception {
         InterruptManager manager = manager(InterruptSettings.defaults());
-        manager.register(new TestModule("erring", cause -> {
-            throw new Error("not an exception");
-        }), ModuleSettings.withTimeout(TIMEOUT));
-        manager.register(new TestModule("fine", cause -> {
-        }), ModuleSettings.withTimeout(WORK_TIMEOUT));
+        manager.register(
+                new TestModule("erring", cause -> {
+                    throw new Error("not an exception");
+                }),
+                ModuleSettings.withTimeout(TIMEOUT));
+        manager.register(new TestModule("fine", cause -> {}), ModuleSettings.withTimeout(WORK_TIMEOUT));
 
         InterruptResult result = resultOf(manager.interrupt("err-dev", "barge_in"), WORK_TIMEOUT);
 
@@ -372,8 +410,7 @@ class ModuleFaultTest {
     @Test
     void callbackThatBlocksForeverDelaysNeitherTheFutureNorTheResult() throws Exception {
         InterruptManager manager = manager(InterruptSettings.defaults());
-        manager.register(new TestModule("fine", cause -> {
-        }), ModuleSettings.withTimeout(WORK_TIMEOUT));
+        manager.register(new TestModule("fine", cause -> {}), ModuleSettings.withTimeout(WORK_TIMEOUT));
         CountDownLatch never = latchReleasedAfterTheTest();
         CountDownLatch callbackStarted = new CountDownLatch(1);
         Session session = manager.openSession("cb-dev");
@@ -393,32 +430,48 @@ class ModuleFaultTest {
         assertThat(result.success()).isTrue();
         assertThat(result.sessionsInterrupted()).isEqualTo(1);
         assertThat(session.state()).isEqualTo(SessionState.INTERRUPTED);
-        assertThat(callbackStarted.await(SLACK.toMillis(), TimeUnit.MILLISECONDS)).as("callback ran").isTrue();
+        assertThat(callbackStarted.await(SLACK.toMillis(), TimeUnit.MILLISECONDS))
+                .as("callback ran")
+                .isTrue();
 
         // And the manager keeps working for the next turn and other devices.
-        assertThat(resultOf(manager.interrupt("cb-dev", "again"), WORK_TIMEOUT).success()).isTrue();
-        assertThat(resultOf(manager.interrupt("other-dev", "barge_in"), WORK_TIMEOUT).success()).isTrue();
+        assertThat(resultOf(manager.interrupt("cb-dev", "again"), WORK_TIMEOUT).success())
+                .isTrue();
+        assertThat(resultOf(manager.interrupt("other-dev", "barge_in"), WORK_TIMEOUT)
+                        .success())
+                .isTrue();
     }
 
     @Test
     void callbackThatBlocksForeverDoesNotBlockInterruptWhenModuleThreadsAreSaturated() throws Exception {
-        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
-                .interruptTimeout(Duration.ofSeconds(5)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(100)
-                .sessionTimeout(Duration.ofSeconds(300)).historySize(1000).maxDevices(100_000)
-                .maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250)).moduleThreads(1)
-                .moduleQueueCapacity(1).build();
+        InterruptSettings settings = InterruptSettings.builder()
+                .checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(5))
+                .cleanupDelay(Duration.ofSeconds(2))
+                .maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(300))
+                .historySize(1000)
+                .maxDevices(100_000)
+                .maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(250))
+                .moduleThreads(1)
+                .moduleQueueCapacity(1)
+                .build();
         InterruptManager manager = manager(settings);
         Duration timeout = Duration.ofSeconds(1);
         CountDownLatch never = latchReleasedAfterTheTest();
         CountDownLatch blockerRunning = new CountDownLatch(1);
-        manager.register(new TestModule("blocker", cause -> {
-            blockerRunning.countDown();
-            never.await();
-        }), ModuleSettings.withTimeout(timeout));
+        manager.register(
+                new TestModule("blocker", cause -> {
+                    blockerRunning.countDown();
+                    never.await();
+                }),
+                ModuleSettings.withTimeout(timeout));
 
         // Fill the pool: one call runs (the only thread), the next waits in the queue (capacity 1).
         InterruptFuture busy1 = manager.interrupt("busy-1", "fill");
-        assertThat(blockerRunning.await(SLACK.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(blockerRunning.await(SLACK.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         InterruptFuture busy2 = manager.interrupt("busy-2", "fill");
 
         AtomicReference<String> callbackThread = new AtomicReference<>();
@@ -437,9 +490,11 @@ class ModuleFaultTest {
         try {
             future = call.get(timeout.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new AssertionError("interrupt() did not return within the module timeout + " + SLACK.toSeconds()
-                    + " s while module threads were saturated; the blocking callback was running on thread "
-                    + callbackThread.get() + " (the caller is test-caller)", e);
+            throw new AssertionError(
+                    "interrupt() did not return within the module timeout + " + SLACK.toSeconds()
+                            + " s while module threads were saturated; the blocking callback was running on thread "
+                            + callbackThread.get() + " (the caller is test-caller)",
+                    e);
         }
         InterruptResult result = resultOf(future, timeout);
         assertThat(result.sessionsInterrupted()).isEqualTo(1);

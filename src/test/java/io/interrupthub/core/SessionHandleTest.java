@@ -1,10 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +11,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The {@link Session} handle a streaming loop holds, and the session lifecycle around it. */
 class SessionHandleTest {
@@ -129,8 +129,7 @@ class SessionHandleTest {
         await5s(manager.interrupt(DEVICE, "two"));
         await5s(manager.interrupt(DEVICE, "three"));
 
-        await().during(QUIET).atMost(Duration.ofSeconds(5))
-                .until(() -> first.get() == 1 && second.get() == 1);
+        await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> first.get() == 1 && second.get() == 1);
     }
 
     @Test
@@ -210,8 +209,9 @@ class SessionHandleTest {
         await5s(manager.interrupt(DEVICE, "user_barge_in"));
 
         assertThatCode(() -> session.onInterrupt(() -> {
-            throw new IllegalStateException("callback broke");
-        })).doesNotThrowAnyException();
+                    throw new IllegalStateException("callback broke");
+                }))
+                .doesNotThrowAnyException();
     }
 
     @Test
@@ -237,19 +237,16 @@ class SessionHandleTest {
         InterruptManager manager = manager();
         Session session = manager.openSession(DEVICE);
         for (int i = 0; i < 64; i++) {
-            session.onInterrupt(() -> {
-            });
+            session.onInterrupt(() -> {});
         }
-        assertThatThrownBy(() -> session.onInterrupt(() -> {
-        })).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> session.onInterrupt(() -> {})).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void callbackCapDoesNotApplyOnceInterrupted() throws Exception {
         InterruptManager manager = manager(withMaxCallbacks(1));
         Session session = manager.openSession(DEVICE);
-        session.onInterrupt(() -> {
-        });
+        session.onInterrupt(() -> {});
         await5s(manager.interrupt(DEVICE, "x"));
         AtomicInteger immediate = new AtomicInteger();
 
@@ -269,12 +266,14 @@ class SessionHandleTest {
         AtomicInteger fired = new AtomicInteger();
 
         assertThatCode(() -> session.onInterrupt(cause -> {
-            fired.incrementAndGet();
-            seen.set(cause);
-        })).doesNotThrowAnyException();
+                    fired.incrementAndGet();
+                    seen.set(cause);
+                }))
+                .doesNotThrowAnyException();
 
         assertThat(session.isInterrupted()).isFalse();
-        assertThat(fired).as("callback on an ENDED, never-interrupted session ran with cause %s", seen.get())
+        assertThat(fired)
+                .as("callback on an ENDED, never-interrupted session ran with cause %s", seen.get())
                 .hasValue(0);
     }
 
@@ -287,8 +286,9 @@ class SessionHandleTest {
         assertThat(session.state()).isEqualTo(SessionState.EXPIRED);
 
         assertThatCode(() -> session.onInterrupt(() -> {
-            throw new IllegalStateException("callback broke");
-        })).doesNotThrowAnyException();
+                    throw new IllegalStateException("callback broke");
+                }))
+                .doesNotThrowAnyException();
     }
 
     // ---- SessionInfo -----------------------------------------------------------------------------
@@ -343,7 +343,8 @@ class SessionHandleTest {
 
         assertThat(info.state()).isEqualTo(SessionState.INTERRUPTED);
         assertThat(info.interruptedAt()).isEqualTo(interruptedAt);
-        assertThat(manager.session(session.sessionId()).orElseThrow().info().interruptedAt()).isEqualTo(interruptedAt);
+        assertThat(manager.session(session.sessionId()).orElseThrow().info().interruptedAt())
+                .isEqualTo(interruptedAt);
 
         // A later interrupt does not move it.
         await5s(manager.interrupt(DEVICE, "again"));
@@ -359,9 +360,12 @@ class SessionHandleTest {
         clock.advance(Duration.ofSeconds(1));
         manager.openSession("living-room-2", "s-3", null);
 
-        assertThat(manager.sessions(DEVICE, 100)).extracting(SessionInfo::sessionId)
+        assertThat(manager.sessions(DEVICE, 100))
+                .extracting(SessionInfo::sessionId)
                 .containsExactly(second.sessionId(), first.sessionId());
-        assertThat(manager.sessions(null, 100)).extracting(SessionInfo::sessionId).containsExactly("s-3", "s-2", "s-1");
+        assertThat(manager.sessions(null, 100))
+                .extracting(SessionInfo::sessionId)
+                .containsExactly("s-3", "s-2", "s-1");
         assertThat(manager.sessions(null, 2)).extracting(SessionInfo::sessionId).containsExactly("s-3", "s-2");
     }
 
@@ -373,8 +377,12 @@ class SessionHandleTest {
 
         assertThat(a.sessionId()).isNotEqualTo(b.sessionId());
         assertThat(java.util.UUID.fromString(a.sessionId()).toString()).isEqualTo(a.sessionId());
-        assertThat(java.util.UUID.fromString(a.sessionId()).version()).as("random UUID").isEqualTo(4);
-        assertThat(java.util.UUID.fromString(a.sessionId()).variant()).as("IETF variant").isEqualTo(2);
+        assertThat(java.util.UUID.fromString(a.sessionId()).version())
+                .as("random UUID")
+                .isEqualTo(4);
+        assertThat(java.util.UUID.fromString(a.sessionId()).variant())
+                .as("IETF variant")
+                .isEqualTo(2);
         assertThat(manager.session(a.sessionId())).contains(a);
     }
 
@@ -401,8 +409,10 @@ class SessionHandleTest {
         assertThat(manager.activeSessions()).isZero();
         assertThat(manager.statistics().sessions().ended()).isEqualTo(1);
         assertThat(events).extracting(SessionInfo::state).containsExactly(SessionState.ENDED);
-        assertThat(kindOf(() -> manager.endSession(session.sessionId()))).isEqualTo(InterruptHubException.Kind.NOT_FOUND);
-        assertThat(kindOf(() -> manager.heartbeat(session.sessionId()))).isEqualTo(InterruptHubException.Kind.NOT_FOUND);
+        assertThat(kindOf(() -> manager.endSession(session.sessionId())))
+                .isEqualTo(InterruptHubException.Kind.NOT_FOUND);
+        assertThat(kindOf(() -> manager.heartbeat(session.sessionId())))
+                .isEqualTo(InterruptHubException.Kind.NOT_FOUND);
     }
 
     @Test
@@ -422,7 +432,8 @@ class SessionHandleTest {
     void endSessionOfUnknownIdIsNotFound() {
         InterruptManager manager = manager();
         assertThatThrownBy(() -> manager.endSession("no-such-session"))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.NOT_FOUND));
         assertThat(kindOf(() -> manager.endSession(null))).isEqualTo(InterruptHubException.Kind.NOT_FOUND);
         assertThat(manager.session("no-such-session")).isEmpty();
@@ -449,7 +460,8 @@ class SessionHandleTest {
         Session first = manager.openSession(DEVICE, "stream-1", null);
 
         assertThatThrownBy(() -> manager.openSession(DEVICE, "stream-1", null))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.CONFLICT));
         // Also across devices: session ids are global.
         assertThat(kindOf(() -> manager.openSession("living-room-2", "stream-1", null)))

@@ -1,8 +1,5 @@
 package io.interrupthub.core;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Knowing it stopped: the playback edge's stop receipts make an interrupt's silence CONFIRMED, with the
@@ -77,8 +77,11 @@ class SilenceReceiptsTest {
 
         clock.advance(Duration.ofMillis(120));
         manager.stopped(captions.sessionId(), null, null);
-        assertThat(future.silence().toCompletableFuture()).as("voice still plays").isNotDone();
-        assertThat(manager.history("lounge", 1).get(0).silence().pendingSessions()).containsExactly("voice");
+        assertThat(future.silence().toCompletableFuture())
+                .as("voice still plays")
+                .isNotDone();
+        assertThat(manager.history("lounge", 1).get(0).silence().pendingSessions())
+                .containsExactly("voice");
 
         clock.advance(Duration.ofMillis(580));
         voice.stopped();
@@ -111,7 +114,9 @@ class SilenceReceiptsTest {
 
         clock.advance(Duration.ofMillis(1_999));
         manager.sweep();
-        assertThat(future.silence().toCompletableFuture()).as("the deadline has not passed").isNotDone();
+        assertThat(future.silence().toCompletableFuture())
+                .as("the deadline has not passed")
+                .isNotDone();
 
         clock.advance(Duration.ofMillis(1));
         manager.sweep();
@@ -139,14 +144,19 @@ class SilenceReceiptsTest {
         assertThat(report.pendingSessions()).containsExactly("late");
         assertThat(late.stoppedAt()).as("the receipt itself is recorded").contains(clock.instant());
         manager.sweep();
-        assertThat(manager.history("porch", 1).get(0).silence()).as("resolved once").isEqualTo(report);
+        assertThat(manager.history("porch", 1).get(0).silence())
+                .as("resolved once")
+                .isEqualTo(report);
         assertThat(heard).containsExactly(report);
     }
 
     @Test
     void theDeadlineIsTheConfiguredSilenceDeadline() {
         try (InterruptManager strict = new InterruptManager(
-                InterruptSettings.builder().silenceDeadline(Duration.ofMillis(300)).build(), clock)) {
+                InterruptSettings.builder()
+                        .silenceDeadline(Duration.ofMillis(300))
+                        .build(),
+                clock)) {
             strict.openSession("garage", "slow", null);
             InterruptFuture future = strict.interrupt("garage", "user_barge_in");
             future.join();
@@ -180,13 +190,16 @@ class SilenceReceiptsTest {
         assertThat(future.join().silence())
                 .isEqualTo(new SilenceReport("empty-room", future.epoch(), SilenceState.CONFIRMED, 0.0, List.of()));
         assertThat(future.silence().toCompletableFuture()).isCompleted();
-        assertThat(heard).as("nothing was playing: no time to silence to report").isEmpty();
+        assertThat(heard)
+                .as("nothing was playing: no time to silence to report")
+                .isEmpty();
     }
 
     @Test
     void theInterruptAnswerCarriesASilenceConfirmedWhileTheModulesStillWorked() throws Exception {
-        manager.register(Interruptible.of("audio_generation",
-                ModuleAction.of("stop_generation", cause -> releaseModule.await())),
+        manager.register(
+                Interruptible.of(
+                        "audio_generation", ModuleAction.of("stop_generation", cause -> releaseModule.await())),
                 ModuleSettings.withTimeout(Duration.ofSeconds(10)));
         Session session = manager.openSession("den", "fast-edge", null);
         InterruptFuture future = manager.interrupt("den", "user_barge_in");
@@ -223,7 +236,8 @@ class SilenceReceiptsTest {
         SessionInfo first = manager.stopped(session.sessionId(), 30L, 800L);
 
         assertThatThrownBy(() -> manager.stopped(session.sessionId(), 20L, 600L))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.CONFLICT));
         assertThat(session.info()).isEqualTo(first);
     }
@@ -261,7 +275,8 @@ class SilenceReceiptsTest {
         for (long[] bad : new long[][] {{101, 4_000}, {100, 4_001}, {-1, 10}, {10, -1}}) {
             assertThatThrownBy(() -> manager.stopped(session.sessionId(), bad[0], bad[1]))
                     .as("offsets %s, %s", bad[0], bad[1])
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.INVALID_INPUT));
         }
 
@@ -277,7 +292,8 @@ class SilenceReceiptsTest {
         session.stopped();
 
         assertThatThrownBy(() -> manager.reportDelivered(session.sessionId(), 20, 200))
-                .isInstanceOfSatisfying(InterruptHubException.class,
+                .isInstanceOfSatisfying(
+                        InterruptHubException.class,
                         e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.CONFLICT));
         assertThat(session.delivered()).isEqualTo(new Delivered(10, 100));
     }
@@ -289,7 +305,8 @@ class SilenceReceiptsTest {
 
         for (String id : new String[] {"gone", "never-opened"}) {
             assertThatThrownBy(() -> manager.stopped(id, null, null))
-                    .isInstanceOfSatisfying(InterruptHubException.class,
+                    .isInstanceOfSatisfying(
+                            InterruptHubException.class,
                             e -> assertThat(e.kind()).isEqualTo(InterruptHubException.Kind.NOT_FOUND));
         }
         session.stopped(); // the in-process handle of an ended session ignores it
@@ -299,7 +316,7 @@ class SilenceReceiptsTest {
     @Test
     void receiptsRacingFromManyThreadsResolveTheSilenceExactlyOnce() throws Exception {
         // A module, so the result is recorded on a module thread while the receipts arrive.
-        manager.register(Interruptible.of("text_processing", ModuleAction.of("cancel_generation", cause -> { })));
+        manager.register(Interruptible.of("text_processing", ModuleAction.of("cancel_generation", cause -> {})));
         for (int round = 0; round < 200; round++) {
             String hw = "race-" + round;
             List<Session> sessions = new ArrayList<>();

@@ -1,9 +1,5 @@
 package io.interrupthub.grpc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.awaitility.Awaitility.await;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,6 +53,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
 /**
  * The service as a team replacing the seed runs it: REST on one port, gRPC on another (both random), one
  * {@link InterruptManager} behind both, and real gRPC clients over loopback.
@@ -77,14 +77,21 @@ class GrpcDropInTest {
     @BeforeAll
     static void startTheService() {
         // Arguments, not builder properties: the service's packaged defaults rank above SpringApplication's.
-        context = new SpringApplicationBuilder(InterruptHubApplication.class).run("--server.port=0",
-                "--interrupt.grpc.enabled=true", "--interrupt.grpc.port=0",
-                "--interrupt.grpc.max-watch-streams=" + MAX_WATCH_STREAMS,
-                "--interrupt.grpc.watch-buffer=" + WATCH_BUFFER,
-                "--interrupt.log-interrupts=false");
+        context = new SpringApplicationBuilder(InterruptHubApplication.class)
+                .run(
+                        "--server.port=0",
+                        "--interrupt.grpc.enabled=true",
+                        "--interrupt.grpc.port=0",
+                        "--interrupt.grpc.max-watch-streams=" + MAX_WATCH_STREAMS,
+                        "--interrupt.grpc.watch-buffer=" + WATCH_BUFFER,
+                        "--interrupt.log-interrupts=false");
         int grpcPort = context.getBean(InterruptGrpcServer.class).port();
-        assertThat(grpcPort).as("a random port, not the default 50051").isPositive().isNotEqualTo(50051);
-        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", grpcPort, InsecureChannelCredentials.create()).build();
+        assertThat(grpcPort)
+                .as("a random port, not the default 50051")
+                .isPositive()
+                .isNotEqualTo(50051);
+        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", grpcPort, InsecureChannelCredentials.create())
+                .build();
         rest = new Rest(Integer.parseInt(context.getEnvironment().getProperty("local.server.port")));
         manager = context.getBean(InterruptManager.class);
         hub = context.getBean(InterruptWatchHub.class);
@@ -122,15 +129,17 @@ class GrpcDropInTest {
         JsonNode session = rest.post("/sessions", "{\"hardwareId\": \"" + hw + "\"}", 201);
         String sessionId = session.get("sessionId").asString();
 
-        SeedReply reply = SeedReply.parse(ClientCalls.blockingUnaryCall(channel, SEED_INTERRUPT,
-                CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), seedRequest(hw)));
+        SeedReply reply = SeedReply.parse(ClientCalls.blockingUnaryCall(
+                channel, SEED_INTERRUPT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), seedRequest(hw)));
 
         assertThat(reply.success()).isTrue();
         assertThat(reply.interruptedSessions()).containsExactly(sessionId);
         assertThat(reply.message()).contains("interrupted 1 session of " + hw);
         JsonNode after = rest.get("/sessions/" + sessionId);
         assertThat(after.get("state").asString()).isEqualTo("INTERRUPTED");
-        assertThat(rest.get("/interrupt/" + hw).get("interrupted").asBoolean()).as("the seed's flag").isTrue();
+        assertThat(rest.get("/interrupt/" + hw).get("interrupted").asBoolean())
+                .as("the seed's flag")
+                .isTrue();
     }
 
     @Test
@@ -140,18 +149,25 @@ class GrpcDropInTest {
         Session second = manager.openSession(hw);
 
         InterruptResponse response = stub().interruptSession(InterruptRequest.newBuilder()
-                .setHardwareId(hw).setReason("user_barge_in").setSource("vad").build());
+                .setHardwareId(hw)
+                .setReason("user_barge_in")
+                .setSource("vad")
+                .build());
 
-        assertThat(first.isInterrupted()).as("the session handle the REST API and modules see").isTrue();
+        assertThat(first.isInterrupted())
+                .as("the session handle the REST API and modules see")
+                .isTrue();
         assertThat(second.isInterrupted()).isTrue();
         assertThat(response.getSuccess()).isTrue();
         assertThat(response.getHardwareId()).isEqualTo(hw);
         assertThat(response.getEpoch()).isEqualTo(1);
         assertThat(response.getSessionsInterrupted()).isEqualTo(2);
-        assertThat(response.getInterruptedSessionsList()).containsExactlyInAnyOrder(first.sessionId(), second.sessionId());
+        assertThat(response.getInterruptedSessionsList())
+                .containsExactlyInAnyOrder(first.sessionId(), second.sessionId());
         assertThat(response.getReason()).isEqualTo("user_barge_in");
         assertThat(response.getSource()).isEqualTo("vad");
-        assertThat(response.getModulesList()).extracting(m -> m.getModule() + "=" + m.getOutcome())
+        assertThat(response.getModulesList())
+                .extracting(m -> m.getModule() + "=" + m.getOutcome())
                 .contains("session_management=OK");
         assertThat(response.getStartedAt().getSeconds()).isPositive();
         assertThat(manager.history(hw, 10)).singleElement().satisfies(result -> {
@@ -159,7 +175,8 @@ class GrpcDropInTest {
             assertThat(result.reason()).isEqualTo("user_barge_in");
         });
 
-        InterruptResponse again = stub().interruptSession(InterruptRequest.newBuilder().setHardwareId(hw).build());
+        InterruptResponse again = stub().interruptSession(
+                        InterruptRequest.newBuilder().setHardwareId(hw).build());
         assertThat(again.getEpoch()).as("the next turn").isEqualTo(2);
         assertThat(again.getSessionsInterrupted()).as("already interrupted").isZero();
         assertThat(again.getReason()).as("no reason given").isEqualTo("unspecified");
@@ -169,10 +186,16 @@ class GrpcDropInTest {
     void theSeedsOtherRpcsAnswerUnimplemented() {
         MethodDescriptor<byte[], byte[]> streamAudio = SEED_INTERRUPT.toBuilder()
                 .setFullMethodName("streaming.StreamingService/StreamAudio")
-                .setType(MethodDescriptor.MethodType.SERVER_STREAMING).build();
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () ->
-                ClientCalls.blockingServerStreamingCall(channel, streamAudio,
-                        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]).hasNext());
+                .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+                .build();
+        StatusRuntimeException refused = catchThrowableOfType(
+                StatusRuntimeException.class,
+                () -> ClientCalls.blockingServerStreamingCall(
+                                channel,
+                                streamAudio,
+                                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                                new byte[0])
+                        .hasNext());
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
     }
 
@@ -182,20 +205,41 @@ class GrpcDropInTest {
     void malformedIdsAndTextAreInvalidArgumentAndChangeNothing() throws InterruptedException {
         String good = unique("grpc-bad-input");
         List<InterruptRequest> bad = new ArrayList<>();
-        for (String id : List.of("", " ", "bad id", "../etc/passwd", "a/b", "-dash-first", "é", "x".repeat(129),
-                "tab\tinside", "new\nline", "semi;colon", "%2e%2e")) {
+        for (String id : List.of(
+                "",
+                " ",
+                "bad id",
+                "../etc/passwd",
+                "a/b",
+                "-dash-first",
+                "é",
+                "x".repeat(129),
+                "tab\tinside",
+                "new\nline",
+                "semi;colon",
+                "%2e%2e")) {
             bad.add(InterruptRequest.newBuilder().setHardwareId(id).build());
         }
-        bad.add(InterruptRequest.newBuilder().setHardwareId(good).setReason("line\nbreak").build());
-        bad.add(InterruptRequest.newBuilder().setHardwareId(good).setReason("r".repeat(257)).build());
-        bad.add(InterruptRequest.newBuilder().setHardwareId(good).setSource("\u0000").build());
+        bad.add(InterruptRequest.newBuilder()
+                .setHardwareId(good)
+                .setReason("line\nbreak")
+                .build());
+        bad.add(InterruptRequest.newBuilder()
+                .setHardwareId(good)
+                .setReason("r".repeat(257))
+                .build());
+        bad.add(InterruptRequest.newBuilder()
+                .setHardwareId(good)
+                .setSource("\u0000")
+                .build());
 
         for (InterruptRequest request : bad) {
-            StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
-                    () -> stub().interruptSession(request));
+            StatusRuntimeException refused =
+                    catchThrowableOfType(StatusRuntimeException.class, () -> stub().interruptSession(request));
             assertThat(refused).as("refused: %s", request).isNotNull();
             assertThat(refused.getStatus().getCode()).as("%s", request).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(refused.getStatus().getDescription()).as("says what is wrong")
+            assertThat(refused.getStatus().getDescription())
+                    .as("says what is wrong")
                     .containsAnyOf("hardwareId must match", "reason must", "source must");
         }
         assertThat(manager.flagStatus(good).epoch()).as("no interrupt happened").isZero();
@@ -213,8 +257,12 @@ class GrpcDropInTest {
     @Test
     void aRequestOverTheSizeLimitIsRefusedResourceExhausted() {
         String hw = unique("grpc-huge");
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> stub()
-                .interruptSession(InterruptRequest.newBuilder().setHardwareId(hw).setReason("r".repeat(20_000)).build()));
+        StatusRuntimeException refused = catchThrowableOfType(
+                StatusRuntimeException.class,
+                () -> stub().interruptSession(InterruptRequest.newBuilder()
+                        .setHardwareId(hw)
+                        .setReason("r".repeat(20_000))
+                        .build()));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(manager.flagStatus(hw).epoch()).isZero();
     }
@@ -232,7 +280,9 @@ class GrpcDropInTest {
             InterruptEvent subscribed = watch.next(WAIT);
             assertThat(subscribed.hasSubscribed()).isTrue();
             assertThat(subscribed.getSubscribed().getHardwareId()).isEqualTo(hw);
-            assertThat(subscribed.getSubscribed().getEpoch()).as("the epoch before this stream").isEqualTo(1);
+            assertThat(subscribed.getSubscribed().getEpoch())
+                    .as("the epoch before this stream")
+                    .isEqualTo(1);
 
             rest.post("/interrupt/" + hw, "{\"reason\": \"over-rest\", \"source\": \"button\"}", 200);
 
@@ -258,19 +308,29 @@ class GrpcDropInTest {
     void anEmptyHardwareIdWatchesEveryDeviceWhileAnotherWatcherGetsOnlyItsOwn() throws Exception {
         String a = unique("grpc-all-a");
         String b = unique("grpc-all-b");
-        try (Watch everything = Watch.open(channel, ""); Watch onlyA = Watch.open(channel, a)) {
+        try (Watch everything = Watch.open(channel, "");
+                Watch onlyA = Watch.open(channel, a)) {
             assertThat(everything.next(WAIT).getSubscribed().getHardwareId()).isEmpty();
             assertThat(onlyA.next(WAIT).getSubscribed().getHardwareId()).isEqualTo(a);
 
-            stub().interruptSession(InterruptRequest.newBuilder().setHardwareId(b).build());
-            stub().interruptSession(InterruptRequest.newBuilder().setHardwareId(a).build());
+            stub().interruptSession(
+                            InterruptRequest.newBuilder().setHardwareId(b).build());
+            stub().interruptSession(
+                            InterruptRequest.newBuilder().setHardwareId(a).build());
 
-            assertThat(everything.nextMatching(e -> e.hasStarted() && e.getStarted().getHardwareId().equals(b), WAIT))
+            assertThat(everything.nextMatching(
+                            e -> e.hasStarted()
+                                    && e.getStarted().getHardwareId().equals(b),
+                            WAIT))
                     .isNotNull();
-            assertThat(everything.nextMatching(e -> e.hasStarted() && e.getStarted().getHardwareId().equals(a), WAIT))
+            assertThat(everything.nextMatching(
+                            e -> e.hasStarted()
+                                    && e.getStarted().getHardwareId().equals(a),
+                            WAIT))
                     .isNotNull();
             InterruptEvent first = onlyA.next(WAIT);
-            assertThat(first.getStarted().getHardwareId()).as("b's interrupt is not a's watcher's business")
+            assertThat(first.getStarted().getHardwareId())
+                    .as("b's interrupt is not a's watcher's business")
                     .isEqualTo(a);
         }
     }
@@ -295,7 +355,9 @@ class GrpcDropInTest {
             await().atMost(WAIT).until(() -> hub.openStreams() == MAX_WATCH_STREAMS - 1);
             Watch reused = Watch.open(channel, "");
             open.add(reused);
-            assertThat(reused.next(WAIT).hasSubscribed()).as("the freed slot serves a new watcher").isTrue();
+            assertThat(reused.next(WAIT).hasSubscribed())
+                    .as("the freed slot serves a new watcher")
+                    .isTrue();
         } finally {
             open.forEach(Watch::close);
         }
@@ -311,16 +373,22 @@ class GrpcDropInTest {
     void aWatcherThatStopsReadingIsEndedWithResourceExhaustedAndDelaysNobody() throws Exception {
         String hw = unique("grpc-slow");
         // A small HTTP/2 window, so the server soon holds back what the slow client does not read.
-        ManagedChannel slowChannel = NettyChannelBuilder.forAddress("127.0.0.1",
-                context.getBean(InterruptGrpcServer.class).port()).usePlaintext().flowControlWindow(8 * 1024).build();
+        ManagedChannel slowChannel = NettyChannelBuilder.forAddress(
+                        "127.0.0.1", context.getBean(InterruptGrpcServer.class).port())
+                .usePlaintext()
+                .flowControlWindow(8 * 1024)
+                .build();
         long overflowsBefore = hub.overflows();
-        try (Watch slow = Watch.open(slowChannel, hw, false); Watch fast = Watch.open(channel, hw)) {
+        try (Watch slow = Watch.open(slowChannel, hw, false);
+                Watch fast = Watch.open(channel, hw)) {
             assertThat(slow.next(WAIT).hasSubscribed()).isTrue();
             assertThat(fast.next(WAIT).hasSubscribed()).isTrue();
 
             long epoch = 0;
             while (hub.overflows() == overflowsBefore) {
-                assertThat(epoch).as("the slow watcher is ended within a bounded number of interrupts").isLessThan(20_000);
+                assertThat(epoch)
+                        .as("the slow watcher is ended within a bounded number of interrupts")
+                        .isLessThan(20_000);
                 for (int i = 0; i < 100; i++) {
                     epoch = manager.interruptAndWait(hw, "talking over it").epoch();
                 }
@@ -335,7 +403,10 @@ class GrpcDropInTest {
             assertThat(end.getDescription()).contains("fell more than " + WATCH_BUFFER + " events behind");
             List<InterruptEvent> got = slow.drain();
             // What HTTP/2 had in flight reaches it; the events waiting in its buffer are dropped with the stream.
-            assertThat(got.size()).as("some events, not everything").isGreaterThan(1).isLessThan((int) (2 * epoch + 1));
+            assertThat(got.size())
+                    .as("some events, not everything")
+                    .isGreaterThan(1)
+                    .isLessThan((int) (2 * epoch + 1));
             assertInOrderWithoutGaps(got.subList(1, got.size()), 1);
             assertThat(fast.end()).as("the fast watcher's stream is still open").isNull();
             assertInOrderWithoutGaps(fast.seen().subList(1, fast.seen().size()), 1);
@@ -373,46 +444,61 @@ class GrpcDropInTest {
         int callsPerThread = 40;
         ExecutorService callers = Executors.newFixedThreadPool(threads);
         ConcurrentLinkedQueue<InterruptResponse> answers = new ConcurrentLinkedQueue<>();
-        try (Watch one = Watch.open(channel, ""); Watch two = Watch.open(channel, "")) {
+        try (Watch one = Watch.open(channel, "");
+                Watch two = Watch.open(channel, "")) {
             assertThat(one.next(WAIT).hasSubscribed()).isTrue();
             assertThat(two.next(WAIT).hasSubscribed()).isTrue();
             CountDownLatch go = new CountDownLatch(1);
             List<CompletableFuture<Void>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int offset = t;
-                done.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    for (int i = 0; i < callsPerThread; i++) {
-                        String hw = devices.get((offset + i) % devices.size());
-                        answers.add(stub().interruptSession(InterruptRequest.newBuilder().setHardwareId(hw)
-                                .setReason("caller-" + offset).build()));
-                    }
-                }, callers));
+                done.add(CompletableFuture.runAsync(
+                        () -> {
+                            try {
+                                go.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                            }
+                            for (int i = 0; i < callsPerThread; i++) {
+                                String hw = devices.get((offset + i) % devices.size());
+                                answers.add(stub().interruptSession(InterruptRequest.newBuilder()
+                                        .setHardwareId(hw)
+                                        .setReason("caller-" + offset)
+                                        .build()));
+                            }
+                        },
+                        callers));
             }
             go.countDown();
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
 
-            assertThat(answers).hasSize(threads * callsPerThread).allSatisfy(a -> assertThat(a.getSuccess()).isTrue());
+            assertThat(answers)
+                    .hasSize(threads * callsPerThread)
+                    .allSatisfy(a -> assertThat(a.getSuccess()).isTrue());
             Map<String, Long> finalEpochs = new HashMap<>();
             for (String hw : devices) {
                 finalEpochs.put(hw, manager.flagStatus(hw).epoch());
             }
-            assertThat(answers).allSatisfy(a -> assertThat(a.getEpoch()).isBetween(1L, finalEpochs.get(a.getHardwareId())));
+            assertThat(answers)
+                    .allSatisfy(a -> assertThat(a.getEpoch()).isBetween(1L, finalEpochs.get(a.getHardwareId())));
             for (Watch watch : List.of(one, two)) {
                 for (String hw : devices) {
                     long last = finalEpochs.get(hw);
-                    await().atMost(WAIT).until(() -> watch.drain().stream().anyMatch(e -> e.hasCompleted()
-                            && e.getCompleted().getHardwareId().equals(hw) && e.getCompleted().getEpoch() == last));
+                    await().atMost(WAIT)
+                            .until(() -> watch.drain().stream()
+                                    .anyMatch(e -> e.hasCompleted()
+                                            && e.getCompleted().getHardwareId().equals(hw)
+                                            && e.getCompleted().getEpoch() == last));
                 }
                 for (String hw : devices) {
                     List<InterruptEvent> ofDevice = watch.drain().stream()
-                            .filter(e -> hw.equals(e.hasStarted() ? e.getStarted().getHardwareId()
-                                    : e.hasCompleted() ? e.getCompleted().getHardwareId() : null))
+                            .filter(e -> hw.equals(
+                                    e.hasStarted()
+                                            ? e.getStarted().getHardwareId()
+                                            : e.hasCompleted()
+                                                    ? e.getCompleted().getHardwareId()
+                                                    : null))
                             .toList();
                     assertThat(ofDevice).as("two events per epoch of %s", hw).hasSize((int) (2 * finalEpochs.get(hw)));
                     assertInOrderWithoutGaps(ofDevice, 1);
@@ -428,13 +514,21 @@ class GrpcDropInTest {
 
     @Test
     void theHealthServiceAnswersServingForTheServerAndTheInterruptService() {
-        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-        assertThat(health.check(HealthCheckRequest.newBuilder().setService("").build()).getStatus())
+        HealthGrpc.HealthBlockingStub health =
+                HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        assertThat(health.check(HealthCheckRequest.newBuilder().setService("").build())
+                        .getStatus())
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        assertThat(health.check(HealthCheckRequest.newBuilder().setService("streaming.StreamingService").build())
-                .getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        StatusRuntimeException unknown = catchThrowableOfType(StatusRuntimeException.class, () ->
-                health.check(HealthCheckRequest.newBuilder().setService("no.such.Service").build()));
+        assertThat(health.check(HealthCheckRequest.newBuilder()
+                                .setService("streaming.StreamingService")
+                                .build())
+                        .getStatus())
+                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        StatusRuntimeException unknown = catchThrowableOfType(
+                StatusRuntimeException.class,
+                () -> health.check(HealthCheckRequest.newBuilder()
+                        .setService("no.such.Service")
+                        .build()));
         assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
     }
 
@@ -443,13 +537,18 @@ class GrpcDropInTest {
     void reflectionListsTheServicesAndDescribesTheInterruptService() throws Exception {
         List<ServerReflectionResponse> answers = reflect(List.of(
                 ServerReflectionRequest.newBuilder().setListServices("*").build(),
-                ServerReflectionRequest.newBuilder().setFileContainingSymbol("streaming.StreamingService").build()));
+                ServerReflectionRequest.newBuilder()
+                        .setFileContainingSymbol("streaming.StreamingService")
+                        .build()));
 
-        assertThat(answers.get(0).getListServicesResponse().getServiceList()).extracting(ServiceResponse::getName)
+        assertThat(answers.get(0).getListServicesResponse().getServiceList())
+                .extracting(ServiceResponse::getName)
                 .contains("streaming.StreamingService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection");
         List<String> files = new ArrayList<>();
-        for (com.google.protobuf.ByteString bytes : answers.get(1).getFileDescriptorResponse().getFileDescriptorProtoList()) {
-            files.add(com.google.protobuf.DescriptorProtos.FileDescriptorProto.parseFrom(bytes).getName());
+        for (com.google.protobuf.ByteString bytes :
+                answers.get(1).getFileDescriptorResponse().getFileDescriptorProtoList()) {
+            files.add(com.google.protobuf.DescriptorProtos.FileDescriptorProto.parseFrom(bytes)
+                    .getName());
         }
         assertThat(files).contains("streaming.proto");
     }
@@ -458,7 +557,8 @@ class GrpcDropInTest {
         List<ServerReflectionResponse> answers = new ArrayList<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         StreamObserver<ServerReflectionRequest> out = ServerReflectionGrpc.newStub(channel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS).serverReflectionInfo(new StreamObserver<>() {
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .serverReflectionInfo(new StreamObserver<>() {
                     @Override
                     public void onNext(ServerReflectionResponse response) {
                         synchronized (answers) {
@@ -490,22 +590,30 @@ class GrpcDropInTest {
         double okBefore = count(method, "OK");
         double invalidBefore = count(method, "INVALID_ARGUMENT");
 
-        stub().interruptSession(InterruptRequest.newBuilder().setHardwareId(unique("grpc-metrics")).build());
-        catchThrowableOfType(StatusRuntimeException.class,
-                () -> stub().interruptSession(InterruptRequest.newBuilder().setHardwareId("bad id").build()));
+        stub().interruptSession(InterruptRequest.newBuilder()
+                .setHardwareId(unique("grpc-metrics"))
+                .build());
+        catchThrowableOfType(
+                StatusRuntimeException.class,
+                () -> stub().interruptSession(InterruptRequest.newBuilder()
+                        .setHardwareId("bad id")
+                        .build()));
         HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
 
         assertThat(count(method, "OK")).isEqualTo(okBefore + 1);
         assertThat(count(method, "INVALID_ARGUMENT")).isEqualTo(invalidBefore + 1);
         assertThat(count("grpc.health.v1.Health/Check", "OK")).isPositive();
         String scrape = rest.text("/actuator/prometheus");
-        assertThat(scrape).contains("# HELP interrupt_grpc_requests_seconds gRPC calls by method and status code",
-                "# TYPE interrupt_grpc_requests_seconds histogram",
-                "# HELP interrupt_grpc_watch_streams ", "# TYPE interrupt_grpc_watch_overflows_total counter");
+        assertThat(scrape)
+                .contains(
+                        "# HELP interrupt_grpc_requests_seconds gRPC calls by method and status code",
+                        "# TYPE interrupt_grpc_requests_seconds histogram",
+                        "# HELP interrupt_grpc_watch_streams ",
+                        "# TYPE interrupt_grpc_watch_overflows_total counter");
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("^interrupt_grpc_requests_seconds_count\\{([^}]*)} (\\S+)$",
-            Pattern.MULTILINE);
+    private static final Pattern SAMPLE =
+            Pattern.compile("^interrupt_grpc_requests_seconds_count\\{([^}]*)} (\\S+)$", Pattern.MULTILINE);
 
     /** The scrape's count for one method and code; 0 before the first call. */
     private static double count(String method, String code) throws Exception {
@@ -541,7 +649,9 @@ class GrpcDropInTest {
     static final MethodDescriptor<byte[], byte[]> SEED_INTERRUPT = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName("streaming.StreamingService/InterruptSession")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+            .setRequestMarshaller(BYTES)
+            .setResponseMarshaller(BYTES)
+            .build();
 
     static byte[] seedRequest(String hardwareId) throws IOException {
         byte[] bytes = new byte[CodedOutputStream.computeStringSize(1, hardwareId)];

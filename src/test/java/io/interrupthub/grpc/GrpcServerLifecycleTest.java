@@ -1,9 +1,5 @@
 package io.interrupthub.grpc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -38,18 +34,23 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
 /** When the gRPC server exists, what it says while interrupts are off, and how it stops. */
 class GrpcServerLifecycleTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class,
-                    InterruptGrpcAutoConfiguration.class))
+            .withConfiguration(
+                    AutoConfigurations.of(InterruptHubAutoConfiguration.class, InterruptGrpcAutoConfiguration.class))
             .withPropertyValues("interrupt.log-interrupts=false");
 
     private static ManagedChannel channel(int port) {
-        return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+        return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+                .build();
     }
 
     private static StreamingServiceGrpc.StreamingServiceBlockingStub stub(ManagedChannel channel) {
@@ -74,12 +75,15 @@ class GrpcServerLifecycleTest {
     void offByDefaultNoPortIsOpenedAndAClientGetsUnavailable() throws Exception {
         int port = freePort();
         runner.withPropertyValues("interrupt.grpc.port=" + port).run(context -> {
-            assertThat(context).hasNotFailed().hasSingleBean(InterruptManager.class)
-                    .doesNotHaveBean(InterruptGrpcServer.class).doesNotHaveBean(InterruptWatchHub.class);
+            assertThat(context)
+                    .hasNotFailed()
+                    .hasSingleBean(InterruptManager.class)
+                    .doesNotHaveBean(InterruptGrpcServer.class)
+                    .doesNotHaveBean(InterruptWatchHub.class);
             ManagedChannel channel = channel(port);
             try {
-                StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
-                        () -> stub(channel).interruptSession(request("nobody-listens")));
+                StatusRuntimeException refused = catchThrowableOfType(
+                        StatusRuntimeException.class, () -> stub(channel).interruptSession(request("nobody-listens")));
                 assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             } finally {
                 close(channel);
@@ -89,9 +93,10 @@ class GrpcServerLifecycleTest {
 
     @Test
     void theEnvironmentVariablesSwitchItOnAndPickThePort() {
-        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
-                        new SystemEnvironmentPropertySource("test-env", Map.of(
-                                "INTERRUPT_GRPC_ENABLED", "true", "INTERRUPT_GRPC_PORT", "0"))))
+        runner.withInitializer(context -> context.getEnvironment()
+                        .getPropertySources()
+                        .addFirst(new SystemEnvironmentPropertySource(
+                                "test-env", Map.of("INTERRUPT_GRPC_ENABLED", "true", "INTERRUPT_GRPC_PORT", "0"))))
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(InterruptGrpcServer.class);
                     int port = context.getBean(InterruptGrpcServer.class).port();
@@ -100,8 +105,11 @@ class GrpcServerLifecycleTest {
                     try {
                         InterruptResponse response = stub(channel).interruptSession(request("env-switched"));
                         assertThat(response.getSuccess()).isTrue();
-                        assertThat(context.getBean(InterruptManager.class).flagStatus("env-switched").interrupted())
-                                .as("the application's one manager took it").isTrue();
+                        assertThat(context.getBean(InterruptManager.class)
+                                        .flagStatus("env-switched")
+                                        .interrupted())
+                                .as("the application's one manager took it")
+                                .isTrue();
                     } finally {
                         close(channel);
                     }
@@ -112,7 +120,9 @@ class GrpcServerLifecycleTest {
     void anApplicationWithoutGrpcOnItsClassPathStartsWithoutTheServer() {
         runner.withPropertyValues("interrupt.grpc.enabled=true", "interrupt.grpc.port=0")
                 .withClassLoader(new FilteredClassLoader("io.grpc."))
-                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(InterruptManager.class)
+                .run(context -> assertThat(context)
+                        .hasNotFailed()
+                        .hasSingleBean(InterruptManager.class)
                         .doesNotHaveBean(InterruptGrpcServer.class));
     }
 
@@ -120,20 +130,25 @@ class GrpcServerLifecycleTest {
     void aPortInUseStopsStartUpWithAMessageNamingTheSetting() throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
             runner.withPropertyValues("interrupt.grpc.enabled=true", "interrupt.grpc.port=" + taken.getLocalPort())
-                    .run(context -> assertThat(context).hasFailed().getFailure()
+                    .run(context -> assertThat(context)
+                            .hasFailed()
+                            .getFailure()
                             .hasStackTraceContaining("interrupt.grpc.port"));
         }
     }
 
     @Test
     void aBadPortStopsStartUpWithOneLineNamingTheVariable() {
-        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
-                        new SystemEnvironmentPropertySource("test-env", Map.of(
-                                "INTERRUPT_GRPC_ENABLED", "true", "INTERRUPT_GRPC_PORT", "70000"))))
+        runner.withInitializer(context -> context.getEnvironment()
+                        .getPropertySources()
+                        .addFirst(new SystemEnvironmentPropertySource(
+                                "test-env", Map.of("INTERRUPT_GRPC_ENABLED", "true", "INTERRUPT_GRPC_PORT", "70000"))))
                 .run(context -> {
                     assertThat(context).hasFailed();
-                    assertThat(new InterruptConfigurationFailureAnalyzer().analyze(context.getStartupFailure())
-                            .getDescription()).isEqualTo("INTERRUPT_GRPC_PORT: '70000' must be less than or equal to 65535");
+                    assertThat(new InterruptConfigurationFailureAnalyzer()
+                                    .analyze(context.getStartupFailure())
+                                    .getDescription())
+                            .isEqualTo("INTERRUPT_GRPC_PORT: '70000' must be less than or equal to 65535");
                 });
     }
 
@@ -141,18 +156,25 @@ class GrpcServerLifecycleTest {
     void whileInterruptsAreSwitchedOffInterruptSessionIsUnavailableAndHealthSaysNotServing() {
         runner.withPropertyValues("interrupt.grpc.enabled=true", "interrupt.grpc.port=0", "interrupt.enabled=false")
                 .run(context -> {
-                    ManagedChannel channel = channel(context.getBean(InterruptGrpcServer.class).port());
+                    ManagedChannel channel =
+                            channel(context.getBean(InterruptGrpcServer.class).port());
                     try {
-                        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+                        StatusRuntimeException refused = catchThrowableOfType(
+                                StatusRuntimeException.class,
                                 () -> stub(channel).interruptSession(request("switched-off")));
                         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                         assertThat(refused.getStatus().getDescription()).contains("GLOBAL_INTERRUPT_ENABLED=false");
-                        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel)
-                                .withDeadlineAfter(10, TimeUnit.SECONDS);
-                        assertThat(health.check(HealthCheckRequest.newBuilder().setService("streaming.StreamingService")
-                                .build()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
-                        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
-                                .as("the server itself is up").isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                        HealthGrpc.HealthBlockingStub health =
+                                HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+                        assertThat(health.check(HealthCheckRequest.newBuilder()
+                                                .setService("streaming.StreamingService")
+                                                .build())
+                                        .getStatus())
+                                .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+                        assertThat(health.check(HealthCheckRequest.getDefaultInstance())
+                                        .getStatus())
+                                .as("the server itself is up")
+                                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
                     } finally {
                         close(channel);
                     }
@@ -161,27 +183,38 @@ class GrpcServerLifecycleTest {
 
     @Test
     void withApiKeysConfiguredEveryCallButHealthNeedsOneInTheSameHeader() {
-        runner.withPropertyValues("interrupt.grpc.enabled=true", "interrupt.grpc.port=0",
-                        "interrupt.api.keys=old-key,new-key")
+        runner.withPropertyValues(
+                        "interrupt.grpc.enabled=true", "interrupt.grpc.port=0", "interrupt.api.keys=old-key,new-key")
                 .run(context -> {
-                    ManagedChannel channel = channel(context.getBean(InterruptGrpcServer.class).port());
+                    ManagedChannel channel =
+                            channel(context.getBean(InterruptGrpcServer.class).port());
                     try {
-                        StatusRuntimeException none = catchThrowableOfType(StatusRuntimeException.class,
+                        StatusRuntimeException none = catchThrowableOfType(
+                                StatusRuntimeException.class,
                                 () -> stub(channel).interruptSession(request("keyed")));
                         assertThat(none.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
                         assertThat(none.getStatus().getDescription()).contains("x-api-key");
-                        StatusRuntimeException wrong = catchThrowableOfType(StatusRuntimeException.class,
+                        StatusRuntimeException wrong = catchThrowableOfType(
+                                StatusRuntimeException.class,
                                 () -> withKey(stub(channel), "guess").interruptSession(request("keyed")));
                         assertThat(wrong.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
                         assertThat(wrong.getStatus().getDescription()).doesNotContain("old-key", "new-key", "guess");
-                        assertThat(context.getBean(InterruptManager.class).flagStatus("keyed").epoch())
-                                .as("refused calls change nothing").isZero();
+                        assertThat(context.getBean(InterruptManager.class)
+                                        .flagStatus("keyed")
+                                        .epoch())
+                                .as("refused calls change nothing")
+                                .isZero();
 
-                        assertThat(withKey(stub(channel), "new-key").interruptSession(request("keyed")).getSuccess())
+                        assertThat(withKey(stub(channel), "new-key")
+                                        .interruptSession(request("keyed"))
+                                        .getSuccess())
                                 .isTrue();
-                        assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                                .check(HealthCheckRequest.getDefaultInstance()).getStatus())
-                                .as("probes need no key").isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                        assertThat(HealthGrpc.newBlockingStub(channel)
+                                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                                        .check(HealthCheckRequest.getDefaultInstance())
+                                        .getStatus())
+                                .as("probes need no key")
+                                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
                     } finally {
                         close(channel);
                     }
@@ -216,30 +249,42 @@ class GrpcServerLifecycleTest {
     void shutdownEndsWatchStreamsRefusesNewCallsAndLetsCallsInProgressFinish() {
         HeldModule held = new HeldModule();
         runner.withBean("held", Interruptible.class, held::module)
-                .withPropertyValues("interrupt.grpc.enabled=true", "interrupt.grpc.port=0", "interrupt.timeout=30s",
+                .withPropertyValues(
+                        "interrupt.grpc.enabled=true",
+                        "interrupt.grpc.port=0",
+                        "interrupt.timeout=30s",
                         "interrupt.grpc.shutdown-timeout=20s")
                 .run(context -> {
-                    ManagedChannel channel = channel(context.getBean(InterruptGrpcServer.class).port());
+                    ManagedChannel channel =
+                            channel(context.getBean(InterruptGrpcServer.class).port());
                     try (Watch watch = Watch.open(channel, "")) {
                         assertThat(watch.next(WAIT).hasSubscribed()).isTrue();
                         ListenableFuture<InterruptResponse> inProgress = StreamingServiceGrpc.newFutureStub(channel)
-                                .withDeadlineAfter(30, TimeUnit.SECONDS).interruptSession(request("held-during-shutdown"));
-                        assertThat(held.entered.await(10, TimeUnit.SECONDS)).as("the module holds the interrupt").isTrue();
+                                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                                .interruptSession(request("held-during-shutdown"));
+                        assertThat(held.entered.await(10, TimeUnit.SECONDS))
+                                .as("the module holds the interrupt")
+                                .isTrue();
 
                         CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
 
                         Status end = watch.awaitEnd(WAIT);
-                        assertThat(end).as("the watch stream ended within %s", WAIT).isNotNull();
+                        assertThat(end)
+                                .as("the watch stream ended within %s", WAIT)
+                                .isNotNull();
                         assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                         AtomicReference<Status> refusal = new AtomicReference<>();
                         await().atMost(WAIT).until(() -> {
-                            StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+                            StatusRuntimeException refused = catchThrowableOfType(
+                                    StatusRuntimeException.class,
                                     () -> stub(channel).interruptSession(request("after-shutdown-began")));
                             refusal.set(refused == null ? null : refused.getStatus());
                             return refused != null;
                         });
                         assertThat(refusal.get().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                        assertThat(inProgress.isDone()).as("still held by the module").isFalse();
+                        assertThat(inProgress.isDone())
+                                .as("still held by the module")
+                                .isFalse();
                         assertThat(closing).as("shutdown waits for it").isNotDone();
 
                         held.release.countDown();
@@ -258,19 +303,26 @@ class GrpcServerLifecycleTest {
     void shutdownCancelsCallsStillRunningAfterItsBound() {
         HeldModule held = new HeldModule();
         runner.withBean("held", Interruptible.class, held::module)
-                .withPropertyValues("interrupt.grpc.enabled=true", "interrupt.grpc.port=0", "interrupt.timeout=30s",
+                .withPropertyValues(
+                        "interrupt.grpc.enabled=true",
+                        "interrupt.grpc.port=0",
+                        "interrupt.timeout=30s",
                         "interrupt.grpc.shutdown-timeout=200ms")
                 .run(context -> {
-                    ManagedChannel channel = channel(context.getBean(InterruptGrpcServer.class).port());
+                    ManagedChannel channel =
+                            channel(context.getBean(InterruptGrpcServer.class).port());
                     try {
                         ListenableFuture<InterruptResponse> inProgress = StreamingServiceGrpc.newFutureStub(channel)
-                                .withDeadlineAfter(30, TimeUnit.SECONDS).interruptSession(request("held-too-long"));
+                                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                                .interruptSession(request("held-too-long"));
                         assertThat(held.entered.await(10, TimeUnit.SECONDS)).isTrue();
 
                         CompletableFuture.runAsync(context::close).get(10, TimeUnit.SECONDS);
 
-                        Throwable failure = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
-                                () -> inProgress.get(10, TimeUnit.SECONDS)).getCause();
+                        Throwable failure = catchThrowableOfType(
+                                        java.util.concurrent.ExecutionException.class,
+                                        () -> inProgress.get(10, TimeUnit.SECONDS))
+                                .getCause();
                         assertThat(Status.fromThrowable(failure).getCode())
                                 .isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED);
                     } finally {

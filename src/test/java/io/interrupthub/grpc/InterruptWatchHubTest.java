@@ -1,8 +1,5 @@
 package io.interrupthub.grpc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,10 +19,13 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.core.SilenceState;
-import io.interrupthub.grpc.proto.Silence;
 import io.interrupthub.grpc.proto.InterruptEvent;
+import io.interrupthub.grpc.proto.Silence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The watch streams' buffers, caps and single writer, against a call whose readiness the test controls. */
 class InterruptWatchHubTest {
@@ -109,20 +109,16 @@ class InterruptWatchHubTest {
         }
 
         @Override
-        public void setCompression(String compression) {
-        }
+        public void setCompression(String compression) {}
 
         @Override
-        public void request(int count) {
-        }
+        public void request(int count) {}
 
         @Override
-        public void setMessageCompression(boolean enable) {
-        }
+        public void setMessageCompression(boolean enable) {}
 
         @Override
-        public void disableAutoInboundFlowControl() {
-        }
+        public void disableAutoInboundFlowControl() {}
     }
 
     private static InterruptCause cause(String hardwareId, long epoch) {
@@ -134,7 +130,10 @@ class InterruptWatchHubTest {
     }
 
     private static List<Long> startedEpochs(FakeCall call) {
-        return call.written.stream().filter(InterruptEvent::hasStarted).map(e -> e.getStarted().getEpoch()).toList();
+        return call.written.stream()
+                .filter(InterruptEvent::hasStarted)
+                .map(e -> e.getStarted().getEpoch())
+                .toList();
     }
 
     @Test
@@ -146,12 +145,16 @@ class InterruptWatchHubTest {
         for (long epoch = 1; epoch <= 3; epoch++) {
             hub.interruptStarted(cause("dev-1", epoch), List.of());
         }
-        assertThat(call.written).as("nothing is written to a client that is not ready").isEmpty();
+        assertThat(call.written)
+                .as("nothing is written to a client that is not ready")
+                .isEmpty();
 
         call.becomeReady();
 
         await().atMost(WAIT).until(() -> call.written.size() == 4);
-        assertThat(call.written.get(0).hasSubscribed()).as("subscribed comes first").isTrue();
+        assertThat(call.written.get(0).hasSubscribed())
+                .as("subscribed comes first")
+                .isTrue();
         assertThat(startedEpochs(call)).containsExactly(1L, 2L, 3L);
         assertThat(call.end).isNull();
     }
@@ -174,7 +177,9 @@ class InterruptWatchHubTest {
 
         await().atMost(WAIT).until(() -> slow.end != null);
         assertThat(slow.end.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(slow.written).as("what waited is dropped, not written after the end").isEmpty();
+        assertThat(slow.written)
+                .as("what waited is dropped, not written after the end")
+                .isEmpty();
         assertThat(hub.overflows()).isEqualTo(1);
         assertThat(hub.openStreams()).as("its slot is free").isEqualTo(1);
         hub.interruptStarted(cause("dev-1", 5), List.of());
@@ -197,7 +202,8 @@ class InterruptWatchHubTest {
         assertThat(one.written.get(0).getSubscribed().getEpoch()).isEqualTo(7);
         assertThat(one.written.get(1).getStarted().getHardwareId()).isEqualTo("dev-1");
         assertThat(one.written.get(1).getStarted().getSessionIdsList()).containsExactly("s-1");
-        assertThat(all.written.subList(1, 3)).extracting(e -> e.getStarted().getHardwareId())
+        assertThat(all.written.subList(1, 3))
+                .extracting(e -> e.getStarted().getHardwareId())
                 .containsExactly("dev-2", "dev-1");
     }
 
@@ -220,7 +226,9 @@ class InterruptWatchHubTest {
         Silence missed = one.written.get(2).getSilence();
         assertThat(missed.getSilence()).isEqualTo("MISSED");
         assertThat(missed.getPendingSessionsList()).containsExactly("s-stuck");
-        assertThat(missed.getTimeToSilenceMs()).as("no time: it never went quiet").isZero();
+        assertThat(missed.getTimeToSilenceMs())
+                .as("no time: it never went quiet")
+                .isZero();
         awaitWritten(other, 1);
         assertThat(other.written).as("nothing of another device").noneMatch(InterruptEvent::hasSilence);
     }
@@ -252,7 +260,9 @@ class InterruptWatchHubTest {
         hub.shutdown();
 
         await().atMost(WAIT).until(() -> notReady.end != null && ready.end != null);
-        assertThat(notReady.end.getCode()).as("ended even though it was not reading").isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(notReady.end.getCode())
+                .as("ended even though it was not reading")
+                .isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(ready.end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         FakeCall late = new FakeCall();
         hub.watch(null, 0, late);
@@ -276,22 +286,24 @@ class InterruptWatchHubTest {
             List<CompletableFuture<Void>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 String device = "dev-" + t;
-                done.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    for (long epoch = 1; epoch <= perThread; epoch++) {
-                        hub.interruptStarted(cause(device, epoch), List.of());
-                        if (epoch % 100 == 0) {
-                            first.ready = !first.ready; // flow control coming and going under the writers
-                            if (first.ready) {
-                                first.onReady.run();
+                done.add(CompletableFuture.runAsync(
+                        () -> {
+                            try {
+                                go.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
                             }
-                        }
-                    }
-                }, publishers));
+                            for (long epoch = 1; epoch <= perThread; epoch++) {
+                                hub.interruptStarted(cause(device, epoch), List.of());
+                                if (epoch % 100 == 0) {
+                                    first.ready = !first.ready; // flow control coming and going under the writers
+                                    if (first.ready) {
+                                        first.onReady.run();
+                                    }
+                                }
+                            }
+                        },
+                        publishers));
             }
             go.countDown();
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -299,13 +311,19 @@ class InterruptWatchHubTest {
 
             for (FakeCall call : List.of(first, second)) {
                 await().atMost(WAIT).until(() -> call.written.size() == threads * perThread + 1);
-                assertThat(call.overlaps).as("calls on one stream never overlap").hasValue(0);
+                assertThat(call.overlaps)
+                        .as("calls on one stream never overlap")
+                        .hasValue(0);
                 assertThat(call.end).isNull();
                 Map<String, Long> last = new HashMap<>();
                 for (InterruptEvent event : call.written.subList(1, call.written.size())) {
                     long previous = last.getOrDefault(event.getStarted().getHardwareId(), 0L);
-                    assertThat(event.getStarted().getEpoch()).as("per device in order").isEqualTo(previous + 1);
-                    last.put(event.getStarted().getHardwareId(), event.getStarted().getEpoch());
+                    assertThat(event.getStarted().getEpoch())
+                            .as("per device in order")
+                            .isEqualTo(previous + 1);
+                    last.put(
+                            event.getStarted().getHardwareId(),
+                            event.getStarted().getEpoch());
                 }
             }
             assertThat(hub.overflows()).isZero();
@@ -328,14 +346,16 @@ class InterruptWatchHubTest {
             CountDownLatch go = new CountDownLatch(1);
             List<CompletableFuture<Void>> done = new ArrayList<>();
             for (FakeCall call : calls) {
-                done.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    hub.watch(null, 0, call);
-                }, watchers));
+                done.add(CompletableFuture.runAsync(
+                        () -> {
+                            try {
+                                go.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            hub.watch(null, 0, call);
+                        },
+                        watchers));
             }
             go.countDown();
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
@@ -344,7 +364,8 @@ class InterruptWatchHubTest {
         }
 
         assertThat(hub.openStreams()).isEqualTo(cap);
-        assertThat(calls.stream().filter(c -> c.end != null)).hasSize(clients - cap)
+        assertThat(calls.stream().filter(c -> c.end != null))
+                .hasSize(clients - cap)
                 .allSatisfy(c -> assertThat(c.end.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     }
 }

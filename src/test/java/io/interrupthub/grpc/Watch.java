@@ -1,7 +1,5 @@
 package io.interrupthub.grpc;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +17,8 @@ import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.grpc.proto.StreamingServiceGrpc;
 import io.interrupthub.grpc.proto.WatchInterruptsRequest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * A {@code WatchInterrupts} stream as a worker holds it: events in arrival order, and how the stream ended.
  * With {@code autoRead=false} it reads nothing past the first event until {@link #readAll()}, like a worker
@@ -32,8 +32,7 @@ final class Watch implements AutoCloseable {
     private volatile Status end;
     private volatile ClientCallStreamObserver<WatchInterruptsRequest> call;
 
-    private Watch() {
-    }
+    private Watch() {}
 
     static Watch open(Channel channel, String hardwareId) {
         return open(channel, hardwareId, true);
@@ -41,41 +40,46 @@ final class Watch implements AutoCloseable {
 
     static Watch open(Channel channel, String hardwareId, boolean autoRead) {
         Watch watch = new Watch();
-        StreamingServiceGrpc.newStub(channel).watchInterrupts(
-                WatchInterruptsRequest.newBuilder().setHardwareId(hardwareId == null ? "" : hardwareId).build(),
-                new ClientResponseObserver<WatchInterruptsRequest, InterruptEvent>() {
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<WatchInterruptsRequest> requestStream) {
-                        watch.call = requestStream;
-                        if (!autoRead) {
-                            requestStream.disableAutoRequestWithInitial(1);
-                        }
-                    }
+        StreamingServiceGrpc.newStub(channel)
+                .watchInterrupts(
+                        WatchInterruptsRequest.newBuilder()
+                                .setHardwareId(hardwareId == null ? "" : hardwareId)
+                                .build(),
+                        new ClientResponseObserver<WatchInterruptsRequest, InterruptEvent>() {
+                            @Override
+                            public void beforeStart(ClientCallStreamObserver<WatchInterruptsRequest> requestStream) {
+                                watch.call = requestStream;
+                                if (!autoRead) {
+                                    requestStream.disableAutoRequestWithInitial(1);
+                                }
+                            }
 
-                    @Override
-                    public void onNext(InterruptEvent event) {
-                        watch.events.add(event);
-                    }
+                            @Override
+                            public void onNext(InterruptEvent event) {
+                                watch.events.add(event);
+                            }
 
-                    @Override
-                    public void onError(Throwable error) {
-                        watch.end = Status.fromThrowable(error);
-                        watch.ended.countDown();
-                    }
+                            @Override
+                            public void onError(Throwable error) {
+                                watch.end = Status.fromThrowable(error);
+                                watch.ended.countDown();
+                            }
 
-                    @Override
-                    public void onCompleted() {
-                        watch.end = Status.OK;
-                        watch.ended.countDown();
-                    }
-                });
+                            @Override
+                            public void onCompleted() {
+                                watch.end = Status.OK;
+                                watch.ended.countDown();
+                            }
+                        });
         return watch;
     }
 
     /** The next event, or a failure naming how long it waited. */
     InterruptEvent next(Duration timeout) throws InterruptedException {
         InterruptEvent event = events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        assertThat(event).as("an event within %s (stream ended: %s)", timeout, end).isNotNull();
+        assertThat(event)
+                .as("an event within %s (stream ended: %s)", timeout, end)
+                .isNotNull();
         seen.add(event);
         return event;
     }
@@ -86,7 +90,8 @@ final class Watch implements AutoCloseable {
         while (true) {
             long left = deadline - System.nanoTime();
             InterruptEvent event = events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
-            assertThat(event).as("a matching event within %s (stream ended: %s, seen: %s)", timeout, end, seen.size())
+            assertThat(event)
+                    .as("a matching event within %s (stream ended: %s, seen: %s)", timeout, end, seen.size())
                     .isNotNull();
             seen.add(event);
             if (wanted.test(event)) {

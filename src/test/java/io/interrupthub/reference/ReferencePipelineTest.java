@@ -35,7 +35,9 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /** The reference pipeline end to end: a stream stops on interrupt and only what was heard is kept. */
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"interrupt.reference.enabled=true", "interrupt.reference.words=40"})
 class ReferencePipelineTest {
 
@@ -61,8 +63,7 @@ class ReferencePipelineTest {
 
     private final List<InputStream> open = new ArrayList<>();
 
-    record Event(String name, JsonNode data) {
-    }
+    record Event(String name, JsonNode data) {}
 
     @AfterEach
     void closeStreams() throws Exception {
@@ -73,8 +74,10 @@ class ReferencePipelineTest {
 
     @Test
     void theReferenceModulesAreRegistered() {
-        assertThat(manager.modules()).extracting(m -> m.module()).containsExactlyInAnyOrder(
-                "session_management", "text_processing", "audio_generation", "memory", "database");
+        assertThat(manager.modules())
+                .extracting(m -> m.module())
+                .containsExactlyInAnyOrder(
+                        "session_management", "text_processing", "audio_generation", "memory", "database");
     }
 
     @Test
@@ -103,11 +106,14 @@ class ReferencePipelineTest {
         assertThat(heard).hasSize((int) heardChars).startsWith("Interrupt Hub stops");
         // The stream confirmed its own stop: the interrupt is silent, measured to that receipt.
         assertThat(session.stoppedAt()).isPresent();
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                manager.history("ref-kitchen-1", 1).get(0).silence().state() == SilenceState.CONFIRMED);
-        double timeToSilence = manager.history("ref-kitchen-1", 1).get(0).silence().timeToSilenceMs();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        manager.history("ref-kitchen-1", 1).get(0).silence().state() == SilenceState.CONFIRMED);
+        double timeToSilence =
+                manager.history("ref-kitchen-1", 1).get(0).silence().timeToSilenceMs();
         assertThat(timeToSilence).isGreaterThanOrEqualTo(0.0);
-        assertThat((double) last.data().get("timeToSilenceMs").asLong()).as("whole milliseconds in the stream")
+        assertThat((double) last.data().get("timeToSilenceMs").asLong())
+                .as("whole milliseconds in the stream")
                 .isCloseTo(timeToSilence, within(1.0));
         assertThat(memory.history("ref-kitchen-1")).containsExactly(heard);
         assertThat(memory.draft("ref-kitchen-1")).isEmpty();
@@ -122,33 +128,42 @@ class ReferencePipelineTest {
         BlockingQueue<Event> events = stream(session.sessionId(), 1000);
         Event last = drainToEnd(events);
         assertThat(last.name()).isEqualTo("done");
-        assertThat(memory.history("ref-kitchen-2")).singleElement()
-                .satisfies(h -> assertThat(h).hasSize((int) last.data().get("deliveredChars").asLong()));
-        assertThat(session.delivered().textChars()).isEqualTo(last.data().get("deliveredChars").asLong());
+        assertThat(memory.history("ref-kitchen-2"))
+                .singleElement()
+                .satisfies(h -> assertThat(h)
+                        .hasSize((int) last.data().get("deliveredChars").asLong()));
+        assertThat(session.delivered().textChars())
+                .isEqualTo(last.data().get("deliveredChars").asLong());
     }
 
     @Test
     void anUnknownSessionOrBadRateIsRefused() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
-        assertThat(client.send(get("/sessions/nope/stream"), HttpResponse.BodyHandlers.ofString()).statusCode())
+        assertThat(client.send(get("/sessions/nope/stream"), HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
                 .isEqualTo(404);
         Session session = manager.openSession("ref-kitchen-3");
-        HttpResponse<String> badRate = client.send(get("/sessions/" + session.sessionId() + "/stream?rate=0"),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> badRate = client.send(
+                get("/sessions/" + session.sessionId() + "/stream?rate=0"), HttpResponse.BodyHandlers.ofString());
         assertThat(badRate.statusCode()).isEqualTo(400);
-        assertThat(badRate.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(badRate.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
         manager.endSession(session.sessionId());
     }
 
     private HttpRequest get(String path) {
-        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(10)).build();
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .build();
     }
 
     private BlockingQueue<Event> stream(String sessionId, int rate) throws Exception {
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/sessions/" + sessionId + "/stream?rate=" + rate))
-                        .build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(
+                                        "http://localhost:" + port + "/sessions/" + sessionId + "/stream?rate=" + rate))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
         open.add(response.body());
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();

@@ -1,10 +1,5 @@
 package io.interrupthub.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.SoftAssertions.assertSoftly;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,6 +41,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.SoftAssertions.assertSoftly;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Many threads on the same few devices for a bounded time: opens (duplicate ids, explicit and stale
@@ -96,9 +96,11 @@ class ConcurrencyStressTest {
         @Override
         public List<ModuleAction> actions() {
             return List.of(ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> {
-                calls.computeIfAbsent(cause.hardwareId() + "@" + cause.epoch(), k -> new AtomicInteger()).incrementAndGet();
+                calls.computeIfAbsent(cause.hardwareId() + "@" + cause.epoch(), k -> new AtomicInteger())
+                        .incrementAndGet();
                 if (jitter) {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(3));
+                    Thread.sleep(
+                            java.util.concurrent.ThreadLocalRandom.current().nextInt(3));
                 }
             }));
         }
@@ -108,10 +110,19 @@ class ConcurrencyStressTest {
     @MethodSource("seeds")
     void invariantsHoldAfterManyThreadsOnFewDevices(long seed) throws Exception {
         MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
-        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
-                .interruptTimeout(Duration.ofSeconds(5)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(CAP)
-                .sessionTimeout(Duration.ofSeconds(10)).historySize(1000).maxDevices(100).maxCallbacksPerSession(64)
-                .sweepInterval(Duration.ofMillis(250)).moduleThreads(4).moduleQueueCapacity(256).build();
+        InterruptSettings settings = InterruptSettings.builder()
+                .checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(5))
+                .cleanupDelay(Duration.ofSeconds(2))
+                .maxActiveSessions(CAP)
+                .sessionTimeout(Duration.ofSeconds(10))
+                .historySize(1000)
+                .maxDevices(100)
+                .maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(250))
+                .moduleThreads(4)
+                .moduleQueueCapacity(256)
+                .build();
         Recorder recorder = new Recorder("recorder", false);
         Recorder jittery = new Recorder("jittery", true);
         ExecutorService workers = Executors.newFixedThreadPool(THREADS, r -> new Thread(r, "stress-worker"));
@@ -148,15 +159,21 @@ class ConcurrencyStressTest {
                                 String id = r.nextBoolean() ? null : "s-" + r.nextInt(40);
                                 long known = seenEpoch.getOrDefault(hw, 0L);
                                 int e = r.nextInt(10);
-                                Long epoch = e < 6 ? null : e < 8 ? Long.valueOf(known) : e < 9 ? Long.valueOf(Math.max(0, known - 1)) : Long.valueOf(0);
+                                Long epoch = e < 6
+                                        ? null
+                                        : e < 8
+                                                ? Long.valueOf(known)
+                                                : e < 9 ? Long.valueOf(Math.max(0, known - 1)) : Long.valueOf(0);
                                 Session s;
                                 try {
                                     s = manager.openSession(hw, id, epoch);
                                 } catch (InterruptHubException ex) {
                                     boolean expected = ex.kind() == InterruptHubException.Kind.LIMIT_REACHED
-                                            || (ex.kind() == InterruptHubException.Kind.CONFLICT && ex.getMessage().contains("already exists"));
+                                            || (ex.kind() == InterruptHubException.Kind.CONFLICT
+                                                    && ex.getMessage().contains("already exists"));
                                     if (!expected) {
-                                        errors.add("open " + hw + " " + id + " epoch " + epoch + ": " + ex.kind() + " " + ex.getMessage());
+                                        errors.add("open " + hw + " " + id + " epoch " + epoch + ": " + ex.kind() + " "
+                                                + ex.getMessage());
                                     }
                                     continue;
                                 }
@@ -166,9 +183,11 @@ class ConcurrencyStressTest {
                                 recent.set((int) (recentCursor.getAndIncrement() % recent.length()), s);
                                 s.onInterrupt(cause -> {
                                     count.incrementAndGet();
-                                    if (cause.epoch() <= s.epoch() || !cause.hardwareId().equals(s.hardwareId())) {
+                                    if (cause.epoch() <= s.epoch()
+                                            || !cause.hardwareId().equals(s.hardwareId())) {
                                         errors.add("session " + s.sessionId() + " of epoch " + s.epoch()
-                                                + " reached by the interrupt of epoch " + cause.epoch() + " of " + cause.hardwareId());
+                                                + " reached by the interrupt of epoch " + cause.epoch() + " of "
+                                                + cause.hardwareId());
                                     }
                                 });
                                 observe(seenEpoch, hw, s.epoch(), errors, "open");
@@ -177,7 +196,8 @@ class ConcurrencyStressTest {
                                 if (s != null) {
                                     try {
                                         SessionInfo info = manager.heartbeat(s.sessionId());
-                                        if (info.state() != SessionState.ACTIVE && info.state() != SessionState.INTERRUPTED) {
+                                        if (info.state() != SessionState.ACTIVE
+                                                && info.state() != SessionState.INTERRUPTED) {
                                             errors.add("heartbeat answered " + info.state());
                                         }
                                     } catch (InterruptHubException ex) {
@@ -212,8 +232,13 @@ class ConcurrencyStressTest {
                                 observe(seenEpoch, hw, manager.flagStatus(hw).epoch(), errors, "flagStatus");
                                 manager.shouldInterrupt(hw);
                                 List<SessionInfo> list = manager.sessions(null, 1000);
-                                long distinct = list.stream().map(SessionInfo::sessionId).distinct().count();
-                                long active = list.stream().filter(i -> i.state() == SessionState.ACTIVE).count();
+                                long distinct = list.stream()
+                                        .map(SessionInfo::sessionId)
+                                        .distinct()
+                                        .count();
+                                long active = list.stream()
+                                        .filter(i -> i.state() == SessionState.ACTIVE)
+                                        .count();
                                 if (distinct != list.size()) {
                                     errors.add("a session listed twice: " + list);
                                 }
@@ -221,7 +246,8 @@ class ConcurrencyStressTest {
                                 // and show more than the cap open; recorded, not asserted (the counter is, below).
                                 maxListed.accumulateAndGet((int) active, Math::max);
                                 StatisticsSnapshot stats = manager.statistics();
-                                maxActiveSeen.accumulateAndGet(Math.max(stats.sessions().active(), manager.activeSessions()), Math::max);
+                                maxActiveSeen.accumulateAndGet(
+                                        Math.max(stats.sessions().active(), manager.activeSessions()), Math::max);
                             } else if (pick < 92) {
                                 Session s = recent.get(r.nextInt(recent.length()));
                                 if (s != null) {
@@ -251,45 +277,71 @@ class ConcurrencyStressTest {
             Watchdog.awaitAll(running, Duration.ofMillis(RUN_MILLIS + 30_000), "stress workers (seed " + seed + ")");
             for (InterruptFuture f : notAwaited) {
                 InterruptResult result = f.get(5, TimeUnit.SECONDS);
-                assertThat(result.epoch()).as("seed %d: result epoch of a not-awaited interrupt", seed).isEqualTo(f.epoch());
+                assertThat(result.epoch())
+                        .as("seed %d: result epoch of a not-awaited interrupt", seed)
+                        .isEqualTo(f.epoch());
             }
             Tally.inc(FAMILY, "runs");
             Tally.add(FAMILY, "operations", operations.get());
             Tally.add(FAMILY, "interrupt-calls", interruptCalls.get());
             Tally.add(FAMILY, "sessions-opened", opened.size());
             Tally.add(FAMILY, "fan-outs", recorder.calls.size());
-            assertThat(errors.stream().distinct().limit(20).toList()).as("seed %d: errors seen by the workers (%d in all)",
-                    seed, errors.size()).isEmpty();
+            assertThat(errors.stream().distinct().limit(20).toList())
+                    .as("seed %d: errors seen by the workers (%d in all)", seed, errors.size())
+                    .isEmpty();
 
             // ---- invariants after the storm ----
             Set<Session> distinctSessions = Collections.newSetFromMap(new IdentityHashMap<>());
             distinctSessions.addAll(opened);
             List<Session> sessions = new ArrayList<>(distinctSessions);
-            List<Session> open = sessions.stream().filter(s -> s.state() == SessionState.ACTIVE).toList();
-            assertThat(maxActiveSeen.get()).as("seed %d: the cap held under contention", seed).isLessThanOrEqualTo(CAP);
-            assertThat(manager.activeSessions()).as("seed %d: active count vs sessions really open", seed)
-                    .isEqualTo(open.size()).isEqualTo(manager.statistics().sessions().active()).isLessThanOrEqualTo(CAP);
+            List<Session> open = sessions.stream()
+                    .filter(s -> s.state() == SessionState.ACTIVE)
+                    .toList();
+            assertThat(maxActiveSeen.get())
+                    .as("seed %d: the cap held under contention", seed)
+                    .isLessThanOrEqualTo(CAP);
+            assertThat(manager.activeSessions())
+                    .as("seed %d: active count vs sessions really open", seed)
+                    .isEqualTo(open.size())
+                    .isEqualTo(manager.statistics().sessions().active())
+                    .isLessThanOrEqualTo(CAP);
             for (Session s : open) {
-                assertThat(manager.session(s.sessionId())).as("seed %d: open session %s findable", seed, s.sessionId())
+                assertThat(manager.session(s.sessionId()))
+                        .as("seed %d: open session %s findable", seed, s.sessionId())
                         .containsSame(s);
-                assertThat(s.epoch()).as("seed %d: open session %s is of its device's current epoch", seed, s.sessionId())
+                assertThat(s.epoch())
+                        .as("seed %d: open session %s is of its device's current epoch", seed, s.sessionId())
                         .isEqualTo(manager.flagStatus(s.hardwareId()).epoch());
             }
             List<String> listedActive = manager.sessions(null, 1000).stream()
-                    .filter(i -> i.state() == SessionState.ACTIVE).map(SessionInfo::sessionId).sorted().toList();
-            assertThat(listedActive).as("seed %d: listed open sessions", seed)
+                    .filter(i -> i.state() == SessionState.ACTIVE)
+                    .map(SessionInfo::sessionId)
+                    .sorted()
+                    .toList();
+            assertThat(listedActive)
+                    .as("seed %d: listed open sessions", seed)
                     .isEqualTo(open.stream().map(Session::sessionId).sorted().toList());
 
             StatisticsSnapshot stats = manager.statistics();
             for (Recorder module : List.of(recorder, jittery)) {
-                Map<String, Integer> twice = module.calls.entrySet().stream().filter(e -> e.getValue().get() != 1)
-                        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get()));
-                assertThat(twice).as("seed %d: %s called more than once for one epoch", seed, module.name).isEmpty();
-                assertThat((long) module.calls.size()).as("seed %d: one %s call per fan-out", seed, module.name)
-                        .isEqualTo(stats.interrupts().succeeded() + stats.interrupts().failed());
+                Map<String, Integer> twice = module.calls.entrySet().stream()
+                        .filter(e -> e.getValue().get() != 1)
+                        .collect(Collectors.toMap(
+                                Map.Entry::getKey, e -> e.getValue().get()));
+                assertThat(twice)
+                        .as("seed %d: %s called more than once for one epoch", seed, module.name)
+                        .isEmpty();
+                assertThat((long) module.calls.size())
+                        .as("seed %d: one %s call per fan-out", seed, module.name)
+                        .isEqualTo(stats.interrupts().succeeded()
+                                + stats.interrupts().failed());
             }
-            assertThat(stats.interrupts().failed()).as("seed %d: failed fan-outs", seed).isZero();
-            assertThat(stats.interrupts().rejected()).as("seed %d: rejected interrupts", seed).isZero();
+            assertThat(stats.interrupts().failed())
+                    .as("seed %d: failed fan-outs", seed)
+                    .isZero();
+            assertThat(stats.interrupts().rejected())
+                    .as("seed %d: rejected interrupts", seed)
+                    .isZero();
             assertThat(stats.interrupts().succeeded() + stats.interrupts().coalesced())
                     .as("seed %d: every interrupt call either ran a fan-out or joined one", seed)
                     .isEqualTo(interruptCalls.get());
@@ -298,11 +350,19 @@ class ConcurrencyStressTest {
                 for (Session s : sessions) {
                     int count = callbacks.get(s).get();
                     if (s.state() == SessionState.INTERRUPTED) {
-                        assertThat(s.isInterrupted()).as("seed %d: %s interrupted handle", seed, s.sessionId()).isTrue();
-                        assertThat(count).as("seed %d: callbacks of interrupted %s", seed, s.sessionId()).isEqualTo(1);
+                        assertThat(s.isInterrupted())
+                                .as("seed %d: %s interrupted handle", seed, s.sessionId())
+                                .isTrue();
+                        assertThat(count)
+                                .as("seed %d: callbacks of interrupted %s", seed, s.sessionId())
+                                .isEqualTo(1);
                     } else {
-                        assertThat(s.isInterrupted()).as("seed %d: %s (%s) handle", seed, s.sessionId(), s.state()).isFalse();
-                        assertThat(count).as("seed %d: callbacks of %s %s", seed, s.state(), s.sessionId()).isZero();
+                        assertThat(s.isInterrupted())
+                                .as("seed %d: %s (%s) handle", seed, s.sessionId(), s.state())
+                                .isFalse();
+                        assertThat(count)
+                                .as("seed %d: callbacks of %s %s", seed, s.state(), s.sessionId())
+                                .isZero();
                     }
                 }
             });
@@ -314,16 +374,29 @@ class ConcurrencyStressTest {
             clock.advance(Duration.ofSeconds(60));
             manager.sweep();
             StatisticsSnapshot after = manager.statistics();
-            assertThat(manager.activeSessions()).as("seed %d: open sessions after drain", seed).isZero();
-            assertThat(after.sessions().interruptedPendingRemoval()).as("seed %d: lingering after drain", seed).isZero();
-            assertThat(manager.activeFlags()).as("seed %d: flags after drain", seed).isZero();
-            assertThat(manager.trackedDevices()).as("seed %d: devices after drain", seed).isZero();
-            assertThat(manager.sessions(null, 1000)).as("seed %d: sessions listed after drain", seed).isEmpty();
-            assertThat(after.sessions().opened()).as("seed %d: opened = ended + expired + interrupted", seed)
-                    .isEqualTo(after.sessions().ended() + after.sessions().expired() + after.sessions().interrupted());
+            assertThat(manager.activeSessions())
+                    .as("seed %d: open sessions after drain", seed)
+                    .isZero();
+            assertThat(after.sessions().interruptedPendingRemoval())
+                    .as("seed %d: lingering after drain", seed)
+                    .isZero();
+            assertThat(manager.activeFlags())
+                    .as("seed %d: flags after drain", seed)
+                    .isZero();
+            assertThat(manager.trackedDevices())
+                    .as("seed %d: devices after drain", seed)
+                    .isZero();
+            assertThat(manager.sessions(null, 1000))
+                    .as("seed %d: sessions listed after drain", seed)
+                    .isEmpty();
+            assertThat(after.sessions().opened())
+                    .as("seed %d: opened = ended + expired + interrupted", seed)
+                    .isEqualTo(after.sessions().ended()
+                            + after.sessions().expired()
+                            + after.sessions().interrupted());
 
-            System.out.println("[reliability] stress seed " + seed + ": most open sessions in one list " + maxListed.get()
-                    + " (cap " + CAP + "), most in the active count " + maxActiveSeen.get());
+            System.out.println("[reliability] stress seed " + seed + ": most open sessions in one list "
+                    + maxListed.get() + " (cap " + CAP + "), most in the active count " + maxActiveSeen.get());
         } finally {
             workers.shutdownNow();
         }
@@ -342,8 +415,12 @@ class ConcurrencyStressTest {
         int shown = 0;
         for (StackTraceElement frame : ex.getStackTrace()) {
             if (frame.getClassName().startsWith("io.interrupthub.core") && shown++ < 4) {
-                out.append(" at ").append(frame.getClassName().substring("io.interrupthub.core.".length()))
-                        .append('.').append(frame.getMethodName()).append(':').append(frame.getLineNumber());
+                out.append(" at ")
+                        .append(frame.getClassName().substring("io.interrupthub.core.".length()))
+                        .append('.')
+                        .append(frame.getMethodName())
+                        .append(':')
+                        .append(frame.getLineNumber());
             }
         }
         return out.toString();
@@ -357,7 +434,8 @@ class ConcurrencyStressTest {
     @Test
     void lookupsNeverFailWhileSessionsAreBornInterrupted() throws Exception {
         MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
-        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(10_000).build();
+        InterruptSettings settings =
+                InterruptSettings.builder().maxActiveSessions(10_000).build();
         ExecutorService pool = Executors.newFixedThreadPool(3, r -> new Thread(r, "born-interrupted-race"));
         Queue<String> errors = new ConcurrentLinkedQueue<>();
         AtomicLong latest = new AtomicLong(-1);
@@ -398,7 +476,8 @@ class ConcurrencyStressTest {
             pool.shutdownNow();
         }
         Tally.add(FAMILY, "race-lookups", lookups.get());
-        assertThat(errors.stream().distinct().toList()).as("lookups racing a stale-epoch open (%d lookups)", lookups.get())
+        assertThat(errors.stream().distinct().toList())
+                .as("lookups racing a stale-epoch open (%d lookups)", lookups.get())
                 .isEmpty();
     }
 
@@ -409,7 +488,8 @@ class ConcurrencyStressTest {
     @Test
     void activeCountNeverReadsAboveTheCapWhileOpensAreRefused() throws Exception {
         int cap = 4;
-        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(cap).build();
+        InterruptSettings settings =
+                InterruptSettings.builder().maxActiveSessions(cap).build();
         ExecutorService pool = Executors.newFixedThreadPool(3, r -> new Thread(r, "cap-gauge"));
         AtomicInteger highest = new AtomicInteger();
         AtomicLong refused = new AtomicLong();
@@ -444,8 +524,9 @@ class ConcurrencyStressTest {
             pool.shutdownNow();
         }
         Tally.add(FAMILY, "cap-gauge-samples", samples.get());
-        assertThat(highest.get()).as("highest active count read in %d samples while %d opens were refused",
-                samples.get(), refused.get()).isLessThanOrEqualTo(cap);
+        assertThat(highest.get())
+                .as("highest active count read in %d samples while %d opens were refused", samples.get(), refused.get())
+                .isLessThanOrEqualTo(cap);
     }
 
     /**
@@ -456,7 +537,8 @@ class ConcurrencyStressTest {
     @Test
     void activeCountStaysExactWhenInterruptsRaceOpensSoTheCapStillHolds() throws Exception {
         int cap = 64;
-        InterruptSettings settings = InterruptSettings.builder().maxActiveSessions(cap).build();
+        InterruptSettings settings =
+                InterruptSettings.builder().maxActiveSessions(cap).build();
         ExecutorService pool = Executors.newFixedThreadPool(4, r -> new Thread(r, "open-vs-interrupt"));
         AtomicLong opens = new AtomicLong();
         AtomicLong interrupts = new AtomicLong();
@@ -489,7 +571,9 @@ class ConcurrencyStressTest {
             }
             Tally.add(FAMILY, "race-opens", opens.get());
             Tally.add(FAMILY, "race-interrupts", interrupts.get());
-            long reallyOpen = manager.sessions(null, 1000).stream().filter(i -> i.state() == SessionState.ACTIVE).count();
+            long reallyOpen = manager.sessions(null, 1000).stream()
+                    .filter(i -> i.state() == SessionState.ACTIVE)
+                    .count();
             int activeAfterRace = manager.activeSessions();
             int admitted = 0;
             for (int i = 0; i < cap + 10; i++) {
@@ -502,10 +586,14 @@ class ConcurrencyStressTest {
             }
             int finalAdmitted = admitted;
             assertSoftly(soft -> {
-                soft.assertThat(reallyOpen).as("after the final interrupt nothing is open").isZero();
-                soft.assertThat(activeAfterRace).as("active count after %d opens raced %d interrupts", opens.get(),
-                        interrupts.get()).isZero();
-                soft.assertThat(finalAdmitted).as("sessions admitted by MAX_ACTIVE_SESSIONS=%d after the race", cap)
+                soft.assertThat(reallyOpen)
+                        .as("after the final interrupt nothing is open")
+                        .isZero();
+                soft.assertThat(activeAfterRace)
+                        .as("active count after %d opens raced %d interrupts", opens.get(), interrupts.get())
+                        .isZero();
+                soft.assertThat(finalAdmitted)
+                        .as("sessions admitted by MAX_ACTIVE_SESSIONS=%d after the race", cap)
                         .isEqualTo(cap);
             });
         } finally {

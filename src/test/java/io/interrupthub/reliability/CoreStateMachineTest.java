@@ -1,7 +1,5 @@
 package io.interrupthub.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,6 +29,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The core as a state machine, checked against a small model after every step.
  *
@@ -52,33 +52,72 @@ class CoreStateMachineTest {
     private static final long BASE_SEED = 0x1A7E_2026_1125L;
     private static final int DEFAULT_TRIES = 250;
     private static final String FAMILY = "core-state-machine";
-    private static final List<String> INVALID_IDS = List.of("bad id", "", ".dot", "-dash", "a".repeat(129), "café",
-            "a/b", "tab\t", "x\u0000");
+    private static final List<String> INVALID_IDS =
+            List.of("bad id", "", ".dot", "-dash", "a".repeat(129), "café", "a/b", "tab\t", "x\u0000");
     private static final List<String> POOL_IDS = List.of("s0", "s1", "s2", "s3", "s4", "s5");
 
     // ---- configurations ---------------------------------------------------------------------------------
 
     /** One shape of settings; each runs {@code tries} random sequences. */
-    record Config(String name, int cap, long cleanupMs, long interruptTimeoutMs, long sessionTimeoutMs,
-                  int maxDevices, int devices, int historySize, Mutant mutant) {
+    record Config(
+            String name,
+            int cap,
+            long cleanupMs,
+            long interruptTimeoutMs,
+            long sessionTimeoutMs,
+            int maxDevices,
+            int devices,
+            int historySize,
+            Mutant mutant) {
 
-        Config(String name, int cap, long cleanupMs, long interruptTimeoutMs, long sessionTimeoutMs, int maxDevices,
-               int devices, int historySize) {
-            this(name, cap, cleanupMs, interruptTimeoutMs, sessionTimeoutMs, maxDevices, devices, historySize, Mutant.NONE);
+        Config(
+                String name,
+                int cap,
+                long cleanupMs,
+                long interruptTimeoutMs,
+                long sessionTimeoutMs,
+                int maxDevices,
+                int devices,
+                int historySize) {
+            this(
+                    name,
+                    cap,
+                    cleanupMs,
+                    interruptTimeoutMs,
+                    sessionTimeoutMs,
+                    maxDevices,
+                    devices,
+                    historySize,
+                    Mutant.NONE);
         }
 
         Config with(Mutant m) {
-            return new Config(name + "+" + m, cap, cleanupMs, interruptTimeoutMs, sessionTimeoutMs, maxDevices, devices,
-                    historySize, m);
+            return new Config(
+                    name + "+" + m,
+                    cap,
+                    cleanupMs,
+                    interruptTimeoutMs,
+                    sessionTimeoutMs,
+                    maxDevices,
+                    devices,
+                    historySize,
+                    m);
         }
 
         InterruptSettings settings() {
-            return InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
+            return InterruptSettings.builder()
+                    .checkInterval(Duration.ofMillis(100))
                     .interruptTimeout(Duration.ofMillis(interruptTimeoutMs))
-                    .cleanupDelay(Duration.ofMillis(cleanupMs)).maxActiveSessions(cap)
-                    .sessionTimeout(Duration.ofMillis(sessionTimeoutMs)).historySize(historySize)
-                    .maxDevices(maxDevices).maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(250))
-                    .moduleThreads(2).moduleQueueCapacity(16).build();
+                    .cleanupDelay(Duration.ofMillis(cleanupMs))
+                    .maxActiveSessions(cap)
+                    .sessionTimeout(Duration.ofMillis(sessionTimeoutMs))
+                    .historySize(historySize)
+                    .maxDevices(maxDevices)
+                    .maxCallbacksPerSession(64)
+                    .sweepInterval(Duration.ofMillis(250))
+                    .moduleThreads(2)
+                    .moduleQueueCapacity(16)
+                    .build();
         }
 
         String device(int index) {
@@ -122,41 +161,54 @@ class CoreStateMachineTest {
 
     // ---- the operations (abstract, so a shrunk sequence still replays) ------------------------------------
 
-    enum EpochChoice { NONE, CURRENT, BEHIND, AHEAD, ZERO, NEGATIVE }
-
-    sealed interface Op permits Open, Heartbeat, End, Interrupt, Reset, Advance, Sweep {
+    enum EpochChoice {
+        NONE,
+        CURRENT,
+        BEHIND,
+        AHEAD,
+        ZERO,
+        NEGATIVE
     }
+
+    sealed interface Op permits Open, Heartbeat, End, Interrupt, Reset, Advance, Sweep {}
 
     /** device -1: an invalid hardwareId; idChoice -1: generated id, -2: an invalid id, else a pool id. */
-    record Open(int device, int idChoice, EpochChoice epoch, int delta) implements Op {
-    }
+    record Open(int device, int idChoice, EpochChoice epoch, int delta) implements Op {}
 
     /** ref -1: an id never opened; else an index (mod size) into the ids seen so far. */
-    record Heartbeat(int ref) implements Op {
-    }
+    record Heartbeat(int ref) implements Op {}
 
-    record End(int ref) implements Op {
-    }
+    record End(int ref) implements Op {}
 
     /** reason 0: a normal reason, 1: none, 2: 257 characters, 3: a control character. */
-    record Interrupt(int device, int reason) implements Op {
-    }
+    record Interrupt(int device, int reason) implements Op {}
 
-    record Reset(int device) implements Op {
-    }
+    record Reset(int device) implements Op {}
 
-    record Advance(long millis) implements Op {
-    }
+    record Advance(long millis) implements Op {}
 
-    record Sweep() implements Op {
-    }
+    record Sweep() implements Op {}
 
     static List<Op> generate(Random r, Config c) {
         int length = 40 + r.nextInt(120);
         List<Op> ops = new ArrayList<>(length);
-        long[] jumps = {1, 10, 499, 500, 999, 1_000, c.cleanupMs() - 1, c.cleanupMs(), c.cleanupMs() + 1,
-                c.interruptTimeoutMs() - 1, c.interruptTimeoutMs(), c.interruptTimeoutMs() + 1, c.sessionTimeoutMs() - 1,
-                c.sessionTimeoutMs(), c.sessionTimeoutMs() + 1};
+        long[] jumps = {
+            1,
+            10,
+            499,
+            500,
+            999,
+            1_000,
+            c.cleanupMs() - 1,
+            c.cleanupMs(),
+            c.cleanupMs() + 1,
+            c.interruptTimeoutMs() - 1,
+            c.interruptTimeoutMs(),
+            c.interruptTimeoutMs() + 1,
+            c.sessionTimeoutMs() - 1,
+            c.sessionTimeoutMs(),
+            c.sessionTimeoutMs() + 1
+        };
         for (int i = 0; i < length; i++) {
             int pick = r.nextInt(100);
             int device = r.nextInt(25) == 0 ? -1 : r.nextInt(c.devices());
@@ -164,8 +216,13 @@ class CoreStateMachineTest {
                 int id = r.nextInt(100);
                 int idChoice = id < 50 ? -1 : id < 95 ? r.nextInt(POOL_IDS.size()) : -2;
                 int e = r.nextInt(100);
-                EpochChoice epoch = e < 50 ? EpochChoice.NONE : e < 65 ? EpochChoice.CURRENT : e < 80 ? EpochChoice.BEHIND
-                        : e < 87 ? EpochChoice.AHEAD : e < 95 ? EpochChoice.ZERO : EpochChoice.NEGATIVE;
+                EpochChoice epoch = e < 50
+                        ? EpochChoice.NONE
+                        : e < 65
+                                ? EpochChoice.CURRENT
+                                : e < 80
+                                        ? EpochChoice.BEHIND
+                                        : e < 87 ? EpochChoice.AHEAD : e < 95 ? EpochChoice.ZERO : EpochChoice.NEGATIVE;
                 ops.add(new Open(device, idChoice, epoch, 1 + r.nextInt(3)));
             } else if (pick < 42) {
                 ops.add(new Heartbeat(r.nextInt(20) == 0 ? -1 : r.nextInt(1000)));
@@ -177,7 +234,9 @@ class CoreStateMachineTest {
             } else if (pick < 75) {
                 ops.add(new Reset(device));
             } else if (pick < 90) {
-                long jump = r.nextInt(4) == 0 ? r.nextInt((int) (2 * c.sessionTimeoutMs())) : jumps[r.nextInt(jumps.length)];
+                long jump = r.nextInt(4) == 0
+                        ? r.nextInt((int) (2 * c.sessionTimeoutMs()))
+                        : jumps[r.nextInt(jumps.length)];
                 ops.add(new Advance(Math.max(0, jump)));
             } else {
                 ops.add(new Sweep());
@@ -268,11 +327,15 @@ class CoreStateMachineTest {
         }
 
         int active() {
-            return (int) tracked.values().stream().filter(s -> s.state == SessionState.ACTIVE).count();
+            return (int) tracked.values().stream()
+                    .filter(s -> s.state == SessionState.ACTIVE)
+                    .count();
         }
 
         int lingering() {
-            return (int) tracked.values().stream().filter(s -> s.state == SessionState.INTERRUPTED).count();
+            return (int) tracked.values().stream()
+                    .filter(s -> s.state == SessionState.INTERRUPTED)
+                    .count();
         }
 
         boolean flagActive(String hw) {
@@ -292,7 +355,8 @@ class CoreStateMachineTest {
             return tracked.values().stream()
                     .filter(s -> hw == null || s.hw.equals(hw))
                     .filter(s -> visible(s.id) != null)
-                    .sorted(Comparator.comparingLong((MSession s) -> s.createdAt).reversed()
+                    .sorted(Comparator.comparingLong((MSession s) -> s.createdAt)
+                            .reversed()
                             .thenComparing(s -> s.id))
                     .toList();
         }
@@ -317,7 +381,8 @@ class CoreStateMachineTest {
         }
 
         private MSession firstRemoval() {
-            return tracked.values().stream().filter(s -> s.state == SessionState.INTERRUPTED)
+            return tracked.values().stream()
+                    .filter(s -> s.state == SessionState.INTERRUPTED)
                     .min(Comparator.comparingLong((MSession s) -> s.removalAt).thenComparingLong(s -> s.removalSeq))
                     .orElse(null);
         }
@@ -394,7 +459,8 @@ class CoreStateMachineTest {
         }
 
         Expect interrupt(String hw, String reason) {
-            boolean badReason = reason != null && (reason.length() > 256 || reason.chars().anyMatch(Character::isISOControl));
+            boolean badReason =
+                    reason != null && (reason.length() > 256 || reason.chars().anyMatch(Character::isISOControl));
             if (!valid(hw) || badReason) {
                 interruptsRejected++;
                 return Expect.fail(Kind.INVALID_INPUT);
@@ -412,7 +478,9 @@ class CoreStateMachineTest {
             d.flagExpiresAt = now + c.interruptTimeoutMs();
             int reached = 0;
             for (MSession s : d.sessions) {
-                if (s.state == SessionState.ACTIVE && s.epoch < d.epoch && c.mutant() != Mutant.INTERRUPT_MISSES_SESSIONS) {
+                if (s.state == SessionState.ACTIVE
+                        && s.epoch < d.epoch
+                        && c.mutant() != Mutant.INTERRUPT_MISSES_SESSIONS) {
                     markInterrupted(s);
                     reached++;
                 }
@@ -440,7 +508,8 @@ class CoreStateMachineTest {
                 untrack(first);
             }
             for (MSession s : new ArrayList<>(tracked.values())) {
-                if (c.mutant() != Mutant.NO_EXPIRY && s.state == SessionState.ACTIVE
+                if (c.mutant() != Mutant.NO_EXPIRY
+                        && s.state == SessionState.ACTIVE
                         && s.lastHeartbeat + c.sessionTimeoutMs() <= now) {
                     s.state = SessionState.EXPIRED;
                     expired++;
@@ -490,8 +559,9 @@ class CoreStateMachineTest {
             step++;
             if (op instanceof Open o) {
                 String hw = hw(o.device());
-                String sid = o.idChoice() == -1 ? null : o.idChoice() == -2 ? INVALID_IDS.get(step % INVALID_IDS.size())
-                        : POOL_IDS.get(o.idChoice());
+                String sid = o.idChoice() == -1
+                        ? null
+                        : o.idChoice() == -2 ? INVALID_IDS.get(step % INVALID_IDS.size()) : POOL_IDS.get(o.idChoice());
                 long current = model.currentEpoch(Model.valid(hw) ? hw : "dev-0");
                 Long epoch = switch (o.epoch()) {
                     case NONE -> null;
@@ -514,10 +584,14 @@ class CoreStateMachineTest {
                     if (!seenIds.contains(session.sessionId())) {
                         seenIds.add(session.sessionId());
                     }
-                    require(session.state() == expect.state(), op, "opened state " + session.state() + ", model "
-                            + expect.state());
-                    require(session.epoch() == expect.epoch(), op, "opened epoch " + session.epoch() + ", model "
-                            + expect.epoch());
+                    require(
+                            session.state() == expect.state(),
+                            op,
+                            "opened state " + session.state() + ", model " + expect.state());
+                    require(
+                            session.epoch() == expect.epoch(),
+                            op,
+                            "opened epoch " + session.epoch() + ", model " + expect.epoch());
                     require(session.hardwareId().equals(hw), op, "opened on " + session.hardwareId());
                 }
             } else if (op instanceof Heartbeat h) {
@@ -563,10 +637,15 @@ class CoreStateMachineTest {
                 Expect expect = model.interrupt(hw, reason);
                 compare(op, expect, error);
                 if (result != null) {
-                    require(result.epoch() == expect.epoch(), op, "result epoch " + result.epoch() + ", model "
-                            + expect.epoch());
-                    require(result.sessionsInterrupted() == expect.sessionsInterrupted(), op, "sessionsInterrupted "
-                            + result.sessionsInterrupted() + ", model " + expect.sessionsInterrupted());
+                    require(
+                            result.epoch() == expect.epoch(),
+                            op,
+                            "result epoch " + result.epoch() + ", model " + expect.epoch());
+                    require(
+                            result.sessionsInterrupted() == expect.sessionsInterrupted(),
+                            op,
+                            "sessionsInterrupted " + result.sessionsInterrupted() + ", model "
+                                    + expect.sessionsInterrupted());
                     require(result.success(), op, "no module can fail here, yet success=false");
                 }
             } else if (op instanceof Reset r) {
@@ -591,9 +670,12 @@ class CoreStateMachineTest {
 
         private void compare(Op op, Expect expect, InterruptHubException error) {
             Kind actual = error == null ? null : error.kind();
-            require(Objects.equals(actual, expect.kind()), op, "outcome " + (actual == null ? "success" : actual)
-                    + (error == null ? "" : " (" + error.getMessage() + ")") + ", model says "
-                    + (expect.kind() == null ? "success" : expect.kind()));
+            require(
+                    Objects.equals(actual, expect.kind()),
+                    op,
+                    "outcome " + (actual == null ? "success" : actual)
+                            + (error == null ? "" : " (" + error.getMessage() + ")") + ", model says "
+                            + (expect.kind() == null ? "success" : expect.kind()));
         }
 
         private void require(boolean condition, Op op, String what) {
@@ -608,48 +690,82 @@ class CoreStateMachineTest {
             long now = clock.millis();
             for (SessionInfo s : manager.sessions(null, 1000)) {
                 if (s.state() == SessionState.ACTIVE) {
-                    require(s.expiresAt().toEpochMilli() > now, op, "open session " + s.sessionId()
-                            + " outlived its sessionTimeout after a sweep");
+                    require(
+                            s.expiresAt().toEpochMilli() > now,
+                            op,
+                            "open session " + s.sessionId() + " outlived its sessionTimeout after a sweep");
                 } else {
-                    require(s.interruptedAt().toEpochMilli() + c.cleanupMs() > now, op, "interrupted session "
-                            + s.sessionId() + " outlived its cleanupDelay");
+                    require(
+                            s.interruptedAt().toEpochMilli() + c.cleanupMs() > now,
+                            op,
+                            "interrupted session " + s.sessionId() + " outlived its cleanupDelay");
                 }
             }
-            require(manager.statistics().sessions().interruptedPendingRemoval() == model.lingering(), op,
+            require(
+                    manager.statistics().sessions().interruptedPendingRemoval() == model.lingering(),
+                    op,
                     "interrupted sessions pending removal after sweep");
         }
 
         void checkAgainstModel(Op op) {
             long now = clock.millis();
-            require(manager.activeSessions() == model.active(), op, "activeSessions " + manager.activeSessions()
-                    + ", model " + model.active());
-            require(manager.activeSessions() <= c.cap(), op, "cap " + c.cap() + " exceeded: " + manager.activeSessions());
+            require(
+                    manager.activeSessions() == model.active(),
+                    op,
+                    "activeSessions " + manager.activeSessions() + ", model " + model.active());
+            require(
+                    manager.activeSessions() <= c.cap(),
+                    op,
+                    "cap " + c.cap() + " exceeded: " + manager.activeSessions());
 
             // every session ever seen: visible or not, and in which state
             for (String id : seenIds) {
                 Optional<Session> actual = manager.session(id);
                 MSession expected = model.visible(id);
-                require(actual.isPresent() == (expected != null), op, "session " + id + " visible="
-                        + actual.isPresent() + ", model " + (expected != null));
+                require(
+                        actual.isPresent() == (expected != null),
+                        op,
+                        "session " + id + " visible=" + actual.isPresent() + ", model " + (expected != null));
                 if (expected != null) {
                     SessionInfo info = actual.get().info();
-                    require(info.state() == expected.state, op, "session " + id + " state " + info.state() + ", model "
-                            + expected.state);
+                    require(
+                            info.state() == expected.state,
+                            op,
+                            "session " + id + " state " + info.state() + ", model " + expected.state);
                     require(info.epoch() == expected.epoch, op, "session " + id + " epoch " + info.epoch());
-                    require(info.hardwareId().equals(expected.hw), op, "session " + id + " device " + info.hardwareId());
-                    require(info.lastHeartbeatAt().toEpochMilli() == expected.lastHeartbeat, op,
+                    require(
+                            info.hardwareId().equals(expected.hw),
+                            op,
+                            "session " + id + " device " + info.hardwareId());
+                    require(
+                            info.lastHeartbeatAt().toEpochMilli() == expected.lastHeartbeat,
+                            op,
                             "session " + id + " lastHeartbeatAt " + info.lastHeartbeatAt());
-                    require(info.expiresAt().toEpochMilli() == expected.lastHeartbeat + c.sessionTimeoutMs(), op,
+                    require(
+                            info.expiresAt().toEpochMilli() == expected.lastHeartbeat + c.sessionTimeoutMs(),
+                            op,
                             "session " + id + " expiresAt " + info.expiresAt());
-                    require(Objects.equals(info.interruptedAt() == null ? null : info.interruptedAt().toEpochMilli(),
-                            expected.interruptedAt), op, "session " + id + " interruptedAt " + info.interruptedAt());
+                    require(
+                            Objects.equals(
+                                    info.interruptedAt() == null
+                                            ? null
+                                            : info.interruptedAt().toEpochMilli(),
+                                    expected.interruptedAt),
+                            op,
+                            "session " + id + " interruptedAt " + info.interruptedAt());
                 }
             }
 
             // lists: same sessions, same order, each once, only ACTIVE or INTERRUPTED
             checkList(op, null, manager.sessions(null, 1000));
-            List<String> expectedTwo = model.listed(null).stream().limit(2).map(s -> s.id).toList();
-            require(manager.sessions(null, 2).stream().map(SessionInfo::sessionId).toList().equals(expectedTwo), op,
+            List<String> expectedTwo =
+                    model.listed(null).stream().limit(2).map(s -> s.id).toList();
+            require(
+                    manager.sessions(null, 2).stream()
+                            .map(SessionInfo::sessionId)
+                            .toList()
+                            .equals(expectedTwo),
+                    op,
                     "sessions(limit=2)");
 
             long flags = 0;
@@ -659,37 +775,63 @@ class CoreStateMachineTest {
                 FlagStatus flag = manager.flagStatus(hw);
                 boolean expectedFlag = model.flagActive(hw);
                 flags += expectedFlag ? 1 : 0;
-                require(flag.epoch() == model.currentEpoch(hw), op, hw + " epoch " + flag.epoch() + ", model "
-                        + model.currentEpoch(hw));
-                require(flag.interrupted() == expectedFlag, op, hw + " flag " + flag.interrupted() + ", model "
-                        + expectedFlag);
+                require(
+                        flag.epoch() == model.currentEpoch(hw),
+                        op,
+                        hw + " epoch " + flag.epoch() + ", model " + model.currentEpoch(hw));
+                require(
+                        flag.interrupted() == expectedFlag,
+                        op,
+                        hw + " flag " + flag.interrupted() + ", model " + expectedFlag);
                 require(manager.shouldInterrupt(hw) == expectedFlag, op, hw + " shouldInterrupt");
                 if (expectedFlag) {
                     MDevice md = model.devices.get(hw);
-                    require(flag.setAt().equals(Instant.ofEpochMilli(md.flagSetAt))
-                            && flag.expiresAt().equals(Instant.ofEpochMilli(md.flagExpiresAt)), op, hw + " flag times");
+                    require(
+                            flag.setAt().equals(Instant.ofEpochMilli(md.flagSetAt))
+                                    && flag.expiresAt().equals(Instant.ofEpochMilli(md.flagExpiresAt)),
+                            op,
+                            hw + " flag times");
                 }
             }
             require(manager.activeFlags() == flags, op, "activeFlags " + manager.activeFlags() + ", model " + flags);
-            require(manager.trackedDevices() == model.devices.size(), op, "trackedDevices " + manager.trackedDevices()
-                    + ", model " + model.devices.keySet());
+            require(
+                    manager.trackedDevices() == model.devices.size(),
+                    op,
+                    "trackedDevices " + manager.trackedDevices() + ", model " + model.devices.keySet());
 
             StatisticsSnapshot stats = manager.statistics();
             StatisticsSnapshot.Sessions s = stats.sessions();
             require(s.active() == model.active() && s.maxActive() == c.cap(), op, "statistics sessions.active");
-            require(s.interruptedPendingRemoval() == model.lingering(), op, "interruptedPendingRemoval "
-                    + s.interruptedPendingRemoval() + ", model " + model.lingering());
-            require(s.opened() == model.opened && s.ended() == model.ended && s.interrupted() == model.interrupted
-                    && s.expired() == model.expired && s.rejected() == model.sessionsRejected, op,
-                    "session counters " + s + ", model opened=" + model.opened + " ended=" + model.ended + " interrupted="
-                            + model.interrupted + " expired=" + model.expired + " rejected=" + model.sessionsRejected);
+            require(
+                    s.interruptedPendingRemoval() == model.lingering(),
+                    op,
+                    "interruptedPendingRemoval " + s.interruptedPendingRemoval() + ", model " + model.lingering());
+            require(
+                    s.opened() == model.opened
+                            && s.ended() == model.ended
+                            && s.interrupted() == model.interrupted
+                            && s.expired() == model.expired
+                            && s.rejected() == model.sessionsRejected,
+                    op,
+                    "session counters " + s + ", model opened=" + model.opened + " ended=" + model.ended
+                            + " interrupted=" + model.interrupted + " expired=" + model.expired + " rejected="
+                            + model.sessionsRejected);
             StatisticsSnapshot.Interrupts i = stats.interrupts();
-            require(i.succeeded() == model.interruptsSucceeded && i.failed() == 0 && i.coalesced() == 0
-                    && i.rejected() == model.interruptsRejected
-                    && i.total() == model.interruptsSucceeded + model.interruptsRejected, op, "interrupt counters " + i);
-            require(stats.flags().active() == flags && stats.flags().devicesTracked() == model.devices.size(), op,
+            require(
+                    i.succeeded() == model.interruptsSucceeded
+                            && i.failed() == 0
+                            && i.coalesced() == 0
+                            && i.rejected() == model.interruptsRejected
+                            && i.total() == model.interruptsSucceeded + model.interruptsRejected,
+                    op,
+                    "interrupt counters " + i);
+            require(
+                    stats.flags().active() == flags && stats.flags().devicesTracked() == model.devices.size(),
+                    op,
                     "statistics flags " + stats.flags());
-            require(manager.history(null, 1000).size() == Math.min(model.interruptsSucceeded, c.historySize()), op,
+            require(
+                    manager.history(null, 1000).size() == Math.min(model.interruptsSucceeded, c.historySize()),
+                    op,
                     "history size " + manager.history(null, 1000).size());
             require(now == model.now, op, "clock");
         }
@@ -697,10 +839,16 @@ class CoreStateMachineTest {
         private void checkList(Op op, String hw, List<SessionInfo> actual) {
             List<String> ids = actual.stream().map(SessionInfo::sessionId).toList();
             require(ids.stream().distinct().count() == ids.size(), op, "a session listed twice: " + ids);
-            require(actual.stream().allMatch(si -> si.state() == SessionState.ACTIVE
-                    || si.state() == SessionState.INTERRUPTED), op, "a listed session that is neither open nor interrupted");
-            List<String> expected = model.listed(hw).stream().map(ms -> ms.id + ":" + ms.state).toList();
-            List<String> got = actual.stream().map(si -> si.sessionId() + ":" + si.state()).toList();
+            require(
+                    actual.stream()
+                            .allMatch(
+                                    si -> si.state() == SessionState.ACTIVE || si.state() == SessionState.INTERRUPTED),
+                    op,
+                    "a listed session that is neither open nor interrupted");
+            List<String> expected =
+                    model.listed(hw).stream().map(ms -> ms.id + ":" + ms.state).toList();
+            List<String> got =
+                    actual.stream().map(si -> si.sessionId() + ":" + si.state()).toList();
             require(got.equals(expected), op, "sessions(" + hw + ") " + got + ", model " + expected);
         }
     }
@@ -768,12 +916,22 @@ class CoreStateMachineTest {
             if (failure != null) {
                 List<Op> shrunk = shrink(config, ops);
                 AssertionError minimal = runSequence(config, shrunk, new long[2]);
-                StringBuilder message = new StringBuilder("config ").append(config.name()).append(", seed ").append(seed)
-                        .append(" (replay: -Dreliability.seed=").append(seed).append(")\nfirst failure: ")
-                        .append(failure.getMessage()).append("\nshrunk from ").append(ops.size()).append(" to ")
-                        .append(shrunk.size()).append(" steps:\n");
+                StringBuilder message = new StringBuilder("config ")
+                        .append(config.name())
+                        .append(", seed ")
+                        .append(seed)
+                        .append(" (replay: -Dreliability.seed=")
+                        .append(seed)
+                        .append(")\nfirst failure: ")
+                        .append(failure.getMessage())
+                        .append("\nshrunk from ")
+                        .append(ops.size())
+                        .append(" to ")
+                        .append(shrunk.size())
+                        .append(" steps:\n");
                 shrunk.forEach(op -> message.append("  ").append(op).append('\n'));
-                message.append("shrunk failure: ").append(minimal == null ? "(does not fail alone)" : minimal.getMessage());
+                message.append("shrunk failure: ")
+                        .append(minimal == null ? "(does not fail alone)" : minimal.getMessage());
                 throw new AssertionError(message.toString(), failure);
             }
         }
@@ -798,8 +956,12 @@ class CoreStateMachineTest {
         }
         assertThat(caught).as("planted bug %s caught", mutant).isNotNull();
         List<Op> shrunk = shrink(config, caught);
-        assertThat(runSequence(config, shrunk, new long[2])).as("the shrunk sequence still fails").isNotNull();
-        assertThat(shrunk.size()).as("shrunk from %s steps to %s", caught.size(), shrunk).isLessThanOrEqualTo(6);
+        assertThat(runSequence(config, shrunk, new long[2]))
+                .as("the shrunk sequence still fails")
+                .isNotNull();
+        assertThat(shrunk.size())
+                .as("shrunk from %s steps to %s", caught.size(), shrunk)
+                .isLessThanOrEqualTo(6);
         Tally.inc(FAMILY, "planted-bugs-caught");
         System.out.println("[reliability] planted " + mutant + ": " + caught.size() + " steps shrunk to " + shrunk);
     }

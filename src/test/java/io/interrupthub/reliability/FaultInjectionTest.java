@@ -1,8 +1,5 @@
 package io.interrupthub.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Modules that throw, hang forever (ignoring thread interrupts), answer late, fail every second call or
  * throw an Error; a module pool saturated to one thread and one queue slot; session callbacks that block.
@@ -57,6 +57,7 @@ class FaultInjectionTest {
     private final List<CountDownLatch> releases = new ArrayList<>();
     /** Calls per module, device and epoch: "module@device@epoch" -> count. */
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+
     private SimpleMeterRegistry registry;
 
     @AfterEach
@@ -73,10 +74,18 @@ class FaultInjectionTest {
     // ---- building blocks ----------------------------------------------------------------------------------
 
     private InterruptManager manager(int moduleThreads, int queueCapacity) {
-        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
-                .interruptTimeout(Duration.ofSeconds(2)).cleanupDelay(Duration.ofSeconds(2)).maxActiveSessions(100)
-                .sessionTimeout(Duration.ofSeconds(300)).historySize(1000).maxDevices(1000).maxCallbacksPerSession(64)
-                .sweepInterval(Duration.ofMillis(250)).moduleThreads(moduleThreads).moduleQueueCapacity(queueCapacity)
+        InterruptSettings settings = InterruptSettings.builder()
+                .checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofSeconds(2))
+                .cleanupDelay(Duration.ofSeconds(2))
+                .maxActiveSessions(100)
+                .sessionTimeout(Duration.ofSeconds(300))
+                .historySize(1000)
+                .maxDevices(1000)
+                .maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(250))
+                .moduleThreads(moduleThreads)
+                .moduleQueueCapacity(queueCapacity)
                 .build();
         InterruptManager manager = new InterruptManager(settings);
         registry = new SimpleMeterRegistry();
@@ -103,7 +112,8 @@ class FaultInjectionTest {
             @Override
             public List<ModuleAction> actions() {
                 return List.of(ModuleAction.of(ModuleAction.CANCEL_GENERATION, cause -> {
-                    calls.computeIfAbsent(name + "@" + cause.hardwareId() + "@" + cause.epoch(), k -> new AtomicInteger())
+                    calls.computeIfAbsent(
+                                    name + "@" + cause.hardwareId() + "@" + cause.epoch(), k -> new AtomicInteger())
                             .incrementAndGet();
                     body.run(cause);
                 }));
@@ -139,22 +149,30 @@ class FaultInjectionTest {
     }
 
     private static ModuleResult outcome(InterruptResult result, String module) {
-        return result.modules().stream().filter(m -> m.module().equals(module)).findFirst()
+        return result.modules().stream()
+                .filter(m -> m.module().equals(module))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no result for module " + module + " in " + result));
     }
 
     private long timerCount(String module, ModuleOutcome outcome) {
-        Timer timer = registry.find("interrupt.module.duration").tags("module", module, "outcome", outcome.name()).timer();
+        Timer timer = registry.find("interrupt.module.duration")
+                .tags("module", module, "outcome", outcome.name())
+                .timer();
         return timer == null ? 0 : timer.count();
     }
 
     private double requests(String outcome) {
-        FunctionCounter counter = registry.get("interrupt.requests").tag("outcome", outcome).functionCounter();
+        FunctionCounter counter =
+                registry.get("interrupt.requests").tag("outcome", outcome).functionCounter();
         return counter.count();
     }
 
     private static StatisticsSnapshot.ModuleStats stats(InterruptManager manager, String module) {
-        return manager.statistics().modules().stream().filter(m -> m.module().equals(module)).findFirst().orElseThrow();
+        return manager.statistics().modules().stream()
+                .filter(m -> m.module().equals(module))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** Interrupts and waits, failing if the call or the result takes longer than {@code budget} + slack. */
@@ -162,24 +180,31 @@ class FaultInjectionTest {
         long start = System.nanoTime();
         InterruptFuture future = manager.interrupt(hw, "fault_test");
         long returnedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertThat(returnedMs).as("interrupt() returns at once, before the modules answer").isLessThan(SLACK.toMillis());
+        assertThat(returnedMs)
+                .as("interrupt() returns at once, before the modules answer")
+                .isLessThan(SLACK.toMillis());
         InterruptResult result;
         try {
             result = future.get(budget.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new AssertionError("interrupt of " + hw + " not complete within " + budget + " + " + SLACK + ": " + e, e);
+            throw new AssertionError(
+                    "interrupt of " + hw + " not complete within " + budget + " + " + SLACK + ": " + e, e);
         }
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertThat(tookMs).as("interrupt of %s bounded by its largest module timeout %s", hw, budget)
+        assertThat(tookMs)
+                .as("interrupt of %s bounded by its largest module timeout %s", hw, budget)
                 .isLessThanOrEqualTo(budget.plus(SLACK).toMillis());
         Tally.inc(FAMILY, "interrupts");
         return result;
     }
 
     private void assertNeverCalledTwicePerEpoch() {
-        Map<String, Integer> twice = calls.entrySet().stream().filter(e -> e.getValue().get() > 1)
+        Map<String, Integer> twice = calls.entrySet().stream()
+                .filter(e -> e.getValue().get() > 1)
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get()));
-        assertThat(twice).as("module calls per (module, device, epoch) above one").isEmpty();
+        assertThat(twice)
+                .as("module calls per (module, device, epoch) above one")
+                .isEmpty();
     }
 
     // ---- the tests ------------------------------------------------------------------------------------------
@@ -188,20 +213,25 @@ class FaultInjectionTest {
     void hostileModulesNeverBlockTheCallerNorEachOtherAndEveryFailureIsCounted() {
         InterruptManager manager = manager(32, 64);
         AtomicInteger flakyCalls = new AtomicInteger();
-        manager.register(module("thrower", cause -> {
-            throw new IllegalStateException("boom from thrower");
-        }), ModuleSettings.withTimeout(Duration.ofMillis(500)));
+        manager.register(
+                module("thrower", cause -> {
+                    throw new IllegalStateException("boom from thrower");
+                }),
+                ModuleSettings.withTimeout(Duration.ofMillis(500)));
         manager.register(hanger("hanger"), ModuleSettings.withTimeout(Duration.ofMillis(200)));
-        manager.register(module("late", cause -> Thread.sleep(5_000)), ModuleSettings.withTimeout(Duration.ofMillis(150)));
-        manager.register(lateButFine("late_uninterruptible", Duration.ofMillis(400)),
+        manager.register(
+                module("late", cause -> Thread.sleep(5_000)), ModuleSettings.withTimeout(Duration.ofMillis(150)));
+        manager.register(
+                lateButFine("late_uninterruptible", Duration.ofMillis(400)),
                 ModuleSettings.withTimeout(Duration.ofMillis(100)));
-        manager.register(module("flaky", cause -> {
-            if (flakyCalls.incrementAndGet() % 2 == 0) {
-                throw new java.io.IOException("every second call fails");
-            }
-        }), ModuleSettings.withTimeout(Duration.ofMillis(500)));
-        manager.register(module("healthy", cause -> {
-        }), ModuleSettings.withTimeout(Duration.ofMillis(500)));
+        manager.register(
+                module("flaky", cause -> {
+                    if (flakyCalls.incrementAndGet() % 2 == 0) {
+                        throw new java.io.IOException("every second call fails");
+                    }
+                }),
+                ModuleSettings.withTimeout(Duration.ofMillis(500)));
+        manager.register(module("healthy", cause -> {}), ModuleSettings.withTimeout(Duration.ofMillis(500)));
         Duration largest = Duration.ofMillis(500);
 
         int rounds = 8;
@@ -211,24 +241,37 @@ class FaultInjectionTest {
             InterruptResult result = interruptWithin(manager, hw, largest);
 
             assertThat(result.success()).isFalse();
-            assertThat(result.sessionsInterrupted()).as("the session is still marked").isEqualTo(1);
+            assertThat(result.sessionsInterrupted())
+                    .as("the session is still marked")
+                    .isEqualTo(1);
             assertThat(session.isInterrupted()).isTrue();
             assertThat(outcome(result, "session_management").outcome()).isEqualTo(ModuleOutcome.OK);
             assertThat(outcome(result, "thrower").outcome()).isEqualTo(ModuleOutcome.FAILED);
-            assertThat(outcome(result, "thrower").error()).contains("boom from thrower").doesNotContain("\tat ")
+            assertThat(outcome(result, "thrower").error())
+                    .contains("boom from thrower")
+                    .doesNotContain("\tat ")
                     .doesNotContain("\n");
             assertThat(outcome(result, "hanger").outcome()).isEqualTo(ModuleOutcome.TIMED_OUT);
             assertThat(outcome(result, "late").outcome()).isEqualTo(ModuleOutcome.TIMED_OUT);
             assertThat(outcome(result, "late_uninterruptible").outcome()).isEqualTo(ModuleOutcome.TIMED_OUT);
-            assertThat(outcome(result, "flaky").outcome()).isEqualTo(i % 2 == 0 ? ModuleOutcome.OK : ModuleOutcome.FAILED);
-            assertThat(outcome(result, "healthy").outcome()).as("a healthy module is untouched by the others")
+            assertThat(outcome(result, "flaky").outcome())
+                    .isEqualTo(i % 2 == 0 ? ModuleOutcome.OK : ModuleOutcome.FAILED);
+            assertThat(outcome(result, "healthy").outcome())
+                    .as("a healthy module is untouched by the others")
                     .isEqualTo(ModuleOutcome.OK);
-            assertThat(result.modules()).allSatisfy(m -> assertThat(m.error() == null ? "" : m.error()).hasSizeLessThanOrEqualTo(200));
+            assertThat(result.modules())
+                    .allSatisfy(
+                            m -> assertThat(m.error() == null ? "" : m.error()).hasSizeLessThanOrEqualTo(200));
         }
         // late answers arrive after their timeouts: they must change nothing
-        await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(stats(manager, "late_uninterruptible").timedOut()).isEqualTo(rounds));
-        assertThat(stats(manager, "late_uninterruptible").ok()).as("a late answer is not counted again as OK").isZero();
+        await().pollDelay(Duration.ofMillis(600))
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(
+                        () -> assertThat(stats(manager, "late_uninterruptible").timedOut())
+                                .isEqualTo(rounds));
+        assertThat(stats(manager, "late_uninterruptible").ok())
+                .as("a late answer is not counted again as OK")
+                .isZero();
 
         assertThat(stats(manager, "thrower").failed()).isEqualTo(rounds);
         assertThat(stats(manager, "hanger").timedOut()).isEqualTo(rounds);
@@ -255,33 +298,39 @@ class FaultInjectionTest {
     void saturatedPoolFailsFastCountsTheFailuresAndSessionsAreStillInterrupted() {
         InterruptManager manager = manager(1, 1);
         manager.register(hanger("hanger"), ModuleSettings.withTimeout(Duration.ofMillis(150)));
-        manager.register(module("healthy", cause -> {
-        }), ModuleSettings.withTimeout(Duration.ofMillis(300)));
+        manager.register(module("healthy", cause -> {}), ModuleSettings.withTimeout(Duration.ofMillis(300)));
         Duration largest = Duration.ofMillis(300);
 
         int rounds = 5;
         for (int i = 0; i < rounds; i++) {
             Session session = manager.openSession("saturated");
             InterruptResult result = interruptWithin(manager, "saturated", largest);
-            assertThat(result.sessionsInterrupted()).as("round %d: sessions are marked even with no module thread", i)
+            assertThat(result.sessionsInterrupted())
+                    .as("round %d: sessions are marked even with no module thread", i)
                     .isEqualTo(1);
             assertThat(session.isInterrupted()).isTrue();
             assertThat(outcome(result, "session_management").outcome()).isEqualTo(ModuleOutcome.OK);
             assertThat(outcome(result, "hanger").outcome()).isIn(ModuleOutcome.TIMED_OUT, ModuleOutcome.FAILED);
             assertThat(outcome(result, "healthy").outcome()).isIn(ModuleOutcome.TIMED_OUT, ModuleOutcome.FAILED);
             if (i > 0) {
-                assertThat(outcome(result, "healthy").error()).as("round %d: refused, not waited for", i).contains("saturated");
+                assertThat(outcome(result, "healthy").error())
+                        .as("round %d: refused, not waited for", i)
+                        .contains("saturated");
             }
         }
         for (String module : List.of("hanger", "healthy")) {
             StatisticsSnapshot.ModuleStats s = stats(manager, module);
-            assertThat(s.failed() + s.timedOut()).as("%s failures counted", module).isEqualTo(rounds);
+            assertThat(s.failed() + s.timedOut())
+                    .as("%s failures counted", module)
+                    .isEqualTo(rounds);
             assertThat(timerCount(module, ModuleOutcome.FAILED) + timerCount(module, ModuleOutcome.TIMED_OUT))
-                    .as("%s failures in the metrics", module).isEqualTo(rounds);
+                    .as("%s failures in the metrics", module)
+                    .isEqualTo(rounds);
         }
         assertThat(requests("failure")).isEqualTo(rounds);
         assertNeverCalledTwicePerEpoch();
-        assertThat(calls.keySet().stream().filter(k -> k.startsWith("hanger@"))).as("the hanger ran once, then was refused")
+        assertThat(calls.keySet().stream().filter(k -> k.startsWith("hanger@")))
+                .as("the hanger ran once, then was refused")
                 .hasSize(1);
     }
 
@@ -297,8 +346,7 @@ class FaultInjectionTest {
             // the hanger keeps the only thread for good; the healthy call queued behind it fills the one queue slot
             manager.register(hanger("hanger"), ModuleSettings.withTimeout(Duration.ofMillis(100)));
         }
-        manager.register(module("healthy", cause -> {
-        }), ModuleSettings.withTimeout(Duration.ofMillis(300)));
+        manager.register(module("healthy", cause -> {}), ModuleSettings.withTimeout(Duration.ofMillis(300)));
         if ("saturated".equals(pool)) {
             interruptWithin(manager, "hog", Duration.ofMillis(300));
         }
@@ -330,7 +378,8 @@ class FaultInjectionTest {
             throw new AssertionError("interrupt() of a device whose session callback blocks did not return within "
                     + SLACK + " (pool " + pool + "); the caller's thread is stuck in:" + stack);
         }
-        InterruptResult result = future.get().get(Duration.ofMillis(300).plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
+        InterruptResult result =
+                future.get().get(Duration.ofMillis(300).plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
         assertThat(result.sessionsInterrupted()).isEqualTo(1);
         Tally.inc(FAMILY, "interrupts");
 
@@ -338,7 +387,9 @@ class FaultInjectionTest {
         InterruptResult next = interruptWithin(manager, "next-device", Duration.ofMillis(300));
         assertThat(outcome(next, "session_management").outcome()).isEqualTo(ModuleOutcome.OK);
         if ("roomy".equals(pool)) {
-            assertThat(callbackEntered.await(5, TimeUnit.SECONDS)).as("the callback ran").isTrue();
+            assertThat(callbackEntered.await(5, TimeUnit.SECONDS))
+                    .as("the callback ran")
+                    .isTrue();
             assertThat(outcome(next, "healthy").outcome()).isEqualTo(ModuleOutcome.OK);
         }
         assertNeverCalledTwicePerEpoch();
@@ -362,24 +413,27 @@ class FaultInjectionTest {
         assertThat(result.sessionsInterrupted()).isEqualTo(1);
         assertThat(session.isInterrupted()).as("the handle's flag is set").isTrue();
         assertThat(fired.await(SLACK.toMillis(), TimeUnit.MILLISECONDS))
-                .as("the session's onInterrupt callback fired although a module hangs").isTrue();
+                .as("the session's onInterrupt callback fired although a module hangs")
+                .isTrue();
     }
 
     @Test
     void moduleThatThrowsAnErrorIsReportedFailedAtOnceNotAfterItsTimeout() {
         InterruptManager manager = manager(4, 16);
-        manager.register(module("recursive", cause -> {
-            throw new StackOverflowError("planted: a module with a recursion bug");
-        }), ModuleSettings.withTimeout(Duration.ofSeconds(2)));
-        manager.register(module("healthy", cause -> {
-        }), ModuleSettings.withTimeout(Duration.ofSeconds(2)));
+        manager.register(
+                module("recursive", cause -> {
+                    throw new StackOverflowError("planted: a module with a recursion bug");
+                }),
+                ModuleSettings.withTimeout(Duration.ofSeconds(2)));
+        manager.register(module("healthy", cause -> {}), ModuleSettings.withTimeout(Duration.ofSeconds(2)));
 
         long start = System.nanoTime();
         InterruptResult result = interruptWithin(manager, "erroring", Duration.ofSeconds(2));
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
         assertThat(outcome(result, "healthy").outcome()).isEqualTo(ModuleOutcome.OK);
-        assertThat(outcome(result, "recursive").outcome()).as("a module that threw, took %d ms", tookMs)
+        assertThat(outcome(result, "recursive").outcome())
+                .as("a module that threw, took %d ms", tookMs)
                 .isEqualTo(ModuleOutcome.FAILED);
         assertThat(outcome(result, "recursive").error()).contains("StackOverflowError");
         assertThat(stats(manager, "recursive").failed()).isEqualTo(1);

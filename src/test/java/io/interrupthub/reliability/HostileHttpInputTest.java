@@ -1,7 +1,5 @@
 package io.interrupthub.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,6 +24,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Hostile input over HTTP, against the real server on a random port: every endpoint with ids, bodies, methods,
  * content types, query values, headers and raw request bytes a client should not send. The cases are generated
@@ -46,6 +46,7 @@ class HostileHttpInputTest {
 
     /** A session that is open for the whole run, and the device it belongs to. */
     static final String DEVICE = "hostile-fixture-device";
+
     static final String SESSION = "hostile-fixture-session";
     /** A device interrupted once before the run, so it has an epoch and a history entry. */
     static final String FLAGGED = "hostile-flagged-device";
@@ -56,6 +57,7 @@ class HostileHttpInputTest {
 
     @LocalServerPort
     private int port;
+
     private Http http;
     /** The state after the last case that passed; cases run one after another on this instance. */
     private JsonNode lastState;
@@ -103,8 +105,7 @@ class HostileHttpInputTest {
     }
 
     /** Every endpoint of the API with the methods it takes. */
-    record Endpoint(String path, Set<String> methods) {
-    }
+    record Endpoint(String path, Set<String> methods) {}
 
     static final List<Endpoint> ENDPOINTS = List.of(
             new Endpoint("/interrupt/" + TARGET, Set.of("POST", "GET", "DELETE")),
@@ -153,8 +154,18 @@ class HostileHttpInputTest {
         }
         // unicode: accented, CJK, emoji, right-to-left mark, zero-width space, fullwidth letter, combining accent,
         // no-break space, byte order mark, line and paragraph separators
-        for (String u : List.of("ü", "设备", "\uD83D\uDE00", "\u200F", "\u200B", "\uFF21", "e\u0301", "\u00A0", "\uFEFF",
-                "\u2028", "\u2029")) {
+        for (String u : List.of(
+                "ü",
+                "设备",
+                "\uD83D\uDE00",
+                "\u200F",
+                "\u200B",
+                "\uFF21",
+                "e\u0301",
+                "\u00A0",
+                "\uFEFF",
+                "\u2028",
+                "\u2029")) {
             ids.add("dev" + u + "1");
         }
         // control characters
@@ -190,7 +201,8 @@ class HostileHttpInputTest {
      */
     static boolean refusedBeforeController(String decodedId) {
         return decodedId.chars().anyMatch(c -> "/\\\u0000%;\r\n\u2028\u2029".indexOf(c) >= 0)
-                || decodedId.equals(".") || decodedId.equals("..");
+                || decodedId.equals(".")
+                || decodedId.equals("..");
     }
 
     /** A request line longer than Tomcat's 8 KB header buffer is refused by Tomcat with 400. */
@@ -204,7 +216,8 @@ class HostileHttpInputTest {
             for (String id : badIds()) {
                 String encoded = encode(id);
                 Request request = endpoint.request(encoded);
-                int expected = refusedBeforeController(id) || overLongRequestLine(request.path()) ? 400 : endpoint.invalidId;
+                int expected =
+                        refusedBeforeController(id) || overLongRequestLine(request.path()) ? 400 : endpoint.invalidId;
                 cases.add(new Case("path id", request, Set.of(expected)));
             }
             // An empty id: as the last segment no route matches (404); in the middle it makes "//", which the
@@ -219,10 +232,48 @@ class HostileHttpInputTest {
      * encoded traversal, broken percent-encoding, invalid UTF-8, raw bytes a request target may not contain.
      * Every one is refused before a controller, with 400.
      */
-    static final List<String> RAW_SEGMENTS = List.of("..", ".", "..%2F", "..%2f", "%2E%2E", "%2e%2e%2f", "..%5C",
-            "..;", ";jsessionid=x", "a;b", "%2F", "a%2Fb", "%00", "a%00b", "..%00", "%c0%ae%c0%ae", "%c0%af", "%ff",
-            "%e2%82", "%", "a%", "a%zz", "%%32%46", "..%252F", "a%25b", "a//b", "a/../b", "a/./b", "%0d%0aX:1", "%e2%80%a8",
-            "a b", "a\"b", "a<b>", "a{b}", "a|b", "a^b", "a`b", "a\\b", "dev\u00e9", "a\u0001b", "a\u007fb");
+    static final List<String> RAW_SEGMENTS = List.of(
+            "..",
+            ".",
+            "..%2F",
+            "..%2f",
+            "%2E%2E",
+            "%2e%2e%2f",
+            "..%5C",
+            "..;",
+            ";jsessionid=x",
+            "a;b",
+            "%2F",
+            "a%2Fb",
+            "%00",
+            "a%00b",
+            "..%00",
+            "%c0%ae%c0%ae",
+            "%c0%af",
+            "%ff",
+            "%e2%82",
+            "%",
+            "a%",
+            "a%zz",
+            "%%32%46",
+            "..%252F",
+            "a%25b",
+            "a//b",
+            "a/../b",
+            "a/./b",
+            "%0d%0aX:1",
+            "%e2%80%a8",
+            "a b",
+            "a\"b",
+            "a<b>",
+            "a{b}",
+            "a|b",
+            "a^b",
+            "a`b",
+            "a\\b",
+            "dev\u00e9",
+            "a\u0001b",
+            "a\u007fb");
 
     static Stream<Case> rawPathSegments() {
         List<Case> cases = new ArrayList<>();
@@ -236,19 +287,57 @@ class HostileHttpInputTest {
 
     /** Bodies that are not JSON, or not one JSON value, on every endpoint that reads a body: 400. */
     static List<byte[]> malformedBodies() {
-        List<String> texts = new ArrayList<>(List.of("{", "}", "[", "]", "{\"hardwareId\":", "{\"hardwareId\":\"a\"",
-                "{\"hardwareId\":\"a\",}", "{hardwareId:\"a\"}", "{'hardwareId':'a'}", "{\"a\" \"b\"}", "{\"a\":1 \"b\":2}",
-                "{\"hardwareId\":\"a\"}}", "{\"hardwareId\":\"a\"} x", "{\"hardwareId\":\"a\"}{}", "{} []", "nul", "tru",
-                "undefined", "{\"reason\":\"\\x41\"}", "{\"reason\":\"\\u12\"}", "{\"reason\":\"a", "/* c */ {}",
-                "// c\n{}", "# c\n{}", "{\"epoch\":NaN}", "{\"epoch\":Infinity}", "{\"epoch\":-Infinity}", "{\"epoch\":01}",
-                "{\"epoch\":+1}", "{\"epoch\":.5}", "{\"epoch\":1.}", "{\"epoch\":0x10}", "{\"epoch\":1e}", "{\"epoch\":--1}",
-                "{\"reason\":\"a\u0001b\"}", "{\"reason\":\"a\nb\"}", "{\"a\":}", "{:1}", "{,}", "{\"a\"}", "<xml/>",
-                "hardwareId=a", "\u0000", "{\"hardwareId\":\"a\"}\u0000"));
+        List<String> texts = new ArrayList<>(List.of(
+                "{",
+                "}",
+                "[",
+                "]",
+                "{\"hardwareId\":",
+                "{\"hardwareId\":\"a\"",
+                "{\"hardwareId\":\"a\",}",
+                "{hardwareId:\"a\"}",
+                "{'hardwareId':'a'}",
+                "{\"a\" \"b\"}",
+                "{\"a\":1 \"b\":2}",
+                "{\"hardwareId\":\"a\"}}",
+                "{\"hardwareId\":\"a\"} x",
+                "{\"hardwareId\":\"a\"}{}",
+                "{} []",
+                "nul",
+                "tru",
+                "undefined",
+                "{\"reason\":\"\\x41\"}",
+                "{\"reason\":\"\\u12\"}",
+                "{\"reason\":\"a",
+                "/* c */ {}",
+                "// c\n{}",
+                "# c\n{}",
+                "{\"epoch\":NaN}",
+                "{\"epoch\":Infinity}",
+                "{\"epoch\":-Infinity}",
+                "{\"epoch\":01}",
+                "{\"epoch\":+1}",
+                "{\"epoch\":.5}",
+                "{\"epoch\":1.}",
+                "{\"epoch\":0x10}",
+                "{\"epoch\":1e}",
+                "{\"epoch\":--1}",
+                "{\"reason\":\"a\u0001b\"}",
+                "{\"reason\":\"a\nb\"}",
+                "{\"a\":}",
+                "{:1}",
+                "{,}",
+                "{\"a\"}",
+                "<xml/>",
+                "hardwareId=a",
+                "\u0000",
+                "{\"hardwareId\":\"a\"}\u0000"));
         texts.add("[".repeat(5_000) + "]".repeat(5_000));
         texts.add("{\"a\":".repeat(2_000) + "1" + "}".repeat(2_000));
         texts.add("{\"epoch\":" + "9".repeat(2_000) + "}");
         texts.add("{\"textChars\":1" + "0".repeat(2_000) + "}");
-        List<byte[]> bodies = new ArrayList<>(texts.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList());
+        List<byte[]> bodies = new ArrayList<>(
+                texts.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList());
         bodies.add(new byte[] {'{', '"', 'r', 'e', 'a', 's', 'o', 'n', '"', ':', '"', (byte) 0xC3, '"', '}'});
         bodies.add(new byte[] {'{', '"', (byte) 0xFF, (byte) 0xFE, '"', ':', '1', '}'});
         bodies.add(new byte[] {(byte) 0xFE, (byte) 0xFF, 0, '{', 0, '"'}); // UTF-16, cut off
@@ -259,7 +348,9 @@ class HostileHttpInputTest {
         List<Case> cases = new ArrayList<>();
         for (BodyEndpoint endpoint : BodyEndpoint.values()) {
             for (byte[] body : malformedBodies()) {
-                cases.add(new Case("malformed JSON", Request.of("POST", endpoint.path).body("application/json", body),
+                cases.add(new Case(
+                        "malformed JSON",
+                        Request.of("POST", endpoint.path).body("application/json", body),
                         Set.of(400)));
             }
             if (endpoint.bodyRequired) {
@@ -272,17 +363,38 @@ class HostileHttpInputTest {
     }
 
     /** What each body member is: text or a whole number. */
-    enum FieldType { TEXT, WHOLE }
+    enum FieldType {
+        TEXT,
+        WHOLE
+    }
 
     static final Map<BodyEndpoint, Map<String, FieldType>> FIELDS = Map.of(
-            BodyEndpoint.OPEN, Map.of("hardwareId", FieldType.TEXT, "sessionId", FieldType.TEXT, "epoch", FieldType.WHOLE),
+            BodyEndpoint.OPEN,
+                    Map.of("hardwareId", FieldType.TEXT, "sessionId", FieldType.TEXT, "epoch", FieldType.WHOLE),
             BodyEndpoint.INTERRUPT, Map.of("reason", FieldType.TEXT, "source", FieldType.TEXT),
             BodyEndpoint.DELIVERED, Map.of("textChars", FieldType.WHOLE, "audioMs", FieldType.WHOLE));
 
-    static final List<String> NOT_TEXT = List.of("123", "-1", "0", "1.5", "1e3", "true", "false", "[]", "[\"a\"]", "{}",
-            "{\"a\":\"b\"}");
-    static final List<String> NOT_WHOLE = List.of("\"0\"", "\"5\"", "\"\"", "\" \"", "\"abc\"", "0.5", "-0.5", "1.0", "1e2",
-            "1E0", "true", "false", "[]", "[1]", "{}", "{\"a\":1}", "99999999999999999999", "-99999999999999999999");
+    static final List<String> NOT_TEXT =
+            List.of("123", "-1", "0", "1.5", "1e3", "true", "false", "[]", "[\"a\"]", "{}", "{\"a\":\"b\"}");
+    static final List<String> NOT_WHOLE = List.of(
+            "\"0\"",
+            "\"5\"",
+            "\"\"",
+            "\" \"",
+            "\"abc\"",
+            "0.5",
+            "-0.5",
+            "1.0",
+            "1e2",
+            "1E0",
+            "true",
+            "false",
+            "[]",
+            "[1]",
+            "{}",
+            "{\"a\":1}",
+            "99999999999999999999",
+            "-99999999999999999999");
 
     /**
      * Every member of every body with every JSON type it is not. The other members are valid (or absent), so the
@@ -307,7 +419,11 @@ class HostileHttpInputTest {
 
     static String object(Map<String, String> members) {
         StringBuilder out = new StringBuilder("{");
-        members.forEach((k, v) -> out.append(out.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        members.forEach((k, v) -> out.append(out.length() > 1 ? "," : "")
+                .append('"')
+                .append(k)
+                .append("\":")
+                .append(v));
         return out.append('}').toString();
     }
 
@@ -319,42 +435,76 @@ class HostileHttpInputTest {
     static Stream<Case> badValues() {
         List<Case> cases = new ArrayList<>();
         BodyEndpoint open = BodyEndpoint.OPEN;
-        for (String body : List.of("{}", "{\"sessionId\":\"s-1\"}", "{\"epoch\":0}", "{\"hardwareId\":null}",
-                "{\"hardwareId\":\"\"}", "{\"HardwareId\":\"hostile-case\"}", "{\"hardware_id\":\"hostile-case\"}",
-                "[]", "[{\"hardwareId\":\"hostile-array\"}]", "\"hostile-string\"", "42", "true")) {
+        for (String body : List.of(
+                "{}",
+                "{\"sessionId\":\"s-1\"}",
+                "{\"epoch\":0}",
+                "{\"hardwareId\":null}",
+                "{\"hardwareId\":\"\"}",
+                "{\"HardwareId\":\"hostile-case\"}",
+                "{\"hardware_id\":\"hostile-case\"}",
+                "[]",
+                "[{\"hardwareId\":\"hostile-array\"}]",
+                "\"hostile-string\"",
+                "42",
+                "true")) {
             cases.add(new Case("missing or bad member", open.post(body), Set.of(400)));
         }
         for (String id : badIds()) {
             cases.add(new Case("bad id in body", open.post("{\"hardwareId\":" + quoted(id) + "}"), Set.of(400)));
-            cases.add(new Case("bad id in body", open.post("{\"hardwareId\":\"hostile-ok\",\"sessionId\":" + quoted(id) + "}"),
+            cases.add(new Case(
+                    "bad id in body",
+                    open.post("{\"hardwareId\":\"hostile-ok\",\"sessionId\":" + quoted(id) + "}"),
                     Set.of(400)));
         }
         for (long epoch : new long[] {-1, -2, Long.MIN_VALUE}) {
-            cases.add(new Case("bad epoch", open.post("{\"hardwareId\":\"hostile-neg\",\"epoch\":" + epoch + "}"), Set.of(400)));
+            cases.add(new Case(
+                    "bad epoch", open.post("{\"hardwareId\":\"hostile-neg\",\"epoch\":" + epoch + "}"), Set.of(400)));
         }
         // Ahead of the device's epoch: a conflict, on a new device (which must not be created) and on known ones.
         for (String hw : List.of("hostile-new-device", DEVICE, FLAGGED)) {
             for (long epoch : new long[] {1_000_000, Long.MAX_VALUE, 100}) {
-                cases.add(new Case("epoch ahead", open.post("{\"hardwareId\":\"" + hw + "\",\"epoch\":" + epoch + "}"),
+                cases.add(new Case(
+                        "epoch ahead",
+                        open.post("{\"hardwareId\":\"" + hw + "\",\"epoch\":" + epoch + "}"),
                         Set.of(409)));
             }
         }
         // The fixture's session id again, from its own device and from others (new or known): 409.
         for (String hw : List.of(DEVICE, FLAGGED, "hostile-dup-new")) {
-            cases.add(new Case("duplicate session id", open.post("{\"hardwareId\":\"" + hw + "\",\"sessionId\":\"" + SESSION
-                    + "\"}"), Set.of(409)));
-            cases.add(new Case("duplicate session id", open.post("{\"hardwareId\":\"" + hw + "\",\"sessionId\":\"" + SESSION
-                    + "\",\"epoch\":0}"), Set.of(409)));
+            cases.add(new Case(
+                    "duplicate session id",
+                    open.post("{\"hardwareId\":\"" + hw + "\",\"sessionId\":\"" + SESSION + "\"}"),
+                    Set.of(409)));
+            cases.add(new Case(
+                    "duplicate session id",
+                    open.post("{\"hardwareId\":\"" + hw + "\",\"sessionId\":\"" + SESSION + "\",\"epoch\":0}"),
+                    Set.of(409)));
         }
         for (String field : List.of("reason", "source")) {
-            for (String value : List.of("x".repeat(257), "x".repeat(5_000), "a\u0000b", "a\nb", "a\tb", "a\u001Bb", "a\u007Fb",
+            for (String value : List.of(
+                    "x".repeat(257),
+                    "x".repeat(5_000),
+                    "a\u0000b",
+                    "a\nb",
+                    "a\tb",
+                    "a\u001Bb",
+                    "a\u007Fb",
                     "a\u0085b")) {
-                cases.add(new Case("bad " + field, BodyEndpoint.INTERRUPT.post("{" + quoted(field) + ":" + quoted(value) + "}"),
+                cases.add(new Case(
+                        "bad " + field,
+                        BodyEndpoint.INTERRUPT.post("{" + quoted(field) + ":" + quoted(value) + "}"),
                         Set.of(400)));
             }
         }
-        for (String body : List.of("{\"textChars\":-1}", "{\"audioMs\":-1}", "{\"textChars\":-1,\"audioMs\":-1}",
-                "{\"textChars\":" + Long.MIN_VALUE + "}", "[]", "\"x\"", "7")) {
+        for (String body : List.of(
+                "{\"textChars\":-1}",
+                "{\"audioMs\":-1}",
+                "{\"textChars\":-1,\"audioMs\":-1}",
+                "{\"textChars\":" + Long.MIN_VALUE + "}",
+                "[]",
+                "\"x\"",
+                "7")) {
             cases.add(new Case("bad delivered offsets", BodyEndpoint.DELIVERED.post(body), Set.of(400)));
         }
         return cases.stream();
@@ -368,10 +518,16 @@ class HostileHttpInputTest {
             fields.add("unknownMember");
             for (String field : fields) {
                 String value = FIELDS.get(endpoint).get(field) == FieldType.WHOLE ? "0" : "\"hostile-dup\"";
-                String prefix = endpoint == BodyEndpoint.OPEN && !field.equals("hardwareId") ? "\"hardwareId\":\"hostile-dup\"," : "";
-                for (String second : List.of(value, FIELDS.get(endpoint).get(field) == FieldType.WHOLE ? "1" : "\"other\"")) {
-                    cases.add(new Case("duplicate member", endpoint.post("{" + prefix + "\"" + field + "\":" + value + ",\""
-                            + field + "\":" + second + "}"), Set.of(400)));
+                String prefix = endpoint == BodyEndpoint.OPEN && !field.equals("hardwareId")
+                        ? "\"hardwareId\":\"hostile-dup\","
+                        : "";
+                for (String second :
+                        List.of(value, FIELDS.get(endpoint).get(field) == FieldType.WHOLE ? "1" : "\"other\"")) {
+                    cases.add(new Case(
+                            "duplicate member",
+                            endpoint.post(
+                                    "{" + prefix + "\"" + field + "\":" + value + ",\"" + field + "\":" + second + "}"),
+                            Set.of(400)));
                 }
             }
         }
@@ -384,12 +540,23 @@ class HostileHttpInputTest {
         for (Endpoint endpoint : ENDPOINTS) {
             for (String method : endpoint.methods()) {
                 for (int size : new int[] {MAX_BODY + 1, 64 * 1024, 1024 * 1024}) {
-                    cases.add(new Case("oversized body", Request.of(method, endpoint.path()).json(paddedJson(size)), Set.of(413)));
+                    cases.add(new Case(
+                            "oversized body",
+                            Request.of(method, endpoint.path()).json(paddedJson(size)),
+                            Set.of(413)));
                 }
-                cases.add(new Case("oversized body", Request.of(method, endpoint.path()).json(paddedJson(100)).sentChunked(),
+                cases.add(new Case(
+                        "oversized body",
+                        Request.of(method, endpoint.path())
+                                .json(paddedJson(100))
+                                .sentChunked(),
                         Set.of(413)));
-                cases.add(new Case("oversized body", Request.of(method, endpoint.path()).json(paddedJson(MAX_BODY * 2))
-                        .sentChunked(), Set.of(413)));
+                cases.add(new Case(
+                        "oversized body",
+                        Request.of(method, endpoint.path())
+                                .json(paddedJson(MAX_BODY * 2))
+                                .sentChunked(),
+                        Set.of(413)));
             }
         }
         return cases.stream();
@@ -409,7 +576,8 @@ class HostileHttpInputTest {
         Set<String> firewallAllows = Set.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
         List<Case> cases = new ArrayList<>();
         for (Endpoint endpoint : ENDPOINTS) {
-            for (String method : List.of("GET", "POST", "PUT", "DELETE", "PATCH", "TRACE", "FOO", "PROPFIND", "get", "M-SEARCH")) {
+            for (String method :
+                    List.of("GET", "POST", "PUT", "DELETE", "PATCH", "TRACE", "FOO", "PROPFIND", "get", "M-SEARCH")) {
                 if (endpoint.methods().contains(method)) {
                     continue;
                 }
@@ -425,11 +593,33 @@ class HostileHttpInputTest {
     }
 
     /** Not JSON, a pattern, unparsable, or none at all, with a valid JSON body: 415. */
-    static final List<String> CONTENT_TYPES = List.of("text/plain", "text/html", "text/json", "text/xml", "application/xml",
-            "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/octet-stream", "image/png",
-            "application/javascript", "application/x-ndjson", "application/jsonx", "application/json-seq", "json",
-            "application", "application/", "/json", "*/*", "application/*", "text/*", "*/json", ";charset=utf-8",
-            "application/json; charset=", "application/json;\u0001", "application/\u0000json", "app lication/json");
+    static final List<String> CONTENT_TYPES = List.of(
+            "text/plain",
+            "text/html",
+            "text/json",
+            "text/xml",
+            "application/xml",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/octet-stream",
+            "image/png",
+            "application/javascript",
+            "application/x-ndjson",
+            "application/jsonx",
+            "application/json-seq",
+            "json",
+            "application",
+            "application/",
+            "/json",
+            "*/*",
+            "application/*",
+            "text/*",
+            "*/json",
+            ";charset=utf-8",
+            "application/json; charset=",
+            "application/json;\u0001",
+            "application/\u0000json",
+            "app lication/json");
 
     static Stream<Case> contentTypes() {
         List<Case> cases = new ArrayList<>();
@@ -438,7 +628,8 @@ class HostileHttpInputTest {
             for (String type : CONTENT_TYPES) {
                 // A control character makes the header itself invalid: Tomcat refuses the request (400).
                 int expected = type.chars().anyMatch(Character::isISOControl) ? 400 : 415;
-                cases.add(new Case("content type", Request.of("POST", endpoint.path).body(type, body), Set.of(expected)));
+                cases.add(new Case(
+                        "content type", Request.of("POST", endpoint.path).body(type, body), Set.of(expected)));
             }
             cases.add(new Case("content type", Request.of("POST", endpoint.path).body(null, body), Set.of(415)));
         }
@@ -446,9 +637,35 @@ class HostileHttpInputTest {
     }
 
     /** {@code limit} out of range or not a number: 400; with and without a valid {@code hardwareId}. */
-    static final List<String> BAD_LIMITS = List.of("-1", "-100", "-2147483648", "0", "-0", "1001", "5000", "2147483647",
-            "2147483648", "99999999999999999999", "-99999999999999999999", "abc", "1.5", "1e3", "1,2", "NaN", "Infinity",
-            "null", "true", "%00", "1%00", "%2B%2B1", "--1", "1-", "%E2%80%8B1", "1%2C2", "1;2", "%FF");
+    static final List<String> BAD_LIMITS = List.of(
+            "-1",
+            "-100",
+            "-2147483648",
+            "0",
+            "-0",
+            "1001",
+            "5000",
+            "2147483647",
+            "2147483648",
+            "99999999999999999999",
+            "-99999999999999999999",
+            "abc",
+            "1.5",
+            "1e3",
+            "1,2",
+            "NaN",
+            "Infinity",
+            "null",
+            "true",
+            "%00",
+            "1%00",
+            "%2B%2B1",
+            "--1",
+            "1-",
+            "%E2%80%8B1",
+            "1%2C2",
+            "1;2",
+            "%FF");
 
     static Stream<Case> limits() {
         List<Case> cases = new ArrayList<>();
@@ -489,12 +706,17 @@ class HostileHttpInputTest {
             cases.add(new Case("wait", Request.of("POST", "/interrupt/" + TARGET + "?wait=" + wait), Set.of(400)));
         }
         for (String rate : List.of("0", "-1", "1001", "99999999999", "abc", "1.5")) {
-            cases.add(new Case("rate", Request.of("GET", "/sessions/" + SESSION + "/stream?rate=" + rate), Set.of(400)));
+            cases.add(
+                    new Case("rate", Request.of("GET", "/sessions/" + SESSION + "/stream?rate=" + rate), Set.of(400)));
         }
         for (String accept : List.of("text/event-stream", "application/json")) {
             for (String id : List.of("-1", "abc", "1.5", "99999999999999999999", "0x10", "1 2", "-0x1")) {
-                cases.add(new Case("Last-Event-ID", Request.of("GET", "/interrupts/events").header("Accept", accept)
-                        .header("Last-Event-ID", id), Set.of(400)));
+                cases.add(new Case(
+                        "Last-Event-ID",
+                        Request.of("GET", "/interrupts/events")
+                                .header("Accept", accept)
+                                .header("Last-Event-ID", id),
+                        Set.of(400)));
             }
         }
         return cases.stream();
@@ -519,11 +741,19 @@ class HostileHttpInputTest {
                 new Object[] {"GET /sessions HTTP/1.1\r\nX-Nul: a\u0000b\r\n", 400},
                 new Object[] {"GET /sessions HTTP/1.1\r\nNoColonHere\r\n", 400},
                 new Object[] {"GET /sessions HTTP/1.1\r\n: empty-name\r\n", 400},
-                new Object[] {"POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: abc\r\n", 400},
-                new Object[] {"POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: -1\r\n", 400},
-                new Object[] {"POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
-                        + "Content-Length: 3\r\n", 400},
-                new Object[] {"POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n", 501},
+                new Object[] {
+                    "POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: abc\r\n", 400
+                },
+                new Object[] {"POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: -1\r\n", 400
+                },
+                new Object[] {
+                    "POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                            + "Content-Length: 3\r\n",
+                    400
+                },
+                new Object[] {
+                    "POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n", 501
+                },
                 new Object[] {"GET /sessions HTTP/1.1\r\nHost: a\r\nHost: b\r\n", 400},
                 new Object[] {"GET /ses\u0001sions HTTP/1.1\r\n", 400},
                 new Object[] {"GET /sessions/a\u00e9 HTTP/1.1\r\n", 400},
@@ -545,11 +775,14 @@ class HostileHttpInputTest {
     @BeforeAll
     void fixture() {
         http = new Http(port);
-        Reply opened = http.send(Request.of("POST", "/sessions").json("{\"hardwareId\":\"" + DEVICE + "\",\"sessionId\":\""
-                + SESSION + "\"}"));
+        Reply opened = http.send(Request.of("POST", "/sessions")
+                .json("{\"hardwareId\":\"" + DEVICE + "\",\"sessionId\":\"" + SESSION + "\"}"));
         assertThat(opened.status()).as("fixture session: %s", opened).isEqualTo(201);
-        Reply interrupted = http.send(Request.of("POST", "/interrupt/" + FLAGGED).json("{\"reason\":\"fixture\"}"));
-        assertThat(interrupted.status()).as("fixture interrupt: %s", interrupted).isEqualTo(200);
+        Reply interrupted =
+                http.send(Request.of("POST", "/interrupt/" + FLAGGED).json("{\"reason\":\"fixture\"}"));
+        assertThat(interrupted.status())
+                .as("fixture interrupt: %s", interrupted)
+                .isEqualTo(200);
     }
 
     @AfterAll
@@ -563,8 +796,19 @@ class HostileHttpInputTest {
     }
 
     static Stream<Case> allCases() {
-        return Stream.of(pathIds(), rawPathSegments(), malformedJson(), wrongTypes(), badValues(), duplicateMembers(),
-                oversizedBodies(), wrongMethods(), contentTypes(), limits(), queryAndHeaders(), rawRequests())
+        return Stream.of(
+                        pathIds(),
+                        rawPathSegments(),
+                        malformedJson(),
+                        wrongTypes(),
+                        badValues(),
+                        duplicateMembers(),
+                        oversizedBodies(),
+                        wrongMethods(),
+                        contentTypes(),
+                        limits(),
+                        queryAndHeaders(),
+                        rawRequests())
                 .flatMap(s -> s);
     }
 
@@ -587,13 +831,18 @@ class HostileHttpInputTest {
         JsonNode problem = Http.assertProblem(reply, c.expected(), c.request());
         if (c.family().startsWith("wrong type of ")) {
             String field = c.family().substring("wrong type of ".length());
-            assertThat(problem.get("detail").asString()).as("detail names the member: %s", reply).contains(field);
+            assertThat(problem.get("detail").asString())
+                    .as("detail names the member: %s", reply)
+                    .contains(field);
         }
         if (c.family().equals("duplicate member") && !c.request().toString().contains("unknownMember")) {
-            assertThat(problem.get("detail").asString()).as("detail says why: %s", reply).contains("more than once");
+            assertThat(problem.get("detail").asString())
+                    .as("detail says why: %s", reply)
+                    .contains("more than once");
         }
         JsonNode after = state();
-        boolean refusedInterrupt = c.request().method().equals("POST") && c.request().path().startsWith("/interrupt/");
+        boolean refusedInterrupt =
+                c.request().method().equals("POST") && c.request().path().startsWith("/interrupt/");
         assertUnchanged(before, after, refusedInterrupt, c);
         lastState = after; // the next case starts from here; after a failure it reads the state afresh
         Tally.inc(FAMILY, "passed");
@@ -606,10 +855,12 @@ class HostileHttpInputTest {
      */
     @Test
     void theApplicationsOwnMapperIsLeftAsItWas(@Autowired JsonMapper applicationMapper) {
-        SessionRequest coerced = applicationMapper.readValue("{\"hardwareId\":123,\"epoch\":\"5\"}", SessionRequest.class);
+        SessionRequest coerced =
+                applicationMapper.readValue("{\"hardwareId\":123,\"epoch\":\"5\"}", SessionRequest.class);
         assertThat(coerced.hardwareId()).isEqualTo("123");
         assertThat(coerced.epoch()).isEqualTo(5L);
-        SessionRequest twice = applicationMapper.readValue("{\"hardwareId\":\"a\",\"hardwareId\":\"b\"}", SessionRequest.class);
+        SessionRequest twice =
+                applicationMapper.readValue("{\"hardwareId\":\"a\",\"hardwareId\":\"b\"}", SessionRequest.class);
         assertThat(twice.hardwareId()).isEqualTo("b");
 
         Reply refused = http.send(Request.of("POST", "/sessions").json("{\"hardwareId\":123}"));
@@ -660,10 +911,15 @@ class HostileHttpInputTest {
         if (refusedInterrupt) {
             // A refused interrupt is counted as refused (and so in the total), and that is all it may change.
             JsonNode counted = after.get("stats").get("interrupts");
-            long more = counted.get("rejected").longValue() - before.get("stats").get("interrupts").get("rejected").longValue();
-            assertThat(more).as("refused interrupts counted at most once: %s", c).isBetween(0L, 1L);
-            assertThat(counted.get("total").longValue() - before.get("stats").get("interrupts").get("total").longValue())
-                    .as("total moves with the refusals only: %s", c).isEqualTo(more);
+            long more = counted.get("rejected").longValue()
+                    - before.get("stats").get("interrupts").get("rejected").longValue();
+            assertThat(more)
+                    .as("refused interrupts counted at most once: %s", c)
+                    .isBetween(0L, 1L);
+            assertThat(counted.get("total").longValue()
+                            - before.get("stats").get("interrupts").get("total").longValue())
+                    .as("total moves with the refusals only: %s", c)
+                    .isEqualTo(more);
             ObjectNode interrupts = (ObjectNode) expected.get("stats").get("interrupts");
             interrupts.set("rejected", counted.get("rejected"));
             interrupts.set("total", counted.get("total"));

@@ -1,7 +1,5 @@
 package io.interrupthub.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +24,8 @@ import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Sends exactly what a hostile client would: the JDK HttpClient for requests a URI can express, a raw socket
  * for the rest (illegal bytes in the request line, broken headers, methods the client refuses to send).
@@ -35,15 +35,32 @@ final class Http {
     static final JsonMapper JSON = JsonMapper.shared();
 
     /** Text that would show internals in an error body. */
-    static final List<String> LEAKS = List.of("Exception", "exception", "java.", "javax.", "jakarta.",
-            "org.springframework", "tools.jackson", "com.fasterxml", "io.interrupthub", "org.apache", "\tat ",
-            "stackTrace", "trace", "Caused by", "Tomcat", "<html", "Whitelabel");
+    static final List<String> LEAKS = List.of(
+            "Exception",
+            "exception",
+            "java.",
+            "javax.",
+            "jakarta.",
+            "org.springframework",
+            "tools.jackson",
+            "com.fasterxml",
+            "io.interrupthub",
+            "org.apache",
+            "\tat ",
+            "stackTrace",
+            "trace",
+            "Caused by",
+            "Tomcat",
+            "<html",
+            "Whitelabel");
 
     static final Set<String> PROBLEM_FIELDS = Set.of("type", "title", "status", "detail", "instance");
 
     private final int port;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     Http(int port) {
         this.port = port;
@@ -77,15 +94,16 @@ final class Http {
     }
 
     /** A request; {@code path} is sent as written (already percent-encoded, or deliberately not). */
-    record Request(String method, String path, String contentType, byte[] body, Map<String, String> headers,
-                   boolean chunked) {
+    record Request(
+            String method, String path, String contentType, byte[] body, Map<String, String> headers, boolean chunked) {
 
         static Request of(String method, String path) {
             return new Request(method, path, null, null, Map.of(), false);
         }
 
         Request json(String text) {
-            return new Request(method, path, "application/json", text.getBytes(StandardCharsets.UTF_8), headers, chunked);
+            return new Request(
+                    method, path, "application/json", text.getBytes(StandardCharsets.UTF_8), headers, chunked);
         }
 
         Request body(String type, byte[] bytes) {
@@ -115,8 +133,11 @@ final class Http {
                 out.append(" [").append(printable(contentType, 40)).append(']');
             }
             if (body != null) {
-                out.append(" body ").append(body.length > 60 ? body.length + " bytes"
-                        : printable(new String(body, StandardCharsets.UTF_8), 60));
+                out.append(" body ")
+                        .append(
+                                body.length > 60
+                                        ? body.length + " bytes"
+                                        : printable(new String(body, StandardCharsets.UTF_8), 60));
             }
             headers.forEach((k, v) -> out.append(' ').append(k).append(": ").append(printable(v, 30)));
             return chunked ? out.append(" (chunked)").toString() : out.toString();
@@ -127,7 +148,11 @@ final class Http {
     static String printable(String text, int max) {
         StringBuilder out = new StringBuilder();
         text.codePoints().limit(max).forEach(cp -> {
-            if (cp < 0x20 || cp == 0x7F || (cp > 0x7E && cp < 0xA0) || cp > 0xFFFF || Character.getType(cp) == Character.FORMAT) {
+            if (cp < 0x20
+                    || cp == 0x7F
+                    || (cp > 0x7E && cp < 0xA0)
+                    || cp > 0xFFFF
+                    || Character.getType(cp) == Character.FORMAT) {
                 out.append(String.format("\\u{%X}", cp));
             } else if (cp > 0x7E) {
                 out.append(String.format("\\u%04X", cp));
@@ -192,7 +217,9 @@ final class Http {
     /** Opens a streaming GET (Server-Sent Events); the caller closes the body. */
     HttpResponse<InputStream> openStream(String path, String accept) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Accept", accept).GET().build();
+                .header("Accept", accept)
+                .GET()
+                .build();
         return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
     }
 
@@ -236,13 +263,16 @@ final class Http {
     private static Reply parse(byte[] bytes, String description) {
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         int end = text.indexOf("\r\n\r\n");
-        assertThat(end).as("a complete HTTP answer to %s: %s", description, printable(text, 200)).isPositive();
+        assertThat(end)
+                .as("a complete HTTP answer to %s: %s", description, printable(text, 200))
+                .isPositive();
         String[] lines = text.substring(0, end).split("\r\n");
         String[] statusLine = lines[0].split(" ", 3);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
-            headers.computeIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+            headers.computeIfAbsent(
+                            lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
                     .add(lines[i].substring(colon + 1).trim());
         }
         byte[] rest = java.util.Arrays.copyOfRange(bytes, end + 4, bytes.length);
@@ -303,7 +333,9 @@ final class Http {
             assertThat(allowed).as("status of %s", what).contains(reply.status());
         }
         assertNoLeak(reply, what);
-        assertThat(reply.contentType()).as("content type of %s", what).isNotNull()
+        assertThat(reply.contentType())
+                .as("content type of %s", what)
+                .isNotNull()
                 .startsWith("application/problem+json");
         JsonNode problem;
         try {
@@ -316,14 +348,21 @@ final class Http {
         assertThat(PROBLEM_FIELDS).as("members of %s", what).containsAll(fields);
         assertThat(fields).as("members of %s", what).contains("type", "title", "status", "detail");
         assertThat(problem.get("type").asString()).as("type of %s", what).isEqualTo("about:blank");
-        assertThat(problem.get("status").isIntegralNumber() && problem.get("status").intValue() == reply.status())
-                .as("status member of %s", what).isTrue();
-        assertThat(problem.get("title").asString()).as("title of %s", what)
+        assertThat(problem.get("status").isIntegralNumber()
+                        && problem.get("status").intValue() == reply.status())
+                .as("status member of %s", what)
+                .isTrue();
+        assertThat(problem.get("title").asString())
+                .as("title of %s", what)
                 .isEqualTo(HttpStatus.valueOf(reply.status()).getReasonPhrase());
-        assertThat(problem.get("detail").isString() && !problem.get("detail").asString().isBlank())
-                .as("detail of %s", what).isTrue();
+        assertThat(problem.get("detail").isString()
+                        && !problem.get("detail").asString().isBlank())
+                .as("detail of %s", what)
+                .isTrue();
         if (problem.has("instance")) {
-            assertThat(problem.get("instance").asString()).as("instance of %s", what).isEqualTo(request.pathOnly());
+            assertThat(problem.get("instance").asString())
+                    .as("instance of %s", what)
+                    .isEqualTo(request.pathOnly());
         }
         if (reply.status() == 405) {
             assertThat(reply.header("allow")).as("Allow header of %s", what).isNotBlank();
@@ -333,7 +372,9 @@ final class Http {
 
     static void assertNoLeak(Reply reply, String what) {
         for (String leak : LEAKS) {
-            assertThat(reply.body()).as("body shows internals (%s): %s", leak, what).doesNotContain(leak);
+            assertThat(reply.body())
+                    .as("body shows internals (%s): %s", leak, what)
+                    .doesNotContain(leak);
         }
     }
 }

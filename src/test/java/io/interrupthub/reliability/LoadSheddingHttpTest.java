@@ -1,8 +1,5 @@
 package io.interrupthub.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -32,6 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Load shedding through the real server: at {@code MAX_ACTIVE_SESSIONS} every further open is a quick 429
  * problem while interrupts of the open sessions still succeed; the event stream ({@code interrupt.events.max-streams})
@@ -46,6 +46,7 @@ class LoadSheddingHttpTest {
 
     @LocalServerPort
     private int port;
+
     private Http http;
     private final List<String> sessionsToEnd = Collections.synchronizedList(new ArrayList<>());
     private final List<InputStream> streams = Collections.synchronizedList(new ArrayList<>());
@@ -109,7 +110,8 @@ class LoadSheddingHttpTest {
                 int thread = t;
                 burst.add(pool.submit(() -> {
                     for (int i = 0; i < 25; i++) {
-                        Request request = Request.of("POST", "/sessions").json("{\"hardwareId\":\"burst-" + thread + "-" + i + "\"}");
+                        Request request = Request.of("POST", "/sessions")
+                                .json("{\"hardwareId\":\"burst-" + thread + "-" + i + "\"}");
                         long start = System.nanoTime();
                         Reply reply = http.send(request);
                         latencies.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -128,11 +130,14 @@ class LoadSheddingHttpTest {
             Watchdog.awaitAll(burst, Duration.ofSeconds(60), "open burst at the cap");
             assertThat(wrong).as("answers to opens at the cap").isEmpty();
             List<Long> sorted = latencies.stream().sorted().toList();
-            System.out.printf("[reliability] 429 at the cap: %d answers, p50 %d ms, p95 %d ms, max %d ms%n", sorted.size(),
-                    percentile(sorted, 0.5), percentile(sorted, 0.95), sorted.get(sorted.size() - 1));
+            System.out.printf(
+                    "[reliability] 429 at the cap: %d answers, p50 %d ms, p95 %d ms, max %d ms%n",
+                    sorted.size(), percentile(sorted, 0.5), percentile(sorted, 0.95), sorted.get(sorted.size() - 1));
             Tally.add(FAMILY, "refused-opens", sorted.size());
             assertThat(percentile(sorted, 0.95)).as("429s are quick (p95, ms)").isLessThan(1_000);
-            assertThat(stats().get("sessions").get("active").intValue()).as("nothing evicted").isEqualTo(CAP);
+            assertThat(stats().get("sessions").get("active").intValue())
+                    .as("nothing evicted")
+                    .isEqualTo(CAP);
 
             // phase 2: the flood goes on while every open session's device is interrupted
             AtomicBoolean flooding = new AtomicBoolean(true);
@@ -145,7 +150,8 @@ class LoadSheddingHttpTest {
                 flood.add(pool.submit(() -> {
                     floodStarted.countDown();
                     for (int i = 0; flooding.get(); i++) {
-                        Request request = Request.of("POST", "/sessions").json("{\"hardwareId\":\"flood-" + thread + "-" + i + "\"}");
+                        Request request = Request.of("POST", "/sessions")
+                                .json("{\"hardwareId\":\"flood-" + thread + "-" + i + "\"}");
                         Reply reply = http.send(request);
                         if (reply.status() == 201) {
                             floodAdmitted.incrementAndGet();
@@ -164,11 +170,14 @@ class LoadSheddingHttpTest {
             floodStarted.await();
             int interrupted = 0;
             for (String device : devices) {
-                Request request = Request.of("POST", "/interrupt/" + device).json("{\"reason\":\"barge_in_under_load\"}");
+                Request request =
+                        Request.of("POST", "/interrupt/" + device).json("{\"reason\":\"barge_in_under_load\"}");
                 Reply reply = http.send(request);
                 assertThat(reply.status()).as("interrupt at the cap: %s", reply).isEqualTo(200);
                 JsonNode result = reply.json();
-                assertThat(result.get("success").booleanValue()).as("interrupt result %s", result).isTrue();
+                assertThat(result.get("success").booleanValue())
+                        .as("interrupt result %s", result)
+                        .isTrue();
                 assertThat(result.get("sessionsInterrupted").intValue()).isEqualTo(1);
                 interrupted += result.get("sessionsInterrupted").intValue();
                 Tally.inc(FAMILY, "interrupts-under-flood");
@@ -177,7 +186,9 @@ class LoadSheddingHttpTest {
             Watchdog.awaitAll(flood, Duration.ofSeconds(60), "open flood");
             Tally.add(FAMILY, "flood-opens", floodAdmitted.get() + floodRefused.get());
             assertThat(wrong).as("refusals during the flood").isEmpty();
-            assertThat(floodAdmitted.get()).as("admitted only into slots the interrupts freed").isLessThanOrEqualTo(interrupted);
+            assertThat(floodAdmitted.get())
+                    .as("admitted only into slots the interrupts freed")
+                    .isLessThanOrEqualTo(interrupted);
             assertThat(stats().get("sessions").get("active").intValue()).isLessThanOrEqualTo(CAP);
         } finally {
             pool.shutdownNow();
@@ -194,17 +205,19 @@ class LoadSheddingHttpTest {
     void eventStreamsHaveACapAndAnswer503ProblemBeyondItThenGiveTheSlotBack() throws Exception {
         // fill every slot; a stream another test just closed may hold one until the next heartbeat finds it gone
         List<HttpResponse<InputStream>> open = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            HttpResponse<InputStream> response = http.openStream("/interrupts/events", "text/event-stream");
-            if (response.statusCode() == 200) {
-                open.add(response);
-                streams.add(response.body());
-                assertThat(firstLine(response.body())).isEqualTo(":connected");
-            } else {
-                response.body().close();
-            }
-            return open.size() == ReliabilityServer.MAX_EVENT_STREAMS;
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    HttpResponse<InputStream> response = http.openStream("/interrupts/events", "text/event-stream");
+                    if (response.statusCode() == 200) {
+                        open.add(response);
+                        streams.add(response.body());
+                        assertThat(firstLine(response.body())).isEqualTo(":connected");
+                    } else {
+                        response.body().close();
+                    }
+                    return open.size() == ReliabilityServer.MAX_EVENT_STREAMS;
+                });
         assertThat(open).hasSize(ReliabilityServer.MAX_EVENT_STREAMS);
 
         for (String accept : List.of("text/event-stream", "application/json", "*/*")) {
@@ -220,15 +233,17 @@ class LoadSheddingHttpTest {
 
         // a client goes away: its slot comes back (found at the next heartbeat, 200 ms here)
         open.get(0).body().close();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            HttpResponse<InputStream> again = http.openStream("/interrupts/events", "text/event-stream");
-            if (again.statusCode() == 200) {
-                streams.add(again.body());
-                return true;
-            }
-            again.body().close();
-            return false;
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    HttpResponse<InputStream> again = http.openStream("/interrupts/events", "text/event-stream");
+                    if (again.statusCode() == 200) {
+                        streams.add(again.body());
+                        return true;
+                    }
+                    again.body().close();
+                    return false;
+                });
     }
 
     @Test
@@ -241,7 +256,8 @@ class LoadSheddingHttpTest {
         }
         List<HttpResponse<InputStream>> open = new ArrayList<>();
         for (int i = 0; i < ReliabilityServer.MAX_REFERENCE_STREAMS; i++) {
-            HttpResponse<InputStream> response = http.openStream("/sessions/" + ids.get(i) + "/stream?rate=1", "text/event-stream");
+            HttpResponse<InputStream> response =
+                    http.openStream("/sessions/" + ids.get(i) + "/stream?rate=1", "text/event-stream");
             assertThat(response.statusCode()).isEqualTo(200);
             open.add(response);
             streams.add(response.body());
@@ -258,14 +274,16 @@ class LoadSheddingHttpTest {
         // an interrupt ends the first stream at once; its slot comes back
         Reply interrupt = http.send(Request.of("POST", "/interrupt/ref-cap-0").json("{\"reason\":\"barge_in\"}"));
         assertThat(interrupt.status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            HttpResponse<InputStream> again = http.openStream(extra, "text/event-stream");
-            if (again.statusCode() == 200) {
-                streams.add(again.body());
-                return true;
-            }
-            again.body().close();
-            return false;
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    HttpResponse<InputStream> again = http.openStream(extra, "text/event-stream");
+                    if (again.statusCode() == 200) {
+                        streams.add(again.body());
+                        return true;
+                    }
+                    again.body().close();
+                    return false;
+                });
     }
 }

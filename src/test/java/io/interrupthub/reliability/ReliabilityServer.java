@@ -17,16 +17,19 @@ import org.springframework.boot.test.context.SpringBootTest;
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
-                "MAX_ACTIVE_SESSIONS=20",
-                "interrupt.sweep-interval=1h",
-                "INTERRUPT_TIMEOUT=3600",
-                "interrupt.events.max-streams=3",
-                "interrupt.events.heartbeat=200ms",
-                "interrupt.reference.enabled=true",
-                "interrupt.reference.max-streams=2",
-                "LOG_INTERRUPTS=false"})
+            "MAX_ACTIVE_SESSIONS=20",
+            "interrupt.sweep-interval=1h",
+            "INTERRUPT_TIMEOUT=3600",
+            "interrupt.events.max-streams=3",
+            "interrupt.events.heartbeat=200ms",
+            "interrupt.reference.enabled=true",
+            "interrupt.reference.max-streams=2",
+            "LOG_INTERRUPTS=false"
+        })
 @interface ReliabilityServer {
     int MAX_ACTIVE_SESSIONS = 20;
     int MAX_EVENT_STREAMS = 3;

@@ -1,8 +1,5 @@
 package io.interrupthub.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
@@ -31,6 +28,9 @@ import io.interrupthub.core.Session;
 import io.interrupthub.core.StatisticsSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A bounded run of mixed traffic at full speed on the core, with the background sweeper, metrics and
@@ -70,11 +70,19 @@ class SoakTest {
     void endlessTrafficThenQuietLeavesNothingBehind() throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int threadsBefore = threads.getThreadCount();
-        InterruptSettings settings = InterruptSettings.builder().checkInterval(Duration.ofMillis(100))
-                .interruptTimeout(Duration.ofMillis(300)).cleanupDelay(Duration.ofMillis(200)).maxActiveSessions(200)
-                .sessionTimeout(Duration.ofSeconds(1)).historySize(1000).maxDevices(100_000)
-                .maxCallbacksPerSession(64).sweepInterval(Duration.ofMillis(50)).moduleThreads(MODULE_THREADS)
-                .moduleQueueCapacity(256).build();
+        InterruptSettings settings = InterruptSettings.builder()
+                .checkInterval(Duration.ofMillis(100))
+                .interruptTimeout(Duration.ofMillis(300))
+                .cleanupDelay(Duration.ofMillis(200))
+                .maxActiveSessions(200)
+                .sessionTimeout(Duration.ofSeconds(1))
+                .historySize(1000)
+                .maxDevices(100_000)
+                .maxCallbacksPerSession(64)
+                .sweepInterval(Duration.ofMillis(50))
+                .moduleThreads(MODULE_THREADS)
+                .moduleQueueCapacity(256)
+                .build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS, r -> new Thread(r, "soak-worker"));
         Queue<String> errors = new ConcurrentLinkedQueue<>();
@@ -88,15 +96,17 @@ class SoakTest {
         int metersAfterWarmup;
         InterruptManager manager = new InterruptManager(settings).start();
         try {
-            manager.register(module("fast", cause -> {
-            }), ModuleSettings.withTimeout(Duration.ofMillis(200)));
-            manager.register(module("jitter", cause -> Thread.sleep(cause.epoch() % 3)),
+            manager.register(module("fast", cause -> {}), ModuleSettings.withTimeout(Duration.ofMillis(200)));
+            manager.register(
+                    module("jitter", cause -> Thread.sleep(cause.epoch() % 3)),
                     ModuleSettings.withTimeout(Duration.ofMillis(200)));
-            manager.register(module("flaky", cause -> {
-                if (cause.epoch() % 10 == 7) {
-                    throw new IllegalStateException("every tenth epoch fails");
-                }
-            }), ModuleSettings.withTimeout(Duration.ofMillis(200)));
+            manager.register(
+                    module("flaky", cause -> {
+                        if (cause.epoch() % 10 == 7) {
+                            throw new IllegalStateException("every tenth epoch fails");
+                        }
+                    }),
+                    ModuleSettings.withTimeout(Duration.ofMillis(200)));
             InterruptMetrics metrics = new InterruptMetrics(manager);
             metrics.bindTo(registry);
             manager.addListener(metrics);
@@ -106,8 +116,8 @@ class SoakTest {
             List<Future<?>> running = new ArrayList<>();
             for (int w = 0; w < WORKERS; w++) {
                 int worker = w;
-                running.add(pool.submit(() -> traffic(manager, worker, end, errors, operations, interrupts, opens,
-                        abandoned, callbacksFired)));
+                running.add(pool.submit(() -> traffic(
+                        manager, worker, end, errors, operations, interrupts, opens, abandoned, callbacksFired)));
             }
 
             // warm-up, then the baseline; then a sample every few seconds while the traffic runs
@@ -122,36 +132,64 @@ class SoakTest {
             Watchdog.awaitAll(running, Duration.ofSeconds(60), "soak workers");
 
             // quiet: no traffic; time and the sweeper must reclaim everything
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-                StatisticsSnapshot stats = manager.statistics();
-                assertThat(manager.activeSessions()).as("open sessions after quiet").isZero();
-                assertThat(stats.sessions().interruptedPendingRemoval()).as("interrupted sessions pending").isZero();
-                assertThat(manager.activeFlags()).as("flags after quiet").isZero();
-                assertThat(manager.trackedDevices()).as("tracked devices after quiet").isZero();
-            });
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(100))
+                    .untilAsserted(() -> {
+                        StatisticsSnapshot stats = manager.statistics();
+                        assertThat(manager.activeSessions())
+                                .as("open sessions after quiet")
+                                .isZero();
+                        assertThat(stats.sessions().interruptedPendingRemoval())
+                                .as("interrupted sessions pending")
+                                .isZero();
+                        assertThat(manager.activeFlags())
+                                .as("flags after quiet")
+                                .isZero();
+                        assertThat(manager.trackedDevices())
+                                .as("tracked devices after quiet")
+                                .isZero();
+                    });
             StatisticsSnapshot stats = manager.statistics();
             assertThat(manager.sessions(null, 1000)).isEmpty();
             assertThat(manager.history(null, 1000)).as("history is bounded").hasSizeLessThanOrEqualTo(1000);
-            assertThat(errors.stream().distinct().limit(20).toList()).as("errors during the soak (%d)", errors.size()).isEmpty();
-            assertThat(stats.sessions().opened()).as("every session ended, expired or was interrupted")
-                    .isEqualTo(stats.sessions().ended() + stats.sessions().expired() + stats.sessions().interrupted());
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(callbacksFired.get())
-                    .as("one callback per interrupted session, none lost").isEqualTo(manager.statistics().sessions().interrupted()));
+            assertThat(errors.stream().distinct().limit(20).toList())
+                    .as("errors during the soak (%d)", errors.size())
+                    .isEmpty();
+            assertThat(stats.sessions().opened())
+                    .as("every session ended, expired or was interrupted")
+                    .isEqualTo(stats.sessions().ended()
+                            + stats.sessions().expired()
+                            + stats.sessions().interrupted());
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(callbacksFired.get())
+                            .as("one callback per interrupted session, none lost")
+                            .isEqualTo(manager.statistics().sessions().interrupted()));
             // Module timers appear lazily, one per (module, outcome), each with its histogram buckets ("le"):
             // bounded by registrations, never by traffic.
-            assertThat(meterSeries(registry)).as("meter series (%d after warm-up)", metersAfterWarmup)
+            assertThat(meterSeries(registry))
+                    .as("meter series (%d after warm-up)", metersAfterWarmup)
                     .hasSizeLessThanOrEqualTo(seriesBeforeTraffic + 4 * 3);
-            assertThat(registry.getMeters()).flatExtracting(m -> m.getId().getTags())
+            assertThat(registry.getMeters())
+                    .flatExtracting(m -> m.getId().getTags())
                     .noneMatch(tag -> tag.getValue().startsWith("soak-"));
 
             long after = usedHeapAfterGc();
             long highest = heapSamples.stream().mapToLong(Long::longValue).max().orElse(baseline);
-            System.out.printf("[reliability] soak heap: baseline %d MB, highest while running %d MB, after quiet %d MB, "
-                            + "samples %s%n", mb(baseline), mb(highest), mb(after),
+            System.out.printf(
+                    "[reliability] soak heap: baseline %d MB, highest while running %d MB, after quiet %d MB, "
+                            + "samples %s%n",
+                    mb(baseline),
+                    mb(highest),
+                    mb(after),
                     heapSamples.stream().map(SoakTest::mb).toList());
-            assertThat(after).as("heap after quiet vs baseline %d MB", mb(baseline)).isLessThanOrEqualTo(baseline + HEAP_SLACK_BYTES);
-            assertThat(highest).as("heap while running vs baseline %d MB", mb(baseline)).isLessThanOrEqualTo(baseline + HEAP_SLACK_BYTES);
-            assertThat(maxThreads).as("threads while running, %d before", threadsBefore)
+            assertThat(after)
+                    .as("heap after quiet vs baseline %d MB", mb(baseline))
+                    .isLessThanOrEqualTo(baseline + HEAP_SLACK_BYTES);
+            assertThat(highest)
+                    .as("heap while running vs baseline %d MB", mb(baseline))
+                    .isLessThanOrEqualTo(baseline + HEAP_SLACK_BYTES);
+            assertThat(maxThreads)
+                    .as("threads while running, %d before", threadsBefore)
                     .isLessThanOrEqualTo(threadsBefore + WORKERS + MODULE_THREADS + 6);
 
             Tally.add(FAMILY, "seconds", SECONDS);
@@ -160,18 +198,31 @@ class SoakTest {
             Tally.add(FAMILY, "sessions-opened", opens.get());
             Tally.add(FAMILY, "sessions-abandoned", abandoned.get());
             Tally.add(FAMILY, "sessions-expired", stats.sessions().expired());
-            Tally.add(FAMILY, "fan-outs", stats.interrupts().succeeded() + stats.interrupts().failed());
+            Tally.add(
+                    FAMILY,
+                    "fan-outs",
+                    stats.interrupts().succeeded() + stats.interrupts().failed());
         } finally {
             manager.close();
             pool.shutdownNow();
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(threads.getThreadCount())
-                .as("threads after close, %d before", threadsBefore).isLessThanOrEqualTo(threadsBefore + 2));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(threads.getThreadCount())
+                        .as("threads after close, %d before", threadsBefore)
+                        .isLessThanOrEqualTo(threadsBefore + 2));
         Tally.print(FAMILY);
     }
 
-    private static void traffic(InterruptManager manager, int worker, long end, Queue<String> errors, AtomicLong operations,
-                                AtomicLong interrupts, AtomicLong opens, AtomicLong abandoned, AtomicLong callbacksFired) {
+    private static void traffic(
+            InterruptManager manager,
+            int worker,
+            long end,
+            Queue<String> errors,
+            AtomicLong operations,
+            AtomicLong interrupts,
+            AtomicLong opens,
+            AtomicLong abandoned,
+            AtomicLong callbacksFired) {
         Random r = new Random(4242 + worker);
         ArrayDeque<Session> mine = new ArrayDeque<>();
         long deviceCounter = worker * 1_000_000L;
@@ -197,7 +248,8 @@ class SoakTest {
                     manager.endSession(s.sessionId());
                 } else if (pick < 80) {
                     Session s = pickOne(mine, r);
-                    InterruptResult result = manager.interrupt(s.hardwareId(), "soak").get(5, TimeUnit.SECONDS);
+                    InterruptResult result =
+                            manager.interrupt(s.hardwareId(), "soak").get(5, TimeUnit.SECONDS);
                     interrupts.incrementAndGet();
                     if (result.sessionsInterrupted() < 0) {
                         errors.add("negative sessionsInterrupted");
@@ -214,7 +266,8 @@ class SoakTest {
                     manager.statistics();
                 }
             } catch (InterruptHubException e) {
-                if (e.kind() != InterruptHubException.Kind.NOT_FOUND && e.kind() != InterruptHubException.Kind.LIMIT_REACHED) {
+                if (e.kind() != InterruptHubException.Kind.NOT_FOUND
+                        && e.kind() != InterruptHubException.Kind.LIMIT_REACHED) {
                     errors.add(e.kind() + " " + e.getMessage());
                 }
                 if (e.kind() == InterruptHubException.Kind.NOT_FOUND) {
@@ -240,8 +293,12 @@ class SoakTest {
 
     /** Meters by name and tags, histogram buckets folded into their timer. */
     private static java.util.Set<String> meterSeries(SimpleMeterRegistry registry) {
-        return registry.getMeters().stream().map(m -> m.getId().getName().replace(".histogram", "") + m.getId().getTags()
-                .stream().filter(t -> !t.getKey().equals("le")).toList()).collect(java.util.stream.Collectors.toSet());
+        return registry.getMeters().stream()
+                .map(m -> m.getId().getName().replace(".histogram", "")
+                        + m.getId().getTags().stream()
+                                .filter(t -> !t.getKey().equals("le"))
+                                .toList())
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     private static long usedHeapAfterGc() throws InterruptedException {

@@ -14,12 +14,12 @@ final class Tally {
 
     private static final Map<String, Map<String, AtomicLong>> COUNTS = new ConcurrentHashMap<>();
 
-    private Tally() {
-    }
+    private Tally() {}
 
     static void add(String family, String key, long n) {
         COUNTS.computeIfAbsent(family, f -> new ConcurrentHashMap<>())
-                .computeIfAbsent(key, k -> new AtomicLong()).addAndGet(n);
+                .computeIfAbsent(key, k -> new AtomicLong())
+                .addAndGet(n);
     }
 
     static void inc(String family, String key) {
@@ -33,7 +33,8 @@ final class Tally {
         if (counts == null) {
             line.append(" (nothing ran)");
         } else {
-            new TreeMap<>(counts).forEach((k, v) -> line.append(' ').append(k).append('=').append(v.get()));
+            new TreeMap<>(counts)
+                    .forEach((k, v) -> line.append(' ').append(k).append('=').append(v.get()));
         }
         System.out.println(line);
     }

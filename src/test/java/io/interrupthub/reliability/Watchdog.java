@@ -16,8 +16,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class Watchdog {
 
-    private Watchdog() {
-    }
+    private Watchdog() {}
 
     /** Waits for every future; on the deadline throws an AssertionError carrying a full thread dump. */
     static void awaitAll(List<? extends Future<?>> futures, Duration limit, String what) {
@@ -26,8 +25,8 @@ final class Watchdog {
             try {
                 future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                throw new AssertionError(what + " did not finish within " + limit + " (deadlock or lost wake-up?)\n"
-                        + threadDump());
+                throw new AssertionError(
+                        what + " did not finish within " + limit + " (deadlock or lost wake-up?)\n" + threadDump());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(what + ": interrupted while waiting", e);
@@ -58,7 +57,9 @@ final class Watchdog {
 
     /** ThreadInfo.toString cuts stacks at 8 frames; this keeps 40. */
     private static String format(ThreadInfo info) {
-        StringBuilder out = new StringBuilder("\"").append(info.getThreadName()).append("\" ")
+        StringBuilder out = new StringBuilder("\"")
+                .append(info.getThreadName())
+                .append("\" ")
                 .append(info.getThreadState());
         if (info.getLockName() != null) {
             out.append(" on ").append(info.getLockName());

@@ -1,9 +1,5 @@
 package io.interrupthub.remote;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -39,6 +35,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 /**
  * A webhook module against a real worker: a local HTTP server on the loopback interface that answers,
  * fails or never answers, registered directly on an {@link InterruptManager}.
@@ -50,8 +50,10 @@ public class WebhookModuleTest {
     /** A result must arrive within its module timeout plus this margin (a noisy two-core machine). */
     private static final long MARGIN_SECONDS = 5;
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
     private Worker worker;
     private InterruptManager manager;
 
@@ -104,7 +106,9 @@ public class WebhookModuleTest {
         assertThat(tts.outcome()).isEqualTo(ModuleOutcome.FAILED);
         assertThat(tts.error()).contains("500");
         assertThat(result.success()).isFalse();
-        assertThat(module(result, "text_processing").outcome()).as("the others still run").isEqualTo(ModuleOutcome.OK);
+        assertThat(module(result, "text_processing").outcome())
+                .as("the others still run")
+                .isEqualTo(ModuleOutcome.OK);
         assertThat(worker.received).as("no retry").hasSize(1);
     }
 
@@ -124,7 +128,8 @@ public class WebhookModuleTest {
     void aRefusedConnectionIsFailed() throws Exception {
         URI closed = worker.url();
         worker.close(); // nobody listens on that port any more
-        register(new WebhookModule("tts_worker", closed, List.of(), LONG_TIMEOUT, 4, client, JsonMapper.shared()),
+        register(
+                new WebhookModule("tts_worker", closed, List.of(), LONG_TIMEOUT, 4, client, JsonMapper.shared()),
                 LONG_TIMEOUT);
 
         InterruptResult result = interrupt("kitchen-refused", "x", LONG_TIMEOUT);
@@ -153,13 +158,16 @@ public class WebhookModuleTest {
     void aTimedOutCallFreesItsSlotForTheNextInterrupt() throws Exception {
         worker.silent();
         register(webhook("tts_worker", List.of(), SHORT_TIMEOUT, 1), SHORT_TIMEOUT);
-        assertThat(module(interrupt("kitchen-slot", "first", SHORT_TIMEOUT), "tts_worker").outcome())
+        assertThat(module(interrupt("kitchen-slot", "first", SHORT_TIMEOUT), "tts_worker")
+                        .outcome())
                 .isEqualTo(ModuleOutcome.TIMED_OUT);
 
         worker.answer(200);
 
-        await().atMost(Duration.ofSeconds(MARGIN_SECONDS)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                assertThat(module(interrupt("kitchen-slot", "again", SHORT_TIMEOUT), "tts_worker").outcome())
+        await().atMost(Duration.ofSeconds(MARGIN_SECONDS))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertThat(module(interrupt("kitchen-slot", "again", SHORT_TIMEOUT), "tts_worker")
+                                .outcome())
                         .isEqualTo(ModuleOutcome.OK));
     }
 
@@ -201,39 +209,48 @@ public class WebhookModuleTest {
         InterruptResult second = interrupt("kitchen-twice", "b", LONG_TIMEOUT);
 
         assertThat(second.epoch()).isEqualTo(first.epoch() + 1);
-        assertThat(worker.received).extracting(Worker.Received::idempotencyKey).containsExactly(
-                "kitchen-twice:" + first.epoch() + ":notify", "kitchen-twice:" + second.epoch() + ":notify");
-        assertThat(worker.received).extracting(r -> r.json().get("epoch").longValue())
+        assertThat(worker.received)
+                .extracting(Worker.Received::idempotencyKey)
+                .containsExactly(
+                        "kitchen-twice:" + first.epoch() + ":notify", "kitchen-twice:" + second.epoch() + ":notify");
+        assertThat(worker.received)
+                .extracting(r -> r.json().get("epoch").longValue())
                 .containsExactly(first.epoch(), second.epoch());
     }
 
     @Test
     void aMethodsListMakesOnePostPerActionInOrder() throws Exception {
-        WebhookModule module = webhook("tts_worker", List.of("cancel_generation", "clear_buffers", "clear_cache"),
-                LONG_TIMEOUT, 4);
-        assertThat(module.actions()).extracting(ModuleAction::name)
+        WebhookModule module =
+                webhook("tts_worker", List.of("cancel_generation", "clear_buffers", "clear_cache"), LONG_TIMEOUT, 4);
+        assertThat(module.actions())
+                .extracting(ModuleAction::name)
                 .containsExactly("cancel_generation", "clear_buffers", "clear_cache");
         register(module, LONG_TIMEOUT);
 
         InterruptResult result = interrupt("kitchen-methods", "x", LONG_TIMEOUT);
 
         assertThat(module(result, "tts_worker").outcome()).isEqualTo(ModuleOutcome.OK);
-        assertThat(worker.received).extracting(r -> r.json().get("action").stringValue())
+        assertThat(worker.received)
+                .extracting(r -> r.json().get("action").stringValue())
                 .containsExactly("cancel_generation", "clear_buffers", "clear_cache");
-        assertThat(worker.received).extracting(Worker.Received::idempotencyKey).containsExactly(
-                "kitchen-methods:" + result.epoch() + ":cancel_generation",
-                "kitchen-methods:" + result.epoch() + ":clear_buffers",
-                "kitchen-methods:" + result.epoch() + ":clear_cache");
+        assertThat(worker.received)
+                .extracting(Worker.Received::idempotencyKey)
+                .containsExactly(
+                        "kitchen-methods:" + result.epoch() + ":cancel_generation",
+                        "kitchen-methods:" + result.epoch() + ":clear_buffers",
+                        "kitchen-methods:" + result.epoch() + ":clear_cache");
     }
 
     @Test
     void configuredMethodsChooseAndOrderTheWebhooksActions() throws Exception {
-        manager.register(webhook("tts_worker", List.of("cancel_generation", "clear_buffers", "clear_cache"),
-                LONG_TIMEOUT, 4), new ModuleSettings(true, LONG_TIMEOUT, List.of("clear_cache", "cancel_generation")));
+        manager.register(
+                webhook("tts_worker", List.of("cancel_generation", "clear_buffers", "clear_cache"), LONG_TIMEOUT, 4),
+                new ModuleSettings(true, LONG_TIMEOUT, List.of("clear_cache", "cancel_generation")));
 
         interrupt("kitchen-chosen", "x", LONG_TIMEOUT);
 
-        assertThat(worker.received).extracting(r -> r.json().get("action").stringValue())
+        assertThat(worker.received)
+                .extracting(r -> r.json().get("action").stringValue())
                 .containsExactly("clear_cache", "cancel_generation");
     }
 
@@ -245,7 +262,8 @@ public class WebhookModuleTest {
         InterruptResult result = interrupt("kitchen-both", "x", LONG_TIMEOUT);
 
         assertThat(module(result, "tts_worker").outcome()).isEqualTo(ModuleOutcome.FAILED);
-        assertThat(worker.received).extracting(r -> r.json().get("action").stringValue())
+        assertThat(worker.received)
+                .extracting(r -> r.json().get("action").stringValue())
                 .containsExactly("cancel_generation", "clear_buffers");
     }
 
@@ -264,37 +282,54 @@ public class WebhookModuleTest {
         ModuleResult tts = module(refused, "tts_worker");
         assertThat(tts.outcome()).isEqualTo(ModuleOutcome.FAILED);
         assertThat(tts.error()).contains("in flight");
-        assertThat(hanging).as("refused while the first call still waits for the worker").isNotDone();
-        assertThat(worker.received).as("the refused call never reached the worker").hasSize(1);
+        assertThat(hanging)
+                .as("refused while the first call still waits for the worker")
+                .isNotDone();
+        assertThat(worker.received)
+                .as("the refused call never reached the worker")
+                .hasSize(1);
 
         worker.answer(200);
         worker.releaseSilent();
         assertThat(module(hanging.get(LONG_TIMEOUT.toSeconds() + MARGIN_SECONDS, TimeUnit.SECONDS), "tts_worker")
-                .outcome()).isEqualTo(ModuleOutcome.OK);
-        assertThat(module(interrupt("kitchen-c", "third", LONG_TIMEOUT), "tts_worker").outcome())
-                .as("the slot is free again").isEqualTo(ModuleOutcome.OK);
+                        .outcome())
+                .isEqualTo(ModuleOutcome.OK);
+        assertThat(module(interrupt("kitchen-c", "third", LONG_TIMEOUT), "tts_worker")
+                        .outcome())
+                .as("the slot is free again")
+                .isEqualTo(ModuleOutcome.OK);
     }
 
     // ---- construction -------------------------------------------------------------------------------
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"ftp://x/interrupt", "/interrupt", "mailto:ops@example.com", "http:///interrupt",
-            "file:///tmp/interrupt"})
+    @ValueSource(
+            strings = {
+                "ftp://x/interrupt",
+                "/interrupt",
+                "mailto:ops@example.com",
+                "http:///interrupt",
+                "file:///tmp/interrupt"
+            })
     void onlyAbsoluteHttpUrlsAreAccepted(String url) {
-        assertThatThrownBy(() -> new WebhookModule("tts_worker", URI.create(url), List.of(), LONG_TIMEOUT, 4, client,
-                JsonMapper.shared())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http");
+        assertThatThrownBy(() -> new WebhookModule(
+                        "tts_worker", URI.create(url), List.of(), LONG_TIMEOUT, 4, client, JsonMapper.shared()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("http");
     }
 
     @Test
     void aMissingUrlIsRefused() {
-        assertThatThrownBy(() -> new WebhookModule("tts_worker", null, List.of(), LONG_TIMEOUT, 4, client,
-                JsonMapper.shared())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() ->
+                        new WebhookModule("tts_worker", null, List.of(), LONG_TIMEOUT, 4, client, JsonMapper.shared()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void maxConcurrentBelowOneIsRefused() {
         assertThatThrownBy(() -> webhook("tts_worker", List.of(), LONG_TIMEOUT, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("max-concurrent");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("max-concurrent");
     }
 
     @Test
@@ -321,12 +356,14 @@ public class WebhookModuleTest {
     }
 
     static ModuleResult module(InterruptResult result, String name) {
-        return result.modules().stream().filter(m -> m.module().equals(name)).findFirst()
+        return result.modules().stream()
+                .filter(m -> m.module().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no module " + name + " in " + result.modules()));
     }
 
     private static Interruptible localModule(String name) {
-        return Interruptible.of(name, ModuleAction.of("cancel_generation", cause -> { }));
+        return Interruptible.of(name, ModuleAction.of("cancel_generation", cause -> {}));
     }
 
     /**
@@ -399,9 +436,12 @@ public class WebhookModuleTest {
                 try (InputStream in = exchange.getRequestBody()) {
                     body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
-                received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                received.add(new Received(
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI().getPath(),
                         exchange.getRequestHeaders().getFirst("Content-Type"),
-                        exchange.getRequestHeaders().getFirst("Idempotency-Key"), body));
+                        exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+                        body));
                 if (silent) {
                     CountDownLatch latch = held;
                     try {

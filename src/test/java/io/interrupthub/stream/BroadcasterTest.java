@@ -1,9 +1,5 @@
 package io.interrupthub.stream;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The broadcaster alone: cap, outbox limit, one writer per stream, ends carried out once, under contention. */
 class BroadcasterTest {
@@ -82,14 +82,16 @@ class BroadcasterTest {
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int index = i;
-            done.add(CompletableFuture.runAsync(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                task.accept(index);
-            }, callers));
+            done.add(CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            go.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        task.accept(index);
+                    },
+                    callers));
         }
         go.countDown();
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -117,7 +119,9 @@ class BroadcasterTest {
         Broadcaster.Stream<String, String> stream = broadcaster.open("a", sink, "greeting");
         stream.end(Broadcaster.End.CLOSED);
         assertThat(broadcaster.openStreams()).as("the slot is free at once").isZero();
-        assertThat(sink.closes).as("not closed while the opener still holds the connection").isEmpty();
+        assertThat(sink.closes)
+                .as("not closed while the opener still holds the connection")
+                .isEmpty();
 
         stream.start();
 
@@ -216,7 +220,8 @@ class BroadcasterTest {
             for (String frame : sink.written) {
                 String[] parts = frame.split(":");
                 int previous = last.getOrDefault(parts[0], -1);
-                assertThat(Integer.parseInt(parts[1])).as("frames of publisher %s in order", parts[0])
+                assertThat(Integer.parseInt(parts[1]))
+                        .as("frames of publisher %s in order", parts[0])
                         .isEqualTo(previous + 1);
                 last.put(parts[0], previous + 1);
             }
@@ -263,7 +268,9 @@ class BroadcasterTest {
         for (Broadcaster.Stream<Integer, String> ignored : broadcaster.streams()) {
             count++;
         }
-        assertThat(broadcaster.openStreams()).as("the count is the number of streams held").isEqualTo(count);
+        assertThat(broadcaster.openStreams())
+                .as("the count is the number of streams held")
+                .isEqualTo(count);
     }
 
     /** Ends from several threads at once (a failed write, a timeout, shutdown) close the sink exactly once. */
@@ -292,7 +299,8 @@ class BroadcasterTest {
         for (RecordingSink sink : sinks) {
             await().atMost(WAIT).until(() -> sink.closes.size() == 1);
         }
-        await().during(Duration.ofMillis(200)).atMost(WAIT)
+        await().during(Duration.ofMillis(200))
+                .atMost(WAIT)
                 .until(() -> sinks.stream().allMatch(sink -> sink.closes.size() == 1));
         assertThat(sinks).allSatisfy(sink -> {
             assertThat(sink.overlaps).hasValue(0);
@@ -321,7 +329,9 @@ class BroadcasterTest {
         });
 
         assertThatThrownBy(() -> broadcaster.open(-1, new RecordingSink(), null))
-                .isInstanceOfSatisfying(Broadcaster.Refused.class, refused -> assertThat(refused.full()).isFalse());
+                .isInstanceOfSatisfying(
+                        Broadcaster.Refused.class,
+                        refused -> assertThat(refused.full()).isFalse());
         for (RecordingSink sink : accepted) {
             await().atMost(WAIT).until(() -> sink.closes.size() == 1);
             assertThat(sink.closes).containsExactly(Broadcaster.End.SHUTDOWN);

@@ -1,7 +1,5 @@
 package io.interrupthub.web;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +16,8 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Small HTTP helper for the API tests: one call gives status, headers and the raw body, and the body is
  * read with Jackson 3 so tests can check JSON field by field, including fields that must be absent.
@@ -30,8 +30,19 @@ final class ApiHttp {
     static final Set<String> PROBLEM_FIELDS = Set.of("type", "title", "status", "detail", "instance");
 
     /** Text that would betray internals in an error body. */
-    private static final List<String> LEAKS = List.of("Exception", "exception", "java.", "javax.", "jakarta.",
-            "org.springframework", "tools.jackson", "com.fasterxml", "io.interrupthub", "\tat ", "stackTrace", "trace",
+    private static final List<String> LEAKS = List.of(
+            "Exception",
+            "exception",
+            "java.",
+            "javax.",
+            "jakarta.",
+            "org.springframework",
+            "tools.jackson",
+            "com.fasterxml",
+            "io.interrupthub",
+            "\tat ",
+            "stackTrace",
+            "trace",
             "Caused by");
 
     private final RestTestClient client;
@@ -77,16 +88,19 @@ final class ApiHttp {
     }
 
     Reply send(HttpMethod method, MediaType contentType, String body, String uriTemplate, Object... vars) {
-        RestTestClient.RequestBodySpec spec = client.method(method).uri(uriTemplate, vars)
+        RestTestClient.RequestBodySpec spec = client.method(method)
+                .uri(uriTemplate, vars)
                 .accept(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON);
         if (contentType != null) {
             spec = spec.contentType(contentType);
         }
-        RestTestClient.RequestHeadersSpec<?> ready = body == null ? spec
-                : spec.body(body.getBytes(StandardCharsets.UTF_8));
+        RestTestClient.RequestHeadersSpec<?> ready =
+                body == null ? spec : spec.body(body.getBytes(StandardCharsets.UTF_8));
         EntityExchangeResult<byte[]> result = ready.exchange().returnResult(byte[].class);
         byte[] bytes = result.getResponseBody();
-        return new Reply(result.getStatus().value(), result.getResponseHeaders(),
+        return new Reply(
+                result.getStatus().value(),
+                result.getResponseHeaders(),
                 bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8));
     }
 
@@ -98,7 +112,9 @@ final class ApiHttp {
     static Instant instant(JsonNode object, String field) {
         JsonNode value = object.get(field);
         assertThat(value).as("field %s of %s", field, object).isNotNull();
-        assertThat(value.isString()).as("field %s is an ISO-8601 string in %s", field, object).isTrue();
+        assertThat(value.isString())
+                .as("field %s is an ISO-8601 string in %s", field, object)
+                .isTrue();
         return Instant.parse(value.stringValue());
     }
 
@@ -116,7 +132,8 @@ final class ApiHttp {
         assertThat(reply.status()).as("status of %s", reply).isEqualTo(status);
         assertThat(reply.contentType()).as("content type of %s", reply).isNotNull();
         assertThat(reply.contentType().isCompatibleWith(MediaType.APPLICATION_JSON))
-                .as("content type of %s", reply).isTrue();
+                .as("content type of %s", reply)
+                .isTrue();
         return reply.json();
     }
 
@@ -129,16 +146,21 @@ final class ApiHttp {
         assertThat(reply.status()).as("status of %s", reply).isEqualTo(status);
         assertThat(reply.contentType()).as("content type of %s", reply).isNotNull();
         assertThat(reply.contentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
-                .as("content type of %s", reply).isTrue();
+                .as("content type of %s", reply)
+                .isTrue();
         assertNoLeak(reply);
         JsonNode problem = reply.json();
         assertThat(fieldNames(problem)).as("members of %s", problem).isEqualTo(new TreeSet<>(PROBLEM_FIELDS));
         assertThat(problem.get("type").isString()).isTrue();
         assertThat(problem.get("type").stringValue()).isEqualTo("about:blank");
         assertThat(problem.get("title").stringValue()).isEqualTo(title);
-        assertThat(problem.get("status").isIntegralNumber()).as("status is a number in %s", problem).isTrue();
+        assertThat(problem.get("status").isIntegralNumber())
+                .as("status is a number in %s", problem)
+                .isTrue();
         assertThat(problem.get("status").intValue()).isEqualTo(status);
-        assertThat(problem.get("detail").isString()).as("detail is a string in %s", problem).isTrue();
+        assertThat(problem.get("detail").isString())
+                .as("detail is a string in %s", problem)
+                .isTrue();
         assertThat(problem.get("detail").stringValue()).isNotBlank();
         assertThat(problem.get("instance").stringValue()).isEqualTo(instance);
         return problem;

@@ -1,12 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.assertJson;
-import static io.interrupthub.web.ApiHttp.assertProblem;
-import static io.interrupthub.web.ApiHttp.elements;
-import static io.interrupthub.web.ApiHttp.fieldNames;
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +16,13 @@ import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTe
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
+
+import static io.interrupthub.web.ApiHttp.assertJson;
+import static io.interrupthub.web.ApiHttp.assertProblem;
+import static io.interrupthub.web.ApiHttp.elements;
+import static io.interrupthub.web.ApiHttp.fieldNames;
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What was heard, through the real server: {@code POST /sessions/{id}/delivered} records how far a
@@ -56,11 +56,19 @@ class DeliveredApiTest {
         String hw = unique("heard");
         String sessionId = open(hw);
 
-        JsonNode session = assertJson(http.postJson("{\"textChars\": 42, \"audioMs\": 1500}",
-                "/sessions/{id}/delivered", sessionId), 200);
+        JsonNode session = assertJson(
+                http.postJson("{\"textChars\": 42, \"audioMs\": 1500}", "/sessions/{id}/delivered", sessionId), 200);
 
-        assertThat(fieldNames(session)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                "createdAt", "lastHeartbeatAt", "expiresAt", "delivered");
+        assertThat(fieldNames(session))
+                .containsExactlyInAnyOrder(
+                        "sessionId",
+                        "hardwareId",
+                        "state",
+                        "epoch",
+                        "createdAt",
+                        "lastHeartbeatAt",
+                        "expiresAt",
+                        "delivered");
         assertThat(session.get("sessionId").stringValue()).isEqualTo(sessionId);
         assertThat(session.get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(session.get("state").stringValue()).isEqualTo("ACTIVE");
@@ -80,8 +88,8 @@ class DeliveredApiTest {
         String sessionId = open(unique("grow"));
 
         http.postJson("{\"textChars\": 42, \"audioMs\": 1500}", "/sessions/{id}/delivered", sessionId);
-        JsonNode late = assertJson(http.postJson("{\"textChars\": 10, \"audioMs\": 2000}",
-                "/sessions/{id}/delivered", sessionId), 200);
+        JsonNode late = assertJson(
+                http.postJson("{\"textChars\": 10, \"audioMs\": 2000}", "/sessions/{id}/delivered", sessionId), 200);
         assertDelivered(late.get("delivered"), 42, 2000);
 
         JsonNode partial = assertJson(http.postJson("{\"audioMs\": 2500}", "/sessions/{id}/delivered", sessionId), 200);
@@ -108,9 +116,10 @@ class DeliveredApiTest {
             assertThat(entry.get("textChars").isIntegralNumber()).isTrue();
             assertThat(entry.get("audioMs").isIntegralNumber()).isTrue();
         }
-        assertThat(bySession(delivered)).isEqualTo(new TreeMap<>(Map.of(
-                talking, List.of(120L, 4000L),
-                silent, List.of(0L, 0L))));
+        assertThat(bySession(delivered))
+                .isEqualTo(new TreeMap<>(Map.of(
+                        talking, List.of(120L, 4000L),
+                        silent, List.of(0L, 0L))));
 
         JsonNode interrupted = assertJson(http.get("/sessions/{id}", talking), 200);
         assertThat(interrupted.get("state").stringValue()).isEqualTo("INTERRUPTED");
@@ -124,8 +133,8 @@ class DeliveredApiTest {
         http.postJson("{\"textChars\": 50, \"audioMs\": 2000}", "/sessions/{id}/delivered", sessionId);
         JsonNode result = assertJson(http.postJson("{\"reason\": \"user_barge_in\"}", "/interrupt/{id}", hw), 200);
 
-        JsonNode after = assertJson(http.postJson("{\"textChars\": 80, \"audioMs\": 3000}",
-                "/sessions/{id}/delivered", sessionId), 200);
+        JsonNode after = assertJson(
+                http.postJson("{\"textChars\": 80, \"audioMs\": 3000}", "/sessions/{id}/delivered", sessionId), 200);
 
         assertThat(after.get("state").stringValue()).isEqualTo("INTERRUPTED");
         assertDelivered(after.get("delivered"), 80, 3000);
@@ -139,21 +148,28 @@ class DeliveredApiTest {
 
     @Test
     void anInterruptOfADeviceWithoutSessionsHasAnEmptyDeliveredList() {
-        JsonNode result = assertJson(http.postJson("{\"reason\": \"user_barge_in\"}", "/interrupt/{id}",
-                unique("nobody-home")), 200);
+        JsonNode result = assertJson(
+                http.postJson("{\"reason\": \"user_barge_in\"}", "/interrupt/{id}", unique("nobody-home")), 200);
 
         assertThat(elements(result.get("delivered"))).isEmpty();
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"{\"textChars\": -1, \"audioMs\": 10}", "{\"textChars\": 10, \"audioMs\": -1}",
-            "{\"textChars\": -5}"})
+    @ValueSource(
+            strings = {
+                "{\"textChars\": -1, \"audioMs\": 10}",
+                "{\"textChars\": 10, \"audioMs\": -1}",
+                "{\"textChars\": -5}"
+            })
     void negativeOffsetsAre400AndChangeNothing(String body) {
         String sessionId = open(unique("negative"));
         http.postJson("{\"textChars\": 3, \"audioMs\": 30}", "/sessions/{id}/delivered", sessionId);
 
-        JsonNode problem = assertProblem(http.postJson(body, "/sessions/{id}/delivered", sessionId), 400,
-                "Bad Request", "/sessions/" + sessionId + "/delivered");
+        JsonNode problem = assertProblem(
+                http.postJson(body, "/sessions/{id}/delivered", sessionId),
+                400,
+                "Bad Request",
+                "/sessions/" + sessionId + "/delivered");
 
         assertThat(problem.get("detail").stringValue()).contains("negative");
         assertDelivered(assertJson(http.get("/sessions/{id}", sessionId), 200).get("delivered"), 3, 30);
@@ -164,7 +180,10 @@ class DeliveredApiTest {
     void aMalformedBodyIs400(String body) {
         String sessionId = open(unique("malformed"));
 
-        assertProblem(http.postJson(body, "/sessions/{id}/delivered", sessionId), 400, "Bad Request",
+        assertProblem(
+                http.postJson(body, "/sessions/{id}/delivered", sessionId),
+                400,
+                "Bad Request",
                 "/sessions/" + sessionId + "/delivered");
     }
 
@@ -172,8 +191,11 @@ class DeliveredApiTest {
     void reportingForAnUnknownSessionIs404() {
         String sessionId = unique("no-such-session");
 
-        JsonNode problem = assertProblem(http.postJson("{\"textChars\": 1, \"audioMs\": 1}",
-                "/sessions/{id}/delivered", sessionId), 404, "Not Found", "/sessions/" + sessionId + "/delivered");
+        JsonNode problem = assertProblem(
+                http.postJson("{\"textChars\": 1, \"audioMs\": 1}", "/sessions/{id}/delivered", sessionId),
+                404,
+                "Not Found",
+                "/sessions/" + sessionId + "/delivered");
 
         assertThat(problem.get("detail").stringValue()).contains(sessionId);
     }
@@ -183,8 +205,11 @@ class DeliveredApiTest {
         String sessionId = open(unique("ended"));
         assertThat(http.delete("/sessions/{id}", sessionId).status()).isEqualTo(204);
 
-        assertProblem(http.postJson("{\"textChars\": 1, \"audioMs\": 1}", "/sessions/{id}/delivered", sessionId),
-                404, "Not Found", "/sessions/" + sessionId + "/delivered");
+        assertProblem(
+                http.postJson("{\"textChars\": 1, \"audioMs\": 1}", "/sessions/{id}/delivered", sessionId),
+                404,
+                "Not Found",
+                "/sessions/" + sessionId + "/delivered");
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
@@ -200,15 +225,22 @@ class DeliveredApiTest {
         assertThat(delivered).as("delivered").isNotNull();
         assertThat(fieldNames(delivered)).containsExactlyInAnyOrder("textChars", "audioMs");
         assertThat(delivered.get("textChars").isIntegralNumber()).isTrue();
-        assertThat(delivered.get("textChars").longValue()).as("textChars of %s", delivered).isEqualTo(textChars);
-        assertThat(delivered.get("audioMs").longValue()).as("audioMs of %s", delivered).isEqualTo(audioMs);
+        assertThat(delivered.get("textChars").longValue())
+                .as("textChars of %s", delivered)
+                .isEqualTo(textChars);
+        assertThat(delivered.get("audioMs").longValue())
+                .as("audioMs of %s", delivered)
+                .isEqualTo(audioMs);
     }
 
     private static Map<String, List<Long>> bySession(List<JsonNode> delivered) {
         Map<String, List<Long>> map = new TreeMap<>();
         for (JsonNode entry : delivered) {
-            map.put(entry.get("sessionId").stringValue(),
-                    List.of(entry.get("textChars").longValue(), entry.get("audioMs").longValue()));
+            map.put(
+                    entry.get("sessionId").stringValue(),
+                    List.of(
+                            entry.get("textChars").longValue(),
+                            entry.get("audioMs").longValue()));
         }
         return map;
     }

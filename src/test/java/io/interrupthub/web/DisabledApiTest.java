@@ -1,12 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.assertJson;
-import static io.interrupthub.web.ApiHttp.assertProblem;
-import static io.interrupthub.web.ApiHttp.elements;
-import static io.interrupthub.web.ApiHttp.fieldNames;
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.List;
 
 import io.interrupthub.InterruptHubApplication;
@@ -19,8 +12,17 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
 
+import static io.interrupthub.web.ApiHttp.assertJson;
+import static io.interrupthub.web.ApiHttp.assertProblem;
+import static io.interrupthub.web.ApiHttp.elements;
+import static io.interrupthub.web.ApiHttp.fieldNames;
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** {@code GLOBAL_INTERRUPT_ENABLED=false}: interrupt requests answer 503 and nothing changes. */
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "GLOBAL_INTERRUPT_ENABLED=false")
 @AutoConfigureRestTestClient
 @DirtiesContext
@@ -42,8 +44,11 @@ class DisabledApiTest {
         assertThat(problem.get("detail").stringValue()).contains("GLOBAL_INTERRUPT_ENABLED");
 
         String hw = unique("disabled");
-        assertProblem(http.postJson("{\"reason\": \"user_barge_in\"}", "/interrupt/{id}", hw), 503,
-                "Service Unavailable", "/interrupt/" + hw);
+        assertProblem(
+                http.postJson("{\"reason\": \"user_barge_in\"}", "/interrupt/{id}", hw),
+                503,
+                "Service Unavailable",
+                "/interrupt/" + hw);
         assertProblem(http.post("/interrupt/{id}?wait=false", hw), 503, "Service Unavailable", "/interrupt/" + hw);
     }
 
@@ -70,7 +75,8 @@ class DisabledApiTest {
         JsonNode before = stats();
         String hw = unique("disabled-stats");
         String sessionId = assertJson(http.postJson("{\"hardwareId\": \"" + hw + "\"}", "/sessions"), 201)
-                .get("sessionId").stringValue();
+                .get("sessionId")
+                .stringValue();
         try {
             assertThat(http.post("/interrupt/{id}", hw).status()).isEqualTo(503);
             assertThat(http.post("/interrupt/x").status()).isEqualTo(503);
@@ -85,10 +91,13 @@ class DisabledApiTest {
             // a refused request is counted as refused, and as nothing else
             assertThat(interrupts.get("rejected").longValue())
                     .isEqualTo(before.get("interrupts").get("rejected").longValue() + 2);
-            assertThat(interrupts.get("total").longValue()).isEqualTo(interrupts.get("rejected").longValue());
+            assertThat(interrupts.get("total").longValue())
+                    .isEqualTo(interrupts.get("rejected").longValue());
             for (JsonNode module : elements(stats.get("modules"))) {
                 for (String outcome : List.of("ok", "failed", "timedOut", "disabled")) {
-                    assertThat(module.get(outcome).longValue()).as("%s %s", module.get("module"), outcome).isZero();
+                    assertThat(module.get(outcome).longValue())
+                            .as("%s %s", module.get("module"), outcome)
+                            .isZero();
                 }
             }
             assertThat(stats.get("flags").get("active").longValue()).isZero();
@@ -96,11 +105,15 @@ class DisabledApiTest {
             assertThat(stats.get("sessions").get("interrupted").longValue()).isZero();
 
             assertThat(elements(assertJson(http.get("/interrupts"), 200))).isEmpty();
-            assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}", hw), 200))).isEmpty();
+            assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}", hw), 200)))
+                    .isEmpty();
             JsonNode session = assertJson(http.get("/sessions/{id}", sessionId), 200);
             assertThat(session.get("state").stringValue()).isEqualTo("ACTIVE");
             assertThat(session.has("interruptedAt")).isFalse();
-            assertThat(assertJson(http.get("/interrupt/{id}", hw), 200).get("epoch").longValue()).isZero();
+            assertThat(assertJson(http.get("/interrupt/{id}", hw), 200)
+                            .get("epoch")
+                            .longValue())
+                    .isZero();
         } finally {
             assertThat(http.delete("/sessions/{id}", sessionId).status()).isEqualTo(204);
         }
@@ -108,7 +121,8 @@ class DisabledApiTest {
 
     @Test
     void resetIsStillHarmless204() {
-        assertThat(http.delete("/interrupt/{id}", unique("disabled-reset")).status()).isEqualTo(204);
+        assertThat(http.delete("/interrupt/{id}", unique("disabled-reset")).status())
+                .isEqualTo(204);
     }
 
     private JsonNode stats() {

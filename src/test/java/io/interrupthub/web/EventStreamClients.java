@@ -116,7 +116,8 @@ final class EventStreamClients implements AutoCloseable {
                 client.socket.connect(new InetSocketAddress("127.0.0.1", port), (int) patience.toMillis());
                 OutputStream out = client.socket.getOutputStream();
                 out.write(("GET /interrupts/events?hardwareId=" + hardwareId + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                        + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                + "\r\nAccept: text/event-stream\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 client.readUntil(marker, patience);
                 return client;

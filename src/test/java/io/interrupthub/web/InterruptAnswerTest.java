@@ -1,14 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.assertJson;
-import static io.interrupthub.web.ApiHttp.elements;
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
-import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
-import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.request;
-import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
-
 import java.util.List;
 
 import io.interrupthub.InterruptHubApplication;
@@ -27,12 +18,22 @@ import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
 
+import static io.interrupthub.web.ApiHttp.assertJson;
+import static io.interrupthub.web.ApiHttp.elements;
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.request;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
 /**
  * {@code POST /interrupt/{id}} answers with the whole result whether the fan-out is still running when the
  * manager returns (a module that takes a while: the answer waits for it, asynchronously) or has already
  * finished (answered at once). The other web tests run without modules, so they take the second path.
  */
-@SpringBootTest(classes = {InterruptHubApplication.class, InterruptAnswerTest.SlowModule.class},
+@SpringBootTest(
+        classes = {InterruptHubApplication.class, InterruptAnswerTest.SlowModule.class},
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureRestTestClient
 @AutoConfigureMockMvc
@@ -78,10 +79,12 @@ class InterruptAnswerTest {
         assertThat(result.get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(result.get("success").booleanValue()).isTrue();
         List<JsonNode> modules = elements(result.get("modules"));
-        assertThat(modules).extracting(m -> m.get("module").stringValue())
+        assertThat(modules)
+                .extracting(m -> m.get("module").stringValue())
                 .containsExactly("session_management", "slow_tts");
         assertThat(modules.get(1).get("outcome").stringValue()).isEqualTo("OK");
-        assertThat(result.get("durationMs").doubleValue()).as("the answer came after the module finished")
+        assertThat(result.get("durationMs").doubleValue())
+                .as("the answer came after the module finished")
                 .isGreaterThanOrEqualTo(MODULE_MILLIS);
     }
 

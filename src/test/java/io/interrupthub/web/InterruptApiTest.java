@@ -1,13 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.assertJson;
-import static io.interrupthub.web.ApiHttp.assertProblem;
-import static io.interrupthub.web.ApiHttp.elements;
-import static io.interrupthub.web.ApiHttp.fieldNames;
-import static io.interrupthub.web.ApiHttp.instant;
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +26,14 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 import org.springframework.web.util.UriUtils;
 import tools.jackson.databind.JsonNode;
 
+import static io.interrupthub.web.ApiHttp.assertJson;
+import static io.interrupthub.web.ApiHttp.assertProblem;
+import static io.interrupthub.web.ApiHttp.elements;
+import static io.interrupthub.web.ApiHttp.fieldNames;
+import static io.interrupthub.web.ApiHttp.instant;
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** {@code /interrupt/{hardwareId}}, {@code /interrupts}, {@code /interrupts/stats} and their errors, through the real server. */
 @SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureRestTestClient
@@ -42,8 +42,8 @@ class InterruptApiTest {
     private static final String LONGEST_ID = "a".repeat(128);
 
     static List<String> badHardwareIds() {
-        return List.of("has space", ".leading-dot", "-leading-dash", "café", "日本", "100%", "tab\there",
-                "a".repeat(129));
+        return List.of(
+                "has space", ".leading-dot", "-leading-dash", "café", "日本", "100%", "tab\there", "a".repeat(129));
     }
 
     @Autowired
@@ -67,8 +67,8 @@ class InterruptApiTest {
         long before = flagEpoch(hw);
         Instant sent = Instant.now();
 
-        JsonNode result = assertJson(http.postJson("{\"reason\": \"user_barge_in\", \"source\": \"vad\"}",
-                "/interrupt/{id}", hw), 200);
+        JsonNode result = assertJson(
+                http.postJson("{\"reason\": \"user_barge_in\", \"source\": \"vad\"}", "/interrupt/{id}", hw), 200);
 
         assertThat(result.get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(result.get("epoch").isIntegralNumber()).isTrue();
@@ -79,12 +79,15 @@ class InterruptApiTest {
         assertThat(result.get("sessionsInterrupted").isIntegralNumber()).isTrue();
         assertThat(result.get("sessionsInterrupted").intValue()).isZero();
         assertThat(result.get("durationMs").isNumber()).isTrue();
-        assertThat(result.get("durationMs").doubleValue()).isGreaterThanOrEqualTo(0.0).isLessThan(5_000.0);
+        assertThat(result.get("durationMs").doubleValue())
+                .isGreaterThanOrEqualTo(0.0)
+                .isLessThan(5_000.0);
         assertSessionManagementOk(result);
-        assertThat(fieldNames(result)).contains("hardwareId", "epoch", "success", "reason", "sessionsInterrupted",
-                "durationMs", "modules");
+        assertThat(fieldNames(result))
+                .contains("hardwareId", "epoch", "success", "reason", "sessionsInterrupted", "durationMs", "modules");
         if (result.has("startedAt")) {
-            assertThat(instant(result, "startedAt")).isBetween(sent.minusSeconds(1), Instant.now().plusSeconds(1));
+            assertThat(instant(result, "startedAt"))
+                    .isBetween(sent.minusSeconds(1), Instant.now().plusSeconds(1));
         }
     }
 
@@ -124,10 +127,14 @@ class InterruptApiTest {
 
     @Test
     void hardwareIdOf128CharactersAndEveryAllowedSymbolIsAccepted() {
-        assertThat(assertJson(http.post("/interrupt/{id}", LONGEST_ID), 200).get("hardwareId").stringValue())
+        assertThat(assertJson(http.post("/interrupt/{id}", LONGEST_ID), 200)
+                        .get("hardwareId")
+                        .stringValue())
                 .isEqualTo(LONGEST_ID);
         String symbols = unique("Aa0._:-z");
-        assertThat(assertJson(http.post("/interrupt/{id}", symbols), 200).get("hardwareId").stringValue())
+        assertThat(assertJson(http.post("/interrupt/{id}", symbols), 200)
+                        .get("hardwareId")
+                        .stringValue())
                 .isEqualTo(symbols);
     }
 
@@ -158,8 +165,9 @@ class InterruptApiTest {
 
         JsonNode flag = assertJson(http.get("/interrupt/{id}", hw), 200);
 
-        assertThat(fieldNames(flag)).containsExactlyInAnyOrder("hardwareId", "interrupted", "epoch", "setAt",
-                "expiresAt", "checkIntervalMs");
+        assertThat(fieldNames(flag))
+                .containsExactlyInAnyOrder(
+                        "hardwareId", "interrupted", "epoch", "setAt", "expiresAt", "checkIntervalMs");
         assertThat(flag.get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(flag.get("interrupted").isBoolean()).isTrue();
         assertThat(flag.get("interrupted").booleanValue()).isTrue();
@@ -167,7 +175,8 @@ class InterruptApiTest {
         Instant setAt = instant(flag, "setAt");
         Instant expiresAt = instant(flag, "expiresAt");
         assertThat(setAt).isBetween(after.minusSeconds(5), after.plusSeconds(1));
-        assertThat(Duration.between(setAt, expiresAt)).as("INTERRUPT_TIMEOUT default 5.0 s")
+        assertThat(Duration.between(setAt, expiresAt))
+                .as("INTERRUPT_TIMEOUT default 5.0 s")
                 .isEqualTo(Duration.ofSeconds(5));
         assertThat(flag.get("checkIntervalMs").isIntegralNumber()).isTrue();
         assertThat(flag.get("checkIntervalMs").longValue()).isEqualTo(100);
@@ -192,8 +201,12 @@ class InterruptApiTest {
     @Test
     void deleteClearsTheFlagAndIsIdempotent() {
         String hw = unique("reset");
-        long epoch = assertJson(http.post("/interrupt/{id}", hw), 200).get("epoch").longValue();
-        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200).get("interrupted").booleanValue()).isTrue();
+        long epoch =
+                assertJson(http.post("/interrupt/{id}", hw), 200).get("epoch").longValue();
+        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200)
+                        .get("interrupted")
+                        .booleanValue())
+                .isTrue();
 
         ApiHttp.Reply first = http.delete("/interrupt/{id}", hw);
         assertThat(first.status()).isEqualTo(204);
@@ -218,7 +231,10 @@ class InterruptApiTest {
 
         assertThat(reply.status()).isEqualTo(204);
         assertThat(reply.body()).isEmpty();
-        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200).get("interrupted").booleanValue()).isFalse();
+        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200)
+                        .get("interrupted")
+                        .booleanValue())
+                .isFalse();
     }
 
     // ---- GET /interrupts ------------------------------------------------------------------------------
@@ -237,8 +253,10 @@ class InterruptApiTest {
         assertThat(ofA).hasSize(3);
         assertThat(ofA).extracting(n -> n.get("reason").stringValue()).containsExactly("r3", "r2", "r1");
         assertThat(ofA).extracting(n -> n.get("hardwareId").stringValue()).containsOnly(a);
-        assertThat(ofA.get(0).get("epoch").longValue()).isGreaterThan(ofA.get(1).get("epoch").longValue());
-        assertThat(ofA.get(1).get("epoch").longValue()).isGreaterThan(ofA.get(2).get("epoch").longValue());
+        assertThat(ofA.get(0).get("epoch").longValue())
+                .isGreaterThan(ofA.get(1).get("epoch").longValue());
+        assertThat(ofA.get(1).get("epoch").longValue())
+                .isGreaterThan(ofA.get(2).get("epoch").longValue());
         for (JsonNode entry : ofA) {
             assertThat(entry.get("success").booleanValue()).isTrue();
             assertThat(entry.get("sessionsInterrupted").intValue()).isZero();
@@ -256,7 +274,8 @@ class InterruptApiTest {
 
         List<JsonNode> ofB = elements(assertJson(http.get("/interrupts?hardwareId={id}", b), 200));
         assertThat(ofB).extracting(n -> n.get("reason").stringValue()).containsExactly("other");
-        assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}", unique("nobody")), 200))).isEmpty();
+        assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}", unique("nobody")), 200)))
+                .isEmpty();
     }
 
     @Test
@@ -274,7 +293,8 @@ class InterruptApiTest {
         assertThat(one.get(0).get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(one.get(0).get("reason").stringValue()).isEqualTo("third");
 
-        assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}&limit=1000", hw), 200))).hasSize(3);
+        assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}&limit=1000", hw), 200)))
+                .hasSize(3);
     }
 
     @Test
@@ -286,7 +306,8 @@ class InterruptApiTest {
         // the last fan-out may still be running; a waited interrupt comes after all of them
         interrupt(hw, "last");
 
-        assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}", hw), 200))).hasSize(100);
+        assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}", hw), 200)))
+                .hasSize(100);
         assertThat(elements(assertJson(http.get("/interrupts?hardwareId={id}&limit=1000", hw), 200)))
                 .hasSizeBetween(2, 102);
     }
@@ -301,27 +322,32 @@ class InterruptApiTest {
 
         JsonNode stats = assertJson(http.get("/interrupts/stats"), 200);
 
-        assertThat(fieldNames(stats)).containsExactlyInAnyOrder("enabled", "interrupts", "modules", "flags",
-                "sessions", "latency");
+        assertThat(fieldNames(stats))
+                .containsExactlyInAnyOrder("enabled", "interrupts", "modules", "flags", "sessions", "latency");
         assertThat(stats.get("enabled").booleanValue()).isTrue();
 
         JsonNode interrupts = stats.get("interrupts");
-        assertThat(fieldNames(interrupts)).containsExactlyInAnyOrder("total", "succeeded", "failed", "coalesced",
-                "rejected");
-        assertThat(interrupts.get("total").longValue()).isEqualTo(before.get("interrupts").get("total").longValue() + 1);
+        assertThat(fieldNames(interrupts))
+                .containsExactlyInAnyOrder("total", "succeeded", "failed", "coalesced", "rejected");
+        assertThat(interrupts.get("total").longValue())
+                .isEqualTo(before.get("interrupts").get("total").longValue() + 1);
         assertThat(interrupts.get("succeeded").longValue())
                 .isEqualTo(before.get("interrupts").get("succeeded").longValue() + 1);
-        assertThat(interrupts.get("failed").longValue()).isEqualTo(before.get("interrupts").get("failed").longValue());
-        assertThat(interrupts.get("total").longValue()).isEqualTo(interrupts.get("succeeded").longValue()
-                + interrupts.get("failed").longValue() + interrupts.get("coalesced").longValue()
-                + interrupts.get("rejected").longValue());
+        assertThat(interrupts.get("failed").longValue())
+                .isEqualTo(before.get("interrupts").get("failed").longValue());
+        assertThat(interrupts.get("total").longValue())
+                .isEqualTo(interrupts.get("succeeded").longValue()
+                        + interrupts.get("failed").longValue()
+                        + interrupts.get("coalesced").longValue()
+                        + interrupts.get("rejected").longValue());
 
         List<JsonNode> modules = elements(stats.get("modules"));
         assertThat(modules).isNotEmpty();
         JsonNode sessionManagement = modules.get(0);
         assertThat(sessionManagement.get("module").stringValue()).isEqualTo("session_management");
         assertThat(sessionManagement.get("enabled").booleanValue()).isTrue();
-        assertThat(elements(sessionManagement.get("actions"))).extracting(JsonNode::stringValue)
+        assertThat(elements(sessionManagement.get("actions")))
+                .extracting(JsonNode::stringValue)
                 .containsExactly("interrupt_session");
         assertThat(sessionManagement.get("ok").longValue())
                 .isEqualTo(elements(before.get("modules")).get(0).get("ok").longValue() + 1);
@@ -333,9 +359,11 @@ class InterruptApiTest {
         assertThat(flags.get("devicesTracked").longValue()).isGreaterThanOrEqualTo(1);
 
         JsonNode sessions = stats.get("sessions");
-        assertThat(sessions.get("maxActive").intValue()).as("MAX_ACTIVE_SESSIONS default").isEqualTo(100);
-        assertThat(fieldNames(sessions)).contains("active", "maxActive", "opened", "ended", "interrupted", "expired",
-                "rejected");
+        assertThat(sessions.get("maxActive").intValue())
+                .as("MAX_ACTIVE_SESSIONS default")
+                .isEqualTo(100);
+        assertThat(fieldNames(sessions))
+                .contains("active", "maxActive", "opened", "ended", "interrupted", "expired", "rejected");
         assertThat(sessions.get("active").intValue()).isBetween(0, 100);
 
         JsonNode latency = stats.get("latency");
@@ -344,8 +372,10 @@ class InterruptApiTest {
             assertThat(latency.get(field).isNumber()).as(field).isTrue();
             assertThat(latency.get(field).doubleValue()).as(field).isGreaterThanOrEqualTo(0.0);
         }
-        assertThat(latency.get("maxMs").doubleValue()).isGreaterThanOrEqualTo(latency.get("p99Ms").doubleValue());
-        assertThat(latency.get("p99Ms").doubleValue()).isGreaterThanOrEqualTo(latency.get("p50Ms").doubleValue());
+        assertThat(latency.get("maxMs").doubleValue())
+                .isGreaterThanOrEqualTo(latency.get("p99Ms").doubleValue());
+        assertThat(latency.get("p99Ms").doubleValue())
+                .isGreaterThanOrEqualTo(latency.get("p50Ms").doubleValue());
     }
 
     // ---- errors ---------------------------------------------------------------------------------------
@@ -356,7 +386,9 @@ class InterruptApiTest {
         for (HttpMethod method : List.of(HttpMethod.POST, HttpMethod.GET, HttpMethod.DELETE)) {
             ApiHttp.Reply reply = http.send(method, null, null, "/interrupt/{id}", bad);
             JsonNode problem = assertProblem(reply, 400, "Bad Request", encodedPath("/interrupt/", bad));
-            assertThat(problem.get("detail").stringValue()).as("%s %s", method, bad).contains("hardwareId");
+            assertThat(problem.get("detail").stringValue())
+                    .as("%s %s", method, bad)
+                    .contains("hardwareId");
         }
         ApiHttp.Reply history = http.get("/interrupts?hardwareId={id}", bad);
         assertProblem(history, 400, "Bad Request", "/interrupts");
@@ -371,7 +403,8 @@ class InterruptApiTest {
         JsonNode after = assertJson(http.get("/interrupts/stats"), 200);
         assertThat(after.get("interrupts").get("succeeded").longValue())
                 .isEqualTo(before.get("interrupts").get("succeeded").longValue());
-        assertThat(after.get("latency").get("window").intValue()).isEqualTo(before.get("latency").get("window").intValue());
+        assertThat(after.get("latency").get("window").intValue())
+                .isEqualTo(before.get("latency").get("window").intValue());
     }
 
     @Test
@@ -382,7 +415,9 @@ class InterruptApiTest {
             assertProblem(reply, 400, "Bad Request", "/interrupt/" + hw);
         }
         JsonNode flag = assertJson(http.get("/interrupt/{id}", hw), 200);
-        assertThat(flag.get("interrupted").booleanValue()).as("a refused request changes nothing").isFalse();
+        assertThat(flag.get("interrupted").booleanValue())
+                .as("a refused request changes nothing")
+                .isFalse();
     }
 
     @Test
@@ -390,21 +425,33 @@ class InterruptApiTest {
         String hw = unique("too-long-reason");
         String tooLong = "r".repeat(257);
 
-        JsonNode problem = assertProblem(http.postJson("{\"reason\": \"" + tooLong + "\"}", "/interrupt/{id}", hw),
-                400, "Bad Request", "/interrupt/" + hw);
+        JsonNode problem = assertProblem(
+                http.postJson("{\"reason\": \"" + tooLong + "\"}", "/interrupt/{id}", hw),
+                400,
+                "Bad Request",
+                "/interrupt/" + hw);
         assertThat(problem.get("detail").stringValue()).contains("reason");
 
-        JsonNode source = assertProblem(http.postJson("{\"source\": \"" + tooLong + "\"}", "/interrupt/{id}", hw),
-                400, "Bad Request", "/interrupt/" + hw);
+        JsonNode source = assertProblem(
+                http.postJson("{\"source\": \"" + tooLong + "\"}", "/interrupt/{id}", hw),
+                400,
+                "Bad Request",
+                "/interrupt/" + hw);
         assertThat(source.get("detail").stringValue()).contains("source");
 
-        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200).get("interrupted").booleanValue()).isFalse();
+        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200)
+                        .get("interrupted")
+                        .booleanValue())
+                .isFalse();
     }
 
     @Test
     void reasonWithControlCharactersIs400() {
         String hw = unique("control-reason");
-        assertProblem(http.postJson("{\"reason\": \"bad\\u0000reason\"}", "/interrupt/{id}", hw), 400, "Bad Request",
+        assertProblem(
+                http.postJson("{\"reason\": \"bad\\u0000reason\"}", "/interrupt/{id}", hw),
+                400,
+                "Bad Request",
                 "/interrupt/" + hw);
     }
 
@@ -412,15 +459,21 @@ class InterruptApiTest {
     @ValueSource(strings = {"0", "1001", "abc", "-1", "1.5", "99999999999"})
     void badLimitIs400(String limit) {
         assertProblem(http.get("/interrupts?limit={limit}", limit), 400, "Bad Request", "/interrupts");
-        assertProblem(http.get("/interrupts?hardwareId={id}&limit={limit}", unique("limit"), limit), 400,
-                "Bad Request", "/interrupts");
+        assertProblem(
+                http.get("/interrupts?hardwareId={id}&limit={limit}", unique("limit"), limit),
+                400,
+                "Bad Request",
+                "/interrupts");
     }
 
     @Test
     void badWaitParameterIs400() {
         String hw = unique("bad-wait");
         assertProblem(http.post("/interrupt/{id}?wait=maybe", hw), 400, "Bad Request", "/interrupt/" + hw);
-        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200).get("interrupted").booleanValue()).isFalse();
+        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200)
+                        .get("interrupted")
+                        .booleanValue())
+                .isFalse();
     }
 
     @Test
@@ -428,7 +481,8 @@ class InterruptApiTest {
         ApiHttp.Reply reply = http.send(HttpMethod.PUT, MediaType.APPLICATION_JSON, "{}", "/interrupt/x");
 
         assertProblem(reply, 405, "Method Not Allowed", "/interrupt/x");
-        assertThat(reply.headers().getAllow()).contains(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE)
+        assertThat(reply.headers().getAllow())
+                .contains(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE)
                 .doesNotContain(HttpMethod.PUT);
     }
 
@@ -437,7 +491,8 @@ class InterruptApiTest {
         ApiHttp.Reply reply = http.send(HttpMethod.PATCH, MediaType.APPLICATION_JSON, "{}", "/sessions");
 
         assertProblem(reply, 405, "Method Not Allowed", "/sessions");
-        assertThat(reply.headers().getAllow()).contains(HttpMethod.GET, HttpMethod.POST)
+        assertThat(reply.headers().getAllow())
+                .contains(HttpMethod.GET, HttpMethod.POST)
                 .doesNotContain(HttpMethod.PATCH);
     }
 
@@ -449,8 +504,8 @@ class InterruptApiTest {
     @Test
     void traceIs405Problem() {
         // Tomcat refuses TRACE itself and forwards to Boot's error page, outside Spring MVC's problem handling.
-        assertProblem(http.send(HttpMethod.TRACE, null, null, "/interrupt/x"), 405, "Method Not Allowed",
-                "/interrupt/x");
+        assertProblem(
+                http.send(HttpMethod.TRACE, null, null, "/interrupt/x"), 405, "Method Not Allowed", "/interrupt/x");
     }
 
     @Test
@@ -460,7 +515,10 @@ class InterruptApiTest {
         ApiHttp.Reply reply = http.send(HttpMethod.POST, MediaType.TEXT_PLAIN, "user_barge_in", "/interrupt/{id}", hw);
 
         assertProblem(reply, 415, "Unsupported Media Type", "/interrupt/" + hw);
-        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200).get("interrupted").booleanValue()).isFalse();
+        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200)
+                        .get("interrupted")
+                        .booleanValue())
+                .isFalse();
     }
 
     @Test
@@ -480,17 +538,21 @@ class InterruptApiTest {
     @ValueSource(strings = {"", "*/*", "application/json"})
     void errorsAreProblemJsonWhateverJsonClientAsks(String accept) throws Exception {
         // The JDK client sends exactly the headers given, so "" means no Accept header at all.
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/interrupt/bad%20id"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/interrupt/bad%20id"))
                 .GET();
         if (!accept.isEmpty()) {
             request.header("Accept", accept);
         }
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         HttpHeaders headers = new HttpHeaders();
         response.headers().map().forEach(headers::addAll);
 
-        assertProblem(new ApiHttp.Reply(response.statusCode(), headers, response.body()), 400, "Bad Request",
+        assertProblem(
+                new ApiHttp.Reply(response.statusCode(), headers, response.body()),
+                400,
+                "Bad Request",
                 "/interrupt/bad%20id");
     }
 

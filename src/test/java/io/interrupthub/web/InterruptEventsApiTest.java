@@ -1,14 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.JSON;
-import static io.interrupthub.web.ApiHttp.assertJson;
-import static io.interrupthub.web.ApiHttp.assertProblem;
-import static io.interrupthub.web.ApiHttp.fieldNames;
-import static io.interrupthub.web.ApiHttp.instant;
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -43,6 +34,15 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
+import static io.interrupthub.web.ApiHttp.JSON;
+import static io.interrupthub.web.ApiHttp.assertJson;
+import static io.interrupthub.web.ApiHttp.assertProblem;
+import static io.interrupthub.web.ApiHttp.fieldNames;
+import static io.interrupthub.web.ApiHttp.instant;
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * {@code GET /interrupts/events?hardwareId=}: {@code interrupt}, {@code interrupt-result}, {@code session} and
  * {@code gap} events as Server-Sent Events, resumable with {@code Last-Event-ID}, through the real server.
@@ -50,7 +50,9 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Each nested class names the settings it needs; classes with the same settings share one application.
  */
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         // No silence event may land in the middle of an exact event sequence: the deadline stays far away.
         properties = {"interrupt.events.heartbeat=200ms", "interrupt.silence-deadline=10m"})
 class InterruptEventsApiTest {
@@ -72,9 +74,11 @@ class InterruptEventsApiTest {
             EventStream everything = subscribe(null, null);
             for (EventStream stream : List.of(first, second, otherDevice, everything)) {
                 assertThat(stream.status()).as("status of the stream").isEqualTo(200);
-                assertThat(stream.contentType()).as("Content-Type of the stream")
-                        .satisfies(type -> assertThat(MediaType.parseMediaType(type)
-                                .isCompatibleWith(MediaType.TEXT_EVENT_STREAM)).isTrue());
+                assertThat(stream.contentType())
+                        .as("Content-Type of the stream")
+                        .satisfies(type -> assertThat(
+                                        MediaType.parseMediaType(type).isCompatibleWith(MediaType.TEXT_EVENT_STREAM))
+                                .isTrue());
                 stream.awaitConnected();
             }
 
@@ -97,44 +101,55 @@ class InterruptEventsApiTest {
             }
 
             List<SseEvent> ofDevice = first.events();
-            assertThat(ofDevice).extracting(SseEvent::name).as("events of %s in order", hw).containsExactly(
-                    "session", "interrupt", "session", "interrupt-result", "session", "session");
+            assertThat(ofDevice)
+                    .extracting(SseEvent::name)
+                    .as("events of %s in order", hw)
+                    .containsExactly("session", "interrupt", "session", "interrupt-result", "session", "session");
             assertThat(ofDevice).allSatisfy(e -> assertThat(e.hardwareId()).isEqualTo(hw));
             assertSession(ofDevice.get(0), interrupted, hw, "ACTIVE");
 
             JsonNode started = ofDevice.get(1).json();
-            assertThat(fieldNames(started)).isEqualTo(Set.of("hardwareId", "epoch", "reason", "source", "at",
-                    "sessionIds"));
+            assertThat(fieldNames(started))
+                    .isEqualTo(Set.of("hardwareId", "epoch", "reason", "source", "at", "sessionIds"));
             assertThat(started.get("epoch").isIntegralNumber()).isTrue();
             assertThat(started.get("epoch").longValue()).isEqualTo(epoch);
             assertThat(started.get("reason").stringValue()).isEqualTo("user_barge_in");
             assertThat(started.get("source").stringValue()).isEqualTo("vad");
             assertThat(instant(started, "at")).isEqualTo(instant(result, "startedAt"));
-            assertThat(ApiHttp.elements(started.get("sessionIds"))).extracting(JsonNode::stringValue)
+            assertThat(ApiHttp.elements(started.get("sessionIds")))
+                    .extracting(JsonNode::stringValue)
                     .containsExactly(interrupted);
 
             assertSession(ofDevice.get(2), interrupted, hw, "INTERRUPTED");
-            assertThat(ofDevice.get(2).json().get("epoch").longValue()).as("the epoch the session was opened in")
+            assertThat(ofDevice.get(2).json().get("epoch").longValue())
+                    .as("the epoch the session was opened in")
                     .isEqualTo(epoch - 1);
             assertThat(ofDevice.get(2).json().has("interruptedAt")).isTrue();
-            assertThat(ofDevice.get(3).json()).as("interrupt-result is the body POST /interrupt answered")
+            assertThat(ofDevice.get(3).json())
+                    .as("interrupt-result is the body POST /interrupt answered")
                     .isEqualTo(result);
             assertSession(ofDevice.get(4), ended, hw, "ACTIVE");
             assertSession(ofDevice.get(5), ended, hw, "ENDED");
 
-            assertThat(second.events()).as("both subscribers of %s get the same events, same ids", hw)
+            assertThat(second.events())
+                    .as("both subscribers of %s get the same events, same ids", hw)
                     .isEqualTo(ofDevice);
 
             List<SseEvent> ofOther = otherDevice.events();
-            assertThat(ofOther).as("a subscriber of another device gets nothing of %s", hw)
+            assertThat(ofOther)
+                    .as("a subscriber of another device gets nothing of %s", hw)
                     .noneMatch(e -> hw.equals(e.hardwareId()));
             assertThat(ofOther).extracting(SseEvent::name).containsExactly("interrupt", "interrupt-result");
             assertThat(ofOther.get(1).json()).isEqualTo(otherResult);
-            assertThat(ofOther.get(0).json().has("source")).as("no source given, none sent").isFalse();
+            assertThat(ofOther.get(0).json().has("source"))
+                    .as("no source given, none sent")
+                    .isFalse();
 
             List<SseEvent> all = everything.events();
-            assertThat(all).as("a subscriber without hardwareId gets the events of every device")
-                    .filteredOn(e -> hw.equals(e.hardwareId())).isEqualTo(ofDevice);
+            assertThat(all)
+                    .as("a subscriber without hardwareId gets the events of every device")
+                    .filteredOn(e -> hw.equals(e.hardwareId()))
+                    .isEqualTo(ofDevice);
             assertThat(all).filteredOn(e -> other.equals(e.hardwareId())).isEqualTo(ofOther);
 
             for (EventStream stream : List.of(first, second, otherDevice, everything)) {
@@ -162,14 +177,16 @@ class InterruptEventsApiTest {
             api.interrupt(other, "noise", null);
             String second = api.openSession(hw);
             api.endSession(second);
-            control.awaitEvent(e -> e.is(InterruptEventHub.SESSION, hw) && e.json().get("state").stringValue()
-                    .equals("ENDED"));
+            control.awaitEvent(e -> e.is(InterruptEventHub.SESSION, hw)
+                    && e.json().get("state").stringValue().equals("ENDED"));
             List<SseEvent> missed = after(control.events(), lastId);
             assertThat(missed).as("what the client missed").hasSize(6);
 
             EventStream resumed = subscribe(hw, Long.toString(lastId));
             resumed.awaitEvents(missed.size());
-            assertThat(resumed.events()).as("replayed after Last-Event-ID %s", lastId).isEqualTo(missed);
+            assertThat(resumed.events())
+                    .as("replayed after Last-Event-ID %s", lastId)
+                    .isEqualTo(missed);
             assertThat(Long.parseLong(resumed.events().get(0).id()))
                     .as("the first replayed event is the next one of %s after %s", hw, lastId)
                     .isEqualTo(Long.parseLong(missed.get(0).id()))
@@ -180,7 +197,8 @@ class InterruptEventsApiTest {
                     && e.json().get("reason").stringValue().equals("live"));
             resumed.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw)
                     && e.json().get("reason").stringValue().equals("live"));
-            assertThat(resumed.events()).as("missed events, then live ones, each once and in order")
+            assertThat(resumed.events())
+                    .as("missed events, then live ones, each once and in order")
                     .isEqualTo(after(control.events(), lastId))
                     .hasSize(missed.size() + 2);
             assertThat(resumed.items().get(0)).as("first thing on the stream").isEqualTo(new Comment("connected"));
@@ -207,7 +225,8 @@ class InterruptEventsApiTest {
                 assertThat(e.json().get("source").stringValue()).isEqualTo("nobody-listening");
                 assertThat(e.json().get("hardwareId").stringValue()).isEqualTo(hw);
             });
-            assertThat(result.json().get("epoch").longValue()).isEqualTo(seen.json().get("epoch").longValue() + 1);
+            assertThat(result.json().get("epoch").longValue())
+                    .isEqualTo(seen.json().get("epoch").longValue() + 1);
             assertWellFormed(resumed);
         }
 
@@ -232,11 +251,18 @@ class InterruptEventsApiTest {
         void anIdleStreamGetsHeartbeatComments() throws Exception {
             EventStream stream = subscribe(unique("events-idle"), null);
             stream.awaitConnected();
-            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-                    .until(() -> stream.comments().stream().filter("heartbeat"::equals).count() >= 3);
-            assertThat(stream.events()).as("nothing but comments on an idle stream").isEmpty();
+            await().atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> stream.comments().stream()
+                                    .filter("heartbeat"::equals)
+                                    .count()
+                            >= 3);
+            assertThat(stream.events())
+                    .as("nothing but comments on an idle stream")
+                    .isEmpty();
             assertThat(stream.comments()).as("comments so far").first().isEqualTo("connected");
-            assertThat(stream.comments()).as("heartbeats, each followed by the empty comment that finds a vanished client")
+            assertThat(stream.comments())
+                    .as("heartbeats, each followed by the empty comment that finds a vanished client")
                     .allMatch(c -> c.equals("connected") || c.equals("heartbeat") || c.isEmpty());
             assertThat(stream.ended()).as("the stream is still open").isFalse();
         }
@@ -247,12 +273,16 @@ class InterruptEventsApiTest {
             for (String bad : List.of("bad%20id", ".leading-dot", "a".repeat(129))) {
                 EventStream refused = subscribe(bad, null);
                 JsonNode problem = assertProblem(refused.reply(), 400, "Bad Request", "/interrupts/events");
-                assertThat(problem.get("detail").stringValue()).as("detail for %s", bad).contains("hardwareId");
+                assertThat(problem.get("detail").stringValue())
+                        .as("detail for %s", bad)
+                        .contains("hardwareId");
             }
             for (String bad : List.of("abc", "-1", "1.5")) {
                 EventStream refused = subscribe(unique("events-bad"), bad);
                 JsonNode problem = assertProblem(refused.reply(), 400, "Bad Request", "/interrupts/events");
-                assertThat(problem.get("detail").stringValue()).as("detail for %s", bad).contains("Last-Event-ID");
+                assertThat(problem.get("detail").stringValue())
+                        .as("detail for %s", bad)
+                        .contains("Last-Event-ID");
             }
             assertThat(hub.openStreams()).as("refused requests hold no stream").isEqualTo(before);
         }
@@ -284,25 +314,33 @@ class InterruptEventsApiTest {
             control.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw)
                     && e.json().get("reason").stringValue().equals("away-3"));
             List<SseEvent> buffered = lastN(control.events(), 4);
-            assertThat(Long.parseLong(buffered.get(0).id())).as("the buffer has moved past the client's id")
+            assertThat(Long.parseLong(buffered.get(0).id()))
+                    .as("the buffer has moved past the client's id")
                     .isGreaterThan(Long.parseLong(seen.id()) + 1);
-            List<SseEvent> expected = buffered.stream().filter(e -> hw.equals(e.hardwareId())).toList();
+            List<SseEvent> expected =
+                    buffered.stream().filter(e -> hw.equals(e.hardwareId())).toList();
             assertThat(expected).extracting(SseEvent::name).containsExactly("interrupt", "interrupt-result");
 
             EventStream resumed = subscribe(hw, seen.id());
             List<SseEvent> got = resumed.awaitEvents(1 + expected.size());
             SseEvent gap = got.get(0);
             assertThat(gap.name()).as("first event after resuming too late").isEqualTo(InterruptEventHub.GAP);
-            assertThat(gap.id()).as("a gap carries no id, so Last-Event-ID stays that of a real event").isNull();
-            assertThat(gap.json().get("nextId").longValue()).as("the oldest id still held")
+            assertThat(gap.id())
+                    .as("a gap carries no id, so Last-Event-ID stays that of a real event")
+                    .isNull();
+            assertThat(gap.json().get("nextId").longValue())
+                    .as("the oldest id still held")
                     .isEqualTo(Long.parseLong(buffered.get(0).id()));
-            assertThat(got.subList(1, got.size())).as("then what the buffer still holds of %s", hw)
+            assertThat(got.subList(1, got.size()))
+                    .as("then what the buffer still holds of %s", hw)
                     .isEqualTo(expected);
 
             api.interrupt(hw, "live", null);
             resumed.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw)
                     && e.json().get("reason").stringValue().equals("live"));
-            assertThat(resumed.events()).as("gap, buffered, then live, each once").hasSize(1 + expected.size() + 2);
+            assertThat(resumed.events())
+                    .as("gap, buffered, then live, each once")
+                    .hasSize(1 + expected.size() + 2);
             assertWellFormed(resumed);
         }
 
@@ -318,27 +356,38 @@ class InterruptEventsApiTest {
             control.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw)
                     && e.json().get("reason").stringValue().equals("two"));
             List<SseEvent> buffered = lastN(control.events(), 4);
-            List<SseEvent> expected = buffered.stream().filter(e -> hw.equals(e.hardwareId())).toList();
+            List<SseEvent> expected =
+                    buffered.stream().filter(e -> hw.equals(e.hardwareId())).toList();
             assertThat(expected).isNotEmpty();
 
             // An id of an earlier run of the service (before a restart), higher than anything sent since.
             EventStream resumed = subscribe(hw, "999999");
             List<SseEvent> got = resumed.awaitEvents(1 + expected.size());
-            assertThat(got.get(0).name()).as("first event after resuming from a restart").isEqualTo(InterruptEventHub.GAP);
+            assertThat(got.get(0).name())
+                    .as("first event after resuming from a restart")
+                    .isEqualTo(InterruptEventHub.GAP);
             assertThat(got.get(0).id()).isNull();
-            assertThat(got.get(0).json().get("nextId").longValue()).isEqualTo(Long.parseLong(buffered.get(0).id()));
-            assertThat(got.subList(1, got.size())).as("then every buffered event of %s", hw).isEqualTo(expected);
+            assertThat(got.get(0).json().get("nextId").longValue())
+                    .isEqualTo(Long.parseLong(buffered.get(0).id()));
+            assertThat(got.subList(1, got.size()))
+                    .as("then every buffered event of %s", hw)
+                    .isEqualTo(expected);
 
             api.interrupt(hw, "three", null);
             resumed.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw)
                     && e.json().get("reason").stringValue().equals("three"));
             control.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw)
                     && e.json().get("reason").stringValue().equals("three"));
-            List<SseEvent> live = control.events().stream().filter(e -> hw.equals(e.hardwareId()))
-                    .filter(e -> Long.parseLong(e.id()) > Long.parseLong(expected.get(expected.size() - 1).id()))
+            List<SseEvent> live = control.events().stream()
+                    .filter(e -> hw.equals(e.hardwareId()))
+                    .filter(e -> Long.parseLong(e.id())
+                            > Long.parseLong(expected.get(expected.size() - 1).id()))
                     .toList();
-            assertThat(resumed.events().subList(1 + expected.size(), resumed.events().size()))
-                    .as("then live events").isEqualTo(live).hasSize(2);
+            assertThat(resumed.events()
+                            .subList(1 + expected.size(), resumed.events().size()))
+                    .as("then live events")
+                    .isEqualTo(live)
+                    .hasSize(2);
             assertWellFormed(resumed);
         }
     }
@@ -361,7 +410,9 @@ class InterruptEventsApiTest {
 
             EventStream refused = subscribe(unique("events-cap"), null);
             JsonNode problem = assertProblem(refused.reply(), 503, "Service Unavailable", "/interrupts/events");
-            assertThat(problem.get("detail").stringValue()).contains("interrupt.events.max-streams").contains("3");
+            assertThat(problem.get("detail").stringValue())
+                    .contains("interrupt.events.max-streams")
+                    .contains("3");
             assertThat(hub.openStreams()).isEqualTo(3);
 
             open.get(1).close();
@@ -396,7 +447,9 @@ class InterruptEventsApiTest {
             api.interrupt(hw, "before-timeout", null);
             SseEvent last = stream.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
 
-            assertThat(stream.awaitEnd(Duration.ofSeconds(5))).as("the server ends the stream after 1 s").isTrue();
+            assertThat(stream.awaitEnd(Duration.ofSeconds(5)))
+                    .as("the server ends the stream after 1 s")
+                    .isTrue();
             assertThat(stream.closedByClient()).isFalse();
             assertThat(stream.failure()).as("ended normally: %s", stream).isNull();
             await().atMost(PATIENCE).until(() -> hub.openStreams() == 0);
@@ -405,8 +458,9 @@ class InterruptEventsApiTest {
             EventStream resumed = subscribe(hw, last.id());
             resumed.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
             assertThat(resumed.events()).extracting(SseEvent::name).containsExactly("interrupt", "interrupt-result");
-            assertThat(resumed.events()).allSatisfy(e -> assertThat(e.json().get("reason").stringValue())
-                    .isEqualTo("while-reconnecting"));
+            assertThat(resumed.events())
+                    .allSatisfy(e ->
+                            assertThat(e.json().get("reason").stringValue()).isEqualTo("while-reconnecting"));
         }
     }
 
@@ -432,8 +486,10 @@ class InterruptEventsApiTest {
             try (Socket stalled = new Socket()) {
                 stalled.setReceiveBufferSize(1024);
                 stalled.connect(new InetSocketAddress("localhost", port), 5_000);
-                stalled.getOutputStream().write(("GET /interrupts/events HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                stalled.getOutputStream()
+                        .write(("GET /interrupts/events HTTP/1.1\r\nHost: localhost\r\n"
+                                        + "Accept: text/event-stream\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                 stalled.getOutputStream().flush();
                 await().atMost(PATIENCE).until(() -> hub.openStreams() == 2);
 
@@ -445,7 +501,8 @@ class InterruptEventsApiTest {
                 api.interrupt(hw, "urgent", null);
 
                 long start = System.nanoTime();
-                await("the healthy subscriber's interrupt event").atMost(Duration.ofSeconds(5))
+                await("the healthy subscriber's interrupt event")
+                        .atMost(Duration.ofSeconds(5))
                         .pollInterval(Duration.ofMillis(20))
                         .until(() -> healthy.events().stream().anyMatch(e -> e.is(InterruptEventHub.INTERRUPT, hw)));
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
@@ -482,13 +539,17 @@ class InterruptEventsApiTest {
         @AfterEach
         void closeStreams() {
             streams.forEach(EventStream::close);
-            await("the server lets go of closed streams").atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
+            await("the server lets go of closed streams")
+                    .atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> hub.openStreams() == 0);
         }
     }
 
     static List<SseEvent> after(List<SseEvent> events, long id) {
-        return events.stream().filter(e -> e.id() != null && Long.parseLong(e.id()) > id).toList();
+        return events.stream()
+                .filter(e -> e.id() != null && Long.parseLong(e.id()) > id)
+                .toList();
     }
 
     static List<SseEvent> lastN(List<SseEvent> events, int n) {
@@ -498,8 +559,12 @@ class InterruptEventsApiTest {
     static void assertSession(SseEvent event, String sessionId, String hardwareId, String state) {
         assertThat(event.name()).isEqualTo(InterruptEventHub.SESSION);
         JsonNode body = event.json();
-        assertThat(body.get("sessionId").stringValue()).as("sessionId of %s", event).isEqualTo(sessionId);
-        assertThat(body.get("hardwareId").stringValue()).as("hardwareId of %s", event).isEqualTo(hardwareId);
+        assertThat(body.get("sessionId").stringValue())
+                .as("sessionId of %s", event)
+                .isEqualTo(sessionId);
+        assertThat(body.get("hardwareId").stringValue())
+                .as("hardwareId of %s", event)
+                .isEqualTo(hardwareId);
         assertThat(body.get("state").stringValue()).as("state of %s", event).isEqualTo(state);
     }
 
@@ -507,23 +572,32 @@ class InterruptEventsApiTest {
     static void assertWellFormed(EventStream stream) {
         long previous = -1;
         for (SseEvent event : stream.events()) {
-            assertThat(event.name()).as("event name of %s", event).isIn(InterruptEventHub.INTERRUPT,
-                    InterruptEventHub.INTERRUPT_RESULT, InterruptEventHub.SESSION, InterruptEventHub.GAP);
+            assertThat(event.name())
+                    .as("event name of %s", event)
+                    .isIn(
+                            InterruptEventHub.INTERRUPT,
+                            InterruptEventHub.INTERRUPT_RESULT,
+                            InterruptEventHub.SESSION,
+                            InterruptEventHub.GAP);
             if (event.name().equals(InterruptEventHub.GAP)) {
                 assertThat(event.id()).as("a gap has no id: %s", event).isNull();
                 continue;
             }
             assertThat(event.id()).as("id of %s", event).isNotNull().matches("[0-9]+");
             long id = Long.parseLong(event.id());
-            assertThat(id).as("ids strictly increase: %s after %s", event, previous).isGreaterThan(previous);
+            assertThat(id)
+                    .as("ids strictly increase: %s after %s", event, previous)
+                    .isGreaterThan(previous);
             previous = id;
         }
     }
 
     // ---- a small HTTP API and SSE client on the JDK client --------------------------------------------------------
 
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     static ApiHttp.Reply toReply(HttpResponse<?> response, String body) {
         HttpHeaders headers = new HttpHeaders();
@@ -536,7 +610,8 @@ class InterruptEventsApiTest {
 
         ApiHttp.Reply send(String method, String path, String json) throws Exception {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                    .timeout(PATIENCE).header("Accept", "application/json, application/problem+json");
+                    .timeout(PATIENCE)
+                    .header("Accept", "application/json, application/problem+json");
             if (json == null) {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             } else {
@@ -557,7 +632,8 @@ class InterruptEventsApiTest {
 
         String openSession(String hardwareId) throws Exception {
             return assertJson(send("POST", "/sessions", "{\"hardwareId\": \"" + hardwareId + "\"}"), 201)
-                    .get("sessionId").stringValue();
+                    .get("sessionId")
+                    .stringValue();
         }
 
         void endSession(String sessionId) throws Exception {
@@ -583,8 +659,7 @@ class InterruptEventsApiTest {
     }
 
     /** A comment line, {@code :text}. */
-    record Comment(String text) {
-    }
+    record Comment(String text) {}
 
     /**
      * One {@code GET /interrupts/events} request. A 200 is read line by line on its own thread into
@@ -610,21 +685,27 @@ class InterruptEventsApiTest {
             String query = hardwareId == null ? "" : "?hardwareId=" + hardwareId;
             HttpRequest.Builder request = HttpRequest.newBuilder(
                             URI.create("http://localhost:" + port + "/interrupts/events" + query))
-                    .header("Accept", MediaType.TEXT_EVENT_STREAM_VALUE).GET();
+                    .header("Accept", MediaType.TEXT_EVENT_STREAM_VALUE)
+                    .GET();
             if (lastEventId != null) {
                 request.header("Last-Event-ID", lastEventId);
             }
             // A client of its own per stream: a pooled connection that the server closed after an earlier
             // answer would make this open fail with no bytes, through no fault of the server.
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(PATIENCE).build();
-            HttpResponse<Stream<String>> response = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())
+            HttpClient client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(PATIENCE)
+                    .build();
+            HttpResponse<Stream<String>> response = client.sendAsync(
+                            request.build(), HttpResponse.BodyHandlers.ofLines())
                     .get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             if (response.statusCode() != 200) {
                 String body = CompletableFuture.supplyAsync(() -> {
-                    try (Stream<String> lines = response.body()) {
-                        return lines.collect(Collectors.joining("\n"));
-                    }
-                }).get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                            try (Stream<String> lines = response.body()) {
+                                return lines.collect(Collectors.joining("\n"));
+                            }
+                        })
+                        .get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
                 EventStream refused = new EventStream(response, toReply(response, body));
                 refused.ended = true;
                 refused.done.countDown();
@@ -645,7 +726,9 @@ class InterruptEventsApiTest {
                 lines.forEach(line -> {
                     if (line.isEmpty()) {
                         if (data[0] != null || id[0] != null || name[0] != null) {
-                            items.add(new SseEvent(id[0], name[0] == null ? "message" : name[0],
+                            items.add(new SseEvent(
+                                    id[0],
+                                    name[0] == null ? "message" : name[0],
                                     data[0] == null ? "" : data[0].toString()));
                         }
                         id[0] = null;
@@ -660,8 +743,10 @@ class InterruptEventsApiTest {
                         switch (field) {
                             case "id" -> id[0] = value;
                             case "event" -> name[0] = value;
-                            case "data" -> data[0] = data[0] == null ? new StringBuilder(value)
-                                    : data[0].append('\n').append(value);
+                            case "data" ->
+                                data[0] = data[0] == null
+                                        ? new StringBuilder(value)
+                                        : data[0].append('\n').append(value);
                             default -> items.add(new Comment("unknown field: " + line));
                         }
                     }
@@ -688,7 +773,9 @@ class InterruptEventsApiTest {
 
         /** The answer of a refused request (status, headers, body). */
         ApiHttp.Reply reply() {
-            assertThat(refusal).as("the request was refused, status %s", response.statusCode()).isNotNull();
+            assertThat(refusal)
+                    .as("the request was refused, status %s", response.statusCode())
+                    .isNotNull();
             return refusal;
         }
 
@@ -699,30 +786,40 @@ class InterruptEventsApiTest {
         }
 
         List<SseEvent> events() {
-            return items().stream().filter(SseEvent.class::isInstance).map(SseEvent.class::cast).toList();
+            return items().stream()
+                    .filter(SseEvent.class::isInstance)
+                    .map(SseEvent.class::cast)
+                    .toList();
         }
 
         List<String> comments() {
-            return items().stream().filter(Comment.class::isInstance).map(c -> ((Comment) c).text()).toList();
+            return items().stream()
+                    .filter(Comment.class::isInstance)
+                    .map(c -> ((Comment) c).text())
+                    .toList();
         }
 
         void awaitConnected() {
             assertThat(status()).as("status of the stream").isEqualTo(200);
-            await(":connected comment").atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+            await(":connected comment")
+                    .atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(20))
                     .until(() -> comments().contains("connected") || ended);
             assertThat(comments()).as("comments of the stream").contains("connected");
         }
 
         SseEvent awaitEvent(Predicate<SseEvent> wanted) {
-            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+            await().atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(20))
                     .until(() -> events().stream().anyMatch(wanted) || ended);
-            return events().stream().filter(wanted).findFirst()
+            return events().stream()
+                    .filter(wanted)
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no such event before the stream ended: " + items()));
         }
 
         List<SseEvent> awaitEvents(int count) {
-            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-                    .until(() -> events().size() >= count || ended);
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> events().size() >= count || ended);
             List<SseEvent> events = events();
             assertThat(events).as("events on the stream").hasSizeGreaterThanOrEqualTo(count);
             return events;

@@ -1,8 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +14,9 @@ import io.interrupthub.web.InterruptEventsApiTest.EventStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * On shutdown the event hub completes every open stream before the web server's graceful shutdown waits for
@@ -33,7 +33,9 @@ class InterruptEventsShutdownTest {
         // Arguments, not builder properties: SpringApplication's default properties rank below the service's
         // packaged defaults (@PropertySource), whose server.port ${PORT:8080} would win over server.port=0.
         ConfigurableApplicationContext context = new SpringApplicationBuilder(InterruptHubApplication.class)
-                .run("--server.port=0", "--server.shutdown=graceful",
+                .run(
+                        "--server.port=0",
+                        "--server.shutdown=graceful",
                         "--spring.lifecycle.timeout-per-shutdown-phase=" + GRACE.toSeconds() + "s",
                         // No heartbeat during the test: the stream must end because of the shutdown, not a write.
                         "--interrupt.events.heartbeat=5m");
@@ -52,7 +54,9 @@ class InterruptEventsShutdownTest {
             new Api(port).interrupt(hw, "before-shutdown", null);
             for (EventStream stream : streams) {
                 stream.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
-                assertThat(stream.ended()).as("the stream is open before shutdown").isFalse();
+                assertThat(stream.ended())
+                        .as("the stream is open before shutdown")
+                        .isFalse();
             }
 
             long start = System.nanoTime();
@@ -60,16 +64,18 @@ class InterruptEventsShutdownTest {
 
             for (EventStream stream : streams) {
                 assertThat(stream.awaitEnd(Duration.ofSeconds(5)))
-                        .as("the client sees its stream end within 5 s of shutdown: %s", stream).isTrue();
+                        .as("the client sees its stream end within 5 s of shutdown: %s", stream)
+                        .isTrue();
                 assertThat(stream.closedByClient()).isFalse();
-                assertThat(stream.failure()).as("the stream ended normally, not with a broken connection: %s", stream)
+                assertThat(stream.failure())
+                        .as("the stream ended normally, not with a broken connection: %s", stream)
                         .isNull();
             }
             try {
                 closing.get(15, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
-                throw new AssertionError("context.close() took longer than 15 s: graceful shutdown waited for the"
-                        + " open streams", e);
+                throw new AssertionError(
+                        "context.close() took longer than 15 s: graceful shutdown waited for the" + " open streams", e);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(took).as("shutdown time").isLessThan(Duration.ofSeconds(15));

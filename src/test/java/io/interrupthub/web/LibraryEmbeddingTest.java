@@ -22,8 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LibraryEmbeddingTest {
 
     private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class,
-                    InterruptWebAutoConfiguration.class, ReferencePipelineAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(
+                    InterruptHubAutoConfiguration.class,
+                    InterruptWebAutoConfiguration.class,
+                    ReferencePipelineAutoConfiguration.class))
             .withUserConfiguration(Mapper.class)
             .withClassLoader(new FilteredClassLoader("org.springframework.security", "org.springdoc"));
 
@@ -41,8 +43,11 @@ class LibraryEmbeddingTest {
             assertThat(context).hasFailed();
             FailureAnalysis analysis = new InterruptConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis).isNotNull();
-            assertThat(analysis.getDescription()).startsWith("interrupt.api.keys: ")
-                    .contains("spring-boot-starter-security").doesNotContain("\n").doesNotContain("secret");
+            assertThat(analysis.getDescription())
+                    .startsWith("interrupt.api.keys: ")
+                    .contains("spring-boot-starter-security")
+                    .doesNotContain("\n")
+                    .doesNotContain("secret");
         });
     }
 
@@ -58,13 +63,15 @@ class LibraryEmbeddingTest {
     void withSpringSecurityTheKeysAreEnforcedByTheApisOwnChain() {
         runner.withClassLoader(new FilteredClassLoader("org.springdoc"))
                 .withConfiguration(AutoConfigurations.of(
-                        org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration.class,
+                        org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration
+                                .class,
                         org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration.class))
                 .withPropertyValues("interrupt.api.keys=secret")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context).hasBean("interruptApiSecurityFilterChain");
-                    assertThat(context.getBeansOfType(SecurityFilterChain.class)).isNotEmpty();
+                    assertThat(context.getBeansOfType(SecurityFilterChain.class))
+                            .isNotEmpty();
                 });
     }
 
@@ -83,17 +90,21 @@ class LibraryEmbeddingTest {
 
     @Test
     void theServicesChoicesAreEachOneProperty() {
-        runner.withPropertyValues("interrupt.web.problem-errors=true", "interrupt.console.enabled=true",
-                "interrupt.reference.enabled=true").run(context -> {
-            assertThat(context).hasNotFailed();
-            assertThat(context).hasSingleBean(ProblemErrorController.class);
-            assertThat(context).hasSingleBean(ConsolePage.class);
-            assertThat(context).hasBean("referenceStreams");
-        });
+        runner.withPropertyValues(
+                        "interrupt.web.problem-errors=true",
+                        "interrupt.console.enabled=true",
+                        "interrupt.reference.enabled=true")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).hasSingleBean(ProblemErrorController.class);
+                    assertThat(context).hasSingleBean(ConsolePage.class);
+                    assertThat(context).hasBean("referenceStreams");
+                });
     }
 
     @Test
     void aBasePathThatIsNotAPathStopsStartUp() {
-        runner.withPropertyValues("interrupt.web.base-path=voice/").run(context -> assertThat(context).hasFailed());
+        runner.withPropertyValues("interrupt.web.base-path=voice/")
+                .run(context -> assertThat(context).hasFailed());
     }
 }

@@ -45,9 +45,13 @@ class OpenApiDocumentTest {
         CONTRACT.forEach((operation, statuses) -> {
             String[] parts = operation.split(" ", 2);
             JsonNode responses = paths.path(parts[1]).path(parts[0]).path("responses");
-            assertThat(responses.isMissingNode()).as("%s is documented", operation).isFalse();
+            assertThat(responses.isMissingNode())
+                    .as("%s is documented", operation)
+                    .isFalse();
             for (String status : statuses) {
-                assertThat(responses.has(status)).as("%s documents %s", operation, status).isTrue();
+                assertThat(responses.has(status))
+                        .as("%s documents %s", operation, status)
+                        .isTrue();
             }
         });
     }
@@ -55,21 +59,43 @@ class OpenApiDocumentTest {
     @Test
     void errorsAreDocumentedAsProblemDetails() {
         JsonNode document = document();
-        JsonNode problem = document.path("components").path("schemas").path("Problem").path("properties");
+        JsonNode problem =
+                document.path("components").path("schemas").path("Problem").path("properties");
         assertThat(problem.propertyNames()).contains("type", "title", "status", "detail", "instance");
-        JsonNode tooMany = document.path("paths").path("/sessions").path("post").path("responses").path("429");
-        assertThat(tooMany.path("content").path("application/problem+json").path("schema").path("$ref").stringValue())
+        JsonNode tooMany = document.path("paths")
+                .path("/sessions")
+                .path("post")
+                .path("responses")
+                .path("429");
+        assertThat(tooMany.path("content")
+                        .path("application/problem+json")
+                        .path("schema")
+                        .path("$ref")
+                        .stringValue())
                 .isEqualTo("#/components/schemas/Problem");
     }
 
     @Test
     void theSchemasCarryTheContractsFieldNames() {
         JsonNode schemas = document().path("components").path("schemas");
-        assertThat(schemas.path("InterruptResultBody").path("properties").propertyNames()).contains("hardwareId",
-                "epoch", "success", "reason", "sessionsInterrupted", "durationMs", "modules");
-        assertThat(schemas.path("SessionBody").path("properties").propertyNames()).contains("sessionId", "hardwareId",
-                "state", "epoch", "createdAt", "lastHeartbeatAt", "expiresAt", "interruptedAt");
-        assertThat(document().path("components").path("securitySchemes").path("apiKey").path("name").stringValue())
+        assertThat(schemas.path("InterruptResultBody").path("properties").propertyNames())
+                .contains("hardwareId", "epoch", "success", "reason", "sessionsInterrupted", "durationMs", "modules");
+        assertThat(schemas.path("SessionBody").path("properties").propertyNames())
+                .contains(
+                        "sessionId",
+                        "hardwareId",
+                        "state",
+                        "epoch",
+                        "createdAt",
+                        "lastHeartbeatAt",
+                        "expiresAt",
+                        "interruptedAt");
+        assertThat(document()
+                        .path("components")
+                        .path("securitySchemes")
+                        .path("apiKey")
+                        .path("name")
+                        .stringValue())
                 .isEqualTo("X-API-Key");
     }
 
@@ -79,8 +105,13 @@ class OpenApiDocumentTest {
     }
 
     private JsonNode document() {
-        String body = client.get().uri("/v3/api-docs").exchange().expectStatus().isOk()
-                .returnResult(String.class).getResponseBody();
+        String body = client.get()
+                .uri("/v3/api-docs")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .returnResult(String.class)
+                .getResponseBody();
         return JsonMapper.shared().readTree(body);
     }
 }

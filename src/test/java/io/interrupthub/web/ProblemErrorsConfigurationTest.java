@@ -1,7 +1,5 @@
 package io.interrupthub.web;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -10,6 +8,8 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The valve that turns Tomcat's own refusals into problem details is there on Tomcat, under the same switch as
@@ -21,8 +21,8 @@ class ProblemErrorsConfigurationTest {
     private static final String VALVE = "interruptProblemErrorReportValve";
 
     private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(InterruptHubAutoConfiguration.class,
-                    InterruptWebAutoConfiguration.class))
+            .withConfiguration(
+                    AutoConfigurations.of(InterruptHubAutoConfiguration.class, InterruptWebAutoConfiguration.class))
             .withUserConfiguration(Mapper.class)
             // Neither is part of what is tested here, and each would need its own auto-configuration.
             .withClassLoader(new FilteredClassLoader("org.springframework.security", "org.springdoc"));
@@ -55,11 +55,16 @@ class ProblemErrorsConfigurationTest {
 
     @Test
     void withoutTomcatThereIsNoValveAndNothingFails() {
-        runner.withPropertyValues("interrupt.web.problem-errors=true").withClassLoader(new FilteredClassLoader("org.springframework.security", "org.springdoc",
-                "org.apache.catalina", "org.springframework.boot.tomcat")).run(context -> {
-            assertThat(context).hasNotFailed();
-            assertThat(context).doesNotHaveBean(VALVE);
-            assertThat(context).hasSingleBean(ProblemErrorController.class);
-        });
+        runner.withPropertyValues("interrupt.web.problem-errors=true")
+                .withClassLoader(new FilteredClassLoader(
+                        "org.springframework.security",
+                        "org.springdoc",
+                        "org.apache.catalina",
+                        "org.springframework.boot.tomcat"))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).doesNotHaveBean(VALVE);
+                    assertThat(context).hasSingleBean(ProblemErrorController.class);
+                });
     }
 }

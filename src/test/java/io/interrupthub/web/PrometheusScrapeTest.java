@@ -1,9 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.assertJson;
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,12 +22,18 @@ import org.springframework.test.web.servlet.client.EntityExchangeResult;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
 
+import static io.interrupthub.web.ApiHttp.assertJson;
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * {@code /actuator/prometheus} carries the contract's metric names with HELP text and no per-device or
  * per-session label; {@code /actuator/health} is UP with an {@code interrupts} component.
  * INTERRUPT_TIMEOUT is raised so the flag set by the interrupt is still up when the scrape runs.
  */
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"INTERRUPT_TIMEOUT=60", "management.endpoint.health.show-details=always"})
 @AutoConfigureRestTestClient
 @AutoConfigureMetrics
@@ -39,8 +41,9 @@ import tools.jackson.databind.JsonNode;
 class PrometheusScrapeTest {
 
     /** One sample line: name, optional labels, value. */
-    private static final Pattern SAMPLE = Pattern.compile(
-            "^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)(?:\\s+\\d+)?$");
+    private static final Pattern SAMPLE =
+            Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)(?:\\s+\\d+)?$");
+
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     @Autowired
@@ -50,18 +53,18 @@ class PrometheusScrapeTest {
     private String hardwareId;
     private String sessionId;
 
-    private record Sample(String name, Map<String, String> labels, double value) {
-    }
+    private record Sample(String name, Map<String, String> labels, double value) {}
 
     @BeforeEach
     void oneInterruptAndOneSession() {
         http = new ApiHttp(client);
         hardwareId = unique("metrics-device");
-        JsonNode result = assertJson(http.postJson("{\"reason\": \"user_barge_in\"}", "/interrupt/{id}", hardwareId),
-                200);
+        JsonNode result =
+                assertJson(http.postJson("{\"reason\": \"user_barge_in\"}", "/interrupt/{id}", hardwareId), 200);
         assertThat(result.get("success").booleanValue()).isTrue();
         sessionId = assertJson(http.postJson("{\"hardwareId\": \"" + unique("metrics-other") + "\"}", "/sessions"), 201)
-                .get("sessionId").stringValue();
+                .get("sessionId")
+                .stringValue();
     }
 
     @AfterEach
@@ -74,8 +77,12 @@ class PrometheusScrapeTest {
         String scrape = scrape();
         List<Sample> samples = samples(scrape);
 
-        for (String family : List.of("interrupt_requests_total", "interrupt_duration_seconds",
-                "interrupt_module_duration_seconds", "interrupt_flags_active", "interrupt_sessions_active",
+        for (String family : List.of(
+                "interrupt_requests_total",
+                "interrupt_duration_seconds",
+                "interrupt_module_duration_seconds",
+                "interrupt_flags_active",
+                "interrupt_sessions_active",
                 "interrupt_sessions_total")) {
             assertThat(scrape).as("HELP of %s", family).containsPattern("(?m)^# HELP " + family + " \\S.*$");
         }
@@ -86,29 +93,39 @@ class PrometheusScrapeTest {
         assertThat(scrape).containsPattern("(?m)^# TYPE interrupt_sessions_active gauge$");
         assertThat(scrape).containsPattern("(?m)^# TYPE interrupt_sessions_total counter$");
 
-        assertThat(value(samples, "interrupt_requests_total", Map.of("outcome", "success"))).isGreaterThanOrEqualTo(1);
+        assertThat(value(samples, "interrupt_requests_total", Map.of("outcome", "success")))
+                .isGreaterThanOrEqualTo(1);
         for (String outcome : List.of("failure", "coalesced", "rejected")) {
-            assertThat(find(samples, "interrupt_requests_total", Map.of("outcome", outcome))).as(outcome).isNotEmpty();
+            assertThat(find(samples, "interrupt_requests_total", Map.of("outcome", outcome)))
+                    .as(outcome)
+                    .isNotEmpty();
         }
 
         List<Sample> durationBuckets = find(samples, "interrupt_duration_seconds_bucket", Map.of());
         assertThat(durationBuckets).isNotEmpty();
         assertThat(durationBuckets).allSatisfy(s -> assertThat(s.labels()).containsKey("le"));
-        assertThat(value(samples, "interrupt_duration_seconds_bucket", Map.of("le", "+Inf"))).isGreaterThanOrEqualTo(1);
+        assertThat(value(samples, "interrupt_duration_seconds_bucket", Map.of("le", "+Inf")))
+                .isGreaterThanOrEqualTo(1);
         assertThat(value(samples, "interrupt_duration_seconds_count", Map.of())).isGreaterThanOrEqualTo(1);
 
         Map<String, String> sessionModuleOk = Map.of("module", "session_management", "outcome", "OK");
-        assertThat(find(samples, "interrupt_module_duration_seconds_bucket", sessionModuleOk)).isNotEmpty();
+        assertThat(find(samples, "interrupt_module_duration_seconds_bucket", sessionModuleOk))
+                .isNotEmpty();
         Map<String, String> infBucket = new LinkedHashMap<>(sessionModuleOk);
         infBucket.put("le", "+Inf");
-        assertThat(value(samples, "interrupt_module_duration_seconds_bucket", infBucket)).isGreaterThanOrEqualTo(1);
-        assertThat(value(samples, "interrupt_module_duration_seconds_count", sessionModuleOk)).isGreaterThanOrEqualTo(1);
+        assertThat(value(samples, "interrupt_module_duration_seconds_bucket", infBucket))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(value(samples, "interrupt_module_duration_seconds_count", sessionModuleOk))
+                .isGreaterThanOrEqualTo(1);
 
         assertThat(value(samples, "interrupt_flags_active", Map.of())).isGreaterThanOrEqualTo(1);
         assertThat(value(samples, "interrupt_sessions_active", Map.of())).isGreaterThanOrEqualTo(1);
-        assertThat(value(samples, "interrupt_sessions_total", Map.of("event", "opened"))).isGreaterThanOrEqualTo(1);
+        assertThat(value(samples, "interrupt_sessions_total", Map.of("event", "opened")))
+                .isGreaterThanOrEqualTo(1);
         for (String event : List.of("ended", "interrupted", "expired", "rejected")) {
-            assertThat(find(samples, "interrupt_sessions_total", Map.of("event", event))).as(event).isNotEmpty();
+            assertThat(find(samples, "interrupt_sessions_total", Map.of("event", event)))
+                    .as(event)
+                    .isNotEmpty();
         }
     }
 
@@ -117,7 +134,8 @@ class PrometheusScrapeTest {
         String scrape = scrape();
 
         assertThat(scrape).as("requests are timed").containsPattern("(?m)^http_server_requests_seconds_count\\{");
-        assertThat(scrape).as("Spring Security's per-filter observations are off in the service defaults")
+        assertThat(scrape)
+                .as("Spring Security's per-filter observations are off in the service defaults")
                 .doesNotContain("spring_security_");
     }
 
@@ -126,13 +144,19 @@ class PrometheusScrapeTest {
         String scrape = scrape();
 
         for (Sample sample : samples(scrape)) {
-            assertThat(sample.labels().keySet()).as("labels of %s", sample.name())
-                    .noneMatch(l -> l.equalsIgnoreCase("hardwareId") || l.equalsIgnoreCase("hardware_id")
-                            || l.equalsIgnoreCase("sessionId") || l.equalsIgnoreCase("session_id")
+            assertThat(sample.labels().keySet())
+                    .as("labels of %s", sample.name())
+                    .noneMatch(l -> l.equalsIgnoreCase("hardwareId")
+                            || l.equalsIgnoreCase("hardware_id")
+                            || l.equalsIgnoreCase("sessionId")
+                            || l.equalsIgnoreCase("session_id")
                             || l.equalsIgnoreCase("device"));
         }
-        assertThat(scrape).doesNotContain("hardwareId=").doesNotContain("sessionId=")
-                .doesNotContain(hardwareId).doesNotContain(sessionId);
+        assertThat(scrape)
+                .doesNotContain("hardwareId=")
+                .doesNotContain("sessionId=")
+                .doesNotContain(hardwareId)
+                .doesNotContain(sessionId);
     }
 
     @Test
@@ -154,11 +178,15 @@ class PrometheusScrapeTest {
     // ---- helpers --------------------------------------------------------------------------------------
 
     private String scrape() {
-        EntityExchangeResult<byte[]> result = client.get().uri("/actuator/prometheus").accept(MediaType.TEXT_PLAIN)
-                .exchange().returnResult(byte[].class);
+        EntityExchangeResult<byte[]> result = client.get()
+                .uri("/actuator/prometheus")
+                .accept(MediaType.TEXT_PLAIN)
+                .exchange()
+                .returnResult(byte[].class);
         assertThat(result.getStatus().value()).isEqualTo(200);
         assertThat(result.getResponseHeaders().getContentType()).isNotNull();
-        assertThat(result.getResponseHeaders().getContentType().isCompatibleWith(MediaType.TEXT_PLAIN)).isTrue();
+        assertThat(result.getResponseHeaders().getContentType().isCompatibleWith(MediaType.TEXT_PLAIN))
+                .isTrue();
         return new String(result.getResponseBody(), StandardCharsets.UTF_8);
     }
 
@@ -192,7 +220,9 @@ class PrometheusScrapeTest {
 
     @Test
     void everyInterruptSeriesCarriesTheCommonTags() {
-        List<Sample> ours = samples(scrape()).stream().filter(s -> s.name().startsWith("interrupt_")).toList();
+        List<Sample> ours = samples(scrape()).stream()
+                .filter(s -> s.name().startsWith("interrupt_"))
+                .toList();
         assertThat(ours).isNotEmpty().allSatisfy(s -> {
             assertThat(s.labels()).containsEntry("application", "interrupt-hub");
             assertThat(s.labels()).containsKey("instance");
@@ -201,14 +231,18 @@ class PrometheusScrapeTest {
 
     /** Samples of this name whose labels include all of {@code labels}. */
     private static List<Sample> find(List<Sample> samples, String name, Map<String, String> labels) {
-        return samples.stream().filter(s -> s.name().equals(name))
-                .filter(s -> s.labels().entrySet().containsAll(labels.entrySet())).toList();
+        return samples.stream()
+                .filter(s -> s.name().equals(name))
+                .filter(s -> s.labels().entrySet().containsAll(labels.entrySet()))
+                .toList();
     }
 
     /** The value of the one sample of this name with exactly these labels (besides none other than le). */
     private static double value(List<Sample> samples, String name, Map<String, String> labels) {
-        List<Sample> found = samples.stream().filter(s -> s.name().equals(name))
-                .filter(s -> withoutCommonTags(s.labels()).equals(labels)).toList();
+        List<Sample> found = samples.stream()
+                .filter(s -> s.name().equals(name))
+                .filter(s -> withoutCommonTags(s.labels()).equals(labels))
+                .toList();
         assertThat(found).as("one sample %s%s", name, labels).hasSize(1);
         return found.get(0).value();
     }

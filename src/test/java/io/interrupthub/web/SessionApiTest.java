@@ -1,13 +1,5 @@
 package io.interrupthub.web;
 
-import static io.interrupthub.web.ApiHttp.assertJson;
-import static io.interrupthub.web.ApiHttp.assertProblem;
-import static io.interrupthub.web.ApiHttp.elements;
-import static io.interrupthub.web.ApiHttp.fieldNames;
-import static io.interrupthub.web.ApiHttp.instant;
-import static io.interrupthub.web.ApiHttp.unique;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +20,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import tools.jackson.databind.JsonNode;
+
+import static io.interrupthub.web.ApiHttp.assertJson;
+import static io.interrupthub.web.ApiHttp.assertProblem;
+import static io.interrupthub.web.ApiHttp.elements;
+import static io.interrupthub.web.ApiHttp.fieldNames;
+import static io.interrupthub.web.ApiHttp.instant;
+import static io.interrupthub.web.ApiHttp.unique;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code /sessions} through the real server: open, list, look up, heartbeat, end, and how interrupts reach
@@ -89,8 +89,16 @@ class SessionApiTest {
         opened.add(sessionId);
         assertThat(sessionId).matches(UUID_LIKE);
         assertThat(reply.headers().getFirst("Location")).isEqualTo("/sessions/" + sessionId);
-        assertThat(fieldNames(session)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                "createdAt", "lastHeartbeatAt", "expiresAt", "delivered");
+        assertThat(fieldNames(session))
+                .containsExactlyInAnyOrder(
+                        "sessionId",
+                        "hardwareId",
+                        "state",
+                        "epoch",
+                        "createdAt",
+                        "lastHeartbeatAt",
+                        "expiresAt",
+                        "delivered");
         assertThat(session.get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(session.get("state").stringValue()).isEqualTo("ACTIVE");
         assertThat(session.get("epoch").isIntegralNumber()).isTrue();
@@ -98,7 +106,8 @@ class SessionApiTest {
         Instant createdAt = instant(session, "createdAt");
         assertThat(createdAt).as("stamped by the manager's clock").isEqualTo(clock.instant());
         assertThat(instant(session, "lastHeartbeatAt")).isEqualTo(createdAt);
-        assertThat(Duration.between(createdAt, instant(session, "expiresAt"))).as("SESSION_TIMEOUT default 300 s")
+        assertThat(Duration.between(createdAt, instant(session, "expiresAt")))
+                .as("SESSION_TIMEOUT default 300 s")
                 .isEqualTo(SESSION_TIMEOUT);
         assertThat(session.has("interruptedAt")).isFalse();
 
@@ -119,7 +128,9 @@ class SessionApiTest {
         assertThat(session.get("hardwareId").stringValue()).isEqualTo(hw);
         assertThat(session.get("state").stringValue()).isEqualTo("ACTIVE");
         assertThat(reply.headers().getFirst("Location")).isEqualTo("/sessions/" + sessionId);
-        assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200).get("sessionId").stringValue())
+        assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200)
+                        .get("sessionId")
+                        .stringValue())
                 .isEqualTo(sessionId);
     }
 
@@ -129,8 +140,8 @@ class SessionApiTest {
         String sessionId = unique("dup");
         JsonNode first = open(json(hw, sessionId));
 
-        JsonNode problem = assertProblem(http.postJson(json(unique("other-device"), sessionId), "/sessions"), 409,
-                "Conflict", "/sessions");
+        JsonNode problem = assertProblem(
+                http.postJson(json(unique("other-device"), sessionId), "/sessions"), 409, "Conflict", "/sessions");
 
         assertThat(problem.get("detail").stringValue()).contains(sessionId);
         JsonNode still = assertJson(http.get("/sessions/{id}", sessionId), 200);
@@ -147,19 +158,28 @@ class SessionApiTest {
         JsonNode problem = assertProblem(http.postJson(json(hw, bad), "/sessions"), 400, "Bad Request", "/sessions");
 
         assertThat(problem.get("detail").stringValue()).contains("sessionId");
-        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200))).isEmpty();
+        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200)))
+                .isEmpty();
     }
 
     @Test
     void sessionIdOf129CharactersIs400() {
-        assertProblem(http.postJson(json(unique("long-session-id"), "s".repeat(129)), "/sessions"), 400,
-                "Bad Request", "/sessions");
+        assertProblem(
+                http.postJson(json(unique("long-session-id"), "s".repeat(129)), "/sessions"),
+                400,
+                "Bad Request",
+                "/sessions");
     }
 
     @Test
     void missingOrBadHardwareIdIs400() {
-        for (String body : List.of("{}", "{\"sessionId\": \"" + unique("s") + "\"}", "{\"hardwareId\": null}",
-                "{\"hardwareId\": \"\"}", "{\"hardwareId\": \"bad id\"}", "{\"hardwareId\": \"" + "h".repeat(129) + "\"}")) {
+        for (String body : List.of(
+                "{}",
+                "{\"sessionId\": \"" + unique("s") + "\"}",
+                "{\"hardwareId\": null}",
+                "{\"hardwareId\": \"\"}",
+                "{\"hardwareId\": \"bad id\"}",
+                "{\"hardwareId\": \"" + "h".repeat(129) + "\"}")) {
             JsonNode problem = assertProblem(http.postJson(body, "/sessions"), 400, "Bad Request", "/sessions");
             assertThat(problem.get("detail").stringValue()).as(body).contains("hardwareId");
         }
@@ -170,16 +190,23 @@ class SessionApiTest {
         assertProblem(http.post("/sessions"), 400, "Bad Request", "/sessions");
         assertProblem(http.postJson("{\"hardwareId\": ", "/sessions"), 400, "Bad Request", "/sessions");
         assertProblem(http.postJson("null", "/sessions"), 400, "Bad Request", "/sessions");
-        assertProblem(http.postJson("{\"hardwareId\": \"" + unique("x") + "\", \"epoch\": \"abc\"}", "/sessions"), 400,
-                "Bad Request", "/sessions");
+        assertProblem(
+                http.postJson("{\"hardwareId\": \"" + unique("x") + "\", \"epoch\": \"abc\"}", "/sessions"),
+                400,
+                "Bad Request",
+                "/sessions");
     }
 
     @Test
     void negativeEpochIs400() {
         String hw = unique("negative-epoch");
-        assertProblem(http.postJson("{\"hardwareId\": \"" + hw + "\", \"epoch\": -1}", "/sessions"), 400,
-                "Bad Request", "/sessions");
-        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200))).isEmpty();
+        assertProblem(
+                http.postJson("{\"hardwareId\": \"" + hw + "\", \"epoch\": -1}", "/sessions"),
+                400,
+                "Bad Request",
+                "/sessions");
+        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200)))
+                .isEmpty();
     }
 
     @Test
@@ -188,8 +215,8 @@ class SessionApiTest {
         interrupt(hw);
         long current = interrupt(hw).get("epoch").longValue();
 
-        ApiHttp.Reply reply = http.postJson("{\"hardwareId\": \"" + hw + "\", \"epoch\": " + (current - 1) + "}",
-                "/sessions");
+        ApiHttp.Reply reply =
+                http.postJson("{\"hardwareId\": \"" + hw + "\", \"epoch\": " + (current - 1) + "}", "/sessions");
 
         JsonNode session = assertJson(reply, 201);
         String sessionId = session.get("sessionId").stringValue();
@@ -197,8 +224,12 @@ class SessionApiTest {
         assertThat(reply.headers().getFirst("Location")).isEqualTo("/sessions/" + sessionId);
         assertThat(session.get("state").stringValue()).isEqualTo("INTERRUPTED");
         assertThat(session.get("epoch").longValue()).isEqualTo(current - 1);
-        assertThat(instant(session, "interruptedAt")).as("stamped by the manager's clock").isEqualTo(clock.instant());
-        assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200).get("state").stringValue())
+        assertThat(instant(session, "interruptedAt"))
+                .as("stamped by the manager's clock")
+                .isEqualTo(clock.instant());
+        assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200)
+                        .get("state")
+                        .stringValue())
                 .isEqualTo("INTERRUPTED");
     }
 
@@ -219,18 +250,25 @@ class SessionApiTest {
         String hw = unique("future");
         long current = interrupt(hw).get("epoch").longValue();
 
-        JsonNode problem = assertProblem(http.postJson("{\"hardwareId\": \"" + hw + "\", \"epoch\": " + (current + 1)
-                + "}", "/sessions"), 409, "Conflict", "/sessions");
+        JsonNode problem = assertProblem(
+                http.postJson("{\"hardwareId\": \"" + hw + "\", \"epoch\": " + (current + 1) + "}", "/sessions"),
+                409,
+                "Conflict",
+                "/sessions");
 
         assertThat(problem.get("detail").stringValue()).contains("epoch");
-        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200))).isEmpty();
+        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200)))
+                .isEmpty();
     }
 
     @Test
     void openingASessionStartsANewTurnAndClearsTheFlag() {
         String hw = unique("new-turn");
         interrupt(hw);
-        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200).get("interrupted").booleanValue()).isTrue();
+        assertThat(assertJson(http.get("/interrupt/{id}", hw), 200)
+                        .get("interrupted")
+                        .booleanValue())
+                .isTrue();
 
         open("{\"hardwareId\": \"" + hw + "\"}");
 
@@ -256,12 +294,21 @@ class SessionApiTest {
         assertThat(ofA).extracting(s -> s.get("hardwareId").stringValue()).containsOnly(a);
         assertThat(ofA).extracting(s -> s.get("state").stringValue()).containsOnly("ACTIVE");
         for (JsonNode s : ofA) {
-            assertThat(fieldNames(s)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                    "createdAt", "lastHeartbeatAt", "expiresAt", "delivered");
+            assertThat(fieldNames(s))
+                    .containsExactlyInAnyOrder(
+                            "sessionId",
+                            "hardwareId",
+                            "state",
+                            "epoch",
+                            "createdAt",
+                            "lastHeartbeatAt",
+                            "expiresAt",
+                            "delivered");
         }
 
         assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}&limit=1", a), 200)))
-                .extracting(s -> s.get("sessionId").stringValue()).containsExactly(a2);
+                .extracting(s -> s.get("sessionId").stringValue())
+                .containsExactly(a2);
 
         List<JsonNode> all = elements(assertJson(http.get("/sessions"), 200));
         assertThat(all).extracting(s -> s.get("sessionId").stringValue()).contains(a1, a2, b1);
@@ -272,8 +319,10 @@ class SessionApiTest {
         assertThat(newest).extracting(s -> s.get("sessionId").stringValue()).containsExactly(a2, b1);
 
         assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}&limit=1000", b), 200)))
-                .extracting(s -> s.get("sessionId").stringValue()).containsExactly(b1);
-        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", unique("nobody")), 200))).isEmpty();
+                .extracting(s -> s.get("sessionId").stringValue())
+                .containsExactly(b1);
+        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", unique("nobody")), 200)))
+                .isEmpty();
     }
 
     @ParameterizedTest(name = "[{index}] limit={0}")
@@ -284,8 +333,8 @@ class SessionApiTest {
 
     @Test
     void badHardwareIdFilterIs400() {
-        JsonNode problem = assertProblem(http.get("/sessions?hardwareId={id}", "bad id"), 400, "Bad Request",
-                "/sessions");
+        JsonNode problem =
+                assertProblem(http.get("/sessions?hardwareId={id}", "bad id"), 400, "Bad Request", "/sessions");
         assertThat(problem.get("detail").stringValue()).contains("hardwareId");
     }
 
@@ -293,8 +342,8 @@ class SessionApiTest {
     void unknownSessionIs404() {
         String sessionId = unique("no-such-session");
 
-        JsonNode problem = assertProblem(http.get("/sessions/{id}", sessionId), 404, "Not Found",
-                "/sessions/" + sessionId);
+        JsonNode problem =
+                assertProblem(http.get("/sessions/{id}", sessionId), 404, "Not Found", "/sessions/" + sessionId);
 
         assertThat(problem.get("detail").stringValue()).contains(sessionId);
     }
@@ -310,8 +359,16 @@ class SessionApiTest {
 
         JsonNode beat = assertJson(http.post("/sessions/{id}/heartbeat", sessionId), 200);
 
-        assertThat(fieldNames(beat)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                "createdAt", "lastHeartbeatAt", "expiresAt", "delivered");
+        assertThat(fieldNames(beat))
+                .containsExactlyInAnyOrder(
+                        "sessionId",
+                        "hardwareId",
+                        "state",
+                        "epoch",
+                        "createdAt",
+                        "lastHeartbeatAt",
+                        "expiresAt",
+                        "delivered");
         assertThat(beat.get("sessionId").stringValue()).isEqualTo(sessionId);
         assertThat(beat.get("state").stringValue()).isEqualTo("ACTIVE");
         assertThat(beat.get("createdAt")).isEqualTo(session.get("createdAt"));
@@ -328,7 +385,10 @@ class SessionApiTest {
     @Test
     void heartbeatOfAnUnknownSessionIs404() {
         String sessionId = unique("no-such-session");
-        assertProblem(http.post("/sessions/{id}/heartbeat", sessionId), 404, "Not Found",
+        assertProblem(
+                http.post("/sessions/{id}/heartbeat", sessionId),
+                404,
+                "Not Found",
                 "/sessions/" + sessionId + "/heartbeat");
     }
 
@@ -337,7 +397,8 @@ class SessionApiTest {
     @Test
     void deleteEndsTheSessionThenItIsGone() {
         String hw = unique("end");
-        String sessionId = open("{\"hardwareId\": \"" + hw + "\"}").get("sessionId").stringValue();
+        String sessionId =
+                open("{\"hardwareId\": \"" + hw + "\"}").get("sessionId").stringValue();
         long activeBefore = stats().get("sessions").get("active").longValue();
         long endedBefore = stats().get("sessions").get("ended").longValue();
 
@@ -347,9 +408,13 @@ class SessionApiTest {
         assertThat(reply.body()).isEmpty();
         assertProblem(http.get("/sessions/{id}", sessionId), 404, "Not Found", "/sessions/" + sessionId);
         assertProblem(http.delete("/sessions/{id}", sessionId), 404, "Not Found", "/sessions/" + sessionId);
-        assertProblem(http.post("/sessions/{id}/heartbeat", sessionId), 404, "Not Found",
+        assertProblem(
+                http.post("/sessions/{id}/heartbeat", sessionId),
+                404,
+                "Not Found",
                 "/sessions/" + sessionId + "/heartbeat");
-        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200))).isEmpty();
+        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200)))
+                .isEmpty();
         JsonNode sessions = stats().get("sessions");
         assertThat(sessions.get("active").longValue()).isEqualTo(activeBefore - 1);
         assertThat(sessions.get("ended").longValue()).isEqualTo(endedBefore + 1);
@@ -368,19 +433,34 @@ class SessionApiTest {
         String hw = unique("barge-in");
         JsonNode session = open("{\"hardwareId\": \"" + hw + "\"}");
         String sessionId = session.get("sessionId").stringValue();
-        String bystander = open("{\"hardwareId\": \"" + unique("bystander") + "\"}").get("sessionId").stringValue();
+        String bystander = open("{\"hardwareId\": \"" + unique("bystander") + "\"}")
+                .get("sessionId")
+                .stringValue();
 
         JsonNode result = interrupt(hw);
 
         assertThat(result.get("sessionsInterrupted").intValue()).isEqualTo(1);
-        assertThat(result.get("epoch").longValue()).isEqualTo(session.get("epoch").longValue() + 1);
+        assertThat(result.get("epoch").longValue())
+                .isEqualTo(session.get("epoch").longValue() + 1);
         JsonNode interrupted = assertJson(http.get("/sessions/{id}", sessionId), 200);
-        assertThat(fieldNames(interrupted)).containsExactlyInAnyOrder("sessionId", "hardwareId", "state", "epoch",
-                "createdAt", "lastHeartbeatAt", "expiresAt", "interruptedAt", "delivered");
+        assertThat(fieldNames(interrupted))
+                .containsExactlyInAnyOrder(
+                        "sessionId",
+                        "hardwareId",
+                        "state",
+                        "epoch",
+                        "createdAt",
+                        "lastHeartbeatAt",
+                        "expiresAt",
+                        "interruptedAt",
+                        "delivered");
         assertThat(interrupted.get("state").stringValue()).isEqualTo("INTERRUPTED");
-        assertThat(interrupted.get("epoch").longValue()).as("the session keeps its turn's epoch")
+        assertThat(interrupted.get("epoch").longValue())
+                .as("the session keeps its turn's epoch")
                 .isEqualTo(session.get("epoch").longValue());
-        assertThat(instant(interrupted, "interruptedAt")).as("stamped by the manager's clock").isEqualTo(clock.instant())
+        assertThat(instant(interrupted, "interruptedAt"))
+                .as("stamped by the manager's clock")
+                .isEqualTo(clock.instant())
                 .isAfterOrEqualTo(instant(session, "createdAt"));
 
         List<JsonNode> listed = elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200));
@@ -388,11 +468,16 @@ class SessionApiTest {
         assertThat(listed.get(0).get("state").stringValue()).isEqualTo("INTERRUPTED");
         assertThat(listed.get(0).has("interruptedAt")).isTrue();
 
-        assertThat(assertJson(http.get("/sessions/{id}", bystander), 200).get("state").stringValue())
-                .as("another device's session").isEqualTo("ACTIVE");
+        assertThat(assertJson(http.get("/sessions/{id}", bystander), 200)
+                        .get("state")
+                        .stringValue())
+                .as("another device's session")
+                .isEqualTo("ACTIVE");
 
         JsonNode beat = assertJson(http.post("/sessions/{id}/heartbeat", sessionId), 200);
-        assertThat(beat.get("state").stringValue()).as("a heartbeat does not revive it").isEqualTo("INTERRUPTED");
+        assertThat(beat.get("state").stringValue())
+                .as("a heartbeat does not revive it")
+                .isEqualTo("INTERRUPTED");
     }
 
     @Test
@@ -403,10 +488,14 @@ class SessionApiTest {
         long interruptedBefore = stats().get("sessions").get("interrupted").longValue();
 
         assertThat(interrupt(hw).get("sessionsInterrupted").intValue()).isEqualTo(2);
-        assertThat(interrupt(hw).get("sessionsInterrupted").intValue()).as("already interrupted").isZero();
+        assertThat(interrupt(hw).get("sessionsInterrupted").intValue())
+                .as("already interrupted")
+                .isZero();
 
         for (String sessionId : List.of(s1, s2)) {
-            assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200).get("state").stringValue())
+            assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200)
+                            .get("state")
+                            .stringValue())
                     .isEqualTo("INTERRUPTED");
         }
         assertThat(stats().get("sessions").get("interrupted").longValue()).isEqualTo(interruptedBefore + 2);
@@ -415,17 +504,23 @@ class SessionApiTest {
     @Test
     void interruptedSessionIsRemovedAfterTheCleanupDelay() {
         String hw = unique("cleanup");
-        String sessionId = open("{\"hardwareId\": \"" + hw + "\"}").get("sessionId").stringValue();
+        String sessionId =
+                open("{\"hardwareId\": \"" + hw + "\"}").get("sessionId").stringValue();
         interrupt(hw);
-        assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200).get("state").stringValue())
+        assertThat(assertJson(http.get("/sessions/{id}", sessionId), 200)
+                        .get("state")
+                        .stringValue())
                 .isEqualTo("INTERRUPTED");
 
         clock.advance(CLEANUP_DELAY.minusMillis(1));
-        assertThat(http.get("/sessions/{id}", sessionId).status()).as("still inside the cleanup delay").isEqualTo(200);
+        assertThat(http.get("/sessions/{id}", sessionId).status())
+                .as("still inside the cleanup delay")
+                .isEqualTo(200);
         clock.advance(Duration.ofMillis(1));
 
         assertProblem(http.get("/sessions/{id}", sessionId), 404, "Not Found", "/sessions/" + sessionId);
-        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200))).isEmpty();
+        assertThat(elements(assertJson(http.get("/sessions?hardwareId={id}", hw), 200)))
+                .isEmpty();
     }
 
     // ---- helpers --------------------------------------------------------------------------------------

@@ -1,8 +1,5 @@
 package io.interrupthub.web;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
@@ -17,13 +14,18 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Clients that vanish — closed cleanly (FIN) or reset (RST) — are found within one heartbeat interval plus
  * five seconds, and everything the server held for them is freed: their streams, their async requests and
  * Tomcat's connections and processors, measured as the server's retained heap returning to where it was
  * before they came.
  */
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"interrupt.events.heartbeat=1s", "interrupt.events.max-streams=2000"})
 class VanishedClientsTest {
 
@@ -61,7 +63,8 @@ class VanishedClientsTest {
         vanish(open("warm-up"), 0);
         // Tomcat counts the connection its acceptor is waiting for too: one is none.
         long idleConnections = 1;
-        await("the warm-up round released").atMost(RELEASED_WITHIN.multipliedBy(2))
+        await("the warm-up round released")
+                .atMost(RELEASED_WITHIN.multipliedBy(2))
                 .until(() -> hub.openStreams() == 0 && connections() <= idleConnections);
         long baseline = retainedHeap();
 
@@ -72,25 +75,34 @@ class VanishedClientsTest {
         vanish(clients, CLIENTS / 2);
         clients = null;
 
-        await("every stream and every connection of a vanished client released").atMost(RELEASED_WITHIN)
+        await("every stream and every connection of a vanished client released")
+                .atMost(RELEASED_WITHIN)
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> hub.openStreams() == 0 && connections() <= idleConnections);
         long releasedAfter = System.nanoTime() - vanishedAt;
         // Nothing of them is reachable any more; a full collection, slow on a loaded machine, proves it.
         long[] after = new long[1];
-        await("retained heap back to the baseline").atMost(Duration.ofSeconds(30))
+        await("retained heap back to the baseline")
+                .atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(500))
                 .until(() -> (after[0] = retainedHeap()) <= baseline + TOLERANCE_BYTES);
-        System.out.printf("vanished clients: baseline %d KiB, with %d streams %d KiB (%d bytes per stream, client"
-                        + " side included), after %d KiB, released in %d ms%n", baseline >> 10, CLIENTS,
-                withClients >> 10, (withClients - baseline) / CLIENTS, after[0] >> 10,
+        System.out.printf(
+                "vanished clients: baseline %d KiB, with %d streams %d KiB (%d bytes per stream, client"
+                        + " side included), after %d KiB, released in %d ms%n",
+                baseline >> 10,
+                CLIENTS,
+                withClients >> 10,
+                (withClients - baseline) / CLIENTS,
+                after[0] >> 10,
                 Duration.ofNanos(releasedAfter).toMillis());
     }
 
     /** Opens the streams and waits until each is greeted; the client objects live in this JVM too. */
     private List<EventStreamClients.Client> open(String prefix) throws Exception {
         String run = Long.toString(System.nanoTime(), 36);
-        List<String> devices = IntStream.range(0, CLIENTS).mapToObj(i -> prefix + "-" + run + "-" + i).toList();
+        List<String> devices = IntStream.range(0, CLIENTS)
+                .mapToObj(i -> prefix + "-" + run + "-" + i)
+                .toList();
         EventStreamClients pool = new EventStreamClients(port, CLIENTS);
         List<EventStreamClients.Client> clients = pool.openAtOnce(devices, ":connected", Duration.ofSeconds(60));
         pool.stopThreads();
@@ -119,7 +131,9 @@ class VanishedClientsTest {
         long least = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
             System.gc();
-            least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            least = Math.min(
+                    least,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return least;
     }

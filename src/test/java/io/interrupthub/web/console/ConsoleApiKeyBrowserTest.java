@@ -1,7 +1,5 @@
 package io.interrupthub.web.console;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,19 +17,26 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * With API keys configured the page still loads, asks for a key, keeps it in memory only, and then works;
  * when its event stream ends it reconnects by itself, with the key, and misses nothing.
  */
 @Tag("browser")
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"INTERRUPT_API_KEYS=console-key-1",
-                // The service ends every event stream after this, so the console has to reconnect and resume.
-                "interrupt.events.stream-timeout=2s"})
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "INTERRUPT_API_KEYS=console-key-1",
+            // The service ends every event stream after this, so the console has to reconnect and resume.
+            "interrupt.events.stream-timeout=2s"
+        })
 class ConsoleApiKeyBrowserTest {
 
     private static final String KEY = "console-key-1";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static Browser browser;
 
@@ -59,25 +64,36 @@ class ConsoleApiKeyBrowserTest {
 
         enterKey("not-the-key");
         awaitPrompt();
-        browser.waitFor("the refusal explained", d -> "That key was refused. Try another.".equals(browser.text("#key-message")));
+        browser.waitFor(
+                "the refusal explained",
+                d -> "That key was refused. Try another.".equals(browser.text("#key-message")));
 
         enterKey(KEY);
-        browser.waitFor("the prompt closed", d -> browser.findAll("#key-dialog[open]").isEmpty());
-        browser.waitFor("the console live with the key", d -> "live".equals(browser.attribute("#connection", "data-state")));
-        browser.waitFor("the statistics read with the key", d -> browser.text("#stat-total").matches("\\d+"));
+        browser.waitFor(
+                "the prompt closed", d -> browser.findAll("#key-dialog[open]").isEmpty());
+        browser.waitFor(
+                "the console live with the key", d -> "live".equals(browser.attribute("#connection", "data-state")));
+        browser.waitFor(
+                "the statistics read with the key",
+                d -> browser.text("#stat-total").matches("\\d+"));
 
         String hardwareId = "console-key-device";
-        HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/interrupt/" + hardwareId))
-                .timeout(Duration.ofSeconds(30)).header("X-API-Key", KEY).POST(HttpRequest.BodyPublishers.noBody())
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> sent = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/interrupt/" + hardwareId))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("X-API-Key", KEY)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(sent.statusCode()).isEqualTo(200);
-        browser.waitFor("the interrupt pushed over the keyed event stream",
-                d -> !browser.findAll("#interrupt-rows tr.interrupt[data-hardware-id='" + hardwareId + "']").isEmpty());
+        browser.waitFor(
+                "the interrupt pushed over the keyed event stream",
+                d -> !browser.findAll("#interrupt-rows tr.interrupt[data-hardware-id='" + hardwareId + "']")
+                        .isEmpty());
 
         @SuppressWarnings("unchecked")
-        List<Object> stored = (List<Object>) browser.script(
-                "return [localStorage.length, sessionStorage.length, document.cookie, location.href];");
+        List<Object> stored = (List<Object>)
+                browser.script("return [localStorage.length, sessionStorage.length, document.cookie, location.href];");
         assertThat(stored).containsExactly(0L, 0L, "", "http://127.0.0.1:" + port + "/");
 
         browser.open("http://127.0.0.1:" + port + "/");
@@ -105,9 +121,12 @@ class ConsoleApiKeyBrowserTest {
 
         // Only the most recent 100 are kept on the page.
         List<String> expected = sent.subList(Math.max(0, sent.size() - 100), sent.size());
-        browser.waitFor("every interrupt sent across the reconnections", d -> browser.script(
-                "return [...document.querySelectorAll('#interrupt-rows tr.interrupt')].map(row => row.dataset.hardwareId);")
-                instanceof List<?> shown && shown.containsAll(expected));
+        browser.waitFor(
+                "every interrupt sent across the reconnections",
+                d -> browser.script(
+                                        "return [...document.querySelectorAll('#interrupt-rows tr.interrupt')].map(row => row.dataset.hardwareId);")
+                                instanceof List<?> shown
+                        && shown.containsAll(expected));
     }
 
     private int connections() {
@@ -116,16 +135,22 @@ class ConsoleApiKeyBrowserTest {
     }
 
     private void interrupt(String hardwareId) throws Exception {
-        HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/interrupt/" + hardwareId + "?wait=false"))
-                .timeout(Duration.ofSeconds(30)).header("X-API-Key", KEY).POST(HttpRequest.BodyPublishers.noBody())
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> sent = HTTP.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/interrupt/" + hardwareId + "?wait=false"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("X-API-Key", KEY)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(sent.statusCode()).isEqualTo(202);
     }
 
     private static void awaitPrompt() {
-        browser.waitFor("the API key prompt", d -> !browser.findAll("#key-dialog[open]").isEmpty()
-                && browser.find("#key-input").isDisplayed());
+        browser.waitFor(
+                "the API key prompt",
+                d -> !browser.findAll("#key-dialog[open]").isEmpty()
+                        && browser.find("#key-input").isDisplayed());
     }
 
     private static void enterKey(String key) {

@@ -1,7 +1,5 @@
 package io.interrupthub.web.console;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,19 +30,28 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The console in a real browser against the running service: it loads and goes live, shows what other
  * clients do as it happens, its buttons act on the service, and text from devices is shown, never run.
  */
 @Tag("browser")
-@SpringBootTest(classes = InterruptHubApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"INTERRUPT_REFERENCE_ENABLED=true", "interrupt.reference.words=400",
-                // Long enough that nothing a test looks at expires or is removed under it on a slow machine.
-                "INTERRUPT_TIMEOUT=60", "SESSION_CLEANUP_DELAY=60"})
+@SpringBootTest(
+        classes = InterruptHubApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "INTERRUPT_REFERENCE_ENABLED=true",
+            "interrupt.reference.words=400",
+            // Long enough that nothing a test looks at expires or is removed under it on a slow machine.
+            "INTERRUPT_TIMEOUT=60",
+            "SESSION_CLEANUP_DELAY=60"
+        })
 class ConsoleBrowserTest {
 
     private static final JsonMapper JSON = JsonMapper.shared();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static Browser browser;
 
@@ -70,18 +77,23 @@ class ConsoleBrowserTest {
     void openTheConsole() {
         browser.consoleEntries(); // forget what earlier tests logged
         browser.open("http://127.0.0.1:" + port + "/");
-        browser.waitFor("the console to connect to the event stream",
+        browser.waitFor(
+                "the console to connect to the event stream",
                 d -> "live".equals(browser.attribute("#connection", "data-state")));
     }
 
     @Test
     void thePageLoadsGoesLiveAndRunsUnderItsContentSecurityPolicyWithoutAnError() {
         assertThat(browser.driver().getTitle()).isEqualTo("Interrupt Hub console");
-        browser.waitFor("the statistics to be shown", d -> browser.text("#stat-total").matches("\\d+"));
+        browser.waitFor(
+                "the statistics to be shown", d -> browser.text("#stat-total").matches("\\d+"));
         assertThat(browser.text("#stat-sessions")).matches("\\d+ / 100");
-        assertThat(browser.find("#demo").isDisplayed()).as("the talk-over-it demo, with the reference pipeline on").isTrue();
+        assertThat(browser.find("#demo").isDisplayed())
+                .as("the talk-over-it demo, with the reference pipeline on")
+                .isTrue();
         List<LogEntry> problems = browser.consoleEntries().stream()
-                .filter(entry -> entry.getLevel().intValue() >= Level.WARNING.intValue()).toList();
+                .filter(entry -> entry.getLevel().intValue() >= Level.WARNING.intValue())
+                .toList();
         assertThat(problems).as("script errors, CSP violations or failed loads").isEmpty();
     }
 
@@ -95,7 +107,9 @@ class ConsoleBrowserTest {
         String hardwareId = device("curl");
         long sent = System.nanoTime();
         post("/interrupt/" + hardwareId + "?wait=false", "{\"reason\": \"user_barge_in\"}");
-        browser.waitFor("the interrupt of " + hardwareId + " in the list within a second", Duration.ofSeconds(1),
+        browser.waitFor(
+                "the interrupt of " + hardwareId + " in the list within a second",
+                Duration.ofSeconds(1),
                 d -> row(hardwareId) != null);
         long shownAfterMs = (System.nanoTime() - sent) / 1_000_000;
         System.out.println("console: interrupt shown " + shownAfterMs + " ms after it was sent");
@@ -105,8 +119,10 @@ class ConsoleBrowserTest {
         assertThat(browser.text(css + " .epoch")).isEqualTo("1");
         awaitOutcome(hardwareId);
         browser.waitFor("its modules", d -> browser.findAll(css + " .module").size() == 5);
-        assertThat(browser.text(css + " .module[data-module='session_management'] .module-outcome")).isEqualTo("OK");
-        assertThat(browser.text(css + " .module[data-module='session_management'] .module-duration")).endsWith(" ms");
+        assertThat(browser.text(css + " .module[data-module='session_management'] .module-outcome"))
+                .isEqualTo("OK");
+        assertThat(browser.text(css + " .module[data-module='session_management'] .module-duration"))
+                .endsWith(" ms");
         assertThat(browser.text(css + " .duration")).endsWith(" ms");
     }
 
@@ -115,11 +131,15 @@ class ConsoleBrowserTest {
         String hardwareId = device("button");
         String sessionId = openSession(hardwareId);
         String sessionCss = "li.session[data-session-id='" + sessionId + "']";
-        browser.waitFor("the new session, shown as ACTIVE", d -> "ACTIVE".equals(browser.attribute(sessionCss, "data-state")));
+        browser.waitFor(
+                "the new session, shown as ACTIVE", d -> "ACTIVE".equals(browser.attribute(sessionCss, "data-state")));
 
-        browser.find("article.device[data-hardware-id='" + hardwareId + "'] .device-interrupt").click();
+        browser.find("article.device[data-hardware-id='" + hardwareId + "'] .device-interrupt")
+                .click();
 
-        browser.waitFor("the session shown as INTERRUPTED", d -> "INTERRUPTED".equals(browser.attribute(sessionCss, "data-state")));
+        browser.waitFor(
+                "the session shown as INTERRUPTED",
+                d -> "INTERRUPTED".equals(browser.attribute(sessionCss, "data-state")));
         assertThat(manager.session(sessionId)).get().extracting(Session::state).isEqualTo(SessionState.INTERRUPTED);
         awaitOutcome(hardwareId); // the result is in the history before anyone is told of it
         InterruptResult last = manager.history(hardwareId, 1).get(0);
@@ -134,31 +154,38 @@ class ConsoleBrowserTest {
         type("#open-device", hardwareId);
         browser.find("#open-submit").click();
         String deviceCss = "article.device[data-hardware-id='" + hardwareId + "']";
-        browser.waitFor("the session opened from the form", d -> browser.findAll(deviceCss + " li.session").size() == 1);
+        browser.waitFor(
+                "the session opened from the form",
+                d -> browser.findAll(deviceCss + " li.session").size() == 1);
         String sessionId = browser.attribute(deviceCss + " li.session", "data-session-id");
         assertThat(manager.session(sessionId)).get().extracting(Session::state).isEqualTo(SessionState.ACTIVE);
 
         type("#interrupt-device", hardwareId);
         type("#interrupt-reason", "typed in the console");
         browser.find("#interrupt-submit").click();
-        browser.waitFor("the session shown as INTERRUPTED",
+        browser.waitFor(
+                "the session shown as INTERRUPTED",
                 d -> "INTERRUPTED".equals(browser.attribute(deviceCss + " li.session", "data-state")));
         awaitOutcome(hardwareId);
         assertThat(manager.history(hardwareId, 1).get(0).reason()).isEqualTo("typed in the console");
         assertThat(browser.text(rowCss(hardwareId) + " .reason")).isEqualTo("typed in the console");
 
         String flagCss = "tr.flag[data-hardware-id='" + hardwareId + "']";
-        browser.waitFor("the device's flag with its remaining time", d -> browser.text(flagCss + " .remaining").matches("\\d+\\.\\d s"));
+        browser.waitFor(
+                "the device's flag with its remaining time",
+                d -> browser.text(flagCss + " .remaining").matches("\\d+\\.\\d s"));
         assertThat(manager.shouldInterrupt(hardwareId)).isTrue();
         browser.find(flagCss + " .flag-reset").click();
-        browser.waitFor("the flag gone from the list", d -> browser.findAll(flagCss).isEmpty());
+        browser.waitFor(
+                "the flag gone from the list", d -> browser.findAll(flagCss).isEmpty());
         assertThat(manager.shouldInterrupt(hardwareId)).isFalse();
 
         String second = openSession(hardwareId);
         String secondCss = "li.session[data-session-id='" + second + "']";
         browser.waitFor("the second session", d -> "ACTIVE".equals(browser.attribute(secondCss, "data-state")));
         browser.find(secondCss + " .session-end").click();
-        browser.waitFor("the second session shown as ENDED", d -> "ENDED".equals(browser.attribute(secondCss, "data-state")));
+        browser.waitFor(
+                "the second session shown as ENDED", d -> "ENDED".equals(browser.attribute(secondCss, "data-state")));
         assertThat(manager.session(second)).isEmpty();
     }
 
@@ -170,13 +197,16 @@ class ConsoleBrowserTest {
         browser.waitFor("the interrupt in the list", d -> row(hardwareId) != null);
 
         assertThat(browser.text(rowCss(hardwareId) + " .reason")).isEqualTo(reason);
-        assertThat(browser.findAll("main img, .injected")).as("elements made from the reason").isEmpty();
+        assertThat(browser.findAll("main img, .injected"))
+                .as("elements made from the reason")
+                .isEmpty();
         assertThat(browser.driver().getTitle()).isEqualTo("Interrupt Hub console");
 
         String typed = "<img src=x onerror=\"document.title='pwned'\">";
         type("#open-device", typed);
         browser.find("#open-submit").click();
-        browser.waitFor("the service's refusal", d -> "error".equals(browser.attribute("#action-message", "data-kind")));
+        browser.waitFor(
+                "the service's refusal", d -> "error".equals(browser.attribute("#action-message", "data-kind")));
         assertThat(browser.text("#action-message")).startsWith("400: hardwareId must match");
         assertThat(browser.findAll("#action-message *, main img")).isEmpty();
         assertThat(browser.driver().getTitle()).isEqualTo("Interrupt Hub console");
@@ -187,11 +217,14 @@ class ConsoleBrowserTest {
         type("#demo-device", device("demo"));
         type("#demo-rate", "5");
         browser.find("#demo-start").click();
-        browser.waitFor("a few words streamed", d -> browser.text("#demo-streamed").split(" ").length >= 3);
+        browser.waitFor(
+                "a few words streamed", d -> browser.text("#demo-streamed").split(" ").length >= 3);
 
         new Actions(browser.driver()).sendKeys(Keys.SPACE).perform();
 
-        browser.waitFor("the stream stopped by the interrupt", d -> "ok".equals(browser.attribute("#demo-result", "data-kind")));
+        browser.waitFor(
+                "the stream stopped by the interrupt",
+                d -> "ok".equals(browser.attribute("#demo-result", "data-kind")));
         String streamed = browser.text("#demo-streamed");
         String heard = browser.text("#demo-heard");
         assertThat(heard).isNotBlank();
@@ -212,14 +245,20 @@ class ConsoleBrowserTest {
         }
 
         browser.open("http://127.0.0.1:" + port + "/");
-        browser.waitFor("the console to connect to the event stream",
+        browser.waitFor(
+                "the console to connect to the event stream",
                 d -> "live".equals(browser.attribute("#connection", "data-state")));
 
         String flagCss = "tr.flag[data-hardware-id='" + hardwareId + "']";
-        browser.waitFor("the flag set before the page loaded, with its remaining time",
-                d -> browser.findAll(flagCss).size() == 1 && browser.text(flagCss + " .remaining").matches("\\d+\\.\\d s"));
-        assertThat(browser.text(flagCss + " .epoch")).isEqualTo(String.valueOf(manager.flagStatus(hardwareId).epoch()));
-        assertThat(browser.findAll("#flags-empty").get(0).isDisplayed()).as("no 'No flag is set' beside it").isFalse();
+        browser.waitFor(
+                "the flag set before the page loaded, with its remaining time",
+                d -> browser.findAll(flagCss).size() == 1
+                        && browser.text(flagCss + " .remaining").matches("\\d+\\.\\d s"));
+        assertThat(browser.text(flagCss + " .epoch"))
+                .isEqualTo(String.valueOf(manager.flagStatus(hardwareId).epoch()));
+        assertThat(browser.findAll("#flags-empty").get(0).isDisplayed())
+                .as("no 'No flag is set' beside it")
+                .isFalse();
     }
 
     @Test
@@ -228,16 +267,21 @@ class ConsoleBrowserTest {
         String sessionId = openSession(hardwareId);
         post("/sessions/" + sessionId + "/commit", "{\"action\": \"send_email\"}");
         String sessionCss = "li.session[data-session-id='" + sessionId + "']";
-        browser.waitFor("the session's commit", d -> browser.text(sessionCss + " .commits").equals("committed send_email"));
+        browser.waitFor(
+                "the session's commit",
+                d -> browser.text(sessionCss + " .commits").equals("committed send_email"));
 
         manager.interrupt(hardwareId, "user_barge_in").join();
         awaitOutcome(hardwareId);
-        browser.waitFor("the silence awaited", d -> "PENDING".equals(browser.attribute(rowCss(hardwareId) + " .silence", "data-silence")));
+        browser.waitFor(
+                "the silence awaited",
+                d -> "PENDING".equals(browser.attribute(rowCss(hardwareId) + " .silence", "data-silence")));
         assertThat(browser.text(rowCss(hardwareId) + " .committed")).isEqualTo("already done: send_email");
 
         post("/sessions/" + sessionId + "/stopped", "{}");
 
-        browser.waitFor("the silence confirmed with its time",
+        browser.waitFor(
+                "the silence confirmed with its time",
                 d -> "CONFIRMED".equals(browser.attribute(rowCss(hardwareId) + " .silence", "data-silence")));
         assertThat(browser.text(rowCss(hardwareId) + " .silence")).matches("silent after [0-9.]+ (ms|µs|s)");
         assertThat(browser.attribute(sessionCss, "data-stuck")).isEqualTo("false");
@@ -250,7 +294,8 @@ class ConsoleBrowserTest {
         manager.interrupt(hardwareId, "user_barge_in").join();
 
         // INTERRUPT_SILENCE_DEADLINE is its default, 2 s, here.
-        browser.waitFor("the silence missed, naming the session",
+        browser.waitFor(
+                "the silence missed, naming the session",
                 d -> "MISSED".equals(browser.attribute(rowCss(hardwareId) + " .silence", "data-silence")));
         assertThat(browser.attribute(rowCss(hardwareId) + " .silence", "title")).isEqualTo(sessionId);
         String sessionCss = "li.session[data-session-id='" + sessionId + "']";
@@ -269,7 +314,8 @@ class ConsoleBrowserTest {
     }
 
     private static void awaitOutcome(String hardwareId) {
-        browser.waitFor("the outcome of the interrupt of " + hardwareId,
+        browser.waitFor(
+                "the outcome of the interrupt of " + hardwareId,
                 d -> "success".equals(browser.text(rowCss(hardwareId) + " .outcome")));
     }
 
@@ -290,10 +336,13 @@ class ConsoleBrowserTest {
     }
 
     private String post(String path, String json) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + " " + response.body()).isBetween(200, 299);
         return response.body();
     }

@@ -24,11 +24,12 @@ class EmbeddedConsoleTest {
     /** A sibling service: the library's auto-configurations, none of the service's defaults. */
     @SpringBootConfiguration
     @EnableAutoConfiguration
-    static class SiblingService {
-    }
+    static class SiblingService {}
 
     @Nested
-    @SpringBootTest(classes = SiblingService.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    @SpringBootTest(
+            classes = SiblingService.class,
+            webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = SERVICE_FILE_IGNORED)
     @AutoConfigureRestTestClient
     class ByDefault {
@@ -46,7 +47,9 @@ class EmbeddedConsoleTest {
     }
 
     @Nested
-    @SpringBootTest(classes = SiblingService.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    @SpringBootTest(
+            classes = SiblingService.class,
+            webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = {SERVICE_FILE_IGNORED, "interrupt.console.enabled=true"})
     @AutoConfigureRestTestClient
     class WhenAskedFor {

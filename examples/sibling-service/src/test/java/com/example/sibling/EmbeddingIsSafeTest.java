@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EmbeddingIsSafeTest {
 
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    @SpringBootTest(
+            webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = "management.endpoints.web.exposure.include=*")
     @AutoConfigureRestTestClient
     class WithTheDefaults {
@@ -29,18 +30,31 @@ class EmbeddingIsSafeTest {
 
         @Test
         void theHostsOwnUnknownPathsKeepBootsErrorJson() {
-            client.get().uri("/no-such-page").accept(MediaType.APPLICATION_JSON).exchange()
-                    .expectStatus().isNotFound()
-                    .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
-                    .expectBody().jsonPath("$.path").isEqualTo("/no-such-page")
-                    .jsonPath("$.error").isEqualTo("Not Found")
-                    .jsonPath("$.type").doesNotExist();
+            client.get()
+                    .uri("/no-such-page")
+                    .accept(MediaType.APPLICATION_JSON)
+                    .exchange()
+                    .expectStatus()
+                    .isNotFound()
+                    .expectHeader()
+                    .contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+                    .expectBody()
+                    .jsonPath("$.path")
+                    .isEqualTo("/no-such-page")
+                    .jsonPath("$.error")
+                    .isEqualTo("Not Found")
+                    .jsonPath("$.type")
+                    .doesNotExist();
         }
 
         @Test
         void thereIsNoPrometheusEndpointEvenWhenEveryEndpointIsExposed() {
             client.get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
-            client.get().uri("/actuator/metrics/interrupt.requests").exchange().expectStatus().isOk();
+            client.get()
+                    .uri("/actuator/metrics/interrupt.requests")
+                    .exchange()
+                    .expectStatus()
+                    .isOk();
         }
 
         @Test
@@ -56,16 +70,24 @@ class EmbeddingIsSafeTest {
 
         @Test
         void theApiStillAnswersWithProblemDetails() {
-            client.post().uri("/interrupt/front-door").contentType(MediaType.APPLICATION_JSON)
-                    .body("{\"reason\": 5}").exchange()
-                    .expectStatus().isBadRequest()
-                    .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
-                    .expectBody().jsonPath("$.type").isEqualTo("about:blank");
+            client.post()
+                    .uri("/interrupt/front-door")
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body("{\"reason\": 5}")
+                    .exchange()
+                    .expectStatus()
+                    .isBadRequest()
+                    .expectHeader()
+                    .contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody()
+                    .jsonPath("$.type")
+                    .isEqualTo("about:blank");
         }
     }
 
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    @SpringBootTest(
+            webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             properties = "interrupt.web.base-path=/voice")
     @AutoConfigureRestTestClient
     class BelowABasePath {
@@ -75,8 +97,14 @@ class EmbeddingIsSafeTest {
 
         @Test
         void theApiMovesBelowTheBasePathAndLeavesTheRootToTheHost() {
-            client.post().uri("/voice/interrupt/kitchen-9").exchange().expectStatus().isOk()
-                    .expectBody().jsonPath("$.hardwareId").isEqualTo("kitchen-9");
+            client.post()
+                    .uri("/voice/interrupt/kitchen-9")
+                    .exchange()
+                    .expectStatus()
+                    .isOk()
+                    .expectBody()
+                    .jsonPath("$.hardwareId")
+                    .isEqualTo("kitchen-9");
             client.get().uri("/voice/sessions").exchange().expectStatus().isOk();
             client.post().uri("/interrupt/kitchen-9").exchange().expectStatus().isNotFound();
             client.get().uri("/sessions").exchange().expectStatus().isNotFound();

@@ -32,20 +32,28 @@ class SiblingApplicationTest {
 
     @Test
     void theSiblingsOwnModulesAreRegisteredWithTheirActions() {
-        assertThat(manager.modules()).extracting(ModuleInfo::module)
+        assertThat(manager.modules())
+                .extracting(ModuleInfo::module)
                 .containsExactlyInAnyOrder("session_management", "audio_generation", "text_processing");
-        assertThat(manager.modules()).filteredOn(m -> m.module().equals("text_processing"))
-                .singleElement().satisfies(m -> assertThat(m.actions()).containsExactly("cancel_generation", "clear_buffers"));
+        assertThat(manager.modules())
+                .filteredOn(m -> m.module().equals("text_processing"))
+                .singleElement()
+                .satisfies(m -> assertThat(m.actions()).containsExactly("cancel_generation", "clear_buffers"));
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void postInterruptCallsTheSiblingsOwnModules() {
         text.buffer("kitchen-1", "Once upon a time");
-        Map<String, Object> result = client.post().uri("/interrupt/kitchen-1")
-                .contentType(MediaType.APPLICATION_JSON).body("{\"reason\": \"user_barge_in\"}")
-                .exchange().expectStatus().isOk()
-                .returnResult(Map.class).getResponseBody();
+        Map<String, Object> result = client.post()
+                .uri("/interrupt/kitchen-1")
+                .contentType(MediaType.APPLICATION_JSON)
+                .body("{\"reason\": \"user_barge_in\"}")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .returnResult(Map.class)
+                .getResponseBody();
 
         long epoch = ((Number) result.get("epoch")).longValue();
         assertThat(result.get("success")).isEqualTo(true);
@@ -62,12 +70,19 @@ class SiblingApplicationTest {
         var session = manager.openSession("kitchen-2");
         manager.interruptAndWait("kitchen-2", "user_barge_in");
         assertThat(session.isInterrupted()).isTrue();
-        assertThat(synthesizer.lastStoppedEpoch("kitchen-2")).isEqualTo(session.interruptCause().orElseThrow().epoch());
+        assertThat(synthesizer.lastStoppedEpoch("kitchen-2"))
+                .isEqualTo(session.interruptCause().orElseThrow().epoch());
     }
 
     @Test
     void healthReportsTheManager() {
-        client.get().uri("/actuator/health").exchange().expectStatus().isOk()
-                .expectBody().jsonPath("$.components.interrupts.status").isEqualTo("UP");
+        client.get()
+                .uri("/actuator/health")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.components.interrupts.status")
+                .isEqualTo("UP");
     }
 }
