@@ -87,8 +87,8 @@ class AsyncWatch:
 
     async def next(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event; ``None`` after ``timeout`` seconds without one or once closed."""
-        if self._closed and self._queue.empty():
-            return None
+        if self._closed:
+            return None  # events still buffered when it was closed are dropped with it
         try:
             return await asyncio.wait_for(self._queue.get(), timeout)
         except asyncio.TimeoutError:

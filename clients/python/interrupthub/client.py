@@ -139,8 +139,8 @@ class Watch:
 
     def next(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event; ``None`` after ``timeout`` seconds without one or once closed."""
-        if self._closed and self._queue.empty():
-            return None
+        if self._closed:
+            return None  # events still buffered when it was closed are dropped with it
         try:
             return self._queue.get(timeout=timeout)
         except queue.Empty:
