@@ -198,6 +198,13 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
                             : "the event stream is shutting down");
         }
         subscriber.stream = stream;
+        // Refused before anything is sent: once the greeting is, the answer is an event stream and a problem
+        // detail could no longer be written. The stream is held, so queueing it first lets nothing through early.
+        if (!queue.offer(subscriber)) {
+            stream.end(Broadcaster.End.CLOSED);
+            stream.start();
+            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is overloaded");
+        }
         try {
             // On this thread, before the emitter is returned: Spring MVC commits the response with it here.
             emitter.send(SseEmitter.event().comment("connected"));
@@ -207,10 +214,6 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
                 stream.end(Broadcaster.End.CLOSED);
                 complete(emitter); // a normal end: the client reconnects and resumes
             });
-            if (!queue.offer(subscriber)) {
-                stream.end(Broadcaster.End.CLOSED);
-                throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is overloaded");
-            }
         } catch (IOException notSentYet) {
             stream.end(Broadcaster.End.GONE); // a send before the response is set up is only held, never fails
         } finally {

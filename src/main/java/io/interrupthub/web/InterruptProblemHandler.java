@@ -4,40 +4,56 @@ import io.interrupthub.core.InterruptHubException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
  * Problem details for the API's controllers: their own refusals, Spring MVC's (unreadable JSON, 415, type
  * mismatch: what {@link ResponseEntityExceptionHandler} answers, so an application that embeds the library needs
- * no {@code spring.mvc.problemdetails.enabled}), and a plain 500 that shows nothing internal. Ordered after
- * Spring Boot's own problem-details handler (order 0), so where the application turned that on, its answers
- * to Spring MVC's exceptions are the same for every controller.
+ * no {@code spring.mvc.problemdetails.enabled}), and a plain 500 that shows nothing internal. Ordered ahead of
+ * Spring Boot's own problem-details handler (the same answers, from the same base class), so that a failure on
+ * an answer that is already an event stream writes nothing instead of a problem it has no room for.
  */
 @RestControllerAdvice(annotations = InterruptApi.class)
-@Order(1)
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class InterruptProblemHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(InterruptProblemHandler.class);
 
     @ExceptionHandler(InterruptHubException.class)
-    ProblemDetail refused(InterruptHubException e) {
-        return ProblemTypeAdvice.typed(ProblemDetail.forStatusAndDetail(status(e.kind()), e.getMessage()));
+    ResponseEntity<ProblemDetail> refused(InterruptHubException e) {
+        return problem(ProblemDetail.forStatusAndDetail(status(e.kind()), e.getMessage()));
     }
 
     @ExceptionHandler(Exception.class)
-    ProblemDetail unexpected(Exception e) {
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
         LOG.error("request failed", e);
-        return ProblemTypeAdvice.typed(ProblemDetail.forStatusAndDetail(
+        return problem(ProblemDetail.forStatusAndDetail(
                 HttpStatus.INTERNAL_SERVER_ERROR, "The request could not be completed."));
+    }
+
+    /** An answer already chosen as an event stream (its client gone mid-write, say) can carry no problem. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, @Nullable Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        if (request instanceof ServletWebRequest servlet
+                && servlet.getResponse() != null
+                && servlet.getResponse().getContentType() != null
+                && servlet.getResponse().getContentType().startsWith(MediaType.TEXT_EVENT_STREAM_VALUE)) {
+            return null;
+        }
+        return super.handleExceptionInternal(ex, body, headers, statusCode, request);
     }
 
     /**
@@ -49,8 +65,22 @@ class InterruptProblemHandler extends ResponseEntityExceptionHandler {
             @Nullable Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         if (body instanceof ProblemDetail problem) {
             ProblemTypeAdvice.typed(problem);
+            HttpHeaders problemHeaders = new HttpHeaders();
+            problemHeaders.putAll(headers);
+            problemHeaders.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+            headers = problemHeaders;
         }
         return super.createResponseEntity(body, headers, statusCode, request);
+    }
+
+    /**
+     * A typed problem with its own content type: a request refused after its handler chose another one (an event
+     * stream refused at its cap) still gets a problem body instead of a failure to write one.
+     */
+    private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem) {
+        return ResponseEntity.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(ProblemTypeAdvice.typed(problem));
     }
 
     static HttpStatus status(InterruptHubException.Kind kind) {
