@@ -1,5 +1,7 @@
 package io.interrupthub.cluster;
 
+import java.util.List;
+
 /** Every key the cluster writes, under one namespace so several deployments can share a Redis. */
 record ClusterKeys(String namespace) {
 
@@ -33,5 +35,13 @@ record ClusterKeys(String namespace) {
 
     String session(String sessionId) {
         return namespace + ":session:" + sessionId;
+    }
+
+    /**
+     * The keys a session's registration touches, in the order the ADMIT, KEEP and REGISTER scripts read them:
+     * the cluster's session index, the device's, the session's record and the device's epoch.
+     */
+    List<String> sessionRecord(String hardwareId, String sessionId) {
+        return List.of(sessions(), deviceSessions(hardwareId), session(sessionId), epoch(hardwareId));
     }
 }

@@ -186,11 +186,7 @@ final class ClusterRepair {
         for (SessionInfo session : manager.openSessions()) {
             long verdict = redis.execute(
                     ClusterScripts.REGISTER,
-                    List.of(
-                            keys.sessions(),
-                            keys.deviceSessions(session.hardwareId()),
-                            keys.session(session.sessionId()),
-                            keys.epoch(session.hardwareId())),
+                    keys.sessionRecord(session.hardwareId(), session.sessionId()),
                     session.sessionId(),
                     millis(settings.sessionTimeout()),
                     Long.toString(session.epoch()),

@@ -296,11 +296,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         try {
             List<?> answer = redis.execute(
                     ClusterScripts.ADMIT,
-                    List.of(
-                            keys.sessions(),
-                            keys.deviceSessions(hardwareId),
-                            keys.session(sessionId),
-                            keys.epoch(hardwareId)),
+                    keys.sessionRecord(hardwareId, sessionId),
                     Integer.toString(settings.maxActiveSessions()),
                     sessionId,
                     hardwareId,
@@ -411,11 +407,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private void keep(SessionInfo session) {
         redis.execute(
                 ClusterScripts.KEEP,
-                List.of(
-                        keys.sessions(),
-                        keys.deviceSessions(session.hardwareId()),
-                        keys.session(session.sessionId()),
-                        keys.epoch(session.hardwareId())),
+                keys.sessionRecord(session.hardwareId(), session.sessionId()),
                 session.sessionId(),
                 millis(settings.sessionTimeout()),
                 Long.toString(session.epoch()),
