@@ -3,6 +3,7 @@ package io.interrupthub.autoconfigure;
 import java.time.Duration;
 
 import io.interrupthub.core.InterruptSettings;
+import io.interrupthub.core.TentativeExpiry;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -107,6 +108,22 @@ public class InterruptProperties {
     @DurationMin(nanos = 1, message = POSITIVE)
     private Duration silenceDeadline = InterruptSettings.DEFAULT_SILENCE_DEADLINE;
 
+    /**
+     * How long a tentative interrupt's pause waits for POST /interrupt/{id}/resume or a real interrupt
+     * (INTERRUPT_RESUME_WINDOW; plain numbers are seconds).
+     */
+    @PlainSeconds
+    @NotNull
+    @DurationMin(nanos = 1, message = POSITIVE)
+    private Duration resumeWindow = InterruptSettings.DEFAULT_RESUME_WINDOW;
+
+    /**
+     * What a pause becomes when its resume window ends with neither a resume nor an interrupt: resume (a sound
+     * without words was a false interruption) or interrupt (INTERRUPT_TENTATIVE_EXPIRY).
+     */
+    @NotNull
+    private TentativeExpiry tentativeExpiry = InterruptSettings.DEFAULT_TENTATIVE_EXPIRY;
+
     /** The core settings these properties describe. */
     public InterruptSettings toSettings() {
         return InterruptSettings.builder()
@@ -123,6 +140,8 @@ public class InterruptProperties {
                 .moduleThreads(moduleThreads)
                 .moduleQueueCapacity(moduleQueueCapacity)
                 .silenceDeadline(silenceDeadline)
+                .resumeWindow(resumeWindow)
+                .tentativeExpiry(tentativeExpiry)
                 .build();
     }
 
@@ -244,6 +263,22 @@ public class InterruptProperties {
 
     public void setLatencyBudget(Duration latencyBudget) {
         this.latencyBudget = latencyBudget;
+    }
+
+    public Duration getResumeWindow() {
+        return resumeWindow;
+    }
+
+    public void setResumeWindow(Duration resumeWindow) {
+        this.resumeWindow = resumeWindow;
+    }
+
+    public TentativeExpiry getTentativeExpiry() {
+        return tentativeExpiry;
+    }
+
+    public void setTentativeExpiry(TentativeExpiry tentativeExpiry) {
+        this.tentativeExpiry = tentativeExpiry;
     }
 
     public Duration getSilenceDeadline() {

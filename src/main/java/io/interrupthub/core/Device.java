@@ -30,6 +30,8 @@ final class Device {
     long fannedOut;
     /** A session opened since the last interrupt: a new turn that a running fan-out did not reach. */
     boolean openedSinceInterrupt;
+    /** The tentative interrupt holding this device's sessions, while it waits for its decision. */
+    OpenPause pause;
     /** Removed from the table; a thread that raced with removal must look the device up again. */
     boolean retired;
     /** In the table's queue of devices the next sweep looks at. */
@@ -44,11 +46,14 @@ final class Device {
 
     /** Nothing was ever put in it: no session, no flag, no fan-out. */
     boolean untouched() {
-        return sessions.isEmpty() && flag == null && inFlight == null;
+        return sessions.isEmpty() && flag == null && inFlight == null && pause == null;
     }
 
     boolean idleAt(long nowMillis) {
         Flag f = flag;
-        return sessions.isEmpty() && (f == null || !f.activeAt(nowMillis)) && (inFlight == null || inFlight.isDone());
+        return sessions.isEmpty()
+                && pause == null
+                && (f == null || !f.activeAt(nowMillis))
+                && (inFlight == null || inFlight.isDone());
     }
 }

@@ -42,6 +42,12 @@ final class FanOut implements AutoCloseable {
     }
 
     CompletableFuture<ModuleResult> call(ModuleRegistry.Registered module, InterruptCause cause) {
+        return call(module, cause, module.actions());
+    }
+
+    /** Calls the given actions of the module (its interrupt actions, or its pause or resume action). */
+    CompletableFuture<ModuleResult> call(
+            ModuleRegistry.Registered module, InterruptCause cause, List<ModuleAction> actions) {
         if (!module.enabled()) {
             return CompletableFuture.completedFuture(ModuleResult.disabled(module.name()));
         }
@@ -51,7 +57,7 @@ final class FanOut implements AutoCloseable {
         FutureTask<Void> task = new FutureTask<>(
                 () -> {
                     if (!result.isDone()) {
-                        result.complete(runActions(module, cause, start));
+                        result.complete(runActions(module, actions, cause, start));
                     }
                 },
                 null);
@@ -81,10 +87,11 @@ final class FanOut implements AutoCloseable {
         return result;
     }
 
-    private static ModuleResult runActions(ModuleRegistry.Registered module, InterruptCause cause, long start) {
+    private static ModuleResult runActions(
+            ModuleRegistry.Registered module, List<ModuleAction> actions, InterruptCause cause, long start) {
         // Every action runs even when an earlier one fails: each drops a different piece of stale work.
         List<String> errors = new ArrayList<>(0);
-        for (ModuleAction action : module.actions()) {
+        for (ModuleAction action : actions) {
             try {
                 action.body().run(cause);
             } catch (InterruptedException e) {

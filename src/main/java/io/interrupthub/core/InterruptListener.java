@@ -23,6 +23,18 @@ public interface InterruptListener {
      */
     default void silenceResolved(SilenceReport silence) {}
 
+    /**
+     * A tentative interrupt paused the device: hold its output. Called once per pause, after its sessions
+     * were marked {@code PAUSED}; a second tentative interrupt while it lasts is not a new pause.
+     */
+    default void paused(Pause pause) {}
+
+    /**
+     * A pause was decided ({@link Pause#outcome()}): resumed, so the held output goes on, or confirmed (by a
+     * caller or its expiry), in which case {@link #interruptStarted} follows for the interrupt it became.
+     */
+    default void pauseEnded(Pause pause) {}
+
     /** A session was opened, interrupted, ended, expired, reported stopped or committed a side effect. */
     default void sessionChanged(SessionInfo session) {}
 }

@@ -68,6 +68,8 @@ public final class InterruptManager implements AutoCloseable {
     private volatile boolean flagsClearedOnTime;
 
     private ScheduledExecutorService sweeper;
+    /** Tentative interrupts: pauses, their resumes and expiries. */
+    private final Pauses pauses;
 
     public InterruptManager(InterruptSettings settings) {
         this(settings, Clock.systemUTC());
@@ -93,6 +95,18 @@ public final class InterruptManager implements AutoCloseable {
         this.history = new InterruptHistory(settings.historySize());
         this.flagExpiry = new FlagExpiry(clock, devices, devices::mayBeIdle);
         this.systemClock = clock.getClass() == Clock.systemUTC().getClass();
+        this.pauses = new Pauses(new Pauses.Parts(
+                devices,
+                sessions,
+                registry,
+                fanOut,
+                callbacks,
+                clock,
+                settings,
+                this::publishSession,
+                this::publishPaused,
+                this::publishPauseEnded,
+                (hardwareId, pause) -> interrupt(hardwareId, Pauses.EXPIRED_REASON, pause.source())));
     }
 
     public InterruptSettings settings() {
@@ -105,6 +119,7 @@ public final class InterruptManager implements AutoCloseable {
             sweeper = Executors.newSingleThreadScheduledExecutor(FanOut.daemonThreads("interrupt-sweeper-"));
             long period = settings.sweepInterval().toNanos();
             sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.NANOSECONDS);
+            pauses.runOn(sweeper);
             if (systemClock) {
                 flagExpiry.drain(clock.millis(), true);
                 flagExpiry.runOn(sweeper);
@@ -118,6 +133,7 @@ public final class InterruptManager implements AutoCloseable {
     public synchronized void close() {
         flagsClearedOnTime = false;
         flagExpiry.runOn(null);
+        pauses.runOn(null);
         if (sweeper != null) {
             sweeper.shutdownNow();
             sweeper = null;
@@ -189,19 +205,7 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     private InterruptFuture interrupt(String hardwareId, String reason, String source, long epochRule) {
-        try {
-            HardwareIds.require(hardwareId, "hardwareId");
-            checkText(reason, "reason");
-            checkText(source, "source");
-            if (!settings.enabled()) {
-                throw new InterruptHubException(
-                        InterruptHubException.Kind.DISABLED,
-                        "interrupts are switched off (GLOBAL_INTERRUPT_ENABLED=false)");
-            }
-        } catch (InterruptHubException e) {
-            statistics.rejected.increment();
-            throw e;
-        }
+        requireInterruptible(hardwareId, reason, source);
         long startNanos = System.nanoTime();
         Instant now = clock.instant();
         String why = reason == null ? "unspecified" : reason;
@@ -219,6 +223,75 @@ public final class InterruptManager implements AutoCloseable {
         }
         flagExpiry.drain(now.toEpochMilli(), false);
         return follow(launch, startNanos);
+    }
+
+    /** Checks what an interrupt or a pause is asked with; a refusal counts as a rejected interrupt. */
+    private void requireInterruptible(String hardwareId, String reason, String source) {
+        try {
+            HardwareIds.require(hardwareId, "hardwareId");
+            checkText(reason, "reason");
+            checkText(source, "source");
+            if (!settings.enabled()) {
+                throw new InterruptHubException(
+                        InterruptHubException.Kind.DISABLED,
+                        "interrupts are switched off (GLOBAL_INTERRUPT_ENABLED=false)");
+            }
+        } catch (InterruptHubException e) {
+            statistics.rejected.increment();
+            throw e;
+        }
+    }
+
+    // ---- tentative interrupts ------------------------------------------------------------------
+
+    public PauseResult pause(String hardwareId) {
+        return pause(hardwareId, null, null);
+    }
+
+    /**
+     * A tentative interrupt: the device's open sessions become {@code PAUSED} (their output is held, not
+     * dropped), modules that declare {@code pause} are called, listeners hear {@link InterruptListener#paused}.
+     * The epoch and the flag stay as they are. Within {@code resumeWindow} it is {@link #resume resumed}, or
+     * confirmed by {@link #interrupt}; when the window ends with neither, {@code tentativeExpiry} decides.
+     * While it lasts, another pause changes nothing and extends nothing.
+     *
+     * @throws InterruptHubException for a bad id or reason, when interrupts are disabled, or at the device cap
+     */
+    public PauseResult pause(String hardwareId, String reason, String source) {
+        requireInterruptible(hardwareId, reason, source);
+        try {
+            return pauses.pause(hardwareId, reason, source);
+        } catch (InterruptHubException e) {
+            statistics.rejected.increment();
+            throw e;
+        }
+    }
+
+    /**
+     * Resumes the device's pause: its sessions go on ({@code ACTIVE}), modules that declare {@code resume}
+     * are called. Returns the pause, ended {@link PauseOutcome#RESUMED}.
+     *
+     * @throws InterruptHubException CONFLICT when the device is not paused or its window has ended
+     */
+    public Pause resume(String hardwareId) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        return pauses.resume(hardwareId);
+    }
+
+    /** The device's pause while it waits for its decision. */
+    public Optional<Pause> currentPause(String hardwareId) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        return pauses.current(hardwareId);
+    }
+
+    /** The open pauses, newest first. */
+    public List<Pause> pauses(int limit) {
+        return pauses.list(limit);
+    }
+
+    /** How many pauses ended so, for metrics: the false-interruption rate is resumed over all. */
+    public long tentativeOutcomes(PauseOutcome outcome) {
+        return pauses.count(outcome);
     }
 
     /**
@@ -305,12 +378,13 @@ public final class InterruptManager implements AutoCloseable {
     private InterruptFuture follow(Launch launch, long startNanos) {
         InterruptFuture mine =
                 new InterruptFuture(launch.cause.hardwareId(), launch.cause.epoch(), launch.silence.outcome());
+        Pause followed = pauses.confirmed(launch.pause, launch.cause.at());
         if (launch.joined) {
             statistics.coalesced.increment();
         } else {
             publishStarted(launch);
             afterMarking(launch.reached);
-            runModules(launch, startNanos);
+            runModules(launch, startNanos, followed);
         }
         launch.shared.whenComplete((result, error) -> {
             if (error != null) {
@@ -347,7 +421,13 @@ public final class InterruptManager implements AutoCloseable {
             List<SessionTracker.Reached> reached,
             ModuleResult sessionModule,
             CompletableFuture<List<InstanceOutcome>> peers,
-            InterruptSilence silence) {}
+            InterruptSilence silence,
+            OpenPause pause) {
+
+        Launch confirming(OpenPause confirmed) {
+            return new Launch(shared, cause, joined, reached, sessionModule, peers, silence, confirmed);
+        }
+    }
 
     /** A new epoch claimed through the cluster link (one process: the next local one). */
     private static final long NEW_EPOCH = -1;
@@ -384,7 +464,8 @@ public final class InterruptManager implements AutoCloseable {
                     List.of(),
                     null,
                     null,
-                    device.silence);
+                    device.silence,
+                    pauses.takeForInterrupt(device));
         }
         CompletableFuture<List<InstanceOutcome>> peers = ClusterLink.Announcement.NO_PEERS;
         long epoch;
@@ -413,6 +494,8 @@ public final class InterruptManager implements AutoCloseable {
             epoch = givenEpoch;
         }
         device.epoch = epoch;
+        // Taken before the sessions are marked: a commit waiting on the pause then finds them interrupted.
+        OpenPause confirmed = pauses.takeForInterrupt(device);
         Device.Flag flag = new Device.Flag(epoch, nowMillis, expiresAt);
         devices.setFlag(device, flag);
         flagExpiry.added(device, flag);
@@ -428,7 +511,8 @@ public final class InterruptManager implements AutoCloseable {
         } else {
             sessionModule = ModuleResult.disabled(builtIn.name());
         }
-        return launchModules(device, cause, reached, sessionModule, peers);
+        Launch launch = launchModules(device, cause, reached, sessionModule, peers);
+        return confirmed == null ? launch : launch.confirming(confirmed);
     }
 
     /**
@@ -446,7 +530,7 @@ public final class InterruptManager implements AutoCloseable {
         device.fannedOut = Math.max(device.fannedOut, cause.epoch());
         InterruptSilence silence = silences.begin(cause, marked(reached));
         device.silence = silence;
-        return new Launch(shared, cause, false, reached, sessionModule, peers, silence);
+        return new Launch(shared, cause, false, reached, sessionModule, peers, silence, null);
     }
 
     private static List<Session> marked(List<SessionTracker.Reached> reached) {
@@ -505,7 +589,7 @@ public final class InterruptManager implements AutoCloseable {
         sessions.trimLingering();
     }
 
-    private void runModules(Launch launch, long startNanos) {
+    private void runModules(Launch launch, long startNanos, Pause followed) {
         List<ModuleRegistry.Registered> modules = registry.modules();
         List<CompletableFuture<ModuleResult>> calls = new ArrayList<>(modules.size());
         for (ModuleRegistry.Registered module : modules) {
@@ -548,7 +632,8 @@ public final class InterruptManager implements AutoCloseable {
                                     results,
                                     delivered,
                                     instances)
-                            .withCommitted(committedBy(launch.reached, instances));
+                            .withCommitted(committedBy(launch.reached, instances))
+                            .withFollowedPause(followed);
                     statistics.record(completed, nanos);
                     InterruptResult result = launch.silence.record(
                             completed,
@@ -719,7 +804,15 @@ public final class InterruptManager implements AutoCloseable {
      * @throws InterruptHubException at the cap, on a duplicate id, or for an epoch the device has not reached
      */
     public Session openSession(String hardwareId, String sessionId, Long epoch) {
-        return sessions.open(hardwareId, sessionId, epoch);
+        return sessions.open(hardwareId, sessionId, epoch, false);
+    }
+
+    /**
+     * As {@link #openSession(String, String, Long)}; with {@code paused}, a session opened while the device is
+     * paused is born {@code PAUSED} and goes where the pause goes (otherwise it is active, outside the pause).
+     */
+    public Session openSession(String hardwareId, String sessionId, Long epoch, boolean paused) {
+        return sessions.open(hardwareId, sessionId, epoch, paused);
     }
 
     public Optional<Session> session(String sessionId) {
@@ -826,7 +919,7 @@ public final class InterruptManager implements AutoCloseable {
     /** The sessions open here (ACTIVE), oldest first, for a cluster link re-registering them after the same. */
     public List<SessionInfo> openSessions() {
         return sessions.list(null, Integer.MAX_VALUE).stream()
-                .filter(s -> s.state() == SessionState.ACTIVE)
+                .filter(s -> s.state().isOpen())
                 .sorted(Comparator.comparing(SessionInfo::createdAt).thenComparing(SessionInfo::sessionId))
                 .toList();
     }
@@ -906,6 +999,7 @@ public final class InterruptManager implements AutoCloseable {
         flagExpiry.drain(now, true);
         sessions.sweep(now);
         silences.sweep(now);
+        pauses.sweep(now);
         devices.reclaimIdle(now);
     }
 
@@ -919,6 +1013,26 @@ public final class InterruptManager implements AutoCloseable {
             sweep();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "interrupt sweep failed; it runs again next interval", e);
+        }
+    }
+
+    private void publishPaused(Pause pause) {
+        for (InterruptListener listener : listeners) {
+            try {
+                listener.paused(pause);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "pause listener failed", e);
+            }
+        }
+    }
+
+    private void publishPauseEnded(Pause pause) {
+        for (InterruptListener listener : listeners) {
+            try {
+                listener.pauseEnded(pause);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "pause listener failed", e);
+            }
         }
     }
 

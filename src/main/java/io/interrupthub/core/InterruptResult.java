@@ -11,7 +11,8 @@ import java.util.List;
  * counts theirs too, and {@code success} needs every one of them to have acknowledged and succeeded.
  * {@code silence} says whether the sessions it marked here have gone quiet at the playback edge
  * ({@link SilenceReport}; kept up to date in the history), and {@code committed} lists the side effects
- * those sessions had committed before it reached them.
+ * those sessions had committed before it reached them. {@code followedPause} is the tentative interrupt
+ * this one confirmed, ended, with how long its sessions were held (null when the device was not paused).
  */
 public record InterruptResult(
         String hardwareId,
@@ -26,7 +27,8 @@ public record InterruptResult(
         List<SessionDelivery> delivered,
         List<InstanceOutcome> instances,
         SilenceReport silence,
-        List<Commit> committed) {
+        List<Commit> committed,
+        Pause followedPause) {
 
     public InterruptResult {
         modules = List.copyOf(modules);
@@ -61,7 +63,8 @@ public record InterruptResult(
                 delivered,
                 instances,
                 null,
-                List.of());
+                List.of(),
+                null);
     }
 
     /** A result of one process, with no other instances. */
@@ -104,7 +107,8 @@ public record InterruptResult(
                 delivered,
                 instances,
                 report,
-                committed);
+                committed,
+                followedPause);
     }
 
     InterruptResult withCommitted(List<Commit> commits) {
@@ -121,7 +125,8 @@ public record InterruptResult(
                 delivered,
                 instances,
                 silence,
-                commits);
+                commits,
+                followedPause);
     }
 
     /** The session's offsets as the edge reported them with its stop receipt: what was really heard. */
@@ -144,7 +149,30 @@ public record InterruptResult(
                 replaced,
                 instances,
                 silence,
-                committed);
+                committed,
+                followedPause);
+    }
+
+    /** This result, saying it confirmed {@code pause} (null: it followed none). */
+    InterruptResult withFollowedPause(Pause pause) {
+        if (pause == null) {
+            return this;
+        }
+        return new InterruptResult(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                delivered,
+                instances,
+                silence,
+                committed,
+                pause);
     }
 
     /** Instances that were expected to apply this interrupt and did not say they had, in time. */

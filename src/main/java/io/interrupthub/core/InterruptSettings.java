@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param moduleThreads      threads that run module actions in parallel
  * @param moduleQueueCapacity module calls that may wait for a thread before they are refused
  * @param silenceDeadline {@code INTERRUPT_SILENCE_DEADLINE}, how long after an interrupt every session it marked has to report stopped before its silence counts as missed
+ * @param resumeWindow       {@code INTERRUPT_RESUME_WINDOW}, how long a tentative interrupt's pause waits for a resume or a real interrupt
+ * @param tentativeExpiry    {@code INTERRUPT_TENTATIVE_EXPIRY}, what a pause becomes when its window ends with neither
  */
 public record InterruptSettings(
         boolean enabled,
@@ -36,7 +38,9 @@ public record InterruptSettings(
         Duration sweepInterval,
         int moduleThreads,
         int moduleQueueCapacity,
-        Duration silenceDeadline) {
+        Duration silenceDeadline,
+        Duration resumeWindow,
+        TentativeExpiry tentativeExpiry) {
 
     /** Interrupts are honoured. */
     public static final boolean DEFAULT_ENABLED = true;
@@ -66,7 +70,18 @@ public record InterruptSettings(
     /** Every session an interrupt marked must report stopped within 2 s (the longest tail of buffered audio seen on telephony edges, with a margin). */
     public static final Duration DEFAULT_SILENCE_DEADLINE = Duration.ofSeconds(2);
 
+    /**
+     * A pause waits 2 s for its decision: long enough for a transcript to say whether words were spoken,
+     * short enough that a held answer has not gone stale (the false-interruption timeout voice stacks use).
+     */
+    public static final Duration DEFAULT_RESUME_WINDOW = Duration.ofSeconds(2);
+
+    /** A pause nobody decided resumes: no words followed the sound, so it was a false interruption. */
+    public static final TentativeExpiry DEFAULT_TENTATIVE_EXPIRY = TentativeExpiry.RESUME;
+
     public InterruptSettings {
+        positive(resumeWindow, "resumeWindow");
+        Objects.requireNonNull(tentativeExpiry, "tentativeExpiry");
         positive(silenceDeadline, "silenceDeadline");
         positive(checkInterval, "checkInterval");
         positive(interruptTimeout, "interruptTimeout");
@@ -106,7 +121,9 @@ public record InterruptSettings(
                 .sweepInterval(sweepInterval)
                 .moduleThreads(moduleThreads)
                 .moduleQueueCapacity(moduleQueueCapacity)
-                .silenceDeadline(silenceDeadline);
+                .silenceDeadline(silenceDeadline)
+                .resumeWindow(resumeWindow)
+                .tentativeExpiry(tentativeExpiry);
     }
 
     /** Builds {@link InterruptSettings}; {@link #build()} checks every value. */
@@ -126,6 +143,8 @@ public record InterruptSettings(
         private int moduleQueueCapacity = DEFAULT_MODULE_QUEUE_CAPACITY;
 
         private Duration silenceDeadline = DEFAULT_SILENCE_DEADLINE;
+        private Duration resumeWindow = DEFAULT_RESUME_WINDOW;
+        private TentativeExpiry tentativeExpiry = DEFAULT_TENTATIVE_EXPIRY;
 
         private Builder() {}
 
@@ -194,6 +213,16 @@ public record InterruptSettings(
             return this;
         }
 
+        public Builder resumeWindow(Duration value) {
+            resumeWindow = value;
+            return this;
+        }
+
+        public Builder tentativeExpiry(TentativeExpiry value) {
+            tentativeExpiry = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting out of range */
         public InterruptSettings build() {
             return new InterruptSettings(
@@ -209,7 +238,9 @@ public record InterruptSettings(
                     sweepInterval,
                     moduleThreads,
                     moduleQueueCapacity,
-                    silenceDeadline);
+                    silenceDeadline,
+                    resumeWindow,
+                    tentativeExpiry);
         }
     }
 

@@ -14,6 +14,15 @@ public record ModuleAction(String name, Body body) {
     public static final String INTERRUPT_SESSION = "interrupt_session";
     public static final String CLEAR_CACHE = "clear_cache";
 
+    /**
+     * Called when a tentative interrupt holds the device's output: hold, do not drop. Never part of an
+     * interrupt; a module that declares it is called on pause with the pause's reason and the device's epoch.
+     */
+    public static final String PAUSE = "pause";
+
+    /** Called when a pause is resumed: go on from where the output was held. Never part of an interrupt. */
+    public static final String RESUME = "resume";
+
     static final Pattern NAME = Pattern.compile("^[a-z][a-z0-9_]{0,63}$");
 
     @FunctionalInterface

@@ -22,7 +22,9 @@ final class ModuleRegistry {
             boolean enabled,
             Duration timeout,
             List<ModuleAction> actions,
-            List<String> declared) {
+            List<String> declared,
+            List<ModuleAction> pauseActions,
+            List<ModuleAction> resumeActions) {
 
         ModuleInfo info() {
             return new ModuleInfo(
@@ -103,9 +105,14 @@ final class ModuleRegistry {
         if (declared.isEmpty()) {
             throw new IllegalArgumentException("module " + name + " declares no actions");
         }
+        ModuleAction pause = declared.get(ModuleAction.PAUSE);
+        ModuleAction resume = declared.get(ModuleAction.RESUME);
+        if (declared.size() == (pause == null ? 0 : 1) + (resume == null ? 0 : 1)) {
+            throw new IllegalArgumentException("module " + name + " declares no interrupt action (only pause/resume)");
+        }
         List<ModuleAction> chosen = new ArrayList<>();
         if (settings.methods().isEmpty()) {
-            chosen.addAll(declared.values());
+            declared.values().stream().filter(a -> a != pause && a != resume).forEach(chosen::add);
         } else {
             Set<String> seen = new HashSet<>();
             for (String method : settings.methods()) {
@@ -113,6 +120,10 @@ final class ModuleRegistry {
                 if (action == null) {
                     throw new IllegalArgumentException("module " + name + " has no action '" + method
                             + "' (it declares " + String.join(", ", declared.keySet()) + ")");
+                }
+                if (action == pause || action == resume) {
+                    throw new IllegalArgumentException("module " + name + ": '" + method
+                            + "' runs on a tentative interrupt's pause or resume, not as an interrupt method");
                 }
                 if (!seen.add(method)) {
                     throw new IllegalArgumentException("module " + name + " lists action '" + method + "' twice");
@@ -122,7 +133,14 @@ final class ModuleRegistry {
         }
         Duration timeout = settings.timeout() == null ? defaultTimeout : settings.timeout();
         return new Registered(
-                module, name, settings.enabled(), timeout, List.copyOf(chosen), List.copyOf(declared.keySet()));
+                module,
+                name,
+                settings.enabled(),
+                timeout,
+                List.copyOf(chosen),
+                List.copyOf(declared.keySet()),
+                pause == null ? List.of() : List.of(pause),
+                resume == null ? List.of() : List.of(resume));
     }
 
     /**

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -46,6 +47,9 @@ public final class Session {
     // Guarded by this; null once the callbacks have been handed out to run. Most sessions never register
     // one (a loop that polls isInterrupted()), so the list is made by the first: 48 bytes less per session.
     private List<Consumer<InterruptCause>> callbacks = List.of();
+    // Guarded by this; kept for the session's life, since one turn may be paused and resumed more than once.
+    private List<Consumer<Pause>> pauseCallbacks = List.of();
+    private List<Consumer<Pause>> resumeCallbacks = List.of();
     // Guarded by this: open non-interruptible sections, and an interrupt that waits for them to close.
     private int protectedSections;
     private boolean interruptDeferred;
@@ -96,6 +100,54 @@ public final class Session {
      */
     public boolean isInterrupted() {
         return interrupted;
+    }
+
+    /**
+     * True while a tentative interrupt holds this session ({@link SessionState#PAUSED}): keep what was
+     * produced, stop sending it, and wait for {@link #onResume} or the interrupt. Not {@link #isInterrupted()}.
+     */
+    public boolean isPaused() {
+        return state == SessionState.PAUSED;
+    }
+
+    /**
+     * Runs {@code callback} each time a tentative interrupt pauses this session, on a callback thread;
+     * keep it short (hold playback, stop sending), never drop the output here.
+     *
+     * @throws IllegalStateException when the session already holds its maximum of pause callbacks
+     */
+    public void onPause(Consumer<Pause> callback) {
+        synchronized (this) {
+            pauseCallbacks = added(pauseCallbacks, callback, "pause");
+        }
+    }
+
+    /**
+     * Runs {@code callback} each time a pause of this session is resumed (by the caller, or because its
+     * window ended with {@link TentativeExpiry#RESUME}): go on from where the output was held.
+     *
+     * @throws IllegalStateException when the session already holds its maximum of resume callbacks
+     */
+    public void onResume(Consumer<Pause> callback) {
+        synchronized (this) {
+            resumeCallbacks = added(resumeCallbacks, callback, "resume");
+        }
+    }
+
+    /** Caller holds this session's lock. */
+    private List<Consumer<Pause>> added(List<Consumer<Pause>> current, Consumer<Pause> callback, String kind) {
+        Objects.requireNonNull(callback, "callback");
+        if (!state.isOpen()) {
+            return current; // finished: no pause or resume will come
+        }
+        if (current.size() >= maxCallbacks) {
+            throw new IllegalStateException(
+                    "session " + sessionId + " already holds " + maxCallbacks + " " + kind + " callbacks");
+        }
+        List<Consumer<Pause>> more = new ArrayList<>(current.size() + 1);
+        more.addAll(current);
+        more.add(callback);
+        return List.copyOf(more);
     }
 
     /** @throws SessionInterruptedException when {@link #isInterrupted()} */
@@ -321,6 +373,12 @@ public final class Session {
      * Caller holds the device lock, the lock interrupts mark sessions under.
      */
     Commit markCommitted(String action, Instant now, int maxCommits) {
+        if (state == SessionState.PAUSED) {
+            // The tracker waits for the pause's decision before it asks; this is the last guard.
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT,
+                    "session " + sessionId + " is paused: " + action + " waits for the decision");
+        }
         if (state == SessionState.INTERRUPTED) {
             throw new InterruptHubException(
                     InterruptHubException.Kind.CONFLICT,
@@ -369,6 +427,8 @@ public final class Session {
             this.cause = interruptCause;
             this.deliveredAtInterrupt = delivered;
             this.state = SessionState.INTERRUPTED;
+            pauseCallbacks = List.of();
+            resumeCallbacks = List.of();
             if (protectedSections > 0) {
                 interruptDeferred = true;
                 return List.of();
@@ -385,10 +445,37 @@ public final class Session {
         return due == null ? List.of() : due;
     }
 
+    /**
+     * ACTIVE to PAUSED; returns the pause callbacks to run, or null when the session was not active.
+     * Caller holds the device lock and runs them after releasing it.
+     */
+    List<Consumer<Pause>> markPaused() {
+        synchronized (this) {
+            if (state != SessionState.ACTIVE) {
+                return null;
+            }
+            state = SessionState.PAUSED;
+            return pauseCallbacks;
+        }
+    }
+
+    /** PAUSED to ACTIVE; returns the resume callbacks, or null when it was not paused. Caller holds the device lock. */
+    List<Consumer<Pause>> markResumed() {
+        synchronized (this) {
+            if (state != SessionState.PAUSED) {
+                return null;
+            }
+            state = SessionState.ACTIVE;
+            return resumeCallbacks;
+        }
+    }
+
     void markFinished(SessionState finalState) {
         synchronized (this) {
             this.state = finalState;
             callbacks = null;
+            pauseCallbacks = List.of();
+            resumeCallbacks = List.of();
             interruptDeferred = false;
         }
     }
@@ -396,6 +483,16 @@ public final class Session {
     static void runAll(List<Consumer<InterruptCause>> due, InterruptCause cause) {
         for (Consumer<InterruptCause> callback : due) {
             runIsolated(callback, cause);
+        }
+    }
+
+    static void runPauseCallbacks(List<Consumer<Pause>> due, Pause pause) {
+        for (Consumer<Pause> callback : due) {
+            try {
+                callback.accept(pause);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "pause callback failed for device " + pause.hardwareId(), e);
+            }
         }
     }
 

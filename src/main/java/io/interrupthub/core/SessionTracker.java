@@ -7,9 +7,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -84,6 +88,11 @@ final class SessionTracker {
     }
 
     Session open(String hardwareId, String requestedId, Long requestedEpoch) {
+        return open(hardwareId, requestedId, requestedEpoch, false);
+    }
+
+    /** {@code joinPause}: born paused when the device is paused now (in the current turn), else active. */
+    Session open(String hardwareId, String requestedId, Long requestedEpoch, boolean joinPause) {
         HardwareIds.require(hardwareId, "hardwareId");
         String sessionId = requestedId == null ? randomId() : HardwareIds.require(requestedId, "sessionId");
         if (requestedEpoch != null && requestedEpoch < 0) {
@@ -127,9 +136,9 @@ final class SessionTracker {
             boolean provisional = cluster != ClusterLink.LOCAL && admission.epoch() < 0;
             Session session = devices.withDevice(hardwareId, device -> {
                 adoptClusterEpoch(device, admission.epoch());
-                Session born = openLocked(device, sessionId, requestedEpoch);
+                Session born = openLocked(device, sessionId, requestedEpoch, joinPause);
                 born.provisional = provisional;
-                bornActive[0] = born.state() == SessionState.ACTIVE;
+                bornActive[0] = born.state().isOpen();
                 return born;
             });
             opened[0] = true;
@@ -182,7 +191,7 @@ final class SessionTracker {
         }
     }
 
-    private Session openLocked(Device device, String sessionId, Long requestedEpoch) {
+    private Session openLocked(Device device, String sessionId, Long requestedEpoch, boolean joinPause) {
         long current = device.epoch;
         if (requestedEpoch != null && requestedEpoch > current) {
             throw new InterruptHubException(
@@ -217,6 +226,11 @@ final class SessionTracker {
             device.openedSinceInterrupt = true;
             session.deadline = Deadline.at(session.expiresAt().toEpochMilli());
             expiries.put(session.deadline, session);
+            OpenPause pause = device.pause;
+            if (joinPause && pause != null && !pause.expiring && session.markPaused() != null) {
+                // Its pause callbacks cannot exist yet: the caller has not had the handle.
+                pause.snapshot = pause.snapshot.withSession(sessionId);
+            }
         }
         return session;
     }
@@ -233,7 +247,7 @@ final class SessionTracker {
         long now = cause.at().toEpochMilli();
         for (Session session : device.sessions) {
             boolean older = session.epoch() < cause.epoch() || (remote && session.provisional);
-            if (session.state() == SessionState.ACTIVE && older) {
+            if (session.state().isOpen() && older) {
                 expiries.remove(session.deadline, session);
                 active.decrementAndGet();
                 reached.add(new Reached(session, markInterrupted(session, cause, now)));
@@ -291,7 +305,7 @@ final class SessionTracker {
                 session.hardwareId(),
                 device -> {
                     SessionState state = session.state();
-                    if (state == SessionState.ACTIVE) {
+                    if (state.isOpen()) {
                         session.heartbeat(clock.instant());
                         SessionInfo kept = session.info();
                         link.heartbeat(kept);
@@ -346,53 +360,121 @@ final class SessionTracker {
      */
     Commit commit(Session session, String action) {
         Commit.requireAction(action);
-        boolean[] fresh = {false};
-        Commit commit;
-        try {
-            commit = devices.withExistingDevice(
-                    session.hardwareId(),
-                    device -> {
-                        if (!tracked(session)) {
-                            return null;
-                        }
-                        // The cluster decides too: an interrupt another instance numbered may not have arrived here
-                        // yet.
-                        if (session.state() == SessionState.ACTIVE
-                                && !link.mayCommit(session.hardwareId(), session.epoch())) {
-                            throw new InterruptHubException(
-                                    InterruptHubException.Kind.CONFLICT,
-                                    "device "
-                                            + session.hardwareId() + " was interrupted: the turn of session "
-                                            + session.sessionId()
-                                            + " is over, do not run " + action);
-                        }
-                        int before = session.commits().size();
-                        Commit decided = session.markCommitted(action, clock.instant(), MAX_COMMITS_PER_SESSION);
-                        fresh[0] = session.commits().size() > before;
-                        return decided;
-                    },
-                    null);
-        } catch (InterruptHubException e) {
-            if (e.kind() == InterruptHubException.Kind.CONFLICT) {
-                commitsRefused.increment();
+        boolean waited = false;
+        while (true) {
+            boolean[] fresh = {false};
+            Object decided;
+            try {
+                decided = devices.withExistingDevice(
+                        session.hardwareId(), device -> commitLocked(device, session, action, fresh), null);
+            } catch (InterruptHubException e) {
+                if (e.kind() == InterruptHubException.Kind.CONFLICT) {
+                    commitsRefused.increment();
+                }
+                throw e;
             }
-            throw e;
+            if (decided instanceof Commit commit) {
+                if (fresh[0]) {
+                    commitsCommitted.increment();
+                    events.accept(session);
+                }
+                return commit;
+            }
+            if (decided == null) {
+                throw new InterruptHubException(
+                        InterruptHubException.Kind.NOT_FOUND, "no session " + session.sessionId());
+            }
+            if (waited) {
+                commitsRefused.increment();
+                throw new InterruptHubException(
+                        InterruptHubException.Kind.CONFLICT,
+                        "session " + session.sessionId() + " is paused and its pause was not decided in time: do not"
+                                + " run " + action + " yet");
+            }
+            @SuppressWarnings("unchecked")
+            CompletableFuture<Pause> decision = (CompletableFuture<Pause>) decided;
+            awaitDecision(decision);
+            waited = true;
         }
-        if (commit == null) {
-            throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + session.sessionId());
+    }
+
+    /**
+     * Under the device lock: the commit, null when the session is gone, or the decision of the pause that
+     * holds it: a side effect must not run while the turn may still become an interrupt, nor be refused while
+     * it may still resume.
+     */
+    private Object commitLocked(Device device, Session session, String action, boolean[] fresh) {
+        if (!tracked(session)) {
+            return null;
         }
-        if (fresh[0]) {
-            commitsCommitted.increment();
-            events.accept(session);
+        if (session.state() == SessionState.PAUSED && device.pause != null) {
+            return device.pause.decided;
         }
+        // The cluster decides too: an interrupt another instance numbered may not have arrived here yet.
+        if (session.state() == SessionState.ACTIVE && !link.mayCommit(session.hardwareId(), session.epoch())) {
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT,
+                    "device " + session.hardwareId() + " was interrupted: the turn of session " + session.sessionId()
+                            + " is over, do not run " + action);
+        }
+        int before = session.commits().size();
+        Commit commit = session.markCommitted(action, clock.instant(), MAX_COMMITS_PER_SESSION);
+        fresh[0] = session.commits().size() > before;
         return commit;
     }
+
+    /**
+     * Waits at most a whole window and one sweep interval more, for the pause's expiry to run: no caller is
+     * held longer than a pause can last.
+     */
+    private void awaitDecision(CompletableFuture<Pause> decision) {
+        long waitMillis =
+                settings.resumeWindow().toMillis() + settings.sweepInterval().toMillis();
+        try {
+            decision.get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT, "interrupted while waiting for a pause's decision");
+        } catch (ExecutionException | TimeoutException e) {
+            // Undecided in time: the caller looks again and refuses.
+        }
+    }
+
+    /**
+     * Under the device lock: its active sessions become PAUSED. Returns them with the pause callbacks to
+     * run once the lock is released.
+     */
+    List<Held> pauseLocked(Device device) {
+        List<Held> held = new ArrayList<>(device.sessions.size());
+        for (Session session : device.sessions) {
+            List<Consumer<Pause>> due = session.markPaused();
+            if (due != null) {
+                held.add(new Held(session, due));
+            }
+        }
+        return held;
+    }
+
+    /** Under the device lock: its paused sessions become ACTIVE again, with the resume callbacks to run. */
+    List<Held> resumeLocked(Device device) {
+        List<Held> resumed = new ArrayList<>(device.sessions.size());
+        for (Session session : device.sessions) {
+            List<Consumer<Pause>> due = session.markResumed();
+            if (due != null) {
+                resumed.add(new Held(session, due));
+            }
+        }
+        return resumed;
+    }
+
+    /** A session a pause held or released, with the callbacks to run after the device lock. */
+    record Held(Session session, List<Consumer<Pause>> callbacks) {}
 
     /** Still in the tracker: neither ended, expired nor removed after its interrupt. Caller holds the device lock. */
     private boolean tracked(Session session) {
         SessionState state = session.state();
-        return byId.get(session.sessionId()) == session
-                && (state == SessionState.ACTIVE || state == SessionState.INTERRUPTED);
+        return byId.get(session.sessionId()) == session && (state.isOpen() || state == SessionState.INTERRUPTED);
     }
 
     void end(String sessionId) {
@@ -402,7 +484,7 @@ final class SessionTracker {
         boolean changed = devices.withExistingDevice(
                 session.hardwareId(),
                 device -> {
-                    if (session.state() == SessionState.ACTIVE) {
+                    if (session.state().isOpen()) {
                         expiries.remove(session.deadline, session);
                         detach(device, session);
                         active.decrementAndGet();
@@ -439,8 +521,8 @@ final class SessionTracker {
         }
         long now = clock.millis();
         return candidates.stream()
-                .filter(s -> s.state() == SessionState.ACTIVE
-                        || (s.state() == SessionState.INTERRUPTED && s.deadline.atMillis() > now))
+                .filter(s ->
+                        s.state().isOpen() || (s.state() == SessionState.INTERRUPTED && s.deadline.atMillis() > now))
                 .sorted(Comparator.comparing(Session::createdAt).reversed().thenComparing(Session::sessionId))
                 .limit(limit)
                 .map(Session::info)
@@ -510,7 +592,7 @@ final class SessionTracker {
     /** Devices that hold at least one open session, for interrupt-all. */
     List<String> devicesWithOpenSessions() {
         return byId.values().stream()
-                .filter(s -> s.state() == SessionState.ACTIVE)
+                .filter(s -> s.state().isOpen())
                 .map(Session::hardwareId)
                 .distinct()
                 .toList();

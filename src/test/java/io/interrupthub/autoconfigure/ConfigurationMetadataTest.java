@@ -96,13 +96,18 @@ class ConfigurationMetadataTest {
                 Map.entry("interrupt.module-threads", defaults.getModuleThreads()),
                 Map.entry("interrupt.module-queue-capacity", defaults.getModuleQueueCapacity()),
                 Map.entry("interrupt.latency-budget", defaults.getLatencyBudget()),
-                Map.entry("interrupt.silence-deadline", defaults.getSilenceDeadline()));
+                Map.entry("interrupt.silence-deadline", defaults.getSilenceDeadline()),
+                Map.entry("interrupt.resume-window", defaults.getResumeWindow()),
+                Map.entry("interrupt.tentative-expiry", defaults.getTentativeExpiry()));
         expected.forEach((name, value) -> {
             JsonNode shown = metadata.get(name).get("defaultValue");
             assertThat(shown).as(name + " has a default in the metadata").isNotNull();
             Object parsed = value instanceof Duration
                     ? PlainSecondsConverter.parse(shown.asString())
-                    : value instanceof Boolean ? (Object) shown.asBoolean() : (Object) shown.asInt();
+                    : value instanceof Enum<?> e
+                            ? (Object) Enum.valueOf(
+                                    e.getDeclaringClass(), shown.asString().toUpperCase(java.util.Locale.ROOT))
+                            : value instanceof Boolean ? (Object) shown.asBoolean() : (Object) shown.asInt();
             assertThat(parsed).as(name).isEqualTo(value);
         });
         assertThat(metadata.get("interrupt.web.base-path").path("defaultValue").asString())
