@@ -5,6 +5,7 @@ import java.util.List;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.Pause;
 import io.interrupthub.core.SessionInfo;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationEventPublisher;
@@ -64,6 +65,34 @@ public final class InterruptApplicationEvents implements InterruptListener {
         }
     }
 
+    /** A tentative interrupt paused a device (when it ends, {@link PauseEndedEvent}). */
+    public static final class PausedEvent extends ApplicationEvent {
+        private final transient Pause pause;
+
+        PausedEvent(Object source, Pause pause) {
+            super(source);
+            this.pause = pause;
+        }
+
+        public Pause pause() {
+            return pause;
+        }
+    }
+
+    /** A pause was resumed or became an interrupt; {@link Pause#outcome()} says which. */
+    public static final class PauseEndedEvent extends ApplicationEvent {
+        private final transient Pause pause;
+
+        PauseEndedEvent(Object source, Pause pause) {
+            super(source);
+            this.pause = pause;
+        }
+
+        public Pause pause() {
+            return pause;
+        }
+    }
+
     private final ApplicationEventPublisher publisher;
 
     InterruptApplicationEvents(ApplicationEventPublisher publisher) {
@@ -78,6 +107,16 @@ public final class InterruptApplicationEvents implements InterruptListener {
     @Override
     public void interruptCompleted(InterruptResult result) {
         publisher.publishEvent(new InterruptCompletedEvent(this, result));
+    }
+
+    @Override
+    public void paused(Pause pause) {
+        publisher.publishEvent(new PausedEvent(this, pause));
+    }
+
+    @Override
+    public void pauseEnded(Pause pause) {
+        publisher.publishEvent(new PauseEndedEvent(this, pause));
     }
 
     @Override

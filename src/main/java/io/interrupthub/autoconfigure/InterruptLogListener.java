@@ -4,6 +4,7 @@ import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
+import io.interrupthub.core.Pause;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -40,7 +41,55 @@ final class InterruptLogListener implements InterruptListener {
         if (timing) {
             event = event.addKeyValue("durationMs", result.durationMs());
         }
+        if (result.followedPause() != null) {
+            event = event.addKeyValue(
+                            "followedPause", result.followedPause().outcome().tag())
+                    .addKeyValue("pausedMs", pausedMs(result.followedPause()));
+        }
         event.log(format(result));
+    }
+
+    /**
+     * One line per tentative interrupt, once decided. A pause that became an interrupt is told by that
+     * interrupt's line ({@code followedPause=}); one that resumed has no interrupt, so it gets its own.
+     */
+    @Override
+    public void pauseEnded(Pause pause) {
+        if (!pause.outcome().resumed() || !LOG.isInfoEnabled()) {
+            return;
+        }
+        LOG.atInfo()
+                .addKeyValue("hardwareId", pause.hardwareId())
+                .addKeyValue("epoch", pause.epoch())
+                .addKeyValue("reason", pause.reason())
+                .addKeyValue("outcome", pause.outcome().tag())
+                .addKeyValue("sessionsPaused", pause.sessionIds().size())
+                .addKeyValue("pausedMs", pausedMs(pause))
+                .log(format(pause));
+    }
+
+    String format(Pause pause) {
+        StringBuilder line = new StringBuilder(120)
+                .append("tentative interrupt hardwareId=")
+                .append(pause.hardwareId())
+                .append(" epoch=")
+                .append(pause.epoch())
+                .append(" reason=")
+                .append(quoted(pause.reason() == null ? "unspecified" : pause.reason()));
+        if (pause.source() != null) {
+            line.append(" source=").append(quoted(pause.source()));
+        }
+        return line.append(" outcome=")
+                .append(pause.outcome().tag())
+                .append(" sessions=")
+                .append(pause.sessionIds().size())
+                .append(" pausedMs=")
+                .append(pausedMs(pause))
+                .toString();
+    }
+
+    private static double pausedMs(Pause pause) {
+        return pause.duration(pause.endedAt()).toNanos() / 1_000_000.0;
     }
 
     String format(InterruptResult result) {
@@ -60,6 +109,12 @@ final class InterruptLogListener implements InterruptListener {
                 .append(result.sessionsInterrupted());
         if (timing) {
             line.append(" durationMs=").append(result.durationMs());
+        }
+        if (result.followedPause() != null) {
+            line.append(" followedPause=")
+                    .append(result.followedPause().outcome().tag())
+                    .append(" pausedMs=")
+                    .append(pausedMs(result.followedPause()));
         }
         line.append(" modules=");
         boolean first = true;

@@ -11,6 +11,8 @@ import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
+import io.interrupthub.core.Pause;
+import io.interrupthub.core.PauseOutcome;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.core.SilenceState;
 import io.micrometer.core.instrument.Counter;
@@ -45,6 +47,7 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
     private volatile Timer timeToSilence;
     private volatile Counter silenceConfirmed;
     private volatile Counter silenceMissed;
+    private volatile Timer pauseDuration;
 
     public InterruptMetrics(InterruptManager manager) {
         this(manager, Duration.ofMillis(250));
@@ -111,7 +114,31 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
                 .tag("result", "missed")
                 .description("Interrupts whose sessions all reported stopped within INTERRUPT_SILENCE_DEADLINE, or not")
                 .register(meterRegistry);
+        for (PauseOutcome outcome : PauseOutcome.values()) {
+            FunctionCounter.builder("interrupt.tentative", manager, m -> m.tentativeOutcomes(outcome))
+                    .description("Tentative interrupts by how their pause ended; resumed over all is the"
+                            + " false-interruption rate")
+                    .tag("outcome", outcome.tag())
+                    .register(meterRegistry);
+        }
+        Gauge.builder(
+                        "interrupt.pauses.open",
+                        manager,
+                        m -> m.pauses(Integer.MAX_VALUE).size())
+                .description("Devices paused by a tentative interrupt now, waiting for a resume or an interrupt")
+                .register(meterRegistry);
+        pauseDuration = Timer.builder("interrupt.pause.duration")
+                .description("How long a tentative interrupt held its device's sessions before it was decided")
+                .serviceLevelObjectives(BUCKETS)
+                .register(meterRegistry);
         registry = meterRegistry;
+    }
+
+    @Override
+    public void pauseEnded(Pause pause) {
+        if (registry != null) {
+            pauseDuration.record(pause.duration(pause.endedAt()));
+        }
     }
 
     @Override

@@ -11,6 +11,8 @@ import io.interrupthub.core.InstanceOutcome;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
+import io.interrupthub.core.Pause;
+import io.interrupthub.core.PauseResult;
 import io.interrupthub.core.SessionDelivery;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SessionState;
@@ -46,7 +48,8 @@ final class ApiBodies {
             SilenceState silence,
             Double timeToSilenceMs,
             List<String> pendingSessions,
-            List<CommittedBody> committed) {
+            List<CommittedBody> committed,
+            PauseEndedBody followedPause) {
 
         static InterruptResultBody of(InterruptResult r) {
             List<InstanceBody> instances = r.instances().isEmpty()
@@ -70,7 +73,8 @@ final class ApiBodies {
                     silence == null ? null : silence.state(),
                     silence == null ? null : silence.timeToSilenceMs(),
                     silence == null || silence.pendingSessions().isEmpty() ? null : silence.pendingSessions(),
-                    r.committed().stream().map(CommittedBody::of).toList());
+                    r.committed().stream().map(CommittedBody::of).toList(),
+                    r.followedPause() == null ? null : PauseEndedBody.of(r.followedPause()));
         }
     }
 
@@ -134,6 +138,69 @@ final class ApiBodies {
 
     /** {@code ?wait=false}: the interrupt is under way; its epoch is already decided. */
     record AcceptedBody(String hardwareId, long epoch) {}
+
+    /**
+     * A tentative interrupt's answer and the {@code pause} event: the device's sessions are held until
+     * {@code resumeBy}. {@code alreadyPaused}: an earlier tentative interrupt's pause, unchanged.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record PauseBody(
+            String hardwareId,
+            boolean tentative,
+            long epoch,
+            String reason,
+            String source,
+            List<String> sessionIds,
+            Instant pausedAt,
+            Instant resumeBy,
+            Boolean alreadyPaused) {
+
+        static PauseBody of(PauseResult result) {
+            return of(result.pause(), result.alreadyPaused());
+        }
+
+        static PauseBody of(Pause p, boolean alreadyPaused) {
+            return new PauseBody(
+                    p.hardwareId(),
+                    true,
+                    p.epoch(),
+                    p.reason(),
+                    p.source(),
+                    p.sessionIds(),
+                    p.pausedAt(),
+                    p.resumeBy(),
+                    alreadyPaused ? Boolean.TRUE : null);
+        }
+    }
+
+    /**
+     * How a pause ended: the answer to a resume, the {@code resume} event, and an interrupt's
+     * {@code followedPause}. {@code outcome} is {@code resumed}, {@code confirmed}, {@code expired_resumed} or
+     * {@code expired_interrupted}; {@code pausedMs} is how long the sessions were held.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record PauseEndedBody(
+            String hardwareId,
+            long epoch,
+            String outcome,
+            double pausedMs,
+            String reason,
+            List<String> sessionIds,
+            Instant pausedAt,
+            Instant endedAt) {
+
+        static PauseEndedBody of(Pause p) {
+            return new PauseEndedBody(
+                    p.hardwareId(),
+                    p.epoch(),
+                    p.outcome().tag(),
+                    p.duration(p.endedAt()).toNanos() / 1_000_000.0,
+                    p.reason(),
+                    p.sessionIds(),
+                    p.pausedAt(),
+                    p.endedAt());
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record FlagBody(

@@ -37,8 +37,14 @@ class InterruptController {
     Object interrupt(
             @PathVariable String hardwareId,
             @RequestBody(required = false) InterruptRequest body,
-            @RequestParam(defaultValue = "true") boolean wait) {
+            @RequestParam(defaultValue = "true") boolean wait,
+            @RequestParam(defaultValue = "false") boolean tentative) {
         InterruptRequest request = body == null ? new InterruptRequest(null, null) : body;
+        if (tentative || Boolean.TRUE.equals(request.tentative())) {
+            // A pause is decided at once; its modules' pause actions are not waited for.
+            return ResponseEntity.ok(
+                    ApiBodies.PauseBody.of(manager.pause(hardwareId, request.reason(), request.source())));
+        }
         InterruptFuture future = manager.interrupt(hardwareId, request.reason(), request.source());
         if (!wait) {
             return ResponseEntity.status(HttpStatus.ACCEPTED)
@@ -52,6 +58,20 @@ class InterruptController {
 
     private static ResponseEntity<Object> answer(InterruptResult result) {
         return ResponseEntity.ok(ApiBodies.InterruptResultBody.of(result));
+    }
+
+    /** Ends the device's pause within its window: the held output goes on. 409 when nothing is paused. */
+    @PostMapping("/interrupt/{hardwareId}/resume")
+    ApiBodies.PauseEndedBody resume(@PathVariable String hardwareId) {
+        return ApiBodies.PauseEndedBody.of(manager.resume(hardwareId));
+    }
+
+    /** The devices paused now, newest first. */
+    @GetMapping("/interrupts/pauses")
+    List<ApiBodies.PauseBody> pauses(@RequestParam(required = false) Integer limit) {
+        return manager.pauses(ListLimit.of(limit)).stream()
+                .map(p -> ApiBodies.PauseBody.of(p, true))
+                .toList();
     }
 
     @GetMapping("/interrupt/{hardwareId}")

@@ -17,6 +17,7 @@ import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.Pause;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.stream.Broadcaster;
@@ -56,6 +57,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     static final String INTERRUPT_RESULT = "interrupt-result";
     static final String SESSION = "session";
     static final String SILENCE = "silence";
+    static final String PAUSE = "pause";
+    static final String RESUME = "resume";
     static final String GAP = "gap";
 
     private static final Logger LOG = LoggerFactory.getLogger(InterruptEventHub.class);
@@ -249,6 +252,23 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     @Override
     public void silenceResolved(SilenceReport silence) {
         publish(new Pending(SILENCE, silence.hardwareId(), ApiBodies.SilenceBody.of(silence)));
+    }
+
+    /** Hold playback without flushing it. */
+    @Override
+    public void paused(Pause pause) {
+        publish(new Pending(PAUSE, pause.hardwareId(), ApiBodies.PauseBody.of(pause, false)));
+    }
+
+    /**
+     * Play on from where it was held. A pause that became an interrupt sends no {@code resume}: its
+     * {@code interrupt} event follows, and the result's {@code followedPause} says how it ended.
+     */
+    @Override
+    public void pauseEnded(Pause pause) {
+        if (pause.outcome().resumed()) {
+            publish(new Pending(RESUME, pause.hardwareId(), ApiBodies.PauseEndedBody.of(pause)));
+        }
     }
 
     @Override

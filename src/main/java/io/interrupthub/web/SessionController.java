@@ -30,7 +30,8 @@ class SessionController {
 
     @PostMapping
     ResponseEntity<ApiBodies.SessionBody> open(@RequestBody SessionRequest request) {
-        Session session = manager.openSession(request.hardwareId(), request.sessionId(), request.epoch());
+        Session session = manager.openSession(
+                request.hardwareId(), request.sessionId(), request.epoch(), Boolean.TRUE.equals(request.paused()));
         return ResponseEntity.created(URI.create("/sessions/" + session.sessionId()))
                 .body(ApiBodies.SessionBody.of(session.info()));
     }

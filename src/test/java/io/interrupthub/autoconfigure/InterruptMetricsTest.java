@@ -41,6 +41,23 @@ class InterruptMetricsTest {
     }
 
     @Test
+    void tentativeInterruptsAreCountedByHowTheirPauseEndedAndTheirHoldIsTimed() {
+        manager.pause("dev-1");
+        manager.resume("dev-1");
+        manager.pause("dev-2");
+        assertThat(registry.get("interrupt.pauses.open").gauge().value()).isEqualTo(1);
+        manager.interruptAndWait("dev-2", "user_barge_in");
+
+        assertThat(count("interrupt.tentative", "outcome", "resumed")).isEqualTo(1);
+        assertThat(count("interrupt.tentative", "outcome", "confirmed")).isEqualTo(1);
+        assertThat(count("interrupt.tentative", "outcome", "expired_resumed")).isZero();
+        assertThat(count("interrupt.tentative", "outcome", "expired_interrupted"))
+                .isZero();
+        assertThat(registry.get("interrupt.pause.duration").timer().count()).isEqualTo(2);
+        assertThat(registry.get("interrupt.pauses.open").gauge().value()).isZero();
+    }
+
+    @Test
     void requestsAreCountedByOutcome() {
         manager.register(
                 module("flaky", cause -> {

@@ -83,7 +83,10 @@ class PrometheusScrapeTest {
                 "interrupt_module_duration_seconds",
                 "interrupt_flags_active",
                 "interrupt_sessions_active",
-                "interrupt_sessions_total")) {
+                "interrupt_sessions_total",
+                "interrupt_tentative_total",
+                "interrupt_pause_duration_seconds",
+                "interrupt_pauses_open")) {
             assertThat(scrape).as("HELP of %s", family).containsPattern("(?m)^# HELP " + family + " \\S.*$");
         }
         assertThat(scrape).containsPattern("(?m)^# TYPE interrupt_requests_total counter$");
