@@ -112,7 +112,9 @@ public final class Session {
 
     /**
      * Runs {@code callback} each time a tentative interrupt pauses this session, on a callback thread;
-     * keep it short (hold playback, stop sending), never drop the output here.
+     * keep it short (hold playback, stop sending), never drop the output here. Pause and resume callbacks run
+     * on a pool, so after a quick resume they may arrive out of order: act on {@link #isPaused()}, not on
+     * which callback came last.
      *
      * @throws IllegalStateException when the session already holds its maximum of pause callbacks
      */

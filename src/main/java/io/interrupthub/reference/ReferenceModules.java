@@ -81,9 +81,12 @@ final class ReferenceModules {
     static final class AudioGeneration implements Interruptible {
 
         private final DeviceState<long[]> queuedMs;
+        /** Devices whose playback a tentative interrupt holds: their queued audio is kept, not played. */
+        private final DeviceState<Boolean> held;
 
         AudioGeneration(int maxDevices) {
             this.queuedMs = new DeviceState<>(maxDevices);
+            this.held = new DeviceState<>(maxDevices);
         }
 
         @Override
@@ -93,7 +96,18 @@ final class ReferenceModules {
 
         @Override
         public List<ModuleAction> actions() {
-            return List.of(ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> queuedMs.remove(cause.hardwareId())));
+            return List.of(
+                    ModuleAction.of(ModuleAction.STOP_GENERATION, cause -> {
+                        queuedMs.remove(cause.hardwareId());
+                        held.remove(cause.hardwareId());
+                    }),
+                    // A pause holds the queue as it is; only an interrupt empties it.
+                    ModuleAction.of(ModuleAction.PAUSE, cause -> held.get(cause.hardwareId(), id -> Boolean.TRUE)),
+                    ModuleAction.of(ModuleAction.RESUME, cause -> held.remove(cause.hardwareId())));
+        }
+
+        boolean isHeld(String hardwareId) {
+            return held.peek(hardwareId) != null;
         }
 
         void synthesise(String hardwareId, long ms) {
@@ -115,6 +129,7 @@ final class ReferenceModules {
 
         void done(String hardwareId) {
             queuedMs.remove(hardwareId);
+            held.remove(hardwareId);
         }
     }
 

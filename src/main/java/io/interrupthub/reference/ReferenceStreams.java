@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.Pause;
 import io.interrupthub.core.Session;
 import io.interrupthub.core.SessionState;
 import org.jspecify.annotations.Nullable;
@@ -27,6 +28,10 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * backend streams text: it fills the reference modules' buffers, reports what it delivered, stops the
  * moment the session's interrupt callback fires (not at its next tick), and then records in the
  * conversation memory only what was heard, inside a non-interruptible section.
+ *
+ * <p>A tentative interrupt holds the stream: no word is sent while the session is paused, a {@code paused}
+ * {index, deliveredChars} event says where it stopped, and on resume a {@code resumed} event is followed by
+ * the next word, so no word is lost or repeated.
  *
  * <p>Events: {@code chunk} {index, text, deliveredChars}; at the end either {@code interrupted}
  * {epoch, reason, deliveredChars, deliveredAudioMs, heard, stopLatencyMs, timeToSilenceMs} or {@code done}
@@ -50,6 +55,9 @@ final class ReferenceStreams implements SmartLifecycle {
             long timeToSilenceMs) {}
 
     record Done(long deliveredChars) {}
+
+    /** Where a pause held the stream (or let it go on): the next word's index and what was sent. */
+    record Held(int index, long deliveredChars, String outcome) {}
 
     private final InterruptManager manager;
     private final ReferenceModules.TextProcessing text;
@@ -117,6 +125,8 @@ final class ReferenceStreams implements SmartLifecycle {
         int perSecond = rate == null ? properties.chunksPerSecond() : rate;
         stream.schedule(scheduler.scheduleAtFixedRate(stream::tick, 0, 1_000_000 / perSecond, TimeUnit.MICROSECONDS));
         session.onInterrupt(stream::stop);
+        session.onPause(stream::held);
+        session.onResume(stream::resumed);
         return emitter;
     }
 
@@ -153,6 +163,9 @@ final class ReferenceStreams implements SmartLifecycle {
                 stop(session.interruptCause().orElseThrow());
                 return;
             }
+            if (session.isPaused()) {
+                return; // held: the word waits where it is, and is sent once resumed
+            }
             if (index == properties.words()) {
                 complete();
                 return;
@@ -171,6 +184,20 @@ final class ReferenceStreams implements SmartLifecycle {
             sent.append(word);
             index++;
             session.reportDelivered(sent.length(), sent.length() * AUDIO_MS_PER_CHAR);
+        }
+
+        // Pause and resume callbacks run on a pool and may arrive out of order after a quick resume: each
+        // event is sent only if it is still true, so the last one the client sees is the session's state.
+        synchronized void held(Pause pause) {
+            if (!finished && session.isPaused()) {
+                send("paused", new Held(index, sent.length(), null));
+            }
+        }
+
+        synchronized void resumed(Pause pause) {
+            if (!finished && !session.isPaused()) {
+                send("resumed", new Held(index, sent.length(), pause.outcome().tag()));
+            }
         }
 
         /** The session's interrupt callback: stops now, whatever the tick rate. */

@@ -123,6 +123,41 @@ class ReferencePipelineTest {
     }
 
     @Test
+    void aPausedStreamHoldsItsWordsAndGoesOnFromTheSameWordWhenResumed() throws Exception {
+        Session session = manager.openSession("ref-kitchen-3");
+        BlockingQueue<Event> events = stream(session.sessionId(), 50);
+        List<Event> seen = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            seen.add(next(events));
+        }
+
+        manager.pause("ref-kitchen-3", "cough", null);
+        Event paused = nextNamed(events, "paused", seen);
+        // Held: nothing is sent and the audio queue is kept, not flushed.
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(events::isEmpty);
+        await().atMost(Duration.ofSeconds(5)).until(() -> audio.isHeld("ref-kitchen-3"));
+        assertThat(audio.queued("ref-kitchen-3")).isPositive();
+        manager.resume("ref-kitchen-3");
+        Event resumed = nextNamed(events, "resumed", seen);
+        Event last = drainToEnd(events, seen);
+
+        assertThat(resumed.data().get("index").asInt())
+                .isEqualTo(paused.data().get("index").asInt());
+        assertThat(resumed.data().get("outcome").stringValue()).isEqualTo("resumed");
+        assertThat(last.name()).isEqualTo("done");
+        List<Event> chunks = seen.stream().filter(e -> e.name().equals("chunk")).toList();
+        assertThat(chunks)
+                .extracting(e -> e.data().get("index").asInt())
+                .as("every word once, in order")
+                .containsExactlyElementsOf(
+                        java.util.stream.IntStream.range(0, 40).boxed().toList());
+        StringBuilder answer = new StringBuilder();
+        chunks.forEach(e -> answer.append(e.data().get("text").stringValue()));
+        assertThat(memory.history("ref-kitchen-3")).containsExactly(answer.toString());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !audio.isHeld("ref-kitchen-3"));
+    }
+
+    @Test
     void aStreamThatIsNotInterruptedRecordsTheWholeAnswer() throws Exception {
         Session session = manager.openSession("ref-kitchen-2");
         BlockingQueue<Event> events = stream(session.sessionId(), 1000);
@@ -195,6 +230,28 @@ class ReferencePipelineTest {
         Event event = events.poll(10, TimeUnit.SECONDS);
         assertThat(event).as("an event within 10 s").isNotNull();
         return event;
+    }
+
+    /** Reads up to the first event of that name, keeping every event read in {@code seen}. */
+    private static Event nextNamed(BlockingQueue<Event> events, String name, List<Event> seen)
+            throws InterruptedException {
+        while (true) {
+            Event event = next(events);
+            seen.add(event);
+            if (event.name().equals(name)) {
+                return event;
+            }
+        }
+    }
+
+    /** The last event before the server ended the stream, keeping every event read in {@code seen}. */
+    private static Event drainToEnd(BlockingQueue<Event> events, List<Event> seen) throws InterruptedException {
+        Event last = null;
+        for (Event event = next(events); !event.name().equals("end-of-stream"); event = next(events)) {
+            seen.add(event);
+            last = event;
+        }
+        return last;
     }
 
     /** The last event before the server ended the stream. */
