@@ -47,7 +47,8 @@ public record Pause(
         return new Pause(hardwareId, epoch, reason, source, pausedAt, resumeBy, more, outcome, endedAt);
     }
 
-    Pause ended(PauseOutcome how, Instant at) {
+    /** This pause, ended {@code how} at {@code at} (for listeners' tests and cluster peers that apply a decision). */
+    public Pause ended(PauseOutcome how, Instant at) {
         return new Pause(hardwareId, epoch, reason, source, pausedAt, resumeBy, sessionIds, how, at);
     }
 }

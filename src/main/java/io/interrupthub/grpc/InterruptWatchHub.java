@@ -8,6 +8,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.Pause;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.stream.Broadcaster;
@@ -101,6 +102,21 @@ final class InterruptWatchHub implements InterruptListener {
     public void silenceResolved(SilenceReport silence) {
         if (!streams.isEmpty()) {
             publish(silence.hardwareId(), Messages.silence(silence));
+        }
+    }
+
+    @Override
+    public void paused(Pause pause) {
+        if (!streams.isEmpty()) {
+            publish(pause.hardwareId(), Messages.paused(pause));
+        }
+    }
+
+    /** Only a pause that resumed: one that became an interrupt is followed by that interrupt's events. */
+    @Override
+    public void pauseEnded(Pause pause) {
+        if (!streams.isEmpty() && pause.outcome().resumed()) {
+            publish(pause.hardwareId(), Messages.resumed(pause));
         }
     }
 

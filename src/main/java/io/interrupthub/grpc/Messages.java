@@ -8,12 +8,15 @@ import com.google.protobuf.Timestamp;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
+import io.interrupthub.core.Pause;
 import io.interrupthub.core.SessionDelivery;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.grpc.proto.InterruptResponse;
 import io.interrupthub.grpc.proto.InterruptStarted;
 import io.interrupthub.grpc.proto.ModuleResult;
+import io.interrupthub.grpc.proto.Paused;
+import io.interrupthub.grpc.proto.Resumed;
 import io.interrupthub.grpc.proto.Silence;
 import io.interrupthub.grpc.proto.Subscribed;
 import org.jspecify.annotations.Nullable;
@@ -88,6 +91,30 @@ final class Messages {
             silence.setTimeToSilenceMs(report.timeToSilenceMs());
         }
         return InterruptEvent.newBuilder().setSilence(silence).build();
+    }
+
+    static InterruptEvent paused(Pause pause) {
+        return InterruptEvent.newBuilder()
+                .setPaused(Paused.newBuilder()
+                        .setHardwareId(pause.hardwareId())
+                        .setEpoch(pause.epoch())
+                        .setReason(text(pause.reason()))
+                        .setSource(text(pause.source()))
+                        .addAllSessionIds(pause.sessionIds())
+                        .setPausedAt(timestamp(pause.pausedAt()))
+                        .setResumeBy(timestamp(pause.resumeBy())))
+                .build();
+    }
+
+    static InterruptEvent resumed(Pause pause) {
+        return InterruptEvent.newBuilder()
+                .setResumed(Resumed.newBuilder()
+                        .setHardwareId(pause.hardwareId())
+                        .setEpoch(pause.epoch())
+                        .setOutcome(pause.outcome().tag())
+                        .setPausedMs(pause.duration(pause.endedAt()).toNanos() / 1_000_000.0)
+                        .addAllSessionIds(pause.sessionIds()))
+                .build();
     }
 
     static InterruptEvent subscribed(@Nullable String hardwareId, long epoch) {

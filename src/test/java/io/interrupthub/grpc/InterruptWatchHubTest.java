@@ -17,9 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.interrupthub.core.InterruptCause;
+import io.interrupthub.core.Pause;
+import io.interrupthub.core.PauseOutcome;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.core.SilenceState;
 import io.interrupthub.grpc.proto.InterruptEvent;
+import io.interrupthub.grpc.proto.Paused;
+import io.interrupthub.grpc.proto.Resumed;
 import io.interrupthub.grpc.proto.Silence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -231,6 +235,31 @@ class InterruptWatchHubTest {
                 .isZero();
         awaitWritten(other, 1);
         assertThat(other.written).as("nothing of another device").noneMatch(InterruptEvent::hasSilence);
+    }
+
+    @Test
+    void watchersOfTheDeviceAreToldToHoldAndToPlayOnButNotOfAPauseThatBecameAnInterrupt() {
+        InterruptWatchHub hub = new InterruptWatchHub(10, 100, writers);
+        FakeCall one = new FakeCall();
+        hub.watch("dev-1", 0, one);
+        Instant at = Instant.parse("2026-12-02T20:00:00Z");
+        Pause pause = new Pause("dev-1", 5, "cough", "vad", at, at.plusSeconds(2), List.of("s-1"), null, null);
+        hub.paused(pause);
+        hub.pauseEnded(pause.ended(PauseOutcome.RESUMED, at.plusMillis(300)));
+        hub.pauseEnded(pause.ended(PauseOutcome.CONFIRMED, at.plusMillis(400)));
+        hub.paused(new Pause("dev-2", 1, null, null, at, at.plusSeconds(2), List.of(), null, null));
+
+        awaitWritten(one, 3);
+        Paused paused = one.written.get(1).getPaused();
+        assertThat(paused.getEpoch()).isEqualTo(5);
+        assertThat(paused.getReason()).isEqualTo("cough");
+        assertThat(paused.getSessionIdsList()).containsExactly("s-1");
+        assertThat(paused.getResumeBy().getSeconds())
+                .isEqualTo(at.plusSeconds(2).getEpochSecond());
+        Resumed resumed = one.written.get(2).getResumed();
+        assertThat(resumed.getOutcome()).isEqualTo("resumed");
+        assertThat(resumed.getPausedMs()).isEqualTo(300.0);
+        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> one.written.size() == 3);
     }
 
     @Test
