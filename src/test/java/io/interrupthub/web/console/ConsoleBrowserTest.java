@@ -13,6 +13,7 @@ import java.util.logging.Level;
 import io.interrupthub.InterruptHubApplication;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.PauseOutcome;
 import io.interrupthub.core.Session;
 import io.interrupthub.core.SessionState;
 import org.junit.jupiter.api.AfterAll;
@@ -213,14 +214,20 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    void talkOverItStopsTheAnswerOnTheSpaceBarAndShowsWhatWasHeardAndTheTimeFromClickToStop() {
-        type("#demo-device", device("demo"));
+    void talkOverItHeldOnTheSpaceBarPausesThenInterruptsAndShowsWhatWasHeardAndTheTimeToStop() {
+        String hardwareId = device("demo");
+        type("#demo-device", hardwareId);
         type("#demo-rate", "5");
         browser.find("#demo-start").click();
         browser.waitFor(
                 "a few words streamed", d -> browser.text("#demo-streamed").split(" ").length >= 3);
 
-        new Actions(browser.driver()).sendKeys(Keys.SPACE).perform();
+        // Held well past the demo's 500 ms: speech, not a cough.
+        new Actions(browser.driver())
+                .keyDown(Keys.SPACE)
+                .pause(Duration.ofMillis(1500))
+                .keyUp(Keys.SPACE)
+                .perform();
 
         browser.waitFor(
                 "the stream stopped by the interrupt",
@@ -230,8 +237,40 @@ class ConsoleBrowserTest {
         assertThat(heard).isNotBlank();
         assertThat(streamed).startsWith(heard);
         assertThat(browser.attribute("#demo-result", "data-click-to-stop-ms")).matches("\\d+");
-        assertThat(browser.text("#demo-result")).matches("Stopped \\d+ ms after your click .*");
+        assertThat(browser.text("#demo-result")).matches("Stopped \\d+ ms after the interrupt .*");
         assertThat(browser.find("#demo-start").isEnabled()).isTrue();
+        InterruptResult result = manager.history(hardwareId, 1).get(0);
+        assertThat(result.followedPause()).as("the hold paused first").isNotNull();
+        assertThat(result.followedPause().outcome()).isEqualTo(PauseOutcome.CONFIRMED);
+    }
+
+    @Test
+    void aShortTapOnTheSpaceBarPausesTheAnswerAndResumesItFromTheSameWord() {
+        String hardwareId = device("tap");
+        type("#demo-device", hardwareId);
+        type("#demo-rate", "5");
+        browser.find("#demo-start").click();
+        browser.waitFor(
+                "a few words streamed", d -> browser.text("#demo-streamed").split(" ").length >= 3);
+
+        new Actions(browser.driver()).keyDown(Keys.SPACE).keyUp(Keys.SPACE).perform();
+
+        browser.waitFor(
+                "the answer paused and resumed", d -> "1".equals(browser.attribute("#demo-result", "data-resumes")));
+        assertThat(browser.attribute("#demo-result", "data-pauses")).isEqualTo("1");
+        assertThat(browser.text("#demo-result")).startsWith("Resumed at word");
+        String atResume = browser.text("#demo-streamed");
+        browser.waitFor(
+                "the answer going on after the resume",
+                d -> browser.text("#demo-streamed").length() > atResume.length() + 10);
+        assertThat(browser.text("#demo-streamed")).startsWith(atResume);
+        assertThat(manager.history(hardwareId, 10))
+                .as("a tap interrupts nothing")
+                .isEmpty();
+        assertThat(manager.tentativeOutcomes(PauseOutcome.RESUMED)).isPositive();
+        assertThat(manager.sessions(hardwareId, 10))
+                .singleElement()
+                .satisfies(session -> assertThat(session.state()).isEqualTo(SessionState.ACTIVE));
     }
 
     @Test
