@@ -32,6 +32,7 @@ class InterruptOpenApi {
     /** Errors each operation can answer, beyond 401/403 (with API keys) and 400 (every operation). */
     private static final Map<String, List<Integer>> ERRORS = Map.ofEntries(
             Map.entry("POST /interrupt/{hardwareId}", List.of(413, 415, 429, 503)),
+            Map.entry("POST /interrupt/{hardwareId}/resume", List.of(409)),
             Map.entry("POST /sessions", List.of(409, 413, 415, 429)),
             Map.entry("GET /sessions/{sessionId}", List.of(404)),
             Map.entry("POST /sessions/{sessionId}/heartbeat", List.of(404)),
@@ -56,7 +57,8 @@ class InterruptOpenApi {
             Map.entry(
                     409,
                     "Duplicate session id, an epoch the device has not reached, a stream already open, "
-                            + "a commit after an interrupt reached the session, or offsets changed after the stop receipt"),
+                            + "a commit after an interrupt reached the session, offsets changed after the stop receipt, "
+                            + "or a resume with nothing paused (or after the resume window)"),
             Map.entry(413, "Request body larger than interrupt.api.max-body-size"),
             Map.entry(415, "Content type other than application/json"),
             Map.entry(
