@@ -36,7 +36,7 @@ class AsyncSession:
         return state in ("INTERRUPTED", "GONE")
 
     async def state(self) -> str:
-        """``ACTIVE``, ``INTERRUPTED``, ``ENDED``, ``EXPIRED`` or ``GONE``."""
+        """``ACTIVE``, ``PAUSED``, ``INTERRUPTED``, ``ENDED``, ``EXPIRED`` or ``GONE``."""
         state = self._session._hub._view.cached_session_state(self.session_id)
         return state if state is not None else await asyncio.to_thread(lambda: self._session.state)
 
@@ -135,6 +135,13 @@ class AsyncInterruptHub:
     async def interrupt(self, hardware_id: str, reason: Optional[str] = None, *, source: Optional[str] = None,
                         wait: bool = True) -> Dict[str, Any]:
         return await asyncio.to_thread(self._hub.interrupt, hardware_id, reason, source=source, wait=wait)
+
+    async def pause(self, hardware_id: str, reason: Optional[str] = None, *,
+                    source: Optional[str] = None) -> Dict[str, Any]:
+        return await asyncio.to_thread(self._hub.pause, hardware_id, reason, source=source)
+
+    async def resume(self, hardware_id: str) -> Dict[str, Any]:
+        return await asyncio.to_thread(self._hub.resume, hardware_id)
 
     async def flag(self, hardware_id: str) -> bool:
         cached = self._hub.view.cached_flag(hardware_id)

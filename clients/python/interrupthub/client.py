@@ -58,7 +58,7 @@ class Session:
 
     @property
     def state(self) -> str:
-        """``ACTIVE``, ``INTERRUPTED``, ``ENDED``, ``EXPIRED``, or ``GONE`` (the hub no longer knows it)."""
+        """``ACTIVE``, ``PAUSED``, ``INTERRUPTED``, ``ENDED``, ``EXPIRED``, or ``GONE`` (the hub no longer knows it)."""
         return self._hub._view.session_state(self.session_id) or self.info.get("state", "GONE")
 
     def is_interrupted(self) -> bool:
@@ -68,6 +68,11 @@ class Session:
         per the hub's check interval.
         """
         return self.state in ("INTERRUPTED", "GONE")
+
+    def is_paused(self) -> bool:
+        """Whether a tentative interrupt holds this session: keep the output, stop sending it, and wait until
+        it resumes (``is_paused()`` turns false) or is interrupted. Not :meth:`is_interrupted`."""
+        return self.state == "PAUSED"
 
     def heartbeat(self) -> Dict[str, Any]:
         """``POST /sessions/{id}/heartbeat``: keeps the session alive; returns it with its new ``expiresAt``."""
@@ -282,6 +287,20 @@ class InterruptHub:
         body = {k: v for k, v in (("reason", reason), ("source", source)) if v is not None}
         return self._call("POST", "/interrupt/" + path_segment(hardware_id), body=body,
                           query=None if wait else {"wait": "false"})
+
+    def pause(self, hardware_id: str, reason: Optional[str] = None, *, source: Optional[str] = None) -> Dict[str, Any]:
+        """A tentative interrupt (``POST /interrupt/{id}`` with ``"tentative": true``): the device's sessions are
+        held (``PAUSED``), not interrupted, until :meth:`resume`, a real :meth:`interrupt`, or the end of the hub's
+        resume window. Returns the pause (``epoch``, ``sessionIds``, ``pausedAt``, ``resumeBy``, and
+        ``alreadyPaused`` when an earlier pause still holds)."""
+        body: Dict[str, Any] = {k: v for k, v in (("reason", reason), ("source", source)) if v is not None}
+        body["tentative"] = True
+        return self._call("POST", "/interrupt/" + path_segment(hardware_id), body=body)
+
+    def resume(self, hardware_id: str) -> Dict[str, Any]:
+        """``POST /interrupt/{id}/resume``: a false interruption; the held sessions go on (``outcome``,
+        ``pausedMs``). Raises :class:`Conflict` when nothing is paused or the window has ended."""
+        return self._call("POST", "/interrupt/" + path_segment(hardware_id) + "/resume")
 
     def flag(self, hardware_id: str) -> bool:
         """Whether the device's interrupt flag is set (the seed's ``should_interrupt``), from the pushed view."""

@@ -476,7 +476,7 @@ class PushedView:
                 self._submit(lambda: self._quiet(lambda: self.refresh_flag(hardware_id, check=False)))
         for sid in data.get("sessionIds") or ():
             own = self._sessions.get(sid)
-            if own is not None and own.state == "ACTIVE":
+            if own is not None and own.state in ("ACTIVE", "PAUSED"):
                 self._sessions[sid] = own._replace(state="INTERRUPTED", generation=self._generation)
 
     def _on_session(self, data: Dict[str, Any]) -> None:

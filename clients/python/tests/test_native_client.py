@@ -80,6 +80,29 @@ def test_session_turns_interrupted_when_another_client_interrupts_its_device_wit
         assert hub.view.http_checks == checks
 
 
+def test_a_tentative_interrupt_pauses_the_session_and_a_resume_gives_it_back(hub, other, device):
+    with hub.open_session(device) as session:
+        paused = other.pause(device, "vad_speech_start")
+        assert paused["tentative"] is True and paused["sessionIds"] == [session.session_id]
+        wait_until(session.is_paused, timeout=30, message="the session paused")
+        assert session.is_interrupted() is False
+        assert other.pause(device)["alreadyPaused"] is True
+        resumed = other.resume(device)
+        assert resumed["outcome"] == "resumed"
+        wait_until(lambda: session.state == "ACTIVE", timeout=30, message="the session resumed")
+        with pytest.raises(Conflict):
+            other.resume(device)
+
+
+def test_a_real_interrupt_after_a_pause_interrupts_and_says_it_followed_one(hub, other, device):
+    with hub.open_session(device) as session:
+        other.pause(device)
+        wait_until(session.is_paused, timeout=30, message="the session paused")
+        result = other.interrupt(device, "user_barge_in")
+        assert result["followedPause"]["outcome"] == "confirmed"
+        wait_until(session.is_interrupted, timeout=30, message="the session interrupted")
+
+
 def test_session_heartbeat_delivered_and_end(hub, device):
     session = hub.open_session(device, "py-session-" + device[-6:])
     assert session.session_id == "py-session-" + device[-6:]
