@@ -156,13 +156,17 @@ public final class StreamCapacity {
         List<Long> delivered = Collections.synchronizedList(new ArrayList<>());
 
         long t0 = System.nanoTime();
+        // Interrupts go to devices whose stream was answered: one that never opened cannot deliver.
+        List<String> open = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < streams; i++) {
+            String hardwareId = "cap-" + run + "-" + i;
             AtomicBoolean answered = new AtomicBoolean();
             AtomicBoolean over = new AtomicBoolean();
-            fleet.open("cap-" + run + "-" + i, new Events() {
+            fleet.open(hardwareId, new Events() {
                 @Override
                 public void answered() {
                     if (answered.compareAndSet(false, true)) {
+                        open.add(hardwareId);
                         settled.countDown();
                     }
                 }
@@ -207,10 +211,11 @@ public final class StreamCapacity {
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         LongSupplier unary = fleet.unaryRoundTrip();
         int warm = interrupts / 5; // the first fifth warms up and is not kept
+        int rounds = open.isEmpty() ? 0 : interrupts + warm;
         long[] get = new long[interrupts];
         long[] unaryTimes = new long[interrupts];
-        for (int i = 0; i < interrupts + warm; i++) {
-            String device = "cap-" + run + "-" + ThreadLocalRandom.current().nextInt(streams);
+        for (int i = 0; i < rounds; i++) {
+            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
             long start = System.nanoTime();
             control.send(
                     HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device))
@@ -225,12 +230,12 @@ public final class StreamCapacity {
             }
         }
         delivered.clear();
-        for (int i = 0; i < interrupts + warm; i++) {
+        for (int i = 0; i < rounds; i++) {
             if (i == warm) {
                 awaitQuiet(sentAt);
                 delivered.clear();
             }
-            String device = "cap-" + run + "-" + ThreadLocalRandom.current().nextInt(streams);
+            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
             sentAt.put(device, System.nanoTime());
             control.send(
                     HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
