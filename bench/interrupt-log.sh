@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cost of the per-interrupt log line (LOG_INTERRUPTS=true): POST /interrupt/{id} against the flag read
-# GET /interrupt/{id}, with the log line written directly by the request thread (INTERRUPT_LOG_ASYNC=false)
-# and through the service's bounded log queue (the default), in the same run with the same wrk harness as
+# GET /interrupt/{id}, with no log line (LOG_INTERRUPTS=false), with the line written directly by the request
+# thread (INTERRUPT_LOG_ASYNC=false) and through the service's bounded log queue (the default), in the same run with the same wrk harness as
 # bench/run.sh. The service logs to a file, as in bench/run.sh. Prints a Markdown table.
 #
 #   bench/interrupt-log.sh [--rounds N] [--seconds S] [--port N] [--out FILE]
@@ -55,9 +55,11 @@ wrk_json() { # mode seconds
 }
 
 : > "$WORK/results.jsonl"
-for variant in direct queued; do
+# "off" (no log line at all) is the ceiling either way of writing the line can reach, in the same run.
+for variant in off direct queued; do
   async=$([ "$variant" = queued ] && echo true || echo false)
-  env PORT="$PORT" LOG_INTERRUPTS=true INTERRUPT_LOG_ASYNC="$async" java -jar "$JAR" > "$WORK/$variant.log" 2>&1 &
+  logging=$([ "$variant" = off ] && echo false || echo true)
+  env PORT="$PORT" LOG_INTERRUPTS="$logging" INTERRUPT_LOG_ASYNC="$async" java -jar "$JAR" > "$WORK/$variant.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 600); do
     grep -q "Started .* in " "$WORK/$variant.log" && break
@@ -83,12 +85,13 @@ done
 python3 - "$WORK/results.jsonl" "$(cut -d' ' -f1-3 /proc/loadavg)" > "$WORK/table.md" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-label = {"direct": "written by the request thread (`INTERRUPT_LOG_ASYNC=false`)",
+label = {"off": "none (`LOG_INTERRUPTS=false`, the ceiling)",
+         "direct": "written by the request thread (`INTERRUPT_LOG_ASYNC=false`)",
          "queued": "through the bounded log queue (default)"}
 print(f"Load average at the end: {sys.argv[2]}. Medians over rounds; the ratio is taken within each round.\n")
 print("| log line | `GET /interrupt/{id}` (flag read) | `POST /interrupt/{id}` | ratio | lines written | `interrupt_log_dropped_total` |")
 print("|---|---|---|---|---|---|")
-for v in ("direct", "queued"):
+for v in ("off", "direct", "queued"):
     rounds = {}
     for r in rows:
         if r.get("variant") == v and "mode" in r and r["result"]:

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every Interrupt Hub benchmark in one go and writes docs/BENCHMARKS.md.
 #
-#   bench/run.sh [--quick] [--no-build] [--cluster] [--port N] [--out FILE]
+#   bench/run.sh [--quick] [--no-build] [--cluster] [--streams-only] [--streams "N ..."] [--port N] [--out FILE]
 #
 #   --quick     shorter JMH iterations, fewer samples and shorter wrk runs (under five minutes on a
 #               2-core machine once the jars are built); the default is the full run (about 20 minutes)
 #   --no-build  use the jars in target/ as they are (default: build when a source is newer than them)
 #   --cluster   also take the cluster-mode figures in quick mode (bench/cluster.sh; the full run always does)
-#   --port N    port for the service under test (default 18531)
+#   --streams-only  run only section 6 (the streams) and replace only section 5 of the report
+#   --streams "N ..."  the stream counts (default: 1000 in quick mode, "1000 5000 10000" in the full run)
+#   --port N    port for the service under test (default 18531; the streams run also uses N+1 for gRPC)
 #   --out FILE  where the report goes (default docs/BENCHMARKS.md); raw results stay in target/bench-results/
 #
 # Needs: JDK 17, wrk (apt-get install wrk), python3 (report only), curl; redis-server for the cluster figures. Every figure is reported next to
@@ -19,6 +21,8 @@ ROOT=$(pwd)
 MODE=full
 BUILD=auto
 CLUSTER=no
+STREAMS_ONLY=no
+STREAM_COUNTS_OVERRIDE=
 PORT=18531
 OUT=docs/BENCHMARKS.md
 while [ $# -gt 0 ]; do
@@ -26,9 +30,11 @@ while [ $# -gt 0 ]; do
     --quick) MODE=quick ;;
     --no-build) BUILD=no ;;
     --cluster) CLUSTER=yes ;;
+    --streams-only) STREAMS_ONLY=yes ;;
+    --streams) STREAM_COUNTS_OVERRIDE=$2; shift ;;
     --port) PORT=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -100,6 +106,27 @@ fi
   echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$RESULTS/machine.txt"
 
+start_server() { # name, then environment assignments
+  local name=$1; shift
+  if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+    echo "port $PORT is already in use" >&2; exit 1
+  fi
+  # shellcheck disable=SC2086 # SERVER_JAVA_OPTS and SERVER_ARGS are word lists
+  env PORT="$PORT" "$@" java ${SERVER_JAVA_OPTS:-} -jar "$EXEC_JAR" ${SERVER_ARGS:-} > "$RESULTS/$name.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 240); do
+    grep -q "Started .* in " "$RESULTS/$name.log" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RESULTS/$name.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  sleep 2 # let start-up work settle before reading the resident set
+  {
+    echo "started_seconds=$(sed -n 's/.*Started .* in \([0-9.]*\) seconds.*/\1/p' "$RESULTS/$name.log" | head -1)"
+    echo "rss_start_kb=$(ps -o rss= -p "$SERVER_PID" | tr -d ' ')"
+  } > "$RESULTS/$name-process.txt"
+}
+
+if [ "$STREAMS_ONLY" = no ]; then
 # ---- 1. JMH: hot paths against their baselines, and at scale -------------------------------------
 # Paths that compile in a second (plain reads, map operations) get a short warm-up in quick mode;
 # the interrupt and session paths need three to four seconds of warm-up on a loaded 2-core machine.
@@ -131,26 +158,6 @@ log "fan-out ($FANOUT_REPS interrupts per case)"
 java -cp "$BENCH_JAR" io.interrupthub.bench.FanOutCheck "$FANOUT_REPS" "$RESULTS/fanout.json" > "$RESULTS/fanout.log" 2>&1
 
 # ---- 2. and 3. the service over HTTP -------------------------------------------------------------
-start_server() { # name, then environment assignments
-  local name=$1; shift
-  if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
-    echo "port $PORT is already in use" >&2; exit 1
-  fi
-  # shellcheck disable=SC2086 # SERVER_JAVA_OPTS and SERVER_ARGS are word lists
-  env PORT="$PORT" "$@" java ${SERVER_JAVA_OPTS:-} -jar "$EXEC_JAR" ${SERVER_ARGS:-} > "$RESULTS/$name.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 240); do
-    grep -q "Started .* in " "$RESULTS/$name.log" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RESULTS/$name.log" >&2; exit 1; }
-    sleep 0.5
-  done
-  sleep 2 # let start-up work settle before reading the resident set
-  {
-    echo "started_seconds=$(sed -n 's/.*Started .* in \([0-9.]*\) seconds.*/\1/p' "$RESULTS/$name.log" | head -1)"
-    echo "rss_start_kb=$(ps -o rss= -p "$SERVER_PID" | tr -d ' ')"
-  } > "$RESULTS/$name-process.txt"
-}
-
 wrk_run() { # label, mode, seconds
   local out
   out=$(wrk -t2 -c32 -d"$3"s --timeout 10s -s bench/wrk/load.lua "http://127.0.0.1:$PORT" -- "$2" 10000 2>&1 || true)
@@ -198,22 +205,49 @@ if [ "$REF_STREAMS" -gt 0 ]; then
   echo "rss_after_load_kb=$(ps -o rss= -p "$SERVER_PID" | tr -d ' ')" >> "$RESULTS/reference-process.txt"
   stop_server
 fi
+fi # STREAMS_ONLY
 
-# ---- 6. streams: SSE capacity in a 1 GiB heap ------------------------------------------------------
+# ---- 6. streams: SSE and gRPC watch capacity in a 1 GiB heap ----------------------------------------
 # Streams opened in one burst, interrupts to random devices, then the clients vanish. A short heartbeat
 # (2 s) keeps the "released within heartbeat + 5 s" check short; Tomcat's connection cap (8192 by
-# default) is raised, since each stream holds one connection.
+# default) and both stream caps are raised, since each stream holds one connection and the run looks for
+# the limit. The gRPC client runs from the service jar's own libraries (the benchmarks jar has no gRPC).
 if [ "$MODE" = quick ]; then STREAM_COUNTS="1000"; STREAM_INTERRUPTS=100; else STREAM_COUNTS="1000 5000 10000"; STREAM_INTERRUPTS=500; fi
-log "streams: SSE capacity ($STREAM_COUNTS streams, $STREAM_INTERRUPTS interrupts each, -Xmx1g)"
+[ -n "$STREAM_COUNTS_OVERRIDE" ] && STREAM_COUNTS=$STREAM_COUNTS_OVERRIDE
+GRPC_PORT=$(( PORT + 1 ))
+GRPC_CP=$RESULTS/grpc-client
+mkdir -p "$GRPC_CP"
+(cd "$GRPC_CP" && unzip -q -o "$EXEC_JAR" 'BOOT-INF/lib/*' 'BOOT-INF/classes/io/interrupthub/grpc/proto/*')
+log "streams: SSE and gRPC watch capacity ($STREAM_COUNTS streams, $STREAM_INTERRUPTS interrupts each, -Xmx1g)"
 echo "load_streams_start=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
+echo "ulimit_n=$(ulimit -n)" >> "$RESULTS/machine.txt"
 SERVER_JAVA_OPTS="-Xmx1g" SERVER_ARGS="--interrupt.events.max-streams=20000 --interrupt.events.heartbeat=2s \
---server.tomcat.max-connections=20000 --interrupt.log-interrupts=false" start_server streams MAX_ACTIVE_SESSIONS=100000
+--server.tomcat.max-connections=20000 --interrupt.log-interrupts=false --interrupt.grpc.enabled=true \
+--interrupt.grpc.port=$GRPC_PORT --interrupt.grpc.max-watch-streams=20000" start_server streams MAX_ACTIVE_SESSIONS=100000
 # shellcheck disable=SC2086
-java -cp "$BENCH_JAR" io.interrupthub.bench.StreamCapacity "http://127.0.0.1:$PORT" "$SERVER_PID" 2 \
-  "$STREAM_INTERRUPTS" "$RESULTS/streams.json" $STREAM_COUNTS > "$RESULTS/streams-client.log" 2>&1 \
-  || tail -20 "$RESULTS/streams-client.log" >&2
+java -cp "$BENCH_JAR:$GRPC_CP/BOOT-INF/classes:$GRPC_CP/BOOT-INF/lib/*" io.interrupthub.bench.StreamCapacity \
+  "http://127.0.0.1:$PORT" "$SERVER_PID" 2 "$STREAM_INTERRUPTS" "$RESULTS/streams.json" --grpc "$GRPC_PORT" $STREAM_COUNTS \
+  > "$RESULTS/streams-client.log" 2>&1 || tail -20 "$RESULTS/streams-client.log" >&2
 stop_server
 echo "load_streams_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
+grep -E 'WARN|ERROR' "$RESULTS/streams.log" > "$RESULTS/streams-server-warnings.log" || true
+
+if [ "$STREAMS_ONLY" = yes ]; then
+  # Only section 5 is replaced, between its markers; the rest of the report stays as the last full run wrote it.
+  python3 bench/report.py "$RESULTS" --streams-only > "$RESULTS/streams.md"
+  python3 - "$OUT" "$RESULTS/streams.md" <<'PY2'
+import re, sys
+out, section = sys.argv[1], open(sys.argv[2]).read().rstrip()
+text = open(out).read()
+begin, end = "<!-- streams:begin -->", "<!-- streams:end -->"
+if begin not in text:
+    sys.exit(f"{out} has no {begin} marker: run the full bench/run.sh once")
+text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: begin + "\n" + section + "\n" + end, text, flags=re.S)
+open(out, "w").write(text)
+PY2
+  log "wrote section 5 of $OUT (raw results in $RESULTS)"
+  exit 0
+fi
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
 echo "elapsed_seconds=$(( $(date +%s) - START ))" >> "$RESULTS/machine.txt"

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,27 +20,62 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Capacity of the SSE event streams of a running service (its pid given, to read its heap and resident
- * memory): for each stream count, that many streams opened in one burst, one per device; then interrupts to
- * random devices, each timed from {@code POST /interrupt/D?wait=false} until its {@code interrupt} event
- * arrives on D's stream, against the p99 of a plain {@code GET /interrupt/D} round trip taken in the same
- * run with the streams open; then the clients vanish and the server's retained heap (after a full GC) is
- * read until it is back at its level before the burst.
+ * Capacity of the push streams of a running service (its pid given, to read its heap and resident memory):
+ * the SSE event streams and, with {@code --grpc PORT}, the gRPC {@code WatchInterrupts} streams. For each
+ * stream count and each kind: that many streams opened in one burst, one per device and one connection each;
+ * then interrupts to random devices, each timed from {@code POST /interrupt/D?wait=false} until its first
+ * event arrives on D's stream, against the p99 of a plain {@code GET /interrupt/D} round trip taken in the same
+ * run with the streams open (for gRPC also a unary call's round trip, the standard health check, on the same
+ * server); then the clients vanish and the server's retained heap (after a full GC) is read until it is back
+ * at its level before the burst.
  *
- * <p>Usage: {@code StreamCapacity <base-url> <server-pid> <heartbeat-seconds> <interrupts> <out.json> N...}.
+ * <p>Usage: {@code StreamCapacity <base-url> <server-pid> <heartbeat-seconds> <interrupts> <out.json>
+ * [--grpc PORT] [--no-sse] N...}. The gRPC runs need the gRPC client on the class path (bench/run.sh takes it
+ * from the service jar).
  */
 public final class StreamCapacity {
 
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
     private static final Pattern DEVICE = Pattern.compile("\"hardwareId\"\\s*:\\s*\"([^\"]+)\"");
-    private static final Duration OPEN_PATIENCE = Duration.ofSeconds(60);
+    static final Duration OPEN_PATIENCE = Duration.ofSeconds(120);
     /** Retained heap within this of the baseline counts as back. */
     private static final long TOLERANCE_KB = 4 * 1024;
+    /** Open connections (file descriptors) within this of the baseline count as released. */
+    private static final long FD_TOLERANCE = 8;
+    /** The warm-up burst: more than Tomcat's 200 cached processors and 200 threads. */
+    private static final int WARMUP = 500;
+
+    private static final int WARM_INTERRUPTS = 50;
+
+    /** What a stream tells the run: answered (its first event), an event of a device, or its end. */
+    interface Events {
+        void answered();
+
+        void event(String hardwareId);
+
+        void ended();
+    }
+
+    /** One kind of stream: opened one by one, vanished all at once. */
+    interface Fleet {
+        void open(String hardwareId, Events events);
+
+        /** Every client goes away at once: connections closed without a word. */
+        void vanish();
+
+        /** One round trip of a unary call on the same transport, in nanoseconds; null when there is none. */
+        default LongSupplier unaryRoundTrip() {
+            return null;
+        }
+    }
 
     private StreamCapacity() {}
 
@@ -49,113 +85,156 @@ public final class StreamCapacity {
         int heartbeatSeconds = Integer.parseInt(args[2]);
         int interrupts = Integer.parseInt(args[3]);
         Path out = Path.of(args[4]);
+        int grpcPort = -1;
+        boolean sse = true;
+        List<Integer> counts = new ArrayList<>();
+        for (int i = 5; i < args.length; i++) {
+            switch (args[i]) {
+                case "--grpc" -> grpcPort = Integer.parseInt(args[++i]);
+                case "--no-sse" -> sse = false;
+                default -> counts.add(Integer.parseInt(args[i]));
+            }
+        }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("heartbeat_s", heartbeatSeconds);
         root.put("interrupts", interrupts);
-        List<Object> runs = new ArrayList<>();
-        root.put("sse", runs);
-        for (int i = 5; i < args.length; i++) {
-            runs.add(run(base, pid, heartbeatSeconds, interrupts, Integer.parseInt(args[i])));
+        List<Object> sseRuns = new ArrayList<>();
+        List<Object> grpcRuns = new ArrayList<>();
+        if (sse) {
+            root.put("sse", sseRuns);
+        }
+        if (grpcPort > 0) {
+            root.put("grpc", grpcRuns);
+        }
+        String host = URI.create(base).getHost();
+        root.put("heap_cold_kb", retainedHeapKb(pid));
+        // A first burst grows pools that stay at their size, bounded, for the server's life: Tomcat keeps up to
+        // 200 request processors (processorCache, each with its buffers, about 90 KiB) and 200 threads, Netty its
+        // buffer caches. A warm-up burst of each kind fills them, so that the baseline each run returns to is
+        // that of a server that has served a burst before; the cold figure is kept beside it.
+        if (sse) {
+            root.put(
+                    "sse_warmup", run("sse", new SseFleet(base), base, pid, heartbeatSeconds, WARM_INTERRUPTS, WARMUP));
+        }
+        if (grpcPort > 0) {
+            root.put(
+                    "grpc_warmup",
+                    run("grpc", new GrpcFleet(host, grpcPort), base, pid, heartbeatSeconds, WARM_INTERRUPTS, WARMUP));
+        }
+        // gRPC first: the largest SSE count may exhaust a 1 GiB heap (10,000 did), and a service that ran out of
+        // memory is no baseline for what is measured after it.
+        for (int streams : grpcPort > 0 ? counts : List.<Integer>of()) {
+            grpcRuns.add(run("grpc", new GrpcFleet(host, grpcPort), base, pid, heartbeatSeconds, interrupts, streams));
             Stats.write(out, root); // what was measured so far survives a later failure
         }
+        for (int streams : sse ? counts : List.<Integer>of()) {
+            sseRuns.add(run("sse", new SseFleet(base), base, pid, heartbeatSeconds, interrupts, streams));
+            Stats.write(out, root);
+        }
         Stats.write(out, root);
-        System.exit(0); // the HTTP client's threads would keep the JVM up
+        System.exit(0); // the clients' threads would keep the JVM up
     }
 
-    private static Map<String, Object> run(String base, long pid, int heartbeatSeconds, int interrupts, int streams)
+    private static Map<String, Object> run(
+            String kind, Fleet fleet, String base, long pid, int heartbeatSeconds, int interrupts, int streams)
             throws Exception {
+        log(kind + ": " + streams + " streams");
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("streams", streams);
         long baselineKb = retainedHeapKb(pid);
         result.put("heap_before_kb", baselineKb);
         result.put("rss_before_kb", rssKb(pid));
+        result.put("fds_before", fds(pid));
 
-        ExecutorService executor = Executors.newFixedThreadPool(8);
-        HttpClient client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .executor(executor)
-                .connectTimeout(OPEN_PATIENCE)
-                .build();
         String run = Long.toString(System.nanoTime(), 36);
-        CountDownLatch connected = new CountDownLatch(streams);
+        CountDownLatch settled = new CountDownLatch(streams);
         AtomicInteger failed = new AtomicInteger();
+        AtomicInteger endedEarly = new AtomicInteger();
+        AtomicBoolean vanishing = new AtomicBoolean();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        List<Long> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Flow.Subscription> subscriptions = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Long> delivered = Collections.synchronizedList(new ArrayList<>());
 
         long t0 = System.nanoTime();
+        // Interrupts go to devices whose stream was answered: one that never opened cannot deliver.
+        List<String> open = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < streams; i++) {
-            String device = "cap-" + run + "-" + i;
-            HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/interrupts/events?hardwareId=" + device))
-                    .header("Accept", "text/event-stream")
-                    .GET()
-                    .build();
-            client.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new Flow.Subscriber<String>() {
-                        @Override
-                        public void onSubscribe(Flow.Subscription subscription) {
-                            subscriptions.add(subscription);
-                            subscription.request(Long.MAX_VALUE);
-                        }
+            String hardwareId = "cap-" + run + "-" + i;
+            AtomicBoolean answered = new AtomicBoolean();
+            AtomicBoolean over = new AtomicBoolean();
+            fleet.open(hardwareId, new Events() {
+                @Override
+                public void answered() {
+                    if (answered.compareAndSet(false, true)) {
+                        open.add(hardwareId);
+                        settled.countDown();
+                    }
+                }
 
-                        @Override
-                        public void onNext(String line) {
-                            if (line.equals(":connected")) {
-                                connected.countDown();
-                            } else if (line.startsWith("data:")) {
-                                Matcher m = DEVICE.matcher(line);
-                                Long sent = m.find() ? sentAt.remove(m.group(1)) : null;
-                                if (sent != null) {
-                                    delivered.add(System.nanoTime() - sent);
-                                }
-                            }
-                        }
+                @Override
+                public void event(String hardwareId) {
+                    Long sent = sentAt.remove(hardwareId);
+                    if (sent != null) {
+                        delivered.add(System.nanoTime() - sent);
+                    }
+                }
 
-                        @Override
-                        public void onError(Throwable error) {}
-
-                        @Override
-                        public void onComplete() {}
-                    }))
-                    .whenComplete((response, error) -> {
-                        if (error != null || response.statusCode() != 200) {
-                            failed.incrementAndGet();
-                            connected.countDown();
-                        }
-                    });
+                @Override
+                public void ended() {
+                    if (!over.compareAndSet(false, true)) {
+                        return;
+                    }
+                    if (answered.compareAndSet(false, true)) { // refused or never answered
+                        failed.incrementAndGet();
+                        settled.countDown();
+                    } else if (!vanishing.get()) {
+                        endedEarly.incrementAndGet();
+                    }
+                }
+            });
         }
-        boolean all = connected.await(OPEN_PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        boolean all = settled.await(OPEN_PATIENCE.toSeconds(), TimeUnit.SECONDS);
         result.put("open_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        result.put("failures", failed.get() + (all ? 0 : (int) connected.getCount()));
+        result.put("failures", failed.get() + (all ? 0 : (int) settled.getCount()));
+        log(kind + ": " + streams + " opened in " + result.get("open_ms") + " ms, failures " + result.get("failures"));
 
         long withKb = retainedHeapKb(pid);
         long rssWith = rssKb(pid);
         result.put("heap_with_kb", withKb);
         result.put("rss_with_kb", rssWith);
+        result.put("fds_with", fds(pid));
         result.put("heap_per_stream_bytes", (withKb - baselineKb) * 1024 / streams);
+        result.put("rss_per_stream_bytes", (rssWith - (long) result.get("rss_before_kb")) * 1024 / streams);
 
         // Interrupts to random devices, one at a time so each delivery is timed alone; GETs alike.
         HttpClient control =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        LongSupplier unary = fleet.unaryRoundTrip();
+        int warm = interrupts / 5; // the first fifth warms up and is not kept
+        int rounds = open.isEmpty() ? 0 : interrupts + warm;
         long[] get = new long[interrupts];
-        for (int i = 0; i < interrupts + interrupts / 5; i++) { // the first fifth warms up and is not kept
-            String device = "cap-" + run + "-" + ThreadLocalRandom.current().nextInt(streams);
+        long[] unaryTimes = new long[interrupts];
+        for (int i = 0; i < rounds; i++) {
+            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
             long start = System.nanoTime();
             control.send(
                     HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device))
                             .GET()
                             .build(),
                     HttpResponse.BodyHandlers.discarding());
-            if (i >= interrupts / 5) {
-                get[i - interrupts / 5] = System.nanoTime() - start;
+            long took = System.nanoTime() - start;
+            long unaryTook = unary == null ? 0 : unary.getAsLong();
+            if (i >= warm) {
+                get[i - warm] = took;
+                unaryTimes[i - warm] = unaryTook;
             }
         }
         delivered.clear();
-        for (int i = 0; i < interrupts + interrupts / 5; i++) {
-            if (i == interrupts / 5) {
+        for (int i = 0; i < rounds; i++) {
+            if (i == warm) {
                 awaitQuiet(sentAt);
                 delivered.clear();
             }
-            String device = "cap-" + run + "-" + ThreadLocalRandom.current().nextInt(streams);
+            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
             sentAt.put(device, System.nanoTime());
             control.send(
                     HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
@@ -169,39 +248,129 @@ public final class StreamCapacity {
         long[] samples = delivered.stream().mapToLong(Long::longValue).toArray();
         result.put("delivery", samples.length == 0 ? null : Stats.summary(samples));
         result.put("get", Stats.summary(get));
+        if (unary != null) {
+            result.put("unary", Stats.summary(unaryTimes));
+        }
+        result.put("ended_early", endedEarly.get());
+        log(kind + ": " + streams + " delivery " + result.get("delivery") + ", GET " + result.get("get"));
 
         // The clients vanish: every connection closed at once.
+        vanishing.set(true);
         long vanished = System.nanoTime();
-        synchronized (subscriptions) {
-            subscriptions.forEach(Flow.Subscription::cancel);
-        }
-        executor.shutdownNow();
+        fleet.vanish();
         long deadline = vanished + TimeUnit.SECONDS.toNanos(heartbeatSeconds + 5L);
+        long fdsBefore = (long) result.get("fds_before");
+        Long fdsBackMs = null;
+        Long heapBackMs = null;
         long afterKb;
         do {
+            if (fdsBackMs == null && fds(pid) <= fdsBefore + FD_TOLERANCE) {
+                fdsBackMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - vanished);
+            }
             afterKb = retainedHeapKb(pid);
-        } while (afterKb > baselineKb + TOLERANCE_KB && System.nanoTime() < deadline);
+            if (heapBackMs == null && afterKb <= baselineKb + TOLERANCE_KB) {
+                heapBackMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - vanished);
+            }
+        } while ((heapBackMs == null || fdsBackMs == null) && System.nanoTime() < deadline);
+        if (heapBackMs != null && afterKb > baselineKb + TOLERANCE_KB) {
+            heapBackMs = null; // back once, then up again: not released
+        }
         result.put("heap_after_kb", afterKb);
-        result.put(
-                "heap_back_ms",
-                afterKb <= baselineKb + TOLERANCE_KB
-                        ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - vanished)
-                        : null);
+        result.put("heap_back_ms", heapBackMs);
+        result.put("fds_back_ms", fdsBackMs);
         result.put("rss_after_kb", rssKb(pid));
+        result.put("fds_after", fds(pid));
         // Let the next run start from a server that has let go of everything.
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(heartbeatSeconds + 5L);
-        while (retainedHeapKb(pid) > baselineKb + TOLERANCE_KB && System.nanoTime() < settle) {
+        while ((retainedHeapKb(pid) > baselineKb + TOLERANCE_KB || fds(pid) > fdsBefore + FD_TOLERANCE)
+                && System.nanoTime() < settle) {
             Thread.sleep(500); // a benchmark pacing itself, not a test waiting on a condition
         }
+        log(kind + ": " + streams + " heap after vanish " + afterKb + " KiB (before " + baselineKb + " KiB), back in "
+                + heapBackMs + " ms; connections (fds " + fds(pid) + ", before " + fdsBefore + ") back in " + fdsBackMs
+                + " ms");
         return result;
     }
 
+    /** SSE: {@code GET /interrupts/events?hardwareId=D} on the JDK HTTP client, one connection each. */
+    private static final class SseFleet implements Fleet {
+
+        private final String base;
+        private final ExecutorService executor = Executors.newFixedThreadPool(8);
+        private final HttpClient client;
+        private final List<Flow.Subscription> subscriptions = Collections.synchronizedList(new ArrayList<>());
+
+        SseFleet(String base) {
+            this.base = base;
+            this.client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .executor(executor)
+                    .connectTimeout(OPEN_PATIENCE)
+                    .build();
+        }
+
+        @Override
+        public void open(String hardwareId, Events events) {
+            HttpRequest request = HttpRequest.newBuilder(
+                            URI.create(base + "/interrupts/events?hardwareId=" + hardwareId))
+                    .header("Accept", "text/event-stream")
+                    .GET()
+                    .build();
+            client.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new Flow.Subscriber<String>() {
+                        @Override
+                        public void onSubscribe(Flow.Subscription subscription) {
+                            subscriptions.add(subscription);
+                            subscription.request(Long.MAX_VALUE);
+                        }
+
+                        @Override
+                        public void onNext(String line) {
+                            if (line.equals(":connected")) {
+                                events.answered();
+                            } else if (line.startsWith("data:")) {
+                                Matcher m = DEVICE.matcher(line);
+                                if (m.find()) {
+                                    events.event(m.group(1));
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                            events.ended();
+                        }
+
+                        @Override
+                        public void onComplete() {
+                            events.ended();
+                        }
+                    }))
+                    .whenComplete((response, error) -> {
+                        if (error != null || response.statusCode() != 200) {
+                            events.ended();
+                        }
+                    });
+        }
+
+        @Override
+        public void vanish() {
+            synchronized (subscriptions) {
+                subscriptions.forEach(Flow.Subscription::cancel);
+            }
+            executor.shutdownNow();
+        }
+    }
+
     /** Waits until the interrupt in flight arrived on its stream, for at most five seconds. */
-    private static void awaitQuiet(Map<String, Long> sentAt) throws InterruptedException {
+    private static void awaitQuiet(Map<String, Long> sentAt) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!sentAt.isEmpty() && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            LockSupport.parkNanos(50_000);
         }
+    }
+
+    static void log(String message) {
+        System.out.println("[streams " + java.time.LocalTime.now().withNano(0) + "] " + message);
     }
 
     /** The server's heap after a full collection, from {@code jcmd}. */
@@ -219,6 +388,12 @@ public final class StreamCapacity {
             }
         }
         return -1;
+    }
+
+    /** The server's open file descriptors (sockets included). */
+    private static long fds(long pid) {
+        String[] open = new java.io.File("/proc/" + pid + "/fd").list();
+        return open == null ? -1 : open.length;
     }
 
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {

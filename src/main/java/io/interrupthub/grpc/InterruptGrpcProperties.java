@@ -17,7 +17,10 @@ import org.springframework.validation.annotation.Validated;
  * @param enabled             off by default: the service then opens no gRPC port at all
  * @param port                its own port, apart from the HTTP API's; 50051, the seed's and gRPC's customary
  *                            port, so the seed's clients may not even need a new port; 0 picks a free one
- * @param maxWatchStreams     {@code WatchInterrupts} streams open at once; one more is refused RESOURCE_EXHAUSTED
+ * @param maxWatchStreams     {@code WatchInterrupts} streams open at once; one more is refused RESOURCE_EXHAUSTED.
+ *                            10000, from the streams benchmark (docs/BENCHMARKS.md, section 5): 10,000 streams, one
+ *                            connection each, opened in one burst without a failure and kept about 9.5 KiB of heap
+ *                            each (93 MiB); every stream also holds a file descriptor
  * @param watchBuffer         events one watch stream may have waiting while its client does not read; one more
  *                            ends that stream with RESOURCE_EXHAUSTED (the client reconnects and compares epochs)
  * @param shutdownTimeout     how long shutdown waits for calls in progress before cancelling them; above the
@@ -30,7 +33,7 @@ import org.springframework.validation.annotation.Validated;
 public record InterruptGrpcProperties(
         @DefaultValue("false") boolean enabled,
         @DefaultValue("50051") @Min(0) @Max(65535) int port,
-        @DefaultValue("256") @Min(1) @Max(100_000) int maxWatchStreams,
+        @DefaultValue("10000") @Min(1) @Max(100_000) int maxWatchStreams,
         @DefaultValue("256") @Min(1) @Max(100_000) int watchBuffer,
 
         @DefaultValue("10s") @NotNull @DurationMin(millis = 0, message = "must not be negative")

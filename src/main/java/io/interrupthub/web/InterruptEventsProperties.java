@@ -14,7 +14,11 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The Server-Sent Events stream {@code GET /interrupts/events}, {@code interrupt.events.*}.
  *
- * @param maxStreams    open streams at once; one more is answered 503
+ * @param maxStreams    open streams at once; one more is answered 503. 4096, from the streams benchmark
+ *                      (docs/BENCHMARKS.md, section 5): each stream holds a Tomcat connection whose buffers keep
+ *                      about 110 KiB of heap, so 5,000 streams took 590 MiB of a 1 GiB heap and 10,000 ran it out of
+ *                      memory; 4,096 leave half of 1 GiB to the rest and stay below Tomcat's 8,192 connections.
+ *                      Raise it with the heap (about 110 KiB a stream) and {@code server.tomcat.max-connections}
  * @param bufferSize    recent events kept so a reconnecting client resumes with {@code Last-Event-ID}
  * @param heartbeat     a comment on idle streams this often, so proxies keep them and dead clients are found
  * @param streamTimeout a stream is closed after this; clients reconnect and resume
@@ -23,7 +27,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("interrupt.events")
 @Validated
 public record InterruptEventsProperties(
-        @DefaultValue("256") @Min(1) @Max(100_000) int maxStreams,
+        @DefaultValue("4096") @Min(1) @Max(100_000) int maxStreams,
         @DefaultValue("1024") @Min(1) @Max(1_000_000) int bufferSize,
 
         @DefaultValue("15s") @PlainSeconds @NotNull @DurationMin(millis = 10, message = "must be at least 10ms")

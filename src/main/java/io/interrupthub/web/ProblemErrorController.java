@@ -4,6 +4,8 @@ import java.net.URI;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -22,7 +24,15 @@ import org.springframework.web.bind.annotation.RequestMapping;
 class ProblemErrorController implements ErrorController {
 
     @RequestMapping
-    ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+    @Nullable
+    ResponseEntity<ProblemDetail> error(HttpServletRequest request, HttpServletResponse response) {
+        if (response.isCommitted()) {
+            // An answer already under way, such as an event stream whose client left and whose async request
+            // Tomcat then sent here: its status and content type are out, a problem has no room in it, and trying
+            // to write one only fails (Spring MVC finds no converter for a problem as text/event-stream and
+            // logs a warning). Nothing is written; the connection is closed either way.
+            return null;
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         HttpStatus status = code instanceof Integer value ? resolve(value) : HttpStatus.NOT_FOUND;
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(

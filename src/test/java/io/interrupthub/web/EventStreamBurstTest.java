@@ -108,11 +108,6 @@ class EventStreamBurstTest {
         assertThat(serverLog.list)
                 .as("warnings and errors the server logged during the burst")
                 .filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
-                // Known, left open (issue 15): now and then, as the thousand clients close together, Spring MVC
-                // reports that it could not write a problem onto a stream whose client had gone. The client saw
-                // its whole stream; nothing else is excused here.
-                .filteredOn(event -> !(event.getLoggerName().endsWith("DefaultHandlerExceptionResolver")
-                        && event.getFormattedMessage().contains("with preset Content-Type 'text/event-stream'")))
                 .extracting(event -> event.getLoggerName() + ": " + event.getFormattedMessage()
                         + (event.getThrowableProxy() == null
                                 ? ""
