@@ -101,6 +101,7 @@ class ClusterFailoverTest {
         long killedAt = System.nanoTime();
         redis.primary.kill();
         redis.awaitPromotion(FAILOVER);
+        long promotedAt = System.nanoTime();
         await().atMost(FAILOVER).until(() -> a.cluster.connected() && b.cluster.connected());
         long reconnectedAt = System.nanoTime();
         int beforeReconnect = traffic.made();
@@ -148,7 +149,7 @@ class ClusterFailoverTest {
                 .untilAsserted(() -> assertThat(registry())
                         .as(registryRecords())
                         .containsExactlyInAnyOrder(bystanderOnA.sessionId(), bystanderOnB.sessionId()));
-        traffic.report(killedAt, reconnectedAt, a, b);
+        traffic.report(killedAt, promotedAt, reconnectedAt, a, b);
 
         // The old primary comes back: the sentinels make it a replica of the new one, and nothing changes.
         redis.primary.restart();
@@ -420,7 +421,7 @@ class ClusterFailoverTest {
          * and how many of each were acknowledged, when interrupts were acknowledged cluster-wide again, and
          * how many interrupts needed a replay.
          */
-        void report(long killedAt, long reconnectedAt, ClusterNode a, ClusterNode b) throws Exception {
+        void report(long killedAt, long promotedAt, long reconnectedAt, ClusterNode a, ClusterNode b) throws Exception {
             long firstAcknowledged = Long.MAX_VALUE;
             int[] count = new int[3];
             int[] acknowledged = new int[3];
@@ -441,7 +442,8 @@ class ClusterFailoverTest {
             System.out.printf(
                     "failover: %d interrupts; before the death %d (%d acknowledged), during %d (%d acknowledged),"
                             + " after %d (%d acknowledged); %d replayed, %d lost writes repaired; connected again"
-                            + " %d ms and first acknowledged again %d ms after the primary's death%n",
+                            + " %d ms and first acknowledged again %d ms after the primary's death; the sentinels"
+                            + " promoted the replica after %d ms (connected again / promoted = %.2f)%n",
                     made.size(),
                     count[0],
                     acknowledged[0],
@@ -452,7 +454,9 @@ class ClusterFailoverTest {
                     a.cluster.replayed.sum() + b.cluster.replayed.sum(),
                     a.cluster.repaired.sum() + b.cluster.repaired.sum(),
                     (reconnectedAt - killedAt) / 1_000_000,
-                    firstAcknowledged / 1_000_000);
+                    firstAcknowledged / 1_000_000,
+                    (promotedAt - killedAt) / 1_000_000,
+                    (double) (reconnectedAt - killedAt) / (promotedAt - killedAt));
         }
     }
 }
