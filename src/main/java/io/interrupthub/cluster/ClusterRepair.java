@@ -78,8 +78,12 @@ final class ClusterRepair {
 
     /** An interrupt the cluster has not heard of: kept (the newest per device) to be announced later. */
     void remember(String hardwareId, long epoch, String reason) {
+        remember(hardwareId, new Replay(epoch, reason, null));
+    }
+
+    private void remember(String hardwareId, Replay replay) {
         if (replays.size() < settings.maxPending() || replays.containsKey(hardwareId)) {
-            replays.merge(hardwareId, new Replay(epoch, reason), (old, now) -> now.epoch >= old.epoch ? now : old);
+            replays.merge(hardwareId, replay, (old, now) -> now.epoch >= old.epoch ? now : old);
         } else {
             dropped.increment();
             LOG.error(
@@ -120,7 +124,8 @@ final class ClusterRepair {
 
     /** An interrupt of the outage, announced now with a cluster epoch above anything seen meanwhile. */
     private void replay(String hardwareId, Replay replay) {
-        String id = settings.instance() + "-replay-" + sequence.incrementAndGet();
+        // A lost announcement keeps its id, so the acknowledgements its caller may still wait for match it.
+        String id = replay.id != null ? replay.id : settings.instance() + "-replay-" + sequence.incrementAndGet();
         List<?> answer = ClusterScripts.announce(
                 redis, keys, settings, hardwareId, replay.epoch, replay.reason, "cluster-replay", id);
         long epoch = ((Number) answer.get(0)).longValue();
@@ -178,7 +183,7 @@ final class ClusterRepair {
         for (Map.Entry<String, Announced> entry : recent.entrySet()) {
             Announced announced = entry.getValue();
             if (announced.atNanos - since > 0 && !inStream(announced)) {
-                remember(entry.getKey(), announced.epoch, announced.reason);
+                remember(entry.getKey(), new Replay(announced.epoch, announced.reason, announced.interruptId));
                 repaired.increment();
             }
         }
@@ -273,7 +278,8 @@ final class ClusterRepair {
         }
     }
 
-    private record Replay(long epoch, String reason) {}
+    /** {@code id} is the lost announcement's, or null for an interrupt the cluster never heard of. */
+    private record Replay(long epoch, String reason, String id) {}
 
     private record Announced(long epoch, String entryId, String interruptId, String reason, long atNanos) {}
 }

@@ -3,6 +3,7 @@ package io.interrupthub.cluster;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -103,6 +104,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private volatile Instant downSince = Instant.now();
     private volatile String lastError = "not connected yet";
     private volatile List<String> peers = List.of();
+    /** Acknowledgements the outage held back, to be written on reconnect; bounded by max-pending. */
+    private final ArrayDeque<AckWrite> unsentAcks = new ArrayDeque<>();
+    /** Acknowledgements written within their origins' deadlines, in case a failover loses them; bounded by max-pending. */
+    private final ArrayDeque<AckWrite> sentAcks = new ArrayDeque<>();
 
     final LongAdder outages = new LongAdder();
     final LongAdder signalsSent = new LongAdder();
@@ -488,7 +493,113 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         if (origin == null || id == null) {
             return;
         }
-        write(() -> redis.execute(ClusterScripts.ACK, List.of(keys.acks(origin)), acks.answer(id, result)));
+        AckWrite ack = new AckWrite(
+                origin,
+                acks.answer(id, result),
+                System.nanoTime() + settings.ackTimeout().toNanos());
+        if (!writable) {
+            keepUnsent(ack);
+            return;
+        }
+        try {
+            writer.execute(ack);
+        } catch (RejectedExecutionException full) {
+            dropped.increment();
+        }
+    }
+
+    /**
+     * An acknowledgement written by the writer thread. One that cannot be written (Redis lost, or the
+     * primary died before the origin read it) is kept and written again after the reconnect: across a
+     * failover the origin still waits for it if the failover took less than its acknowledgement timeout.
+     */
+    private final class AckWrite implements Runnable {
+        final String origin;
+        final Object[] args;
+        /** After this the origin no longer waits for it (at most the ack timeout after it applied the signal). */
+        final long deadlineNanos;
+
+        AckWrite(String origin, Object[] args, long deadlineNanos) {
+            this.origin = origin;
+            this.args = args;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        void send() {
+            redis.execute(ClusterScripts.ACK, List.of(keys.acks(origin)), args);
+        }
+
+        @Override
+        public void run() {
+            if (!writable) {
+                keepUnsent(this);
+                return;
+            }
+            try {
+                send();
+                keepSent(this);
+            } catch (RuntimeException e) {
+                keepUnsent(this);
+                lost(e);
+            }
+        }
+    }
+
+    /** Runs on the writer thread: the deadlines come in order, so the expired ones are at the head. */
+    private void keepSent(AckWrite ack) {
+        synchronized (sentAcks) {
+            long now = System.nanoTime();
+            while (!sentAcks.isEmpty()
+                    && (sentAcks.peekFirst().deadlineNanos - now < 0 || sentAcks.size() >= settings.maxPending())) {
+                sentAcks.pollFirst();
+            }
+            sentAcks.addLast(ack);
+        }
+    }
+
+    /**
+     * After a failover: the acknowledgements written shortly before it may have reached only the old
+     * primary (replication is asynchronous), so those whose origins may still wait are written again.
+     */
+    private void resendRecentAcks() {
+        synchronized (sentAcks) {
+            sentAcks.forEach(this::keepUnsent);
+            sentAcks.clear();
+        }
+    }
+
+    private void keepUnsent(AckWrite ack) {
+        synchronized (unsentAcks) {
+            if (unsentAcks.size() >= settings.maxPending()) {
+                unsentAcks.pollFirst(); // the oldest: its origin stops waiting first
+                dropped.increment();
+            }
+            unsentAcks.addLast(ack);
+        }
+    }
+
+    /**
+     * Writes the acknowledgements the outage held back whose origins may still wait for them. An ack
+     * whose write reached the old primary and was replicated is written twice: the origin records one
+     * outcome per instance, so the second changes nothing.
+     */
+    private void resendAcks() {
+        while (true) {
+            AckWrite ack;
+            synchronized (unsentAcks) {
+                ack = unsentAcks.peekFirst();
+            }
+            if (ack == null) {
+                return;
+            }
+            if (ack.deadlineNanos - System.nanoTime() > 0) {
+                ack.send(); // a failure leaves it (and the rest) for the next reconnect
+                keepSent(ack);
+            }
+            synchronized (unsentAcks) {
+                unsentAcks.remove(ack);
+            }
+        }
     }
 
     // ---- outage and reconciliation ------------------------------------------------------------
@@ -508,7 +619,14 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             connected = false;
             downSince = Instant.now();
             outages.increment();
-            writer.getQueue().clear();
+            // Queued registry writes are dropped (the reconnect repairs the registry); acknowledgements are kept.
+            List<Runnable> queued = new ArrayList<>();
+            writer.getQueue().drainTo(queued);
+            for (Runnable write : queued) {
+                if (write instanceof AckWrite ack) {
+                    keepUnsent(ack);
+                }
+            }
             LOG.warn("Redis unreachable ({}); interrupts stay local and are re-announced on reconnect", lastError);
         }
     }
@@ -522,9 +640,11 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             if (failedOver) {
                 stream.rewindTo(redis);
                 repair.afterPrimaryChange();
+                resendRecentAcks();
             }
             beat();
             writable = true;
+            resendAcks();
             repair.drainReplays();
             repair.catchUp();
             primary = now; // only once caught up: a reconnect that fails half-way repairs again
