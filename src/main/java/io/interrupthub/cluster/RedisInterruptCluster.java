@@ -310,6 +310,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     Integer.toString(settings.streamMaxLength()),
                     settings.instance(),
                     Long.toString(localEpoch));
+            boolean opened = ((Number) answer.get(0)).longValue() == 1;
+            if (opened) {
+                signalsSent.increment();
+            }
             return new ClusterPause(
                     hardwareId,
                     String.valueOf(answer.get(1)),
@@ -318,7 +322,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     emptyToNull(String.valueOf(answer.get(4))),
                     Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(5)))),
                     Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(6)))),
-                    ((Number) answer.get(0)).longValue() == 1);
+                    opened);
         } catch (RuntimeException e) {
             lost(e);
             return null;
@@ -342,6 +346,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     millis(settings.keyTtl()));
             long verdict = ((Number) answer.get(0)).longValue();
             if (verdict == 1) {
+                signalsSent.increment();
                 return PauseVerdict.WON;
             }
             if (verdict == 0) {

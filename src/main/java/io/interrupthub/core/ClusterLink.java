@@ -13,6 +13,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Interrupts that other instances issue come in through {@link InterruptManager#applyRemote};
  * session state changes reach the implementation as an {@link InterruptListener}.
+ *
+ * <p>Tentative interrupts follow the same rule: a pause is shared through {@link #openPause} and its one
+ * decision taken through {@link #decidePause} (or an interrupt's {@link #announce}); when the cluster cannot
+ * answer, these say so ({@code null}, {@link PauseVerdict#LOCAL}) and the instance decides alone, at once,
+ * as one process does. Other instances' pauses and decisions come in through
+ * {@link InterruptManager#applyRemotePause} and {@link InterruptManager#applyRemotePauseDecision}.
  */
 public interface ClusterLink {
 
