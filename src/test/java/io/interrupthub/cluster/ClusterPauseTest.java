@@ -198,6 +198,7 @@ class ClusterPauseTest {
         for (int round = 0; round < ROUNDS; round++) {
             String hw = "resume-vs-interrupt-" + round;
             Round r = pausedOnBoth(a, b, hw);
+            assertThat(r.onB.state()).as("round %d: held on b", round).isEqualTo(SessionState.PAUSED);
             // A random head start for one side or the other (an interrupt takes longer to reach Redis than a
             // resume), so that both orders occur, and every gap in between.
             long jitter = ThreadLocalRandom.current().nextLong(TimeUnit.MILLISECONDS.toNanos(10));
@@ -243,6 +244,7 @@ class ClusterPauseTest {
         for (int round = 0; round < ROUNDS; round++) {
             String hw = "resume-vs-resume-" + round;
             Round r = pausedOnBoth(a, b, hw);
+            assertThat(r.onB.state()).as("round %d: held on b", round).isEqualTo(SessionState.PAUSED);
             List<Object> answers = race(() -> resumeOrConflict(a, hw), () -> resumeOrConflict(b, hw));
 
             assertThat(answers.stream().filter(x -> x != null).count())
@@ -299,7 +301,11 @@ class ClusterPauseTest {
         Session onB = b.node.manager.openSession(hw);
         PauseResult made = a.node.manager.pause(hw, "vad", null);
         assertThat(made.alreadyPaused()).isFalse();
-        await().atMost(Duration.ofSeconds(10)).until(() -> onB.state() == SessionState.PAUSED);
+        // Heard, rather than still held: with a short window the pause may already be over when b reads it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.paused.containsKey(hw));
+        assertThat(b.paused.get(hw))
+                .singleElement()
+                .satisfies(p -> assertThat(p.sessionIds()).containsExactly(onB.sessionId()));
         return new Round(a, b, hw, onA, onB, made.pause(), before);
     }
 
