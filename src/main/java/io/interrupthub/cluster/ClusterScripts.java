@@ -25,8 +25,8 @@ final class ClusterScripts {
      * Claims the device's next epoch (above the caller's own), sets the flag for the interrupt
      * timeout, takes the decision of the device's open pause (confirmed), appends the signal to the stream
      * and answers the epoch with the live instances, the signal's entry id (so the origin can check after a
-     * failover that the new primary has it), and the pause it found: its id, its decision and 1 when this
-     * interrupt took it ('' and 0 when there is none).
+     * failover that the new primary has it), and the pause it found: its id, its decision, 1 when this
+     * interrupt took it, then its epoch, reason, source, pausedAtMs and resumeByMs ('' and 0 when there is none).
      * KEYS: epoch, flag, stream, instances, pause. ARGV: floor, keyTtlMs, flagTtlMs, maxLen, liveMs,
      * hardwareId, reason, source, origin, interruptId.
      */
@@ -35,7 +35,8 @@ final class ClusterScripts {
             local epoch = math.max(current, tonumber(ARGV[1])) + 1
             redis.call('SET', KEYS[1], epoch, 'PX', ARGV[2])
             redis.call('SET', KEYS[2], epoch, 'PX', ARGV[3])
-            local pause = redis.call('HMGET', KEYS[5], 'id', 'outcome')
+            local pause = redis.call('HMGET', KEYS[5], 'id', 'outcome', 'epoch', 'reason', 'source', 'pausedAt',
+                'resumeBy')
             local pauseId = pause[1] or ''
             local outcome = pause[2] or ''
             local took = 0
@@ -50,7 +51,8 @@ final class ClusterScripts {
             redis.call('PEXPIRE', KEYS[3], ARGV[2])
             redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[5]))
             local peers = redis.call('ZRANGE', KEYS[4], 0, -1)
-            return {epoch, peers, entry, pauseId, outcome, took}
+            return {epoch, peers, entry, pauseId, outcome, took, pause[3] or '0', pause[4] or '', pause[5] or '',
+                pause[6] or '0', pause[7] or '0'}
             """, List.class);
 
     /**

@@ -258,12 +258,23 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             String pauseId = answer.size() > 3 ? emptyToNull(String.valueOf(answer.get(3))) : null;
             PauseOutcome pauseOutcome = pauseId == null ? null : outcome(String.valueOf(answer.get(4)));
             boolean pauseDecided = pauseId != null && ((Number) answer.get(5)).longValue() == 1;
+            ClusterPause pause = pauseId == null || answer.size() < 11
+                    ? null
+                    : new ClusterPause(
+                            hardwareId,
+                            pauseId,
+                            Long.parseLong(String.valueOf(answer.get(6))),
+                            emptyToNull(String.valueOf(answer.get(7))),
+                            emptyToNull(String.valueOf(answer.get(8))),
+                            Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(9)))),
+                            Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(10)))),
+                            false);
             CompletableFuture<List<InstanceOutcome>> peers = pending == null
                     ? CompletableFuture.completedFuture(expected.stream()
                             .map(InstanceOutcome::unacknowledged)
                             .toList())
                     : acks.expect(id, pending, expected);
-            return new Announcement(epoch, peers, pauseId, pauseOutcome, pauseDecided);
+            return new Announcement(epoch, peers, pauseId, pauseOutcome, pauseDecided, pause);
         } catch (TimeoutException | RejectedExecutionException slow) {
             // The local interrupt goes on now. Redis may still run the script: the others would then get
             // the signal twice, which its epoch makes harmless; the replay makes sure they get it at all.

@@ -106,20 +106,30 @@ public interface ClusterLink {
 
     /**
      * The epoch an interrupt got and the other instances' outcomes, still to come; with the device's
-     * cluster-wide pause the announcement found ({@code pauseId} null when none), its decision, and
-     * whether this announcement took that decision.
+     * cluster-wide pause the announcement found ({@code pauseId} null when none), its decision, whether this
+     * announcement took that decision, and what the cluster records of that pause (null when not told).
      */
     record Announcement(
             long epoch,
             CompletableFuture<List<InstanceOutcome>> peers,
             String pauseId,
             PauseOutcome pauseOutcome,
-            boolean pauseDecided) {
+            boolean pauseDecided,
+            ClusterPause pause) {
         public static final CompletableFuture<List<InstanceOutcome>> NO_PEERS =
                 CompletableFuture.completedFuture(List.of());
 
         public Announcement(long epoch, CompletableFuture<List<InstanceOutcome>> peers) {
-            this(epoch, peers, null, null, false);
+            this(epoch, peers, null, null, false, null);
+        }
+
+        public Announcement(
+                long epoch,
+                CompletableFuture<List<InstanceOutcome>> peers,
+                String pauseId,
+                PauseOutcome pauseOutcome,
+                boolean pauseDecided) {
+            this(epoch, peers, pauseId, pauseOutcome, pauseDecided, null);
         }
     }
 

@@ -277,7 +277,21 @@ final class Pauses {
                 outcomes.get(PauseOutcome.CONFIRMED).increment();
             }
             if (pause == null) {
-                return null;
+                // Its signal had not reached this instance: the interrupt still followed it, as the cluster
+                // records it (no session here was held by it).
+                ClusterLink.ClusterPause shared = announcedHere ? news.pause() : null;
+                return shared == null
+                        ? null
+                        : new Pause(
+                                shared.hardwareId(),
+                                shared.epoch(),
+                                shared.reason(),
+                                shared.source(),
+                                shared.pausedAt(),
+                                shared.resumeBy(),
+                                List.of(),
+                                PauseOutcome.CONFIRMED,
+                                at);
             }
         }
         PauseOutcome outcome;
