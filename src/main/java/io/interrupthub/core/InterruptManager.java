@@ -522,7 +522,10 @@ public final class InterruptManager implements AutoCloseable {
                     null,
                     null,
                     device.silence,
-                    pauses.takeForInterrupt(device, givenEpoch > 0 ? givenEpoch : Long.MAX_VALUE, pauseIdOf(announced)),
+                    pauses.takeForInterrupt(
+                            device,
+                            givenEpoch > 0 ? givenEpoch : announced != null ? announced.epoch() : Long.MAX_VALUE,
+                            pauseIdOf(announced)),
                     announced,
                     givenEpoch <= 0);
         }
@@ -555,8 +558,8 @@ public final class InterruptManager implements AutoCloseable {
         }
         device.epoch = epoch;
         // Taken before the sessions are marked: a commit waiting on the pause then finds them interrupted.
-        OpenPause confirmed =
-                pauses.takeForInterrupt(device, givenEpoch > 0 ? givenEpoch : Long.MAX_VALUE, pauseIdOf(announced));
+        // Only a pause opened before this epoch was numbered: one the cluster recorded after it is the new turn's.
+        OpenPause confirmed = pauses.takeForInterrupt(device, epoch, pauseIdOf(announced));
         Device.Flag flag = new Device.Flag(epoch, nowMillis, expiresAt);
         devices.setFlag(device, flag);
         flagExpiry.added(device, flag);

@@ -247,8 +247,10 @@ final class Pauses {
     /**
      * Under the device lock, as an interrupt of a new epoch begins: the device's pause ends, confirmed (or
      * expired into this interrupt). Its sessions are still {@code PAUSED}; the interrupt marks them next.
-     * An interrupt from another instance ({@code epoch} its number, else {@link Long#MAX_VALUE}) ends only a
-     * pause opened before it was numbered, or the one it says it decided ({@code pauseId}).
+     * It ends only a pause opened before it was numbered ({@code epoch}; {@link Long#MAX_VALUE} in one process),
+     * or the one its announcement says it decided ({@code pauseId}): in a cluster, a pause that Redis recorded
+     * after the interrupt's announcement (its epoch is the interrupt's) belongs to the new turn, on every
+     * instance, and waits for its own decision.
      */
     OpenPause takeForInterrupt(Device device, long epoch, String pauseId) {
         OpenPause pause = device.pause;
