@@ -202,6 +202,9 @@ class ClusterPauseTest {
         for (int round = 0; round < ROUNDS; round++) {
             String hw = "resume-vs-interrupt-" + round;
             Round r = pausedOnBoth(a, b, hw);
+            if (r == null) {
+                continue;
+            }
             assertThat(r.onB.state()).as("round %d: held on b", round).isEqualTo(SessionState.PAUSED);
             // A random head start for one side or the other (an interrupt takes longer to reach Redis than a
             // resume), so that both orders occur, and every gap in between.
@@ -234,6 +237,9 @@ class ClusterPauseTest {
                 resumedWins++;
             }
         }
+        assertThat(degradedRounds)
+                .as("rounds where the pause could not reach the cluster")
+                .isLessThan(ROUNDS / 10);
         System.out.printf("resume vs interrupt: the resume won %d of %d rounds%n", resumedWins, ROUNDS);
         assertThat(resumedWins).as("both orders happened").isBetween(1, ROUNDS - 1);
     }
@@ -248,6 +254,9 @@ class ClusterPauseTest {
         for (int round = 0; round < ROUNDS; round++) {
             String hw = "resume-vs-resume-" + round;
             Round r = pausedOnBoth(a, b, hw);
+            if (r == null) {
+                continue;
+            }
             assertThat(r.onB.state()).as("round %d: held on b", round).isEqualTo(SessionState.PAUSED);
             List<Object> answers = race(() -> resumeOrConflict(a, hw), () -> resumeOrConflict(b, hw));
 
@@ -261,6 +270,9 @@ class ClusterPauseTest {
                 aWins++;
             }
         }
+        assertThat(degradedRounds)
+                .as("rounds where the pause could not reach the cluster")
+                .isLessThan(ROUNDS / 10);
         System.out.printf("resume vs resume: a won %d of %d rounds%n", aWins, ROUNDS);
         assertThat(aWins).as("each instance won some rounds").isBetween(1, ROUNDS - 1);
     }
@@ -276,6 +288,9 @@ class ClusterPauseTest {
         for (int round = 0; round < ROUNDS; round++) {
             String hw = "resume-vs-expiry-" + round;
             Round r = pausedOnBoth(a, b, hw);
+            if (r == null) {
+                continue;
+            }
             Node resumer = round % 2 == 0 ? a : b;
             // Aimed at the window's end, measured from the pause: before it, at it, or after it.
             long untilEnd = Duration.between(java.time.Instant.now(), r.pause.resumeBy())
@@ -294,6 +309,9 @@ class ClusterPauseTest {
                 resumedWins++;
             }
         }
+        assertThat(degradedRounds)
+                .as("rounds where the pause could not reach the cluster")
+                .isLessThan(ROUNDS / 10);
         System.out.printf("resume vs expiry: the resume won %d of %d rounds%n", resumedWins, ROUNDS);
         assertThat(resumedWins).as("the resume won some rounds and lost others").isBetween(1, ROUNDS - 1);
     }
@@ -313,6 +331,9 @@ class ClusterPauseTest {
         for (int round = 0; round < ROUNDS; round++) {
             String hw = "interrupt-on-expiry-" + round;
             Round r = pausedOnBoth(a, b, hw);
+            if (r == null) {
+                continue;
+            }
             long epoch = r.onA.epoch();
             Node resumer = round % 2 == 0 ? a : b;
             long untilEnd = Duration.between(java.time.Instant.now(), r.pause.resumeBy())
@@ -342,6 +363,9 @@ class ClusterPauseTest {
             assertThat(a.node.manager.flagStatus(hw).epoch()).isEqualTo(epoch + 1);
             assertThat(b.node.manager.flagStatus(hw).epoch()).isEqualTo(epoch + 1);
         }
+        assertThat(degradedRounds)
+                .as("rounds where the pause could not reach the cluster")
+                .isLessThan(ROUNDS / 10);
         System.out.printf("resume vs expiry into an interrupt: the resume won %d of %d rounds%n", resumedWins, ROUNDS);
         assertThat(resumedWins).as("the resume won some rounds and lost others").isBetween(1, ROUNDS - 1);
     }
@@ -416,19 +440,38 @@ class ClusterPauseTest {
         assertThat(confirmed).as("both orders happened").isBetween(1, ROUNDS - 1);
     }
 
-    /** A device paused on A with a session on each instance, once B holds its session in the pause. */
+    /**
+     * A device paused on A with a session on each instance, once B heard the pause; null when A could not
+     * reach Redis in time to share it (its 500 ms command timeout, on a loaded machine): the pause was then
+     * A's alone (degraded mode), nothing orders it across the instances, and the round is not counted.
+     */
     Round pausedOnBoth(Node a, Node b, String hw) {
         long before = a.decided() + b.decided();
+        long outages = outages(a, b);
         Session onA = a.node.manager.openSession(hw);
         Session onB = b.node.manager.openSession(hw);
         PauseResult made = a.node.manager.pause(hw, "vad", null);
         assertThat(made.alreadyPaused()).isFalse();
         // Heard, rather than still held: with a short window the pause may already be over when b reads it.
-        await().atMost(Duration.ofSeconds(10)).until(() -> b.paused.containsKey(hw));
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.paused.containsKey(hw) || outages(a, b) > outages);
+        if (!b.paused.containsKey(hw)) {
+            degradedRounds++;
+            ClusterNode.awaitPeers(a.node, b.node);
+            resumeOrConflict(a, hw);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> a.node.manager.currentPause(hw).isEmpty());
+            return null;
+        }
         assertThat(b.paused.get(hw))
                 .singleElement()
                 .satisfies(p -> assertThat(p.sessionIds()).containsExactly(onB.sessionId()));
         return new Round(a, b, hw, onA, onB, made.pause(), before);
+    }
+
+    int degradedRounds;
+
+    static long outages(Node a, Node b) {
+        return a.node.cluster.outages.sum() + b.node.cluster.outages.sum();
     }
 
     record Round(Node a, Node b, String hw, Session onA, Session onB, Pause pause, long decidedBefore) {
