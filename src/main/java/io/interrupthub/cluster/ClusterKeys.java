@@ -13,6 +13,11 @@ record ClusterKeys(String namespace) {
         return namespace + ":flag:" + hardwareId;
     }
 
+    /** The device's pause (a hash), while it waits for its one decision and a margin after. */
+    String pause(String hardwareId) {
+        return namespace + ":pause:" + hardwareId;
+    }
+
     String signals() {
         return namespace + ":signals";
     }

@@ -199,6 +199,7 @@ final class ClusterRepair {
                     settings.instance(),
                     Long.toString(session.createdAt().toEpochMilli()),
                     millis(settings.keyTtl()),
+                    session.state().name(),
                     Integer.toString(settings.maxActiveSessions()));
             if (verdict == 2) {
                 repaired.increment();
@@ -240,7 +241,7 @@ final class ClusterRepair {
             }
             SessionState state =
                     manager.session(id).map(session -> session.info().state()).orElse(SessionState.ENDED);
-            if (state != SessionState.ACTIVE) {
+            if (!state.isOpen()) {
                 String hardwareId = owner.get(1) == null ? "" : owner.get(1).toString();
                 redis.execute(
                         ClusterScripts.RELEASE,

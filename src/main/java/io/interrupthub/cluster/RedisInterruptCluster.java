@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
@@ -29,6 +30,7 @@ import io.interrupthub.core.InterruptHubException;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
+import io.interrupthub.core.PauseOutcome;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SessionState;
 import org.slf4j.Logger;
@@ -55,6 +57,12 @@ import static io.interrupthub.cluster.ClusterScripts.millis;
  * once and remembered (the newest per device); on reconnect they are re-announced with fresh cluster
  * epochs, the instance's own epochs are re-published, and devices the cluster moved past meanwhile are
  * interrupted here. Nothing here ever blocks a local interrupt for longer than one Redis command timeout.
+ *
+ * <p>Tentative interrupts: a pause is a Redis hash per device ({@code …:pause:<id>}) written by the script that
+ * opens it and announces it on the stream. Its one decision is taken by whichever script records an outcome in
+ * it first: a resume's or an expiry's ({@code DECIDE}, which announces the decision) or an interrupt's
+ * {@code ANNOUNCE} (confirmed, carried by the interrupt's own signal). The others apply the decision they read.
+ * Without Redis a pause, its resume and its expiry are this instance's alone, as in one process.
  */
 public final class RedisInterruptCluster implements ClusterLink, InterruptListener, AutoCloseable {
 
@@ -252,14 +260,26 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             List<String> expected = others(answer.get(1));
             repair.announced(hardwareId, epoch, answer.get(2), id, reason);
             signalsSent.increment();
-            if (pending == null) {
-                return new Announcement(
-                        epoch,
-                        CompletableFuture.completedFuture(expected.stream()
-                                .map(InstanceOutcome::unacknowledged)
-                                .toList()));
-            }
-            return new Announcement(epoch, acks.expect(id, pending, expected));
+            String pauseId = answer.size() > 3 ? emptyToNull(String.valueOf(answer.get(3))) : null;
+            PauseOutcome pauseOutcome = pauseId == null ? null : outcome(String.valueOf(answer.get(4)));
+            boolean pauseDecided = pauseId != null && ((Number) answer.get(5)).longValue() == 1;
+            ClusterPause pause = pauseId == null || answer.size() < 11
+                    ? null
+                    : new ClusterPause(
+                            hardwareId,
+                            pauseId,
+                            Long.parseLong(String.valueOf(answer.get(6))),
+                            emptyToNull(String.valueOf(answer.get(7))),
+                            emptyToNull(String.valueOf(answer.get(8))),
+                            Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(9)))),
+                            Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(10)))),
+                            false);
+            CompletableFuture<List<InstanceOutcome>> peers = pending == null
+                    ? CompletableFuture.completedFuture(expected.stream()
+                            .map(InstanceOutcome::unacknowledged)
+                            .toList())
+                    : acks.expect(id, pending, expected);
+            return new Announcement(epoch, peers, pauseId, pauseOutcome, pauseDecided, pause);
         } catch (TimeoutException | RejectedExecutionException slow) {
             // The local interrupt goes on now. Redis may still run the script: the others would then get
             // the signal twice, which its epoch makes harmless; the replay makes sure they get it at all.
@@ -273,6 +293,85 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             Thread.currentThread().interrupt();
             acks.cancel(id);
             return remember(hardwareId, localEpoch + 1, reason);
+        }
+    }
+
+    /**
+     * Runs under the device's lock, on the caller's thread, bounded by the Redis command timeout (a pause
+     * is not the hot path an interrupt is; holding the lock orders this instance's own pause before any
+     * decision of it that the stream brings back).
+     */
+    @Override
+    public ClusterPause openPause(
+            String hardwareId, long localEpoch, String reason, String source, Instant pausedAt, Instant resumeBy) {
+        if (!connected) {
+            return null;
+        }
+        String id = settings.instance() + "-" + runToken + "-p" + sequence.incrementAndGet();
+        // Kept a margin past the window, so that a late resume still learns the decision, and an instance that
+        // missed the decision's signal retries until it reads it (or, once the record is gone, decides alone).
+        Duration kept = Duration.between(pausedAt, resumeBy).plus(settings.ackTimeout());
+        try {
+            List<?> answer = redis.execute(
+                    ClusterScripts.PAUSE,
+                    List.of(keys.pause(hardwareId), keys.epoch(hardwareId), keys.signals()),
+                    id,
+                    hardwareId,
+                    reason == null ? "" : reason,
+                    source == null ? "" : source,
+                    Long.toString(pausedAt.toEpochMilli()),
+                    Long.toString(resumeBy.toEpochMilli()),
+                    millis(kept),
+                    millis(settings.keyTtl()),
+                    Integer.toString(settings.streamMaxLength()),
+                    settings.instance(),
+                    Long.toString(localEpoch));
+            boolean opened = ((Number) answer.get(0)).longValue() == 1;
+            if (opened) {
+                signalsSent.increment();
+            }
+            return new ClusterPause(
+                    hardwareId,
+                    String.valueOf(answer.get(1)),
+                    ((Number) answer.get(2)).longValue(),
+                    emptyToNull(String.valueOf(answer.get(3))),
+                    emptyToNull(String.valueOf(answer.get(4))),
+                    Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(5)))),
+                    Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(6)))),
+                    opened);
+        } catch (RuntimeException e) {
+            lost(e);
+            return null;
+        }
+    }
+
+    @Override
+    public PauseVerdict decidePause(String hardwareId, String pauseId, PauseOutcome outcome) {
+        if (!connected) {
+            return PauseVerdict.LOCAL;
+        }
+        try {
+            List<?> answer = redis.execute(
+                    ClusterScripts.DECIDE,
+                    List.of(keys.pause(hardwareId), keys.signals()),
+                    pauseId,
+                    outcome.tag(),
+                    settings.instance(),
+                    hardwareId,
+                    Integer.toString(settings.streamMaxLength()),
+                    millis(settings.keyTtl()));
+            long verdict = ((Number) answer.get(0)).longValue();
+            if (verdict == 1) {
+                signalsSent.increment();
+                return PauseVerdict.WON;
+            }
+            if (verdict == 0) {
+                return PauseVerdict.lost(outcome(String.valueOf(answer.get(1))));
+            }
+            return PauseVerdict.LOCAL;
+        } catch (RuntimeException e) {
+            lost(e);
+            return PauseVerdict.LOCAL;
         }
     }
 
@@ -393,7 +492,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     @Override
     public void sessionChanged(SessionInfo session) {
         switch (session.state()) {
-            case ACTIVE -> write(() -> keep(session));
+            case ACTIVE, PAUSED -> write(() -> keep(session)); // both open: a paused session keeps its slot
             case INTERRUPTED ->
                 write(() -> release(
                         session.sessionId(),
@@ -419,7 +518,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 session.hardwareId(),
                 settings.instance(),
                 Long.toString(session.createdAt().toEpochMilli()),
-                millis(settings.keyTtl()));
+                millis(settings.keyTtl()),
+                session.state().name());
     }
 
     private void release(String sessionId, String hardwareId, SessionState state, long lingerMillis) {
@@ -466,18 +566,29 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
     private void onSignal(Map<String, String> signal) {
         String origin = signal.get("origin");
-        if (!"interrupt".equals(signal.get("type")) || settings.instance().equals(origin)) {
+        if (settings.instance().equals(origin)) {
+            return;
+        }
+        String type = signal.get("type");
+        if ("pause".equals(type) || "pause-decided".equals(type)) {
+            onPauseSignal(type, signal);
+            return;
+        }
+        if (!"interrupt".equals(type)) {
             return;
         }
         String hardwareId = signal.get("hw");
         long epoch = Long.parseLong(signal.get("epoch"));
         String reason = emptyToNull(signal.get("reason"));
         String id = signal.get("id");
+        String pauseId = emptyToNull(signal.get("pause"));
+        PauseOutcome pauseOutcome = pauseId == null ? null : outcome(signal.get("pauseOutcome"));
         try {
-            manager.applyRemote(hardwareId, epoch, reason, "cluster:" + origin).whenComplete((result, error) -> {
-                signalsApplied.increment();
-                acknowledge(origin, id, result);
-            });
+            manager.applyRemote(hardwareId, epoch, reason, "cluster:" + origin, pauseId, pauseOutcome)
+                    .whenComplete((result, error) -> {
+                        signalsApplied.increment();
+                        acknowledge(origin, id, result);
+                    });
         } catch (InterruptHubException | IllegalArgumentException e) {
             LOG.warn(
                     "cluster signal for device {} epoch {} from {} not applied: {}",
@@ -487,6 +598,36 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                     e.getMessage());
             acknowledge(origin, id, null);
         }
+    }
+
+    /** Another instance's pause, or its decision of one: applied here, never acknowledged. */
+    private void onPauseSignal(String type, Map<String, String> signal) {
+        String hardwareId = signal.get("hw");
+        String pauseId = signal.get("pause");
+        try {
+            if ("pause".equals(type)) {
+                manager.applyRemotePause(new ClusterPause(
+                        hardwareId,
+                        pauseId,
+                        Long.parseLong(signal.get("epoch")),
+                        emptyToNull(signal.get("reason")),
+                        emptyToNull(signal.get("source")),
+                        Instant.ofEpochMilli(Long.parseLong(signal.get("pausedAt"))),
+                        Instant.ofEpochMilli(Long.parseLong(signal.get("resumeBy"))),
+                        false));
+            } else {
+                manager.applyRemotePauseDecision(hardwareId, pauseId, outcome(signal.get("outcome")));
+            }
+            signalsApplied.increment();
+        } catch (RuntimeException e) {
+            // A signal that cannot be applied here (device cap, malformed) must not stop the reader.
+            LOG.warn("cluster {} signal for device {} not applied: {}", type, hardwareId, e.toString());
+        }
+    }
+
+    /** A decision as scripts and signals write it ({@link PauseOutcome#tag()}). */
+    private static PauseOutcome outcome(String tag) {
+        return PauseOutcome.valueOf(tag.toUpperCase(Locale.ROOT));
     }
 
     private void acknowledge(String origin, String id, InterruptResult result) {

@@ -13,6 +13,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Interrupts that other instances issue come in through {@link InterruptManager#applyRemote};
  * session state changes reach the implementation as an {@link InterruptListener}.
+ *
+ * <p>Tentative interrupts follow the same rule: a pause is shared through {@link #openPause} and its one
+ * decision taken through {@link #decidePause} (or an interrupt's {@link #announce}); when the cluster cannot
+ * answer, these say so ({@code null}, {@link PauseVerdict#LOCAL}) and the instance decides alone, at once,
+ * as one process does. Other instances' pauses and decisions come in through
+ * {@link InterruptManager#applyRemotePause} and {@link InterruptManager#applyRemotePauseDecision}.
  */
 public interface ClusterLink {
 
@@ -72,10 +78,90 @@ public interface ClusterLink {
         return List.of();
     }
 
-    /** The epoch an interrupt got and the other instances' outcomes, still to come. */
-    record Announcement(long epoch, CompletableFuture<List<InstanceOutcome>> peers) {
+    /**
+     * Called under the device's lock as a pause opens here: tells the other instances, unless the cluster
+     * already has an open pause of the device (then that one is answered, and this instance joins it).
+     *
+     * @return the cluster's pause of the device, or null when the cluster cannot be reached (the pause is
+     *     then this instance's alone, decided here)
+     */
+    default ClusterPause openPause(
+            String hardwareId,
+            long localEpoch,
+            String reason,
+            String source,
+            java.time.Instant pausedAt,
+            java.time.Instant resumeBy) {
+        return null;
+    }
+
+    /**
+     * Called under the device's lock to take the one decision of the cluster's pause {@code pauseId}:
+     * resumed (by a caller or on expiry) or becoming an interrupt on expiry. A real interrupt takes it in
+     * {@link #announce} instead.
+     */
+    default PauseVerdict decidePause(String hardwareId, String pauseId, PauseOutcome outcome) {
+        return PauseVerdict.LOCAL;
+    }
+
+    /**
+     * The epoch an interrupt got and the other instances' outcomes, still to come; with the device's
+     * cluster-wide pause the announcement found ({@code pauseId} null when none), its decision, whether this
+     * announcement took that decision, and what the cluster records of that pause (null when not told).
+     */
+    record Announcement(
+            long epoch,
+            CompletableFuture<List<InstanceOutcome>> peers,
+            String pauseId,
+            PauseOutcome pauseOutcome,
+            boolean pauseDecided,
+            ClusterPause pause) {
         public static final CompletableFuture<List<InstanceOutcome>> NO_PEERS =
                 CompletableFuture.completedFuture(List.of());
+
+        public Announcement(long epoch, CompletableFuture<List<InstanceOutcome>> peers) {
+            this(epoch, peers, null, null, false, null);
+        }
+
+        public Announcement(
+                long epoch,
+                CompletableFuture<List<InstanceOutcome>> peers,
+                String pauseId,
+                PauseOutcome pauseOutcome,
+                boolean pauseDecided) {
+            this(epoch, peers, pauseId, pauseOutcome, pauseDecided, null);
+        }
+    }
+
+    /**
+     * A pause as the cluster knows it. {@code epoch} is the device's cluster epoch when it opened: an
+     * interrupt numbered above it ends it. {@code opened} is false when it was already open (made elsewhere).
+     */
+    record ClusterPause(
+            String hardwareId,
+            String id,
+            long epoch,
+            String reason,
+            String source,
+            java.time.Instant pausedAt,
+            java.time.Instant resumeBy,
+            boolean opened) {}
+
+    /** Who decided a pause: this instance ({@link #WON}), another one first (with its decision), or nobody can say. */
+    record PauseVerdict(Kind kind, PauseOutcome decided) {
+        public static final PauseVerdict WON = new PauseVerdict(Kind.WON, null);
+        /** The cluster cannot be reached, or no longer knows the pause: the decision is taken here. */
+        public static final PauseVerdict LOCAL = new PauseVerdict(Kind.LOCAL, null);
+
+        public static PauseVerdict lost(PauseOutcome decided) {
+            return new PauseVerdict(Kind.LOST, decided);
+        }
+
+        public enum Kind {
+            WON,
+            LOST,
+            LOCAL
+        }
     }
 
     /**

@@ -106,7 +106,8 @@ public final class InterruptManager implements AutoCloseable {
                 this::publishSession,
                 this::publishPaused,
                 this::publishPauseEnded,
-                (hardwareId, pause) -> interrupt(hardwareId, Pauses.EXPIRED_REASON, pause.source())));
+                (hardwareId, pause) -> interrupt(hardwareId, Pauses.EXPIRED_REASON, pause.source()),
+                () -> link));
     }
 
     public InterruptSettings settings() {
@@ -289,7 +290,32 @@ public final class InterruptManager implements AutoCloseable {
         return pauses.list(limit);
     }
 
-    /** How many pauses ended so, for metrics: the false-interruption rate is resumed over all. */
+    /**
+     * Applies a pause another instance of the cluster opened: this instance's open sessions of the device
+     * are held too ({@code PAUSED}), its listeners hear of it and its modules' {@code pause} actions are
+     * called. Returns false when it changed nothing (paused already, or ended here already by a later
+     * interrupt).
+     *
+     * @throws InterruptHubException at the device cap
+     */
+    public boolean applyRemotePause(ClusterLink.ClusterPause pause) {
+        HardwareIds.require(pause.hardwareId(), "hardwareId");
+        return pauses.applyRemote(pause.hardwareId(), pause);
+    }
+
+    /**
+     * Applies what another instance decided about the cluster's pause {@code pauseId}: resumed, so the
+     * sessions held here go on, or becoming an interrupt on expiry, whose signal follows. Not counted here.
+     */
+    public void applyRemotePauseDecision(String hardwareId, String pauseId, PauseOutcome outcome) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        pauses.applyRemoteDecision(hardwareId, pauseId, outcome);
+    }
+
+    /**
+     * How many pauses ended so, for metrics: the false-interruption rate is resumed over all. In a cluster
+     * each pause is counted by the one instance that decided it, so the sum over the instances is the pauses.
+     */
     public long tentativeOutcomes(PauseOutcome outcome) {
         return pauses.count(outcome);
     }
@@ -302,6 +328,16 @@ public final class InterruptManager implements AutoCloseable {
      * @throws InterruptHubException DISABLED when interrupts are switched off on this instance
      */
     public InterruptFuture applyRemote(String hardwareId, long epoch, String reason, String source) {
+        return applyRemote(hardwareId, epoch, reason, source, null, null);
+    }
+
+    /**
+     * As {@link #applyRemote(String, long, String, String)}, for an interrupt whose announcement found the
+     * device's cluster-wide pause {@code pauseId} (decided then as {@code pauseOutcome}, by it or earlier):
+     * that pause ends here too, as decided, and is counted by the instance that decided it.
+     */
+    public InterruptFuture applyRemote(
+            String hardwareId, long epoch, String reason, String source, String pauseId, PauseOutcome pauseOutcome) {
         HardwareIds.require(hardwareId, "hardwareId");
         if (epoch < 1) {
             throw new IllegalArgumentException("epoch must be positive");
@@ -316,12 +352,20 @@ public final class InterruptManager implements AutoCloseable {
         Instant now = clock.instant();
         String why = reason == null ? "unspecified" : reason;
         InterruptCause cause = new InterruptCause(hardwareId, epoch, why, source, now);
+        ClusterLink.Announcement news = pauseId == null
+                ? null
+                : new ClusterLink.Announcement(epoch, ClusterLink.Announcement.NO_PEERS, pauseId, pauseOutcome, false);
         List<SessionTracker.Reached> stale = new ArrayList<>();
         InterruptSilence[] staleSilence = {null};
+        OpenPause[] staleEnded = {null};
+        List<SessionTracker.Held> staleHeld = new ArrayList<>();
         Launch launch = devices.withDevice(hardwareId, device -> {
             if (device.epoch < epoch) {
-                return begin(device, why, source, now, epoch, null);
+                return begin(device, why, source, now, epoch, news);
             }
+            // A pause opened before this interrupt was numbered ends with it here too; sessions of the new
+            // turn it still holds (born paused after this instance learned the epoch) go on.
+            staleEnded[0] = pauses.takeForInterrupt(device, epoch, pauseId);
             // The device is already there: a session here learned the epoch first, or it was numbered here
             // during an outage. Sessions of older turns are left to stop, and the modules, unless they
             // were already called for this epoch here.
@@ -329,6 +373,9 @@ public final class InterruptManager implements AutoCloseable {
             long t0 = System.nanoTime();
             if (builtIn.enabled()) {
                 stale.addAll(sessions.interruptLocked(device, cause, true));
+            }
+            if (staleEnded[0] != null) {
+                staleHeld.addAll(sessions.resumeLocked(device));
             }
             if (device.fannedOut >= epoch) {
                 staleSilence[0] = silences.begin(cause, marked(stale));
@@ -340,6 +387,10 @@ public final class InterruptManager implements AutoCloseable {
             return launchModules(device, cause, List.copyOf(stale), sessionModule, ClusterLink.Announcement.NO_PEERS);
         });
         flagExpiry.drain(now.toEpochMilli(), false);
+        if (staleEnded[0] != null) {
+            Pause ended = pauses.confirmed(staleEnded[0], now, news, false);
+            pauses.released(staleHeld, ended != null ? ended : staleEnded[0].snapshot);
+        }
         if (launch != null) {
             return follow(launch, startNanos);
         }
@@ -378,7 +429,7 @@ public final class InterruptManager implements AutoCloseable {
     private InterruptFuture follow(Launch launch, long startNanos) {
         InterruptFuture mine =
                 new InterruptFuture(launch.cause.hardwareId(), launch.cause.epoch(), launch.silence.outcome());
-        Pause followed = pauses.confirmed(launch.pause, launch.cause.at());
+        Pause followed = pauses.confirmed(launch.pause, launch.cause.at(), launch.news, launch.local);
         if (launch.joined) {
             statistics.coalesced.increment();
         } else {
@@ -422,10 +473,16 @@ public final class InterruptManager implements AutoCloseable {
             ModuleResult sessionModule,
             CompletableFuture<List<InstanceOutcome>> peers,
             InterruptSilence silence,
-            OpenPause pause) {
+            OpenPause pause,
+            ClusterLink.Announcement news,
+            boolean local) {
 
-        Launch confirming(OpenPause confirmed) {
-            return new Launch(shared, cause, joined, reached, sessionModule, peers, silence, confirmed);
+        /**
+         * With the pause it took (or null) and what the cluster said of the device's pause: the announcement
+         * of an interrupt made here ({@code local}), or the signal of one from another instance.
+         */
+        Launch confirming(OpenPause confirmed, ClusterLink.Announcement news, boolean local) {
+            return new Launch(shared, cause, joined, reached, sessionModule, peers, silence, confirmed, news, local);
         }
     }
 
@@ -465,7 +522,12 @@ public final class InterruptManager implements AutoCloseable {
                     null,
                     null,
                     device.silence,
-                    pauses.takeForInterrupt(device));
+                    pauses.takeForInterrupt(
+                            device,
+                            givenEpoch > 0 ? givenEpoch : announced != null ? announced.epoch() : Long.MAX_VALUE,
+                            pauseIdOf(announced)),
+                    announced,
+                    givenEpoch <= 0);
         }
         CompletableFuture<List<InstanceOutcome>> peers = ClusterLink.Announcement.NO_PEERS;
         long epoch;
@@ -481,7 +543,8 @@ public final class InterruptManager implements AutoCloseable {
             ModuleResult sessionModule = builtIn.enabled()
                     ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
                     : ModuleResult.disabled(builtIn.name());
-            return launchModules(device, cause, reached, sessionModule, announced.peers());
+            return launchModules(device, cause, reached, sessionModule, announced.peers())
+                    .confirming(null, announced, true);
         }
         if (givenEpoch == NEW_EPOCH) {
             epoch = announced == null ? device.epoch + 1 : Math.max(announced.epoch(), device.epoch + 1);
@@ -495,7 +558,8 @@ public final class InterruptManager implements AutoCloseable {
         }
         device.epoch = epoch;
         // Taken before the sessions are marked: a commit waiting on the pause then finds them interrupted.
-        OpenPause confirmed = pauses.takeForInterrupt(device);
+        // Only a pause opened before this epoch was numbered: one the cluster recorded after it is the new turn's.
+        OpenPause confirmed = pauses.takeForInterrupt(device, epoch, pauseIdOf(announced));
         Device.Flag flag = new Device.Flag(epoch, nowMillis, expiresAt);
         devices.setFlag(device, flag);
         flagExpiry.added(device, flag);
@@ -511,8 +575,12 @@ public final class InterruptManager implements AutoCloseable {
         } else {
             sessionModule = ModuleResult.disabled(builtIn.name());
         }
-        Launch launch = launchModules(device, cause, reached, sessionModule, peers);
-        return confirmed == null ? launch : launch.confirming(confirmed);
+        return launchModules(device, cause, reached, sessionModule, peers)
+                .confirming(confirmed, announced, givenEpoch <= 0);
+    }
+
+    private static String pauseIdOf(ClusterLink.Announcement announced) {
+        return announced == null ? null : announced.pauseId();
     }
 
     /**
@@ -530,7 +598,7 @@ public final class InterruptManager implements AutoCloseable {
         device.fannedOut = Math.max(device.fannedOut, cause.epoch());
         InterruptSilence silence = silences.begin(cause, marked(reached));
         device.silence = silence;
-        return new Launch(shared, cause, false, reached, sessionModule, peers, silence, null);
+        return new Launch(shared, cause, false, reached, sessionModule, peers, silence, null, null, true);
     }
 
     private static List<Session> marked(List<SessionTracker.Reached> reached) {
