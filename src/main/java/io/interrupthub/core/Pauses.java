@@ -96,20 +96,25 @@ final class Pauses {
             // Already open in the cluster (its signal has not reached this instance yet): this is not a new
             // pause, its window is not extended, but this instance's sessions are held by it now.
             joined[0] = !shared.opened();
-            return openLocked(
-                    device,
-                    shared.reason(),
-                    shared.source(),
-                    shared.pausedAt(),
-                    shared.resumeBy(),
-                    shared.id(),
-                    shared.epoch(),
-                    held);
+            return openLocked(device, shared, held);
         });
         if (made == null) {
             return new PauseResult(existing[0].snapshot, true, CompletableFuture.completedFuture(List.of()));
         }
         return new PauseResult(made.snapshot, joined[0], begun(hardwareId, made, held));
+    }
+
+    /** Under the lock: this instance's sessions held by a pause the cluster already has open. */
+    private OpenPause openLocked(Device device, ClusterLink.ClusterPause shared, List<SessionTracker.Held> held) {
+        return openLocked(
+                device,
+                shared.reason(),
+                shared.source(),
+                shared.pausedAt(),
+                shared.resumeBy(),
+                shared.id(),
+                shared.epoch(),
+                held);
     }
 
     /**
@@ -123,15 +128,7 @@ final class Pauses {
             if (device.pause != null || device.epoch > shared.epoch()) {
                 return null;
             }
-            return openLocked(
-                    device,
-                    shared.reason(),
-                    shared.source(),
-                    shared.pausedAt(),
-                    shared.resumeBy(),
-                    shared.id(),
-                    shared.epoch(),
-                    held);
+            return openLocked(device, shared, held);
         });
         if (made == null) {
             return false;
