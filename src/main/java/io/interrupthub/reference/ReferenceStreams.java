@@ -140,6 +140,9 @@ final class ReferenceStreams implements SmartLifecycle {
         private final StringBuilder sent = new StringBuilder();
         private @Nullable ScheduledFuture<?> ticking;
         private int index;
+        /** A "paused" event was sent and its "resumed" not yet: the stream holds until its resume callback. */
+        private boolean heldAnnounced;
+
         private boolean finished;
         private boolean released;
 
@@ -163,8 +166,10 @@ final class ReferenceStreams implements SmartLifecycle {
                 stop(session.interruptCause().orElseThrow());
                 return;
             }
-            if (session.isPaused()) {
-                return; // held: the word waits where it is, and is sent once resumed
+            if (session.isPaused() || heldAnnounced) {
+                // Held: the word waits where it is. Once resumed it waits for the resume callback too, so the
+                // "resumed" event names the word the stream goes on from and comes before it.
+                return;
             }
             if (index == properties.words()) {
                 complete();
@@ -191,12 +196,14 @@ final class ReferenceStreams implements SmartLifecycle {
         synchronized void held(Pause pause) {
             if (!finished && session.isPaused()) {
                 send("paused", new Held(index, sent.length(), null));
+                heldAnnounced = true;
             }
         }
 
         synchronized void resumed(Pause pause) {
-            if (!finished && !session.isPaused()) {
+            if (!finished && !session.isPaused() && heldAnnounced) {
                 send("resumed", new Held(index, sent.length(), pause.outcome().tag()));
+                heldAnnounced = false;
             }
         }
 
