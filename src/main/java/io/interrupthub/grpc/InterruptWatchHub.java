@@ -37,7 +37,9 @@ final class InterruptWatchHub implements InterruptListener {
         this.maxStreams = maxStreams;
         this.buffer = buffer;
         this.executor = executor;
-        this.streams = new Broadcaster<>(maxStreams, buffer, executor);
+        // A stream's attachment is the device it watches (null: every device), so an event looks at that
+        // device's streams only.
+        this.streams = new Broadcaster<>(maxStreams, buffer, executor, hardwareId -> hardwareId);
     }
 
     /**
@@ -121,11 +123,8 @@ final class InterruptWatchHub implements InterruptListener {
     }
 
     private void publish(String hardwareId, InterruptEvent event) {
-        for (Broadcaster.Stream<String, InterruptEvent> stream : streams.streams()) {
-            String watched = stream.attachment();
-            if (watched == null || watched.equals(hardwareId)) {
-                stream.offer(event);
-            }
+        for (Broadcaster.Stream<String, InterruptEvent> stream : streams.streamsFor(hardwareId)) {
+            stream.offer(event);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * A bounded set of push streams, each with its own bounded outbox and at most one writer at a time.
@@ -25,6 +26,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link Stream#start()}. The opener (a request or RPC handler) finishes its own use of the connection first —
  * sets its headers and callbacks, writes its greeting — so no other thread touches the connection before the
  * handler is done with it.
+ *
+ * <p>Streams may follow a topic (a device): {@link #streamsFor} finds a topic's streams without looking at the
+ * others, so publishing to one device costs the same with ten streams open or ten thousand.
  *
  * <p>A stream's end is decided once (the first reason wins) and carried out by its writer after the write in
  * progress, if any: {@link Sink#close} is the last call on the sink. The broadcaster knows nothing of the
@@ -84,17 +88,34 @@ public final class Broadcaster<A, F> {
     private final int outboxLimit;
     private final Executor writers;
     private final Set<Stream<A, F>> streams = ConcurrentHashMap.newKeySet();
+    /** What a stream follows, from its attachment; null when the streams are not indexed by topic. */
+    private final Function<? super A, String> topicOf;
+    /** The streams that follow one topic, by topic; a topic is here only while it has streams. */
+    private final ConcurrentHashMap<String, Set<Stream<A, F>>> byTopic = new ConcurrentHashMap<>();
+    /** The streams whose topic is null: they follow every topic. */
+    private final Set<Stream<A, F>> everyTopic = ConcurrentHashMap.newKeySet();
+
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong overflows = new AtomicLong();
     private volatile boolean accepting = true;
 
+    /** Streams that follow no topic in particular; {@link #streamsFor} answers every stream. */
     public Broadcaster(int maxStreams, int outboxLimit, Executor writers) {
+        this(maxStreams, outboxLimit, writers, null);
+    }
+
+    /**
+     * Streams indexed by topic: {@code topicOf} names the topic of a stream's attachment, null for a stream
+     * that follows every topic. It is read once, when the stream opens.
+     */
+    public Broadcaster(int maxStreams, int outboxLimit, Executor writers, Function<? super A, String> topicOf) {
         if (maxStreams < 1 || outboxLimit < 1) {
             throw new IllegalArgumentException("maxStreams and outboxLimit must be positive");
         }
         this.maxStreams = maxStreams;
         this.outboxLimit = outboxLimit;
         this.writers = writers;
+        this.topicOf = topicOf;
     }
 
     /**
@@ -111,10 +132,13 @@ public final class Broadcaster<A, F> {
             open.decrementAndGet();
             throw new Refused(true, maxStreams + " streams are open");
         }
-        Stream<A, F> stream = new Stream<>(this, attachment, sink);
+        Stream<A, F> stream = new Stream<>(this, attachment, sink, topicOf == null ? null : topicOf.apply(attachment));
         if (first != null) {
             stream.offer(first);
         }
+        // Indexed before it is added: whoever ends it from then on (shutdown() finds it only once added)
+        // removes it from the index too.
+        index(stream);
         streams.add(stream);
         if (!accepting) { // shutdown() may have run between the first check and the add
             stream.end(End.SHUTDOWN);
@@ -126,6 +150,30 @@ public final class Broadcaster<A, F> {
     /** The open streams, weakly consistent: safe to iterate while streams open and end. */
     public Iterable<Stream<A, F>> streams() {
         return streams;
+    }
+
+    /**
+     * The open streams that follow {@code topic}: those opened for it and those that follow every topic,
+     * weakly consistent. Without a topic index, every open stream.
+     */
+    public Iterable<Stream<A, F>> streamsFor(String topic) {
+        if (topicOf == null) {
+            return streams;
+        }
+        Set<Stream<A, F>> own = topic == null ? null : byTopic.get(topic);
+        if (own == null) {
+            return everyTopic;
+        }
+        if (everyTopic.isEmpty()) {
+            return own;
+        }
+        return () -> java.util.stream.Stream.concat(own.stream(), everyTopic.stream())
+                .iterator();
+    }
+
+    /** Topics with at least one open stream; for tests. */
+    int topics() {
+        return byTopic.size();
     }
 
     public boolean isEmpty() {
@@ -152,6 +200,36 @@ public final class Broadcaster<A, F> {
     private void forget(Stream<A, F> stream) {
         if (streams.remove(stream)) {
             open.decrementAndGet();
+            unindex(stream);
+        }
+    }
+
+    private void index(Stream<A, F> stream) {
+        if (topicOf == null) {
+            return;
+        }
+        if (stream.topic == null) {
+            everyTopic.add(stream);
+        } else {
+            byTopic.compute(stream.topic, (topic, followers) -> {
+                Set<Stream<A, F>> set = followers == null ? ConcurrentHashMap.newKeySet() : followers;
+                set.add(stream);
+                return set;
+            });
+        }
+    }
+
+    private void unindex(Stream<A, F> stream) {
+        if (topicOf == null) {
+            return;
+        }
+        if (stream.topic == null) {
+            everyTopic.remove(stream);
+        } else {
+            byTopic.computeIfPresent(stream.topic, (topic, followers) -> {
+                followers.remove(stream);
+                return followers.isEmpty() ? null : followers;
+            });
         }
     }
 
@@ -161,6 +239,7 @@ public final class Broadcaster<A, F> {
         private final Broadcaster<A, F> owner;
         private final A attachment;
         private final Sink<F> sink;
+        private final String topic;
         private final Queue<F> outbox = new ConcurrentLinkedQueue<>();
         private final AtomicInteger queued = new AtomicInteger();
         private final AtomicBoolean draining = new AtomicBoolean();
@@ -171,10 +250,11 @@ public final class Broadcaster<A, F> {
         /** Set by the opener once it is done with the connection; until then nothing is written. */
         private volatile boolean started;
 
-        private Stream(Broadcaster<A, F> owner, A attachment, Sink<F> sink) {
+        private Stream(Broadcaster<A, F> owner, A attachment, Sink<F> sink, String topic) {
             this.owner = owner;
             this.attachment = attachment;
             this.sink = sink;
+            this.topic = topic;
         }
 
         public A attachment() {

@@ -296,9 +296,7 @@ class BroadcasterTest {
         });
         broadcaster.shutdown();
 
-        for (RecordingSink sink : sinks) {
-            await().atMost(WAIT).until(() -> sink.closes.size() == 1);
-        }
+        await().atMost(WAIT).until(() -> sinks.stream().noneMatch(sink -> sink.closes.isEmpty()));
         await().during(Duration.ofMillis(200))
                 .atMost(WAIT)
                 .until(() -> sinks.stream().allMatch(sink -> sink.closes.size() == 1));
@@ -332,10 +330,79 @@ class BroadcasterTest {
                 .isInstanceOfSatisfying(
                         Broadcaster.Refused.class,
                         refused -> assertThat(refused.full()).isFalse());
-        for (RecordingSink sink : accepted) {
-            await().atMost(WAIT).until(() -> sink.closes.size() == 1);
-            assertThat(sink.closes).containsExactly(Broadcaster.End.SHUTDOWN);
-        }
+        await().atMost(WAIT).until(() -> accepted.stream().noneMatch(sink -> sink.closes.isEmpty()));
+        assertThat(accepted).allSatisfy(sink -> assertThat(sink.closes).containsExactly(Broadcaster.End.SHUTDOWN));
         assertThat(broadcaster.openStreams()).isZero();
+    }
+
+    // ---- streams by topic --------------------------------------------------------------------------------
+
+    private static List<String> attachments(Iterable<Broadcaster.Stream<String, String>> streams) {
+        List<String> found = new ArrayList<>();
+        streams.forEach(stream -> found.add(stream.attachment()));
+        return found;
+    }
+
+    @Test
+    void aTopicFindsItsOwnStreamsAndThoseOfEveryTopicAndNoOthers() {
+        Broadcaster<String, String> broadcaster = new Broadcaster<>(10, 10, writers, a -> a.split("/")[0]);
+        broadcaster.open("kitchen/1", new RecordingSink(), null).start();
+        Broadcaster.Stream<String, String> kitchen2 = broadcaster.open("kitchen/2", new RecordingSink(), null);
+        kitchen2.start();
+        broadcaster.open("hall/1", new RecordingSink(), null).start();
+        Broadcaster<String, String> everyTopic = new Broadcaster<>(10, 10, writers, a -> a.equals("all") ? null : a);
+        everyTopic.open("all", new RecordingSink(), null).start();
+        everyTopic.open("garage", new RecordingSink(), null).start();
+
+        assertThat(attachments(broadcaster.streamsFor("kitchen"))).containsExactlyInAnyOrder("kitchen/1", "kitchen/2");
+        assertThat(attachments(broadcaster.streamsFor("hall"))).containsExactly("hall/1");
+        assertThat(attachments(broadcaster.streamsFor("garage"))).isEmpty();
+        assertThat(attachments(everyTopic.streamsFor("garage"))).containsExactlyInAnyOrder("garage", "all");
+        assertThat(attachments(everyTopic.streamsFor("kitchen"))).containsExactly("all");
+
+        kitchen2.end(Broadcaster.End.GONE);
+        assertThat(attachments(broadcaster.streamsFor("kitchen")))
+                .as("an ended stream is found no more, at once")
+                .containsExactly("kitchen/1");
+        assertThat(attachments(new Broadcaster<String, String>(10, 10, writers).streamsFor("kitchen")))
+                .as("without a topic index, nothing is open")
+                .isEmpty();
+    }
+
+    @Test
+    void withoutATopicIndexEveryStreamFollowsEveryTopic() {
+        Broadcaster<String, String> broadcaster = new Broadcaster<>(10, 10, writers);
+        broadcaster.open("kitchen", new RecordingSink(), null).start();
+        broadcaster.open("hall", new RecordingSink(), null).start();
+
+        assertThat(attachments(broadcaster.streamsFor("kitchen"))).containsExactlyInAnyOrder("kitchen", "hall");
+    }
+
+    /** Nothing grows without bound: the index forgets a topic with its last stream, whatever the interleaving. */
+    @Test
+    void streamsOpenedAndEndedOnManyThreadsAtOnceLeaveNoTopicBehind() throws Exception {
+        Broadcaster<String, String> broadcaster = new Broadcaster<>(100_000, 10, writers, a -> a);
+        List<Broadcaster.Stream<String, String>> opened = new CopyOnWriteArrayList<>();
+
+        atOnce(4_000, i -> {
+            Broadcaster.Stream<String, String> stream =
+                    broadcaster.open("device-" + (i % 40), new RecordingSink(), "greeting");
+            stream.start();
+            opened.add(stream);
+            if ((i / 40) % 2 == 0) {
+                stream.end(Broadcaster.End.GONE); // streams of one topic open and end at once
+            }
+        });
+        assertThat(broadcaster.topics()).isEqualTo(40);
+        int indexed = 0;
+        for (int t = 0; t < 40; t++) {
+            indexed += attachments(broadcaster.streamsFor("device-" + t)).size();
+        }
+        assertThat(indexed).as("every open stream is found by its topic").isEqualTo(broadcaster.openStreams());
+
+        atOnce(opened.size(), i -> opened.get(i).end(i % 2 == 0 ? Broadcaster.End.CLOSED : Broadcaster.End.GONE));
+
+        assertThat(broadcaster.openStreams()).isZero();
+        assertThat(broadcaster.topics()).as("topics left in the index").isZero();
     }
 }
