@@ -226,7 +226,7 @@ SERVER_JAVA_OPTS="-Xmx1g" SERVER_ARGS="--interrupt.events.max-streams=20000 --in
 --interrupt.grpc.port=$GRPC_PORT --interrupt.grpc.max-watch-streams=20000" start_server streams MAX_ACTIVE_SESSIONS=100000
 # shellcheck disable=SC2086
 java -cp "$BENCH_JAR:$GRPC_CP/BOOT-INF/classes:$GRPC_CP/BOOT-INF/lib/*" io.interrupthub.bench.StreamCapacity \
-  "http://127.0.0.1:$PORT" "$SERVER_PID" 2 "$STREAM_INTERRUPTS" "$RESULTS/streams.json" --grpc "$GRPC_PORT" $STREAM_COUNTS \
+  "http://127.0.0.1:$PORT" "$SERVER_PID" 2 "$STREAM_INTERRUPTS" "$RESULTS/streams.json" --grpc "$GRPC_PORT" --server-log "$RESULTS/streams.log" $STREAM_COUNTS \
   > "$RESULTS/streams-client.log" 2>&1 || tail -20 "$RESULTS/streams-client.log" >&2
 stop_server
 echo "load_streams_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"

@@ -38,7 +38,9 @@ import java.util.regex.Pattern;
  * at its level before the burst.
  *
  * <p>Usage: {@code StreamCapacity <base-url> <server-pid> <heartbeat-seconds> <interrupts> <out.json>
- * [--grpc PORT] [--no-sse] N...}. The gRPC runs need the gRPC client on the class path (bench/run.sh takes it
+ * [--grpc PORT] [--no-sse] [--server-log FILE] N...}. A run whose service stops answering (a request of the
+ * timed phase not answered within 30 s: a service out of heap) is recorded as aborted, with the count of
+ * {@code OutOfMemoryError}s in the service's log when it is given, and the next run goes on. The gRPC runs need the gRPC client on the class path (bench/run.sh takes it
  * from the service jar).
  */
 public final class StreamCapacity {
@@ -54,6 +56,10 @@ public final class StreamCapacity {
     private static final int WARMUP = 500;
 
     private static final int WARM_INTERRUPTS = 50;
+    /** A request of the timed phase not answered within this: the service has stopped answering. */
+    private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(30);
+
+    private static Path serverLog;
 
     /** What a stream tells the run: answered (its first event), an event of a device, or its end. */
     interface Events {
@@ -92,6 +98,7 @@ public final class StreamCapacity {
             switch (args[i]) {
                 case "--grpc" -> grpcPort = Integer.parseInt(args[++i]);
                 case "--no-sse" -> sse = false;
+                case "--server-log" -> serverLog = Path.of(args[++i]);
                 default -> counts.add(Integer.parseInt(args[i]));
             }
         }
@@ -213,36 +220,15 @@ public final class StreamCapacity {
         int rounds = open.isEmpty() ? 0 : interrupts + warm;
         long[] get = new long[interrupts];
         long[] unaryTimes = new long[interrupts];
-        for (int i = 0; i < rounds; i++) {
-            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
-            long start = System.nanoTime();
-            control.send(
-                    HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.discarding());
-            long took = System.nanoTime() - start;
-            long unaryTook = unary == null ? 0 : unary.getAsLong();
-            if (i >= warm) {
-                get[i - warm] = took;
-                unaryTimes[i - warm] = unaryTook;
-            }
-        }
-        delivered.clear();
-        for (int i = 0; i < rounds; i++) {
-            if (i == warm) {
-                awaitQuiet(sentAt);
-                delivered.clear();
-            }
-            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
-            sentAt.put(device, System.nanoTime());
-            control.send(
-                    HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"capacity\"}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.discarding());
-            awaitQuiet(sentAt);
+        try {
+            timed(base, control, unary, open, warm, rounds, get, unaryTimes, sentAt, delivered);
+        } catch (IOException stoppedAnswering) {
+            String aborted = "the service stopped answering (" + stoppedAnswering + ")" + outOfMemory();
+            log(kind + ": " + streams + " aborted: " + aborted);
+            result.put("aborted", aborted);
+            vanishing.set(true);
+            fleet.vanish();
+            return result;
         }
         result.put("delivery_lost", sentAt.size());
         long[] samples = delivered.stream().mapToLong(Long::longValue).toArray();
@@ -362,6 +348,67 @@ public final class StreamCapacity {
     }
 
     /** Waits until the interrupt in flight arrived on its stream, for at most five seconds. */
+    /** GET round trips, then interrupts each timed until its event arrives; the first {@code warm} of each are not kept. */
+    private static void timed(
+            String base,
+            HttpClient control,
+            LongSupplier unary,
+            List<String> open,
+            int warm,
+            int rounds,
+            long[] get,
+            long[] unaryTimes,
+            Map<String, Long> sentAt,
+            List<Long> delivered)
+            throws IOException, InterruptedException {
+        for (int i = 0; i < rounds; i++) {
+            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
+            long start = System.nanoTime();
+            control.send(
+                    HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device))
+                            .timeout(CONTROL_TIMEOUT)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+            long took = System.nanoTime() - start;
+            long unaryTook = unary == null ? 0 : unary.getAsLong();
+            if (i >= warm) {
+                get[i - warm] = took;
+                unaryTimes[i - warm] = unaryTook;
+            }
+        }
+        delivered.clear();
+        for (int i = 0; i < rounds; i++) {
+            if (i == warm) {
+                awaitQuiet(sentAt);
+                delivered.clear();
+            }
+            String device = open.get(ThreadLocalRandom.current().nextInt(open.size()));
+            sentAt.put(device, System.nanoTime());
+            control.send(
+                    HttpRequest.newBuilder(URI.create(base + "/interrupt/" + device + "?wait=false"))
+                            .timeout(CONTROL_TIMEOUT)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"capacity\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+            awaitQuiet(sentAt);
+        }
+    }
+
+    /** What the service's log says of its heap, when the run was given it. */
+    private static String outOfMemory() {
+        if (serverLog == null || !Files.exists(serverLog)) {
+            return "";
+        }
+        try (java.util.stream.Stream<String> lines = Files.lines(serverLog)) {
+            long count = lines.filter(line -> line.contains("OutOfMemoryError")).count();
+            return count == 0 ? "" : "; its log has `OutOfMemoryError` " + count + " times";
+        } catch (IOException | java.io.UncheckedIOException unreadable) {
+            return "";
+        }
+    }
+
     private static void awaitQuiet(Map<String, Long> sentAt) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!sentAt.isEmpty() && System.nanoTime() < deadline) {

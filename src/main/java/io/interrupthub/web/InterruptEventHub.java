@@ -55,11 +55,11 @@ import tools.jackson.databind.json.JsonMapper;
  * shortly by a second, empty comment: a vanished client is found within one heartbeat interval plus that
  * short delay, and its stream, async context and connection are released.
  *
- * <p>Each stream keeps its own heartbeat phase, drawn at random when it goes live, and the dispatcher
- * looks for due heartbeats every few milliseconds. Heartbeats sent to every stream in one round would put
- * thousands of writes in the senders' queue at once, and an interrupt event offered just after them would
- * wait for all of them (measured: a p99 delivery of 281 ms at 5,000 streams with a 2 s heartbeat, against
- * a GET round trip's 58 ms). Spread out, an event waits behind a few dozen at most.
+ * <p>An event is offered only to the streams of its device (the broadcaster indexes them), so its cost does
+ * not grow with the streams other devices hold open. Each stream keeps its own heartbeat phase, drawn at
+ * random when it goes live, and the dispatcher looks for due heartbeats every 20 ms: heartbeats sent to
+ * every stream in one round would put thousands of writes in the senders' queue at once, and an event
+ * offered just after them would wait for all of them. docs/BENCHMARKS.md (section 5) has the figures.
  */
 final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
