@@ -158,7 +158,7 @@ def streams_section(streams, machine):
       f"the streams open (for gRPC also a unary call, the standard health check, on the same gRPC server). Then "
       f"every client vanishes at once (connections closed) and the server's retained heap (after a full GC, "
       f"`jcmd GC.run`) is read until it is back within 4 MiB of its level before the burst. The service runs with "
-      f"a {hb} s heartbeat, `--server.tomcat.max-connections=20000` and both stream caps at 20,000 (the run looks "
+      f"a {hb} s heartbeat{' (its default)' if hb == 15 else ''}, `--server.tomcat.max-connections=20000` and both stream caps at 20,000 (the run looks "
       f"for the limit); `ulimit -n` {machine.get('ulimit_n', 'n/a')}. Load average while it ran: "
       f"{machine.get('load_streams_start', 'n/a')} at the start, {machine.get('load_streams_end', 'n/a')} at the end "
       f"(2 cores).")

@@ -403,7 +403,7 @@ public final class StreamCapacity {
         }
         try (java.util.stream.Stream<String> lines = Files.lines(serverLog)) {
             long count = lines.filter(line -> line.contains("OutOfMemoryError")).count();
-            return count == 0 ? "" : "; its log has `OutOfMemoryError` " + count + " times";
+            return count == 0 ? "" : "; `OutOfMemoryError` in its log " + (count == 1 ? "once" : count + " times");
         } catch (IOException | java.io.UncheckedIOException unreadable) {
             return "";
         }
