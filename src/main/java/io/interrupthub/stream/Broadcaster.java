@@ -140,6 +140,11 @@ public final class Broadcaster<A, F> {
         // removes it from the index too.
         index(stream);
         streams.add(stream);
+        if (stream.ending()) {
+            // Ended in between (a publisher that found it by its topic overflowed it): its own forget() found
+            // nothing to remove, so this one frees its slot and its index entry.
+            forget(stream);
+        }
         if (!accepting) { // shutdown() may have run between the first check and the add
             stream.end(End.SHUTDOWN);
             throw new Refused(false, "shutting down");

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -404,5 +405,44 @@ class BroadcasterTest {
 
         assertThat(broadcaster.openStreams()).isZero();
         assertThat(broadcaster.topics()).as("topics left in the index").isZero();
+    }
+
+    /**
+     * A publisher that finds a stream by its topic while the stream is still opening may overflow it; its slot
+     * and its index entry are freed all the same.
+     */
+    @Test
+    void aStreamOverflowedByAPublisherWhileItOpensLeavesNoSlotAndNoTopicBehind() throws Exception {
+        Broadcaster<String, String> broadcaster = new Broadcaster<>(100_000, 1, writers, a -> a);
+        AtomicBoolean opening = new AtomicBoolean(true);
+        ExecutorService publishers = Executors.newFixedThreadPool(2);
+        List<CompletableFuture<Void>> publishing = new ArrayList<>();
+        List<Broadcaster.Stream<String, String>> opened = new CopyOnWriteArrayList<>();
+        try {
+            for (int p = 0; p < 2; p++) {
+                publishing.add(CompletableFuture.runAsync(
+                        () -> {
+                            while (opening.get()) {
+                                broadcaster.streamsFor("hot").forEach(stream -> stream.offer("event"));
+                            }
+                        },
+                        publishers));
+            }
+            // Each stream's outbox holds its first frame already: any event offered to it overflows it.
+            atOnce(20_000, i -> {
+                Broadcaster.Stream<String, String> stream = broadcaster.open("hot", new RecordingSink(), "subscribed");
+                stream.start();
+                opened.add(stream);
+            });
+        } finally {
+            opening.set(false);
+            publishers.shutdown();
+        }
+        CompletableFuture.allOf(publishing.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        opened.forEach(stream -> stream.end(Broadcaster.End.CLOSED));
+
+        assertThat(broadcaster.openStreams()).as("slots still taken").isZero();
+        assertThat(broadcaster.topics()).as("topics left in the index").isZero();
+        assertThat(attachments(broadcaster.streamsFor("hot"))).isEmpty();
     }
 }
