@@ -125,8 +125,10 @@ final class ReferenceStreams implements SmartLifecycle {
         int perSecond = rate == null ? properties.chunksPerSecond() : rate;
         stream.schedule(scheduler.scheduleAtFixedRate(stream::tick, 0, 1_000_000 / perSecond, TimeUnit.MICROSECONDS));
         session.onInterrupt(stream::stop);
-        session.onPause(stream::held);
+        // The resume callback first: a pause announced by the other would otherwise wait for a resume that
+        // came between the two and called nobody.
         session.onResume(stream::resumed);
+        session.onPause(stream::held);
         return emitter;
     }
 
@@ -168,7 +170,11 @@ final class ReferenceStreams implements SmartLifecycle {
             }
             if (session.isPaused() || heldAnnounced) {
                 // Held: the word waits where it is. Once resumed it waits for the resume callback too, so the
-                // "resumed" event names the word the stream goes on from and comes before it.
+                // "resumed" event names the word the stream goes on from and comes before it. A session ended
+                // or expired while held gets no resume: its stream ends.
+                if (!session.state().isOpen()) {
+                    finish(null);
+                }
                 return;
             }
             if (index == properties.words()) {
@@ -201,7 +207,7 @@ final class ReferenceStreams implements SmartLifecycle {
         }
 
         synchronized void resumed(Pause pause) {
-            if (!finished && !session.isPaused() && heldAnnounced) {
+            if (!finished && session.state() == SessionState.ACTIVE && heldAnnounced) {
                 send("resumed", new Held(index, sent.length(), pause.outcome().tag()));
                 heldAnnounced = false;
             }

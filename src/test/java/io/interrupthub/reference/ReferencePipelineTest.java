@@ -158,6 +158,25 @@ class ReferencePipelineTest {
     }
 
     @Test
+    void aStreamHeldByAPauseEndsWhenItsSessionEndsInsteadOfWaitingForAResume() throws Exception {
+        Session session = manager.openSession("ref-kitchen-held");
+        BlockingQueue<Event> events = stream(session.sessionId(), 50);
+        List<Event> seen = new ArrayList<>();
+        seen.add(next(events));
+        manager.pause("ref-kitchen-held", "cough", null);
+        nextNamed(events, "paused", seen);
+
+        manager.endSession(session.sessionId());
+        List<Event> after = new ArrayList<>();
+        drainToEnd(events, after); // each event, and the end of the stream, within 10 s
+
+        assertThat(after)
+                .extracting(Event::name)
+                .as("nothing more is said once the session is gone")
+                .doesNotContain("chunk", "resumed", "done");
+    }
+
+    @Test
     void aStreamThatIsNotInterruptedRecordsTheWholeAnswer() throws Exception {
         Session session = manager.openSession("ref-kitchen-2");
         BlockingQueue<Event> events = stream(session.sessionId(), 1000);
