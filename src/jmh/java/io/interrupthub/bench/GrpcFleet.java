@@ -95,7 +95,7 @@ final class GrpcFleet implements StreamCapacity.Fleet {
         HealthCheckRequest request = HealthCheckRequest.getDefaultInstance();
         return () -> {
             long start = System.nanoTime();
-            health.check(request);
+            health.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS).check(request);
             return System.nanoTime() - start;
         };
     }

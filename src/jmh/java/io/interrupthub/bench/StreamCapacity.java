@@ -222,7 +222,7 @@ public final class StreamCapacity {
         long[] unaryTimes = new long[interrupts];
         try {
             timed(base, control, unary, open, warm, rounds, get, unaryTimes, sentAt, delivered);
-        } catch (IOException stoppedAnswering) {
+        } catch (IOException | RuntimeException stoppedAnswering) { // a gRPC call past its deadline too
             String aborted = "the service stopped answering (" + stoppedAnswering + ")" + outOfMemory();
             log(kind + ": " + streams + " aborted: " + aborted);
             result.put("aborted", aborted);
@@ -347,7 +347,6 @@ public final class StreamCapacity {
         }
     }
 
-    /** Waits until the interrupt in flight arrived on its stream, for at most five seconds. */
     /** GET round trips, then interrupts each timed until its event arrives; the first {@code warm} of each are not kept. */
     private static void timed(
             String base,
@@ -409,6 +408,7 @@ public final class StreamCapacity {
         }
     }
 
+    /** Waits until the interrupt in flight arrived on its stream, for at most five seconds. */
     private static void awaitQuiet(Map<String, Long> sentAt) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!sentAt.isEmpty() && System.nanoTime() < deadline) {
