@@ -125,7 +125,8 @@ class ReferencePipelineTest {
     @Test
     void aPausedStreamHoldsItsWordsAndGoesOnFromTheSameWordWhenResumed() throws Exception {
         Session session = manager.openSession("ref-kitchen-3");
-        BlockingQueue<Event> events = stream(session.sessionId(), 50);
+        // Ten words a second: the pause after the fifth comes seconds before the answer could end by itself.
+        BlockingQueue<Event> events = stream(session.sessionId(), 10);
         List<Event> seen = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             seen.add(next(events));
@@ -160,7 +161,8 @@ class ReferencePipelineTest {
     @Test
     void aStreamHeldByAPauseEndsWhenItsSessionEndsInsteadOfWaitingForAResume() throws Exception {
         Session session = manager.openSession("ref-kitchen-held");
-        BlockingQueue<Event> events = stream(session.sessionId(), 50);
+        // Two words a second: the pause comes long before the answer could end by itself, on any machine.
+        BlockingQueue<Event> events = stream(session.sessionId(), 2);
         List<Event> seen = new ArrayList<>();
         seen.add(next(events));
         manager.pause("ref-kitchen-held", "cough", null);
