@@ -332,7 +332,10 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         long nextTick = System.nanoTime() + tickNanos;
         try {
             while (true) {
-                Object item = queue.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // With no stream open there is nothing to heartbeat: an idle service (or a host that embeds the hub
+                // and never streams) sleeps until the next event or stream instead of waking every tick.
+                long wait = streams.isEmpty() ? Long.MAX_VALUE : Math.max(0, nextTick - System.nanoTime());
+                Object item = queue.poll(wait, TimeUnit.NANOSECONDS);
                 if (item == SHUTDOWN) {
                     break;
                 }
