@@ -94,11 +94,11 @@ final class ClusterRepair {
     }
 
     /** An announcement Redis accepted: remembered a while, in case the primary dies before a replica has it. */
-    void announced(String hardwareId, long epoch, Object entryId, String interruptId, String reason) {
-        if (!(entryId instanceof String entry)) {
+    void announced(String hardwareId, long epoch, String entryId, String interruptId, String reason) {
+        if (entryId == null) {
             return;
         }
-        recent.put(hardwareId, new Announced(epoch, entry, interruptId, reason, System.nanoTime()));
+        recent.put(hardwareId, new Announced(epoch, entryId, interruptId, reason, System.nanoTime()));
         if (recent.size() > settings.maxPending()) {
             forgetOldest();
         }
@@ -126,11 +126,14 @@ final class ClusterRepair {
     private void replay(String hardwareId, Replay replay) {
         // A lost announcement keeps its id, so the acknowledgements its caller may still wait for match it.
         String id = replay.id != null ? replay.id : settings.instance() + "-replay-" + sequence.incrementAndGet();
-        List<?> answer = ClusterScripts.announce(
-                redis, keys, settings, hardwareId, replay.epoch, replay.reason, "cluster-replay", id);
-        long epoch = ((Number) answer.get(0)).longValue();
-        manager.raiseEpoch(hardwareId, epoch);
-        announced(hardwareId, epoch, answer.size() > 2 ? answer.get(2) : null, id, replay.reason);
+        // Numbered above what the cluster has issued meanwhile, and the local turn it began fenced to that number.
+        ScriptReplies.Announced answer = ScriptReplies.Announced.of(
+                ClusterScripts.announce(
+                        redis, keys, settings, hardwareId, replay.epoch - 1, replay.reason, "cluster-replay", id),
+                hardwareId);
+        long epoch = answer.epoch();
+        manager.fence(hardwareId, replay.epoch, epoch);
+        announced(hardwareId, epoch, answer.entryId(), id, replay.reason);
         replayed.increment();
     }
 

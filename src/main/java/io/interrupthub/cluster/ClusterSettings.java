@@ -17,6 +17,10 @@ import java.time.Duration;
  * @param sessionTimeout    {@code SESSION_TIMEOUT}
  * @param cleanupDelay      {@code SESSION_CLEANUP_DELAY}
  * @param maxActiveSessions {@code MAX_ACTIVE_SESSIONS}, cluster-wide
+ * @param answerWait        the longest a request that would like Redis's answer (a session's admission under the
+ *                          cluster-wide cap) waits for it before this instance answers from its own state; also how
+ *                          long a Redis command may run before Redis counts as slow
+ * @param commitOrdering    what a commit gets when Redis cannot order it against interrupts in time
  */
 public record ClusterSettings(
         String instance,
@@ -30,7 +34,50 @@ public record ClusterSettings(
         Duration interruptTimeout,
         Duration sessionTimeout,
         Duration cleanupDelay,
-        int maxActiveSessions) {
+        int maxActiveSessions,
+        Duration answerWait,
+        CommitOrdering commitOrdering) {
+
+    /** The defaults of {@link InterruptClusterProperties} for the answer wait and the commit ordering. */
+    public static final Duration DEFAULT_ANSWER_WAIT = Duration.ofMillis(75);
+
+    /** What a commit gets when Redis cannot order it against the cluster's interrupts in time. */
+    public enum CommitOrdering {
+        /** Refused as unavailable (HTTP 503 with Retry-After): the caller retries, nothing ran. */
+        CLUSTER,
+        /** Decided on this instance's order alone: an interrupt issued elsewhere meanwhile may not be seen. */
+        LOCAL
+    }
+
+    public ClusterSettings(
+            String instance,
+            String namespace,
+            Duration ackTimeout,
+            Duration heartbeatInterval,
+            Duration reconnectInterval,
+            Duration keyTtl,
+            int streamMaxLength,
+            int maxPending,
+            Duration interruptTimeout,
+            Duration sessionTimeout,
+            Duration cleanupDelay,
+            int maxActiveSessions) {
+        this(
+                instance,
+                namespace,
+                ackTimeout,
+                heartbeatInterval,
+                reconnectInterval,
+                keyTtl,
+                streamMaxLength,
+                maxPending,
+                interruptTimeout,
+                sessionTimeout,
+                cleanupDelay,
+                maxActiveSessions,
+                DEFAULT_ANSWER_WAIT,
+                CommitOrdering.CLUSTER);
+    }
 
     Duration liveness() {
         return heartbeatInterval.multipliedBy(3);

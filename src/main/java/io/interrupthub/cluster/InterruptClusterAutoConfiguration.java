@@ -62,7 +62,9 @@ public class InterruptClusterAutoConfiguration {
                 core.interruptTimeout(),
                 core.sessionTimeout(),
                 core.cleanupDelay(),
-                core.maxActiveSessions());
+                core.maxActiveSessions(),
+                cluster.answerWait(),
+                cluster.commitOrdering());
         DataRedisProperties redisSettings = redisProperties.getIfAvailable();
         Duration commandTimeout = redisSettings != null && redisSettings.getTimeout() != null
                 ? redisSettings.getTimeout()

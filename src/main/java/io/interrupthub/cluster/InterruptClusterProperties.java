@@ -28,6 +28,13 @@ import org.springframework.validation.annotation.Validated;
  * @param keyTtl            how long a device's epoch is remembered after it was last used
  * @param streamMaxLength   signals kept for instances that catch up after a blip
  * @param maxPending        interrupts awaiting acknowledgements, and devices awaiting replay, at once
+ * @param answerWait        the longest a request that would like Redis's answer (a session's admission under the
+ *                          cluster-wide cap, a flag's epoch) waits for it before this instance answers from its own
+ *                          state; a Redis command running longer marks Redis as slow, and such requests then answer
+ *                          locally at once. Interrupts, pauses, heartbeats and stop receipts never wait for Redis.
+ * @param commitOrdering    {@code cluster}: a commit that Redis cannot order against the cluster's interrupts in time
+ *                          is refused with 503 and Retry-After (retry); {@code local}: it is decided on this
+ *                          instance's order alone, so an interrupt issued on another instance meanwhile may be missed
  */
 @ConfigurationProperties("interrupt.cluster")
 @Validated
@@ -47,4 +54,9 @@ public record InterruptClusterProperties(
         Duration keyTtl,
 
         @DefaultValue("10000") @Min(100) @Max(10_000_000) int streamMaxLength,
-        @DefaultValue("10000") @Min(1) @Max(10_000_000) int maxPending) {}
+        @DefaultValue("10000") @Min(1) @Max(10_000_000) int maxPending,
+
+        @DefaultValue("75ms") @PlainSeconds @NotNull @DurationMin(millis = 1, message = "must be at least 1ms")
+        Duration answerWait,
+
+        @DefaultValue("cluster") @NotNull ClusterSettings.CommitOrdering commitOrdering) {}

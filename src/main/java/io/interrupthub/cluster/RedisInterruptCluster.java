@@ -5,13 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -20,7 +19,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.interrupthub.autoconfigure.DaemonThreads;
@@ -67,14 +68,25 @@ import static io.interrupthub.cluster.ClusterScripts.millis;
 public final class RedisInterruptCluster implements ClusterLink, InterruptListener, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisInterruptCluster.class);
-    private static final int ANNOUNCERS = 4;
     /**
      * How long an ended session's record says so, against a late write of its open event (at most the
      * session timeout, after which the record would have expired anyway).
      */
     private static final Duration TOMBSTONE = Duration.ofSeconds(30);
-    /** The longest a local interrupt waits for its announcement before going on and replaying it later. */
-    private static final Duration MAX_ANNOUNCE_WAIT = Duration.ofMillis(500);
+    /**
+     * The longest an interrupt's result, a commit or a resume waits for Redis to order it before going on without
+     * (the interrupt is then replayed later; the commit is refused as unavailable; the resume decided here).
+     */
+    private static final Duration MAX_ORDER_WAIT = Duration.ofMillis(500);
+
+    /** Where this instance stands with Redis; one reference, so one outage is counted once. */
+    enum Connection {
+        /** Redis cannot be reached: everything is local, and remembered for the catch-up. */
+        DOWN,
+        /** Reached again and repairing: writes and acknowledgements go out, announcements still wait. */
+        CATCHING_UP,
+        CONNECTED
+    }
 
     private final StringRedisTemplate redis;
     private final RedisConnectionFactory connections;
@@ -82,14 +94,14 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final ClusterSettings settings;
     private final ClusterKeys keys;
     private final Duration readBlock;
-    private final Duration announceBound;
+    private final Duration orderBound;
 
     /** Acknowledgement deadlines only: nothing here ever waits on Redis. */
     private final ScheduledExecutorService timers;
     /** Heartbeats, which do wait on Redis, apart from the deadlines. */
     private final ScheduledExecutorService beats;
-    /** Announcements, so a Redis that stops answering holds a local interrupt for the announce bound only. */
-    private final ThreadPoolExecutor announcer;
+    /** This instance's ordered commands per device: announcements, pauses, decisions, commit reads. */
+    private final DeviceLanes lanes;
     /** Told apart from an earlier run of the same instance name, so its late acknowledgements match nothing. */
     private final String runToken = Long.toHexString(Double.doubleToLongBits(Math.random()) ^ System.nanoTime());
     /** Registry updates and acknowledgements, in order, off the callers' threads; bounded. */
@@ -101,12 +113,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final SignalStream stream;
     private final ClusterRepair repair;
     private final AtomicLong sequence = new AtomicLong();
-    private volatile boolean connected;
-    /**
-     * Registry writes and acknowledgements go out: while connected, and already while catching up, since
-     * the catching up itself interrupts sessions whose release must reach the registry.
-     */
-    private volatile boolean writable;
+    private final AtomicReference<Connection> connection = new AtomicReference<>(Connection.DOWN);
 
     private volatile boolean running = true;
     private volatile Instant downSince = Instant.now();
@@ -143,17 +150,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         this.keys = new ClusterKeys(settings.namespace());
         // An XREAD must come back before the client's own command timeout gives up on it.
         this.readBlock = commandTimeout.dividedBy(2);
-        this.announceBound = commandTimeout.compareTo(MAX_ANNOUNCE_WAIT) < 0 ? commandTimeout : MAX_ANNOUNCE_WAIT;
+        this.orderBound = commandTimeout.compareTo(MAX_ORDER_WAIT) < 0 ? commandTimeout : MAX_ORDER_WAIT;
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("interrupt-cluster-timer-"));
         this.beats = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("interrupt-cluster-heartbeat-"));
-        this.announcer = new ThreadPoolExecutor(
-                ANNOUNCERS,
-                ANNOUNCERS,
-                30,
-                TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(settings.maxPending()),
-                DaemonThreads.named("interrupt-cluster-announce-"));
-        this.announcer.allowCoreThreadTimeOut(true);
+        this.lanes = new DeviceLanes(settings.maxPending(), settings.answerWait());
         this.writer = new ThreadPoolExecutor(
                 1,
                 1,
@@ -186,7 +186,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         running = false;
         reader.interrupt();
         beats.shutdownNow();
-        if (connected) {
+        if (connected()) {
             try {
                 redis.opsForZSet().remove(keys.instances(), settings.instance());
             } catch (RuntimeException e) {
@@ -201,7 +201,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     public void close() {
         leave();
         timers.shutdownNow();
-        announcer.shutdownNow();
+        lanes.close();
         writer.shutdown();
         try {
             writer.awaitTermination(1, TimeUnit.SECONDS);
@@ -217,7 +217,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     // ---- state, for health and metrics --------------------------------------------------------
 
     public boolean connected() {
-        return connected;
+        return connection.get() == Connection.CONNECTED;
+    }
+
+    /** Registry writes and acknowledgements go out: while connected, and already while catching up. */
+    private boolean writable() {
+        return connection.get() != Connection.DOWN;
     }
 
     public String instance() {
@@ -230,7 +235,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     }
 
     public Instant downSince() {
-        return connected ? null : downSince;
+        return connected() ? null : downSince;
     }
 
     public String lastError() {
@@ -245,183 +250,167 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     // ---- ClusterLink ----------------------------------------------------------------------------
 
     @Override
-    public Announcement announce(String hardwareId, long localEpoch, String reason, String source, Instant at) {
-        if (!connected) {
-            return remember(hardwareId, localEpoch + 1, reason);
+    public CompletableFuture<Announcement> announce(
+            String hardwareId, long floor, long localEpoch, String reason, String source, Instant at) {
+        if (!connected()) {
+            return CompletableFuture.completedFuture(remember(hardwareId, localEpoch, reason));
         }
         String id = settings.instance() + "-" + runToken + "-" + sequence.incrementAndGet();
         Acknowledgements.PendingAcks pending = acks.open(id);
-        try {
-            List<?> answer = announcer
-                    .submit(() ->
-                            ClusterScripts.announce(redis, keys, settings, hardwareId, localEpoch, reason, source, id))
-                    .get(announceBound.toMillis(), TimeUnit.MILLISECONDS);
-            long epoch = ((Number) answer.get(0)).longValue();
-            List<String> expected = others(answer.get(1));
-            repair.announced(hardwareId, epoch, answer.get(2), id, reason);
-            signalsSent.increment();
-            String pauseId = answer.size() > 3 ? emptyToNull(String.valueOf(answer.get(3))) : null;
-            PauseOutcome pauseOutcome = pauseId == null ? null : outcome(String.valueOf(answer.get(4)));
-            boolean pauseDecided = pauseId != null && ((Number) answer.get(5)).longValue() == 1;
-            ClusterPause pause = pauseId == null || answer.size() < 11
-                    ? null
-                    : new ClusterPause(
-                            hardwareId,
-                            pauseId,
-                            Long.parseLong(String.valueOf(answer.get(6))),
-                            emptyToNull(String.valueOf(answer.get(7))),
-                            emptyToNull(String.valueOf(answer.get(8))),
-                            Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(9)))),
-                            Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(10)))),
-                            false);
-            CompletableFuture<List<InstanceOutcome>> peers = pending == null
-                    ? CompletableFuture.completedFuture(expected.stream()
-                            .map(InstanceOutcome::unacknowledged)
-                            .toList())
-                    : acks.expect(id, pending, expected);
-            return new Announcement(epoch, peers, pauseId, pauseOutcome, pauseDecided, pause);
-        } catch (TimeoutException | RejectedExecutionException slow) {
-            // The local interrupt goes on now. Redis may still run the script: the others would then get
-            // the signal twice, which its epoch makes harmless; the replay makes sure they get it at all.
-            acks.cancel(id);
-            return remember(hardwareId, localEpoch + 1, reason);
-        } catch (ExecutionException e) {
-            acks.cancel(id);
-            lost(e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause()));
-            return remember(hardwareId, localEpoch + 1, reason);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            acks.cancel(id);
-            return remember(hardwareId, localEpoch + 1, reason);
-        }
+        AtomicBoolean abandoned = new AtomicBoolean();
+        return lanes.submit(hardwareId, () -> {
+                    if (abandoned.get() || !connected()) {
+                        throw new CancellationException("replayed instead");
+                    }
+                    ScriptReplies.Announced reply;
+                    try {
+                        reply = ScriptReplies.Announced.of(
+                                ClusterScripts.announce(redis, keys, settings, hardwareId, floor, reason, source, id),
+                                hardwareId);
+                    } catch (RuntimeException e) {
+                        lost(e);
+                        throw e;
+                    }
+                    repair.announced(hardwareId, reply.epoch(), reply.entryId(), id, reason);
+                    signalsSent.increment();
+                    // Before this device's next command: a commit's read then finds its sessions in the cluster's turn.
+                    manager.fence(hardwareId, localEpoch, reply.epoch());
+                    List<String> expected = others(reply.live());
+                    CompletableFuture<List<InstanceOutcome>> peers = pending == null
+                            ? CompletableFuture.completedFuture(expected.stream()
+                                    .map(InstanceOutcome::unacknowledged)
+                                    .toList())
+                            : acks.expect(id, pending, expected);
+                    return new Announcement(
+                            reply.epoch(),
+                            peers,
+                            reply.pauseId(),
+                            reply.pauseOutcome(),
+                            reply.tookPause(),
+                            reply.pause(),
+                            true);
+                })
+                .orTimeout(orderBound.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(failed -> {
+                    // Not taken in time (Redis slow or gone, or the lane full): the local interrupt stands, and the
+                    // replay announces it. Redis may still run a script already sent: the others then get the
+                    // signal twice, which its epoch makes harmless.
+                    abandoned.set(true);
+                    acks.cancel(id);
+                    return remember(hardwareId, localEpoch, reason);
+                });
+    }
+
+    @Override
+    public void claimed(String hardwareId, long epoch) {
+        // Re-published with the device's other epochs on reconnect too, while its sessions are open.
+        write(() -> redis.execute(
+                ClusterScripts.RAISE,
+                List.of(keys.epoch(hardwareId)),
+                Long.toString(epoch),
+                millis(settings.keyTtl())));
+    }
+
+    @Override
+    public String newPauseId() {
+        return settings.instance() + "-" + runToken + "-p" + sequence.incrementAndGet();
     }
 
     /**
-     * Runs under the device's lock, on the caller's thread, bounded by the Redis command timeout (a pause
-     * is not the hot path an interrupt is; holding the lock orders this instance's own pause before any
-     * decision of it that the stream brings back).
+     * Runs on the device's lane after the pause already holds this instance's sessions: Redis records it and tells
+     * the others, or answers the pause it already had open, which this one then joins.
      */
     @Override
-    public ClusterPause openPause(
-            String hardwareId, long localEpoch, String reason, String source, Instant pausedAt, Instant resumeBy) {
-        if (!connected) {
-            return null;
+    public CompletableFuture<ClusterPause> openPause(
+            String pauseId,
+            String hardwareId,
+            long localEpoch,
+            String reason,
+            String source,
+            Instant pausedAt,
+            Instant resumeBy) {
+        if (!connected()) {
+            return CompletableFuture.completedFuture(null);
         }
-        String id = settings.instance() + "-" + runToken + "-p" + sequence.incrementAndGet();
         // Kept a margin past the window, so that a late resume still learns the decision, and an instance that
         // missed the decision's signal retries until it reads it (or, once the record is gone, decides alone).
         Duration kept = Duration.between(pausedAt, resumeBy).plus(settings.ackTimeout());
-        try {
-            List<?> answer = redis.execute(
-                    ClusterScripts.PAUSE,
-                    List.of(keys.pause(hardwareId), keys.epoch(hardwareId), keys.signals()),
-                    id,
-                    hardwareId,
-                    reason == null ? "" : reason,
-                    source == null ? "" : source,
-                    Long.toString(pausedAt.toEpochMilli()),
-                    Long.toString(resumeBy.toEpochMilli()),
-                    millis(kept),
-                    millis(settings.keyTtl()),
-                    Integer.toString(settings.streamMaxLength()),
-                    settings.instance(),
-                    Long.toString(localEpoch));
-            boolean opened = ((Number) answer.get(0)).longValue() == 1;
-            if (opened) {
-                signalsSent.increment();
-            }
-            return new ClusterPause(
-                    hardwareId,
-                    String.valueOf(answer.get(1)),
-                    ((Number) answer.get(2)).longValue(),
-                    emptyToNull(String.valueOf(answer.get(3))),
-                    emptyToNull(String.valueOf(answer.get(4))),
-                    Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(5)))),
-                    Instant.ofEpochMilli(Long.parseLong(String.valueOf(answer.get(6)))),
-                    opened);
-        } catch (RuntimeException e) {
-            lost(e);
-            return null;
-        }
+        return lanes.submit(hardwareId, () -> {
+                    List<?> answer = command(() -> redis.execute(
+                            ClusterScripts.PAUSE,
+                            List.of(keys.pause(hardwareId), keys.epoch(hardwareId), keys.signals()),
+                            pauseId,
+                            hardwareId,
+                            reason == null ? "" : reason,
+                            source == null ? "" : source,
+                            Long.toString(pausedAt.toEpochMilli()),
+                            Long.toString(resumeBy.toEpochMilli()),
+                            millis(kept),
+                            millis(settings.keyTtl()),
+                            Integer.toString(settings.streamMaxLength()),
+                            settings.instance(),
+                            Long.toString(localEpoch)));
+                    ClusterPause pause = ScriptReplies.opened(answer, hardwareId);
+                    if (pause.opened()) {
+                        signalsSent.increment();
+                    }
+                    return pause;
+                })
+                .exceptionally(failed -> null);
     }
 
     @Override
-    public PauseVerdict decidePause(String hardwareId, String pauseId, PauseOutcome outcome) {
-        if (!connected) {
-            return PauseVerdict.LOCAL;
+    public CompletableFuture<PauseVerdict> decidePause(String hardwareId, String pauseId, PauseOutcome outcome) {
+        if (!connected() || lanes.slow()) {
+            return CompletableFuture.completedFuture(PauseVerdict.LOCAL);
         }
-        try {
-            List<?> answer = redis.execute(
-                    ClusterScripts.DECIDE,
-                    List.of(keys.pause(hardwareId), keys.signals()),
-                    pauseId,
-                    outcome.tag(),
-                    settings.instance(),
-                    hardwareId,
-                    Integer.toString(settings.streamMaxLength()),
-                    millis(settings.keyTtl()));
-            long verdict = ((Number) answer.get(0)).longValue();
-            if (verdict == 1) {
-                signalsSent.increment();
-                return PauseVerdict.WON;
-            }
-            if (verdict == 0) {
-                return PauseVerdict.lost(outcome(String.valueOf(answer.get(1))));
-            }
-            return PauseVerdict.LOCAL;
-        } catch (RuntimeException e) {
-            lost(e);
-            return PauseVerdict.LOCAL;
-        }
+        return lanes.submit(hardwareId, () -> {
+                    PauseVerdict verdict = ScriptReplies.verdict(command(() -> redis.execute(
+                            ClusterScripts.DECIDE,
+                            List.of(keys.pause(hardwareId), keys.signals()),
+                            pauseId,
+                            outcome.tag(),
+                            settings.instance(),
+                            hardwareId,
+                            Integer.toString(settings.streamMaxLength()),
+                            millis(settings.keyTtl()))));
+                    if (verdict.kind() == PauseVerdict.Kind.WON) {
+                        signalsSent.increment();
+                    }
+                    return verdict;
+                })
+                .completeOnTimeout(PauseVerdict.LOCAL, orderBound.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(failed -> PauseVerdict.LOCAL);
     }
 
-    @Override
-    public long claim(String hardwareId, long localEpoch) {
-        if (connected) {
-            try {
-                return redis.execute(
-                        ClusterScripts.CLAIM,
-                        List.of(keys.epoch(hardwareId)),
-                        Long.toString(localEpoch),
-                        millis(settings.keyTtl()));
-            } catch (RuntimeException e) {
-                lost(e);
-            }
-        }
-        // Re-published with the device's other epochs on reconnect, while its sessions are open.
-        return localEpoch + 1;
-    }
-
+    /**
+     * Answers at once, from local state, when Redis is down or slow; otherwise waits at most the answer wait for
+     * the cluster-wide cap and the device's epoch. A session admitted without the cluster is provisional: its
+     * record is written once Redis answers again, and any interrupt from another instance stops it.
+     */
     @Override
     public Admission admit(String sessionId, String hardwareId, long localEpoch) {
-        if (!connected) {
+        if (!connected() || lanes.slow()) {
             return Admission.UNKNOWN_EPOCH;
         }
-        try {
-            List<?> answer = redis.execute(
-                    ClusterScripts.ADMIT,
-                    keys.sessionRecord(hardwareId, sessionId),
-                    Integer.toString(settings.maxActiveSessions()),
-                    sessionId,
-                    hardwareId,
-                    settings.instance(),
-                    millis(settings.sessionTimeout()),
-                    Long.toString(localEpoch),
-                    millis(settings.keyTtl()));
-            long verdict = ((Number) answer.get(0)).longValue();
-            if (verdict == 2) {
-                return Admission.DUPLICATE;
-            }
-            if (verdict != 1) {
-                return Admission.REFUSED;
-            }
-            // An interrupt of this device made during an outage is not in the cluster's number yet.
-            long epoch = repair.pendingFor(hardwareId) ? -1 : ((Number) answer.get(1)).longValue();
-            return new Admission(true, epoch);
-        } catch (RuntimeException e) {
-            lost(e);
+        CompletableFuture<Admission> answer = lanes.submit(
+                hardwareId,
+                () -> ScriptReplies.admission(command(() -> redis.execute(
+                        ClusterScripts.ADMIT,
+                        keys.sessionRecord(hardwareId, sessionId),
+                        Integer.toString(settings.maxActiveSessions()),
+                        sessionId,
+                        hardwareId,
+                        settings.instance(),
+                        millis(settings.sessionTimeout()),
+                        Long.toString(localEpoch),
+                        millis(settings.keyTtl())))));
+        Admission admission = await(answer, settings.answerWait(), Admission.UNKNOWN_EPOCH);
+        // An interrupt of this device made during an outage is not in the cluster's number yet.
+        if (admission instanceof Admission.Admitted && repair.pendingFor(hardwareId)) {
             return Admission.UNKNOWN_EPOCH;
         }
+        return admission;
     }
 
     @Override
@@ -435,33 +424,63 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     }
 
     /**
-     * One read of the device's epoch, the key every announcement increments: Redis orders the two, and the
-     * caller holds the device lock, so an interrupt numbered after this read reaches the session only after
-     * the commit is recorded on it. Without Redis nobody can tell which came first, so the commit is refused.
+     * One read of the device's epoch, the key every announcement increments, on the device's lane: after this
+     * instance's own announcements of the device, so Redis orders the commit against every interrupt numbered so
+     * far. Empty when Redis cannot answer within the order bound.
      */
     @Override
-    public boolean mayCommit(String hardwareId, long sessionEpoch) {
-        OptionalLong clusterEpoch = epoch(hardwareId);
-        return clusterEpoch.isPresent() && clusterEpoch.getAsLong() <= sessionEpoch;
+    public CompletableFuture<OptionalLong> commitEpoch(String hardwareId) {
+        if (!connected() || lanes.slow()) {
+            return CompletableFuture.completedFuture(OptionalLong.empty());
+        }
+        return lanes.submit(hardwareId, () -> clusterEpoch(hardwareId))
+                .completeOnTimeout(OptionalLong.empty(), orderBound.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(failed -> OptionalLong.empty());
+    }
+
+    @Override
+    public boolean commitsNeedTheCluster() {
+        return settings.commitOrdering() == ClusterSettings.CommitOrdering.CLUSTER;
     }
 
     @Override
     public OptionalLong epoch(String hardwareId) {
-        if (!connected) {
+        if (!connected() || lanes.slow()) {
             return OptionalLong.empty();
         }
+        return await(
+                lanes.submit(hardwareId, () -> clusterEpoch(hardwareId)), settings.answerWait(), OptionalLong.empty());
+    }
+
+    private OptionalLong clusterEpoch(String hardwareId) {
+        String value = command(() -> redis.opsForValue().get(keys.epoch(hardwareId)));
+        return OptionalLong.of(value == null ? 0 : Long.parseLong(value));
+    }
+
+    /** A Redis command whose failure means Redis is lost. */
+    private <T> T command(java.util.function.Supplier<T> call) {
         try {
-            String value = redis.opsForValue().get(keys.epoch(hardwareId));
-            return OptionalLong.of(value == null ? 0 : Long.parseLong(value));
+            return call.get();
         } catch (RuntimeException e) {
             lost(e);
-            return OptionalLong.empty();
+            throw e;
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> answer, Duration bound, T otherwise) {
+        try {
+            return answer.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return otherwise;
+        } catch (ExecutionException | TimeoutException e) {
+            return otherwise;
         }
     }
 
     @Override
     public List<SessionInfo> remoteSessions(String hardwareId, int limit) {
-        if (!connected) {
+        if (!connected() || lanes.slow()) {
             return List.of();
         }
         try {
@@ -539,7 +558,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         RedisConnection connection = null;
         while (running) {
             try {
-                if (!connected) {
+                if (!connected()) {
                     closeQuietly(connection);
                     connection = null;
                     reconnect();
@@ -579,10 +598,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         }
         String hardwareId = signal.get("hw");
         long epoch = Long.parseLong(signal.get("epoch"));
-        String reason = emptyToNull(signal.get("reason"));
+        String reason = ScriptReplies.emptyToNull(signal.get("reason"));
         String id = signal.get("id");
-        String pauseId = emptyToNull(signal.get("pause"));
-        PauseOutcome pauseOutcome = pauseId == null ? null : outcome(signal.get("pauseOutcome"));
+        String pauseId = ScriptReplies.emptyToNull(signal.get("pause"));
+        PauseOutcome pauseOutcome = pauseId == null ? null : ScriptReplies.outcome(signal.get("pauseOutcome"));
         try {
             manager.applyRemote(hardwareId, epoch, reason, "cluster:" + origin, pauseId, pauseOutcome)
                     .whenComplete((result, error) -> {
@@ -606,28 +625,15 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         String pauseId = signal.get("pause");
         try {
             if ("pause".equals(type)) {
-                manager.applyRemotePause(new ClusterPause(
-                        hardwareId,
-                        pauseId,
-                        Long.parseLong(signal.get("epoch")),
-                        emptyToNull(signal.get("reason")),
-                        emptyToNull(signal.get("source")),
-                        Instant.ofEpochMilli(Long.parseLong(signal.get("pausedAt"))),
-                        Instant.ofEpochMilli(Long.parseLong(signal.get("resumeBy"))),
-                        false));
+                manager.applyRemotePause(ScriptReplies.pauseSignal(signal));
             } else {
-                manager.applyRemotePauseDecision(hardwareId, pauseId, outcome(signal.get("outcome")));
+                manager.applyRemotePauseDecision(hardwareId, pauseId, ScriptReplies.outcome(signal.get("outcome")));
             }
             signalsApplied.increment();
         } catch (RuntimeException e) {
             // A signal that cannot be applied here (device cap, malformed) must not stop the reader.
             LOG.warn("cluster {} signal for device {} not applied: {}", type, hardwareId, e.toString());
         }
-    }
-
-    /** A decision as scripts and signals write it ({@link PauseOutcome#tag()}). */
-    private static PauseOutcome outcome(String tag) {
-        return PauseOutcome.valueOf(tag.toUpperCase(Locale.ROOT));
     }
 
     private void acknowledge(String origin, String id, InterruptResult result) {
@@ -638,7 +644,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 origin,
                 acks.answer(id, result),
                 System.nanoTime() + settings.ackTimeout().toNanos());
-        if (!writable) {
+        if (!writable()) {
             keepUnsent(ack);
             return;
         }
@@ -672,7 +678,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
         @Override
         public void run() {
-            if (!writable) {
+            if (!writable()) {
                 keepUnsent(this);
                 return;
             }
@@ -750,14 +756,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         List<InstanceOutcome> unreached =
                 peers.stream().map(InstanceOutcome::unacknowledged).toList();
         acksMissing.add(unreached.size());
-        return new Announcement(epoch, CompletableFuture.completedFuture(unreached));
+        return Announcement.unheard(epoch, unreached);
     }
 
     private void lost(RuntimeException e) {
         lastError = e.getClass().getSimpleName();
-        writable = false;
-        if (connected) {
-            connected = false;
+        if (connection.getAndSet(Connection.DOWN) == Connection.CONNECTED) {
             downSince = Instant.now();
             outages.increment();
             // Queued registry writes are dropped (the reconnect repairs the registry); acknowledgements are kept.
@@ -784,7 +788,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 resendRecentAcks();
             }
             beat();
-            writable = true;
+            connection.compareAndSet(Connection.DOWN, Connection.CATCHING_UP);
             resendAcks();
             repair.drainReplays();
             repair.catchUp();
@@ -794,10 +798,11 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                 LOG.warn(
                         "Redis primary changed (failover or restart); this instance's recent writes were checked and repaired");
             }
-            connected = true;
-            LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
+            if (connection.compareAndSet(Connection.CATCHING_UP, Connection.CONNECTED)) {
+                LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
+            }
         } catch (RuntimeException e) {
-            writable = false;
+            connection.set(Connection.DOWN);
             lastError = e.getClass().getSimpleName();
             if (String.valueOf(e.getMessage()).contains("READONLY")
                     && connections instanceof LettuceConnectionFactory lettuce) {
@@ -816,7 +821,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     }
 
     private void heartbeatQuietly() {
-        if (!connected) {
+        if (!connected()) {
             return;
         }
         try {
@@ -827,24 +832,24 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     }
 
     private void beat() {
-        List<?> alive = redis.execute(
+        List<?> alive = lanes.heartbeat(() -> redis.execute(
                 ClusterScripts.HEARTBEAT,
                 List.of(keys.instances()),
                 settings.instance(),
                 millis(settings.liveness()),
-                millis(settings.liveness().multipliedBy(10)));
-        peers = others(alive);
+                millis(settings.liveness().multipliedBy(10))));
+        peers = others(ScriptReplies.names(alive));
     }
 
     // ---- helpers ------------------------------------------------------------------------------
 
     private void write(Runnable command) {
-        if (!writable) {
+        if (!writable()) {
             return; // re-created from heartbeats, or expired by score, once Redis is back
         }
         try {
             writer.execute(() -> {
-                if (!writable) {
+                if (!writable()) {
                     return; // queued before the outage was noticed: would only wait out its timeout
                 }
                 try {
@@ -858,21 +863,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         }
     }
 
-    private List<String> others(Object members) {
-        List<String> others = new ArrayList<>();
-        if (members instanceof Collection<?> all) {
-            for (Object member : all) {
-                String name = String.valueOf(member);
-                if (!name.equals(settings.instance())) {
-                    others.add(name);
-                }
-            }
-        }
-        return List.copyOf(others);
-    }
-
-    private static String emptyToNull(String text) {
-        return text == null || text.isEmpty() ? null : text;
+    private List<String> others(List<String> members) {
+        return members.stream()
+                .filter(name -> !name.equals(settings.instance()))
+                .toList();
     }
 
     private static void closeQuietly(RedisConnection connection) {

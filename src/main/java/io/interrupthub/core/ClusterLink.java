@@ -6,47 +6,50 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How one {@link InterruptManager} shares epochs, interrupts and the session cap with the other
- * instances of a cluster. {@link #LOCAL} (the default) is a single process. An implementation must
- * never throw and must answer within its own short timeout: when the cluster cannot be reached it
- * falls back to the local answer and catches up later, so local interrupts never wait for it.
+ * How one {@link InterruptManager} shares epochs, interrupts, pauses and the session cap with the other
+ * instances of a cluster. {@link #LOCAL} (the default) is a single process.
  *
- * <p>Interrupts that other instances issue come in through {@link InterruptManager#applyRemote};
- * session state changes reach the implementation as an {@link InterruptListener}.
+ * <p>The manager never calls a link while it holds a device's lock, and never between a barge-in and its
+ * local stop: an interrupt stops this instance's sessions, fires their handles, sets the flag and publishes
+ * its events first, then {@link #announce}s itself. What must reach the cluster leaves as a future the link
+ * completes within its own bound. A method that answers a caller synchronously ({@link #admit},
+ * {@link #commitEpoch}, {@link #decidePause} through its future) answers at once from local knowledge when the
+ * cluster is down or known to be slow, and otherwise waits at most the link's bound. An implementation never
+ * throws.
  *
- * <p>Tentative interrupts follow the same rule: a pause is shared through {@link #openPause} and its one
- * decision taken through {@link #decidePause} (or an interrupt's {@link #announce}); when the cluster cannot
- * answer, these say so ({@code null}, {@link PauseVerdict#LOCAL}) and the instance decides alone, at once,
- * as one process does. Other instances' pauses and decisions come in through
- * {@link InterruptManager#applyRemotePause} and {@link InterruptManager#applyRemotePauseDecision}.
+ * <p>Interrupts that other instances issue come in through {@link InterruptManager#applyRemote}; their pauses
+ * and pause decisions through {@link InterruptManager#applyRemotePause} and
+ * {@link InterruptManager#applyRemotePauseDecision}; session state changes reach the implementation as an
+ * {@link InterruptListener}.
  */
 public interface ClusterLink {
 
     ClusterLink LOCAL = new ClusterLink() {};
 
     /**
-     * Called under the device's lock when an interrupt starts a new epoch: returns that epoch (above
-     * {@code localEpoch}) and tells the other instances. The future completes, within the link's
-     * acknowledgement timeout, with one outcome per instance that was expected to apply it.
+     * Numbers an interrupt this instance has already applied as {@code localEpoch} and tells the other instances.
+     * The cluster's number is above {@code floor} (the device's epoch before the interrupt) and equals
+     * {@code localEpoch} unless the cluster was ahead of this instance; the manager then raises the device to it.
+     * Completes within the link's bound: with {@link Announcement#unheard} when the cluster could not take it now
+     * (the link then announces it once the cluster is back). The announcement's peers complete within the
+     * acknowledgement timeout, one outcome per instance that was expected to apply it.
      */
-    default Announcement announce(String hardwareId, long localEpoch, String reason, String source, Instant at) {
-        return new Announcement(localEpoch + 1, Announcement.NO_PEERS);
+    default CompletableFuture<Announcement> announce(
+            String hardwareId, long floor, long localEpoch, String reason, String source, Instant at) {
+        return CompletableFuture.completedFuture(Announcement.unheard(localEpoch, List.of()));
     }
 
     /**
-     * Called under the device's lock for an interrupt that stays on this instance (shutdown): returns
-     * its epoch (above {@code localEpoch}) without telling the other instances, so that epoch number is
-     * still never issued twice.
+     * An interrupt that stays on this instance (shutdown) took {@code epoch} here: the cluster's epoch of the
+     * device is raised to it in the background, so that number is not issued again for a newer interrupt.
      */
-    default long claim(String hardwareId, long localEpoch) {
-        return localEpoch + 1;
-    }
+    default void claimed(String hardwareId, long epoch) {}
 
     /**
-     * Called before a session opens, after the local cap admitted it. {@code localEpoch} is the
-     * device's epoch here, which the cluster's must not stay below.
+     * Called before a session opens, after the local cap admitted it. {@code localEpoch} is the device's epoch
+     * here, which the cluster's must not stay below.
      *
-     * @return refused at the cluster-wide cap; otherwise the device's cluster epoch when known
+     * @return refused at the cluster-wide cap or as a duplicate; otherwise the device's cluster epoch when known
      */
     default Admission admit(String sessionId, String hardwareId, long localEpoch) {
         return Admission.UNKNOWN_EPOCH;
@@ -59,16 +62,21 @@ public interface ClusterLink {
     default void heartbeat(SessionInfo session) {}
 
     /**
-     * Called under the device's lock before an active session of {@code sessionEpoch} commits a side
-     * effect: false when the cluster has numbered a newer interrupt of the device (the turn is over, even
-     * if that interrupt has not reached this instance yet), or cannot say. Read atomically against the
-     * epochs {@link #announce} issues, so a commit and an interrupt are ordered cluster-wide.
+     * The device's cluster epoch, read in the cluster's order after every announcement this instance made of
+     * the device, for a commit: a session whose epoch is below it belongs to a turn that an interrupt has ended
+     * somewhere, even if that interrupt has not reached this instance yet. Empty when the cluster cannot say
+     * within the link's bound.
      */
-    default boolean mayCommit(String hardwareId, long sessionEpoch) {
-        return true;
+    default CompletableFuture<OptionalLong> commitEpoch(String hardwareId) {
+        return CompletableFuture.completedFuture(OptionalLong.of(0));
     }
 
-    /** The device's cluster-wide epoch, when the cluster can say. */
+    /** Whether a commit the cluster cannot order in time is refused (503) or decided on local order. */
+    default boolean commitsNeedTheCluster() {
+        return false;
+    }
+
+    /** The device's cluster-wide epoch, when the cluster can say at once. */
     default OptionalLong epoch(String hardwareId) {
         return OptionalLong.empty();
     }
@@ -78,36 +86,43 @@ public interface ClusterLink {
         return List.of();
     }
 
-    /**
-     * Called under the device's lock as a pause opens here: tells the other instances, unless the cluster
-     * already has an open pause of the device (then that one is answered, and this instance joins it).
-     *
-     * @return the cluster's pause of the device, or null when the cluster cannot be reached (the pause is
-     *     then this instance's alone, decided here)
-     */
-    default ClusterPause openPause(
-            String hardwareId,
-            long localEpoch,
-            String reason,
-            String source,
-            java.time.Instant pausedAt,
-            java.time.Instant resumeBy) {
+    /** A fresh cluster id for a pause about to open here; null when there is no cluster to share it with. */
+    default String newPauseId() {
         return null;
     }
 
     /**
-     * Called under the device's lock to take the one decision of the cluster's pause {@code pauseId}:
-     * resumed (by a caller or on expiry) or becoming an interrupt on expiry. A real interrupt takes it in
-     * {@link #announce} instead.
+     * Shares a pause opened here (already holding this instance's sessions): tells the other instances unless the
+     * cluster already has an open pause of the device, which this one then joins.
+     *
+     * @return the cluster's pause of the device, or null when the cluster could not be reached (the pause is then
+     *     this instance's alone, decided here)
      */
-    default PauseVerdict decidePause(String hardwareId, String pauseId, PauseOutcome outcome) {
-        return PauseVerdict.LOCAL;
+    default CompletableFuture<ClusterPause> openPause(
+            String pauseId,
+            String hardwareId,
+            long localEpoch,
+            String reason,
+            String source,
+            Instant pausedAt,
+            Instant resumeBy) {
+        return CompletableFuture.completedFuture(null);
     }
 
     /**
-     * The epoch an interrupt got and the other instances' outcomes, still to come; with the device's
+     * Takes the one decision of the cluster's pause {@code pauseId}: resumed (by a caller or on expiry) or
+     * becoming an interrupt on expiry. A real interrupt takes it in {@link #announce} instead. Completes with
+     * {@link PauseVerdict#LOCAL} when the cluster cannot say within the link's bound.
+     */
+    default CompletableFuture<PauseVerdict> decidePause(String hardwareId, String pauseId, PauseOutcome outcome) {
+        return CompletableFuture.completedFuture(PauseVerdict.LOCAL);
+    }
+
+    /**
+     * The epoch the cluster gave an interrupt and the other instances' outcomes, still to come; with the device's
      * cluster-wide pause the announcement found ({@code pauseId} null when none), its decision, whether this
      * announcement took that decision, and what the cluster records of that pause (null when not told).
+     * {@code heard} is false when the cluster did not take the announcement (yet): the epoch is then the local one.
      */
     record Announcement(
             long epoch,
@@ -115,21 +130,20 @@ public interface ClusterLink {
             String pauseId,
             PauseOutcome pauseOutcome,
             boolean pauseDecided,
-            ClusterPause pause) {
+            ClusterPause pause,
+            boolean heard) {
         public static final CompletableFuture<List<InstanceOutcome>> NO_PEERS =
                 CompletableFuture.completedFuture(List.of());
 
-        public Announcement(long epoch, CompletableFuture<List<InstanceOutcome>> peers) {
-            this(epoch, peers, null, null, false, null);
+        /** What another instance's signal says of the pause its interrupt found. */
+        public static Announcement ofSignal(long epoch, String pauseId, PauseOutcome pauseOutcome) {
+            return new Announcement(epoch, NO_PEERS, pauseId, pauseOutcome, false, null, true);
         }
 
-        public Announcement(
-                long epoch,
-                CompletableFuture<List<InstanceOutcome>> peers,
-                String pauseId,
-                PauseOutcome pauseOutcome,
-                boolean pauseDecided) {
-            this(epoch, peers, pauseId, pauseOutcome, pauseDecided, null);
+        /** The cluster could not take it now: the local epoch, and the peers named as not acknowledging. */
+        public static Announcement unheard(long localEpoch, List<InstanceOutcome> unreached) {
+            return new Announcement(
+                    localEpoch, CompletableFuture.completedFuture(unreached), null, null, false, null, false);
         }
     }
 
@@ -143,8 +157,8 @@ public interface ClusterLink {
             long epoch,
             String reason,
             String source,
-            java.time.Instant pausedAt,
-            java.time.Instant resumeBy,
+            Instant pausedAt,
+            Instant resumeBy,
             boolean opened) {}
 
     /** Who decided a pause: this instance ({@link #WON}), another one first (with its decision), or nobody can say. */
@@ -165,12 +179,21 @@ public interface ClusterLink {
     }
 
     /**
-     * Whether a session may open cluster-wide, and the device's epoch there ({@code -1} when unknown);
-     * {@link #DUPLICATE} when an open session anywhere in the cluster already has the id.
+     * Whether a session may open cluster-wide, and the device's epoch there when known; refused at the cap, or a
+     * duplicate when an open session anywhere in the cluster already has the id.
      */
-    record Admission(boolean admitted, long epoch) {
-        public static final Admission UNKNOWN_EPOCH = new Admission(true, -1);
-        public static final Admission REFUSED = new Admission(false, -1);
-        public static final Admission DUPLICATE = new Admission(false, -2);
+    sealed interface Admission {
+        Admission UNKNOWN_EPOCH = new Admitted(OptionalLong.empty());
+        Admission REFUSED = new Refused();
+        Admission DUPLICATE = new Duplicate();
+
+        /** Admitted; {@code epoch} is the device's cluster epoch, empty when the cluster could not say. */
+        record Admitted(OptionalLong epoch) implements Admission {}
+
+        /** The cluster-wide cap is reached. */
+        record Refused() implements Admission {}
+
+        /** An open session somewhere in the cluster has the id. */
+        record Duplicate() implements Admission {}
     }
 }

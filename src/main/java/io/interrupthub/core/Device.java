@@ -44,6 +44,30 @@ final class Device {
         this.epoch = epoch;
     }
 
+    /**
+     * Under the lock: the cluster numbered {@code clusterEpoch} the interrupt this instance applied as {@code
+     * localEpoch}. The device rises to it, and its open sessions of that turn (opened here since) belong to the
+     * cluster's number; returns them, so the registry hears of their epoch.
+     */
+    List<Session> fence(long localEpoch, long clusterEpoch, DeviceTable table) {
+        if (clusterEpoch > epoch) {
+            epoch = clusterEpoch;
+            Flag f = flag;
+            if (f != null && f.epoch() < clusterEpoch) {
+                table.setFlag(this, new Flag(clusterEpoch, f.setAtMillis(), f.expiresAtMillis()));
+            }
+        }
+        fannedOut = Math.max(fannedOut, Math.min(clusterEpoch, epoch));
+        List<Session> rebased = new ArrayList<>(0);
+        for (Session session : sessions) {
+            if (session.state().isOpen() && session.epoch() >= localEpoch && session.epoch() < clusterEpoch) {
+                session.rebase(clusterEpoch);
+                rebased.add(session);
+            }
+        }
+        return rebased;
+    }
+
     /** Nothing was ever put in it: no session, no flag, no fan-out. */
     boolean untouched() {
         return sessions.isEmpty() && flag == null && inFlight == null && pause == null;

@@ -16,7 +16,12 @@ public final class InterruptHubException extends RuntimeException {
         /** A hard cap is reached (sessions, devices); nothing was evicted to make room. */
         LIMIT_REACHED,
         /** {@code GLOBAL_INTERRUPT_ENABLED=false}. */
-        DISABLED
+        DISABLED,
+        /**
+         * The answer needs the cluster, which cannot give it now (Redis slow or unreachable): nothing was changed,
+         * and the same request may succeed when retried.
+         */
+        UNAVAILABLE
     }
 
     private final Kind kind;

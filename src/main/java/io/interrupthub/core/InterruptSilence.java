@@ -20,7 +20,9 @@ import java.util.function.UnaryOperator;
 final class InterruptSilence {
 
     final String hardwareId;
-    final long epoch;
+    /** The interrupt's epoch; the cluster's number once it gave one ({@link #renumber}). Guarded by this. */
+    private long epoch;
+
     private final Instant startedAt;
     final long deadlineMillis;
     /** False when the interrupt marked no session here: silent at once, nothing to measure or count. */
@@ -56,6 +58,11 @@ final class InterruptSilence {
             state = SilenceState.CONFIRMED;
             outcome.complete(reportLocked());
         }
+    }
+
+    /** The cluster numbered the interrupt {@code clusterEpoch}: reports from now on say so. */
+    synchronized void renumber(long clusterEpoch) {
+        epoch = clusterEpoch;
     }
 
     CompletableFuture<SilenceReport> outcome() {

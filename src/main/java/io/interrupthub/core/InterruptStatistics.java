@@ -2,6 +2,7 @@ package io.interrupthub.core;
 
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +34,43 @@ final class InterruptStatistics {
         }
         long index = recorded.getAndIncrement();
         recentNanos.set((int) (index % LATENCY_WINDOW), nanos);
+    }
+
+    /** Interrupt requests by outcome, for metrics: success, failure, coalesced, rejected. */
+    long requests(String outcome) {
+        return switch (outcome) {
+            case "success" -> succeeded.sum();
+            case "failure" -> failed.sum();
+            case "coalesced" -> coalesced.sum();
+            case "rejected" -> rejected.sum();
+            default -> throw new IllegalArgumentException("unknown interrupt outcome " + outcome);
+        };
+    }
+
+    StatisticsSnapshot snapshot(
+            InterruptSettings settings,
+            ModuleRegistry registry,
+            long activeFlags,
+            int devices,
+            SessionTracker sessions) {
+        List<StatisticsSnapshot.ModuleStats> modules = registry.infos().stream()
+                .map(m -> new StatisticsSnapshot.ModuleStats(
+                        m.module(),
+                        m.enabled(),
+                        m.actions(),
+                        moduleCount(m.module(), ModuleOutcome.OK),
+                        moduleCount(m.module(), ModuleOutcome.FAILED),
+                        moduleCount(m.module(), ModuleOutcome.TIMED_OUT),
+                        moduleCount(m.module(), ModuleOutcome.DISABLED)))
+                .toList();
+        return new StatisticsSnapshot(
+                settings.enabled(),
+                new StatisticsSnapshot.Interrupts(
+                        total(), succeeded.sum(), failed.sum(), coalesced.sum(), rejected.sum()),
+                modules,
+                new StatisticsSnapshot.Flags(activeFlags, devices),
+                sessions.snapshot(),
+                latency());
     }
 
     long moduleCount(String module, ModuleOutcome outcome) {

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -12,59 +13,73 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Tentative interrupts: a device's open sessions are held ({@code PAUSED}) until the pause is resumed,
- * confirmed by a real interrupt, or its window ends. Each decision is taken under the device's lock by
- * whoever takes the pause off the device, so resume, interrupt and expiry never both win; the effects
- * (callbacks, module calls, events) run after the lock is released, as an interrupt's do.
+ * Tentative interrupts: a device's open sessions are held ({@code PAUSED}) until the pause is resumed, confirmed
+ * by a real interrupt, or its window ends. Each decision is applied under the device's lock by whoever takes the
+ * pause off the device, so resume, interrupt and expiry never both win; the effects (callbacks, module calls,
+ * events) run after the lock is released, as an interrupt's do.
  *
- * <p>A pause changes no epoch and sets no flag: {@link Session#isInterrupted()} stays false, and the
- * interrupt that may confirm it is an ordinary one, numbered then.
+ * <p>A pause changes no epoch and sets no flag: {@link Session#isInterrupted()} stays false, and the interrupt
+ * that may confirm it is an ordinary one, numbered then.
  *
- * <p>In a cluster the device lock is not enough: a pause opened here is shared through the {@link ClusterLink}
- * (the other instances hold their sessions of the device too), and each decision is first taken there, where
- * one instance wins it; the others apply what it decided. When the cluster cannot be reached the decision is
- * taken here alone, as in one process.
+ * <p>In a cluster a pause opened here holds this instance's sessions at once and is then shared through the
+ * {@link ClusterLink} (the other instances hold theirs too, or this one joins a pause the cluster already had).
+ * Each decision is first taken in the cluster, outside the lock, where one instance wins it; the others apply
+ * what it decided. When the cluster cannot answer in time the decision is taken here alone, as in one process.
  */
 final class Pauses {
 
     private static final System.Logger LOG = System.getLogger(Pauses.class.getName());
     /** The reason of the interrupt a pause becomes when its window ends ({@link TentativeExpiry#INTERRUPT}). */
     static final String EXPIRED_REASON = "tentative_expired";
+    /** The longest a resume waits for the link, which answers within its own, shorter, bound. */
+    private static final long LINK_SAFETY_MILLIS = 10_000;
 
-    /** What {@link InterruptManager} lends: the pieces a pause acts on, and how to tell others of it. */
-    record Parts(
-            DeviceTable devices,
-            SessionTracker sessions,
-            ModuleRegistry registry,
-            FanOut fanOut,
-            Executor callbacks,
-            Clock clock,
-            InterruptSettings settings,
-            Consumer<Session> sessionChanged,
-            Consumer<Pause> paused,
-            Consumer<Pause> pauseEnded,
-            BiConsumer<String, Pause> interruptExpired,
-            Supplier<ClusterLink> link) {}
+    private final DeviceTable devices;
+    private final SessionTracker sessions;
+    private final ModuleRegistry registry;
+    private final FanOut fanOut;
+    private final Events events;
+    private final Clock clock;
+    private final InterruptSettings settings;
+    /** Makes the interrupt a pause becomes when its window ends. */
+    private final BiConsumer<String, Pause> interruptExpired;
 
-    private final Parts parts;
+    private final Supplier<ClusterLink> link;
     /** The open pauses by device, for listing and the sweep; bounded by the devices that may hold state. */
     private final Map<String, OpenPause> open = new ConcurrentHashMap<>();
 
     private final Map<PauseOutcome, LongAdder> outcomes = new EnumMap<>(PauseOutcome.class);
     private volatile ScheduledExecutorService timer;
 
-    Pauses(Parts parts) {
-        this.parts = parts;
+    Pauses(
+            DeviceTable devices,
+            SessionTracker sessions,
+            ModuleRegistry registry,
+            FanOut fanOut,
+            Events events,
+            Clock clock,
+            InterruptSettings settings,
+            BiConsumer<String, Pause> interruptExpired,
+            Supplier<ClusterLink> link) {
+        this.devices = devices;
+        this.sessions = sessions;
+        this.registry = registry;
+        this.fanOut = fanOut;
+        this.events = events;
+        this.clock = clock;
+        this.settings = settings;
+        this.interruptExpired = interruptExpired;
+        this.link = link;
         for (PauseOutcome outcome : PauseOutcome.values()) {
             outcomes.put(outcome, new LongAdder());
         }
@@ -77,58 +92,57 @@ final class Pauses {
 
     /** Pauses the device, or answers with the pause already open (one window per pause: nothing is extended). */
     PauseResult pause(String hardwareId, String reason, String source) {
-        Instant now = parts.clock().instant();
-        Instant resumeBy = now.plus(parts.settings().resumeWindow());
+        ClusterLink cluster = link.get();
+        String clusterId = cluster.newPauseId();
+        // The cluster keeps instants in milliseconds: a shared pause has the same window on every instance.
+        Instant now = clusterId == null ? clock.instant() : clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Instant resumeBy = now.plus(settings.resumeWindow());
         List<SessionTracker.Held> held = new ArrayList<>();
         OpenPause[] existing = {null};
-        boolean[] joined = {false};
-        OpenPause made = parts.devices().withDevice(hardwareId, device -> {
+        OpenPause made = devices.withDevice(hardwareId, device -> {
             if (device.pause != null) {
                 existing[0] = device.pause;
                 return null;
             }
-            // Under the lock, so that another instance's decision of this pause cannot be applied here first.
-            ClusterLink.ClusterPause shared =
-                    parts.link().get().openPause(hardwareId, device.epoch, reason, source, now, resumeBy);
-            if (shared == null) {
-                return openLocked(device, reason, source, now, resumeBy, null, device.epoch, held);
-            }
-            // Already open in the cluster (its signal has not reached this instance yet): this is not a new
-            // pause, its window is not extended, but this instance's sessions are held by it now.
-            joined[0] = !shared.opened();
-            return openLocked(device, shared, held);
+            held.addAll(sessions.pauseLocked(device));
+            return opened(device, OpenPause.sharing(snapshot(device, reason, source, now, resumeBy, held), clusterId));
         });
         if (made == null) {
             return new PauseResult(existing[0].snapshot, true, CompletableFuture.completedFuture(List.of()));
         }
-        return new PauseResult(made.snapshot, joined[0], begun(hardwareId, made, held));
+        CompletableFuture<List<ModuleResult>> modules = begun(hardwareId, made, held);
+        if (clusterId != null) {
+            // Shared after the local hold: the cluster records it, or answers the pause it already had.
+            cluster.openPause(clusterId, hardwareId, made.snapshot.epoch(), reason, source, now, resumeBy)
+                    .whenComplete((shared, error) -> settle(hardwareId, made, error == null ? shared : null));
+        }
+        return new PauseResult(made.snapshot, false, modules);
     }
 
-    /** Under the lock: this instance's sessions held by a pause the cluster already has open. */
-    private OpenPause openLocked(Device device, ClusterLink.ClusterPause shared, List<SessionTracker.Held> held) {
-        return openLocked(
-                device,
-                shared.reason(),
-                shared.source(),
-                shared.pausedAt(),
-                shared.resumeBy(),
-                shared.id(),
-                shared.epoch(),
-                held);
+    /** The cluster's answer to a pause opened here: recorded, joined to the cluster's open pause, or unreachable. */
+    private void settle(String hardwareId, OpenPause made, ClusterLink.ClusterPause shared) {
+        boolean moved =
+                devices.withExistingDevice(hardwareId, device -> device.pause == made && made.settle(shared), false);
+        if (moved) {
+            scheduleExpiry(hardwareId, made);
+        }
     }
 
     /**
-     * Applies a pause another instance of the cluster opened: this instance's sessions of the device are held
-     * too. Changes nothing when the device is paused here already, or an interrupt numbered after the pause
-     * was applied here (it ended the pause: its signal was read first).
+     * Applies a pause another instance of the cluster opened: this instance's sessions of the device are held too.
+     * Changes nothing when the device is paused here already, or an interrupt numbered after the pause was applied
+     * here (it ended the pause: its signal was read first).
      */
     boolean applyRemote(String hardwareId, ClusterLink.ClusterPause shared) {
         List<SessionTracker.Held> held = new ArrayList<>();
-        OpenPause made = parts.devices().withDevice(hardwareId, device -> {
+        OpenPause made = devices.withDevice(hardwareId, device -> {
             if (device.pause != null || device.epoch > shared.epoch()) {
                 return null;
             }
-            return openLocked(device, shared, held);
+            held.addAll(sessions.pauseLocked(device));
+            Pause snapshot =
+                    snapshot(device, shared.reason(), shared.source(), shared.pausedAt(), shared.resumeBy(), held);
+            return opened(device, new OpenPause(snapshot, shared.id(), shared.epoch()));
         });
         if (made == null) {
             return false;
@@ -138,47 +152,43 @@ final class Pauses {
     }
 
     /**
-     * Applies what another instance decided about the cluster's pause {@code clusterId}: resumed (the sessions
-     * held here go on), or becoming an interrupt on expiry (a resume here is refused; the interrupt follows).
+     * Applies what another instance decided about the cluster's pause {@code clusterId}: resumed (the sessions held
+     * here go on), or becoming an interrupt on expiry (a resume here is refused; the interrupt follows).
      */
     void applyRemoteDecision(String hardwareId, String clusterId, PauseOutcome outcome) {
-        Instant now = parts.clock().instant();
-        Decision decision = parts.devices()
-                .withExistingDevice(
-                        hardwareId,
-                        device -> {
-                            OpenPause pause = device.pause;
-                            if (pause == null || !pause.is(clusterId)) {
-                                return null;
-                            }
-                            if (outcome.resumed()) {
-                                return resumeLocked(device, pause, outcome, now, false);
-                            }
-                            pause.expiring = true;
-                            return null;
-                        },
-                        null);
+        Instant now = clock.instant();
+        Decision decision = devices.withExistingDevice(
+                hardwareId,
+                device -> {
+                    OpenPause pause = device.pause;
+                    if (pause == null || !pause.is(clusterId)) {
+                        return null;
+                    }
+                    if (outcome.resumed()) {
+                        return resumeLocked(device, pause, outcome, now, false);
+                    }
+                    pause.expiring = true;
+                    return null;
+                },
+                null);
         if (decision != null) {
             carryOut(hardwareId, decision);
         }
     }
 
-    /** Under the lock: the device's active sessions are held by a new pause. */
-    private OpenPause openLocked(
+    private static Pause snapshot(
             Device device,
             String reason,
             String source,
             Instant pausedAt,
             Instant resumeBy,
-            String clusterId,
-            long clusterEpoch,
             List<SessionTracker.Held> held) {
-        held.addAll(parts.sessions().pauseLocked(device));
         List<String> ids = held.stream().map(h -> h.session().sessionId()).toList();
-        OpenPause pause = new OpenPause(
-                new Pause(device.hardwareId, device.epoch, reason, source, pausedAt, resumeBy, ids, null, null),
-                clusterId,
-                clusterEpoch);
+        return new Pause(device.hardwareId, device.epoch, reason, source, pausedAt, resumeBy, ids, null, null);
+    }
+
+    /** Under the lock: the pause now holds the device. */
+    private OpenPause opened(Device device, OpenPause pause) {
         device.pause = pause;
         open.put(device.hardwareId, pause);
         return pause;
@@ -189,47 +199,59 @@ final class Pauses {
             String hardwareId, OpenPause made, List<SessionTracker.Held> held) {
         Pause pause = made.snapshot;
         announce(held, pause);
-        parts.paused().accept(pause);
-        Duration left = Duration.between(parts.clock().instant(), pause.resumeBy());
-        scheduleExpiry(hardwareId, made, left.isNegative() ? Duration.ZERO : left);
+        events.publish(listener -> listener.paused(pause), "pause");
+        scheduleExpiry(hardwareId, made);
         return callModules(pause, true);
     }
 
     /**
-     * Resumes the device's pause within its window.
+     * Resumes the device's pause within its window: decided in the cluster first (outside the lock, within the
+     * link's bound), then applied under the lock if nothing else decided it meanwhile.
      *
-     * @throws InterruptHubException CONFLICT when nothing is paused or the window has ended
+     * @throws InterruptHubException CONFLICT when nothing is paused, the window has ended, or another decision won
      */
     Pause resume(String hardwareId) {
-        Instant now = parts.clock().instant();
-        Decision decision = parts.devices()
-                .withExistingDevice(
-                        hardwareId,
-                        device -> {
-                            OpenPause pause = device.pause;
-                            if (pause == null) {
-                                return null;
-                            }
-                            if (pause.expiring) {
-                                return Decision.refused("the resume window of device " + hardwareId + " ended at "
-                                        + pause.snapshot.resumeBy() + ": the pause is becoming an interrupt");
-                            }
-                            if (!now.isBefore(pause.snapshot.resumeBy())) {
-                                Decision expired = expireLocked(device, pause, now);
-                                return expired.withRefusal("the resume window of device " + hardwareId + " ended at "
+        Instant now = clock.instant();
+        String[] clusterId = {null};
+        Decision look = devices.withExistingDevice(
+                hardwareId,
+                device -> {
+                    OpenPause pause = device.pause;
+                    if (pause == null) {
+                        return null;
+                    }
+                    if (pause.expiring) {
+                        return Decision.refused("the resume window of device " + hardwareId + " ended at "
+                                + pause.snapshot.resumeBy() + ": the pause is becoming an interrupt");
+                    }
+                    if (!now.isBefore(pause.snapshot.resumeBy())) {
+                        return Decision.refused("the resume window of device " + hardwareId + " ended at "
                                         + pause.snapshot.resumeBy() + "; the pause "
-                                        + (expired.interruptNext() ? "becomes an interrupt" : "was resumed on expiry"));
-                            }
-                            ClusterLink.PauseVerdict verdict = decideInCluster(hardwareId, pause, PauseOutcome.RESUMED);
-                            if (verdict.kind() == ClusterLink.PauseVerdict.Kind.LOST) {
-                                // Another instance decided first; its decision reaches this one as a signal.
-                                return Decision.refused("the pause of device " + hardwareId
-                                        + " was already decided on another instance ("
-                                        + verdict.decided().tag() + "): nothing to resume");
-                            }
-                            return resumeLocked(device, pause, PauseOutcome.RESUMED, now, true);
-                        },
-                        null);
+                                        + (settings.tentativeExpiry() == TentativeExpiry.RESUME
+                                                ? "is resumed on expiry"
+                                                : "becomes an interrupt"))
+                                .expiring(pause);
+                    }
+                    clusterId[0] = pause.clusterId();
+                    return Decision.deciding(pause);
+                },
+                null);
+        if (look == null) {
+            throw new InterruptHubException(
+                    InterruptHubException.Kind.CONFLICT, "device " + hardwareId + " is not paused: nothing to resume");
+        }
+        if (look.refusal() != null) {
+            if (look.pause() != null) {
+                expire(hardwareId, look.pause());
+            }
+            throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, look.refusal());
+        }
+        OpenPause pause = look.pause();
+        ClusterLink.PauseVerdict verdict = clusterId[0] == null
+                ? ClusterLink.PauseVerdict.LOCAL
+                : await(link.get().decidePause(hardwareId, clusterId[0], PauseOutcome.RESUMED));
+        Decision decision = devices.withExistingDevice(
+                hardwareId, device -> resumeDecided(device, pause, verdict, clock.instant()), null);
         if (decision == null) {
             throw new InterruptHubException(
                     InterruptHubException.Kind.CONFLICT, "device " + hardwareId + " is not paused: nothing to resume");
@@ -241,35 +263,61 @@ final class Pauses {
         return decision.ended();
     }
 
-    /**
-     * Under the device lock, as an interrupt of a new epoch begins: the device's pause ends, confirmed (or
-     * expired into this interrupt). Its sessions are still {@code PAUSED}; the interrupt marks them next.
-     * It ends only a pause opened before it was numbered ({@code epoch}; {@link Long#MAX_VALUE} in one process),
-     * or the one its announcement says it decided ({@code pauseId}): in a cluster, a pause that Redis recorded
-     * after the interrupt's announcement (its epoch is the interrupt's) belongs to the new turn, on every
-     * instance, and waits for its own decision.
-     */
-    OpenPause takeForInterrupt(Device device, long epoch, String pauseId) {
-        OpenPause pause = device.pause;
-        if (pause != null && (pause.clusterEpoch < epoch || pause.is(pauseId))) {
-            device.pause = null;
-            open.remove(device.hardwareId, pause);
-            return pause;
+    /** Under the lock: a resume whose cluster decision came back. */
+    private Decision resumeDecided(Device device, OpenPause pause, ClusterLink.PauseVerdict verdict, Instant now) {
+        String hardwareId = device.hardwareId;
+        if (device.pause != pause) {
+            Pause decided = pause.decided.getNow(null);
+            return Decision.refused("the pause of device " + hardwareId + " was decided meanwhile"
+                    + (decided == null ? "" : " (" + decided.outcome().tag() + ")") + ": nothing to resume");
         }
-        return null;
+        if (verdict.kind() == ClusterLink.PauseVerdict.Kind.LOST) {
+            if (verdict.decided() == PauseOutcome.EXPIRED_INTERRUPTED) {
+                pause.expiring = true; // the winner's interrupt takes it
+            }
+            // Another instance decided first; its decision reaches this one as a signal.
+            return Decision.refused("the pause of device " + hardwareId + " was already decided on another instance ("
+                    + verdict.decided().tag() + "): nothing to resume");
+        }
+        if (pause.expiring && verdict.kind() == ClusterLink.PauseVerdict.Kind.LOCAL) {
+            return Decision.refused("the resume window of device " + hardwareId + " ended at "
+                    + pause.snapshot.resumeBy() + ": the pause is becoming an interrupt");
+        }
+        return resumeLocked(device, pause, PauseOutcome.RESUMED, now, true);
     }
 
     /**
-     * After the lock: the pause an interrupt took is decided; returns it ended, or null when it had been
-     * resumed elsewhere first (the interrupt then did not follow it). {@code news} is what the interrupt's
-     * announcement (or, from another instance, its signal) said of the device's pause in the cluster;
-     * {@code local} is true for an interrupt made here.
+     * Under the device lock, as an interrupt begins: the device's pause ends, confirmed (or expired into this
+     * interrupt). Its sessions are still {@code PAUSED}; the interrupt marks them next. An interrupt made here
+     * ends whatever pause the device has; one from another instance only a pause the cluster recorded before it
+     * numbered that interrupt, or the one its signal says it decided: a pause recorded after it belongs to the new
+     * turn, on every instance, and waits for its own decision.
+     */
+    OpenPause takeForInterrupt(Device device, EpochClaim claim) {
+        OpenPause pause = device.pause;
+        if (pause == null) {
+            return null;
+        }
+        if (claim instanceof EpochClaim.Remote remote) {
+            String named = remote.news() == null ? null : remote.news().pauseId();
+            if (!pause.endedBy(remote.epoch(), named)) {
+                return null;
+            }
+        }
+        device.pause = null;
+        open.remove(device.hardwareId, pause);
+        return pause;
+    }
+
+    /**
+     * After the lock: the pause an interrupt took is decided; returns it ended, or null when it had been resumed
+     * elsewhere first (the interrupt then did not follow it). {@code news} is what the interrupt's announcement
+     * (or, from another instance, its signal) said of the device's pause in the cluster; {@code local} is true for
+     * an interrupt made here.
      */
     Pause confirmed(OpenPause pause, Instant at, ClusterLink.Announcement news, boolean local) {
         String newsId = news == null ? null : news.pauseId();
         boolean announcedHere = local && news != null && news.pauseDecided();
-        PauseOutcome fallback =
-                pause != null && pause.expiring ? PauseOutcome.EXPIRED_INTERRUPTED : PauseOutcome.CONFIRMED;
         if (pause == null || (announcedHere && !pause.is(newsId))) {
             // This announcement decided a pause this instance no longer (or never) held: still counted here.
             if (announcedHere) {
@@ -293,20 +341,16 @@ final class Pauses {
                                 at);
             }
         }
-        PauseOutcome outcome;
+        PauseOutcome fallback = pause.expiring ? PauseOutcome.EXPIRED_INTERRUPTED : PauseOutcome.CONFIRMED;
+        PauseOutcome outcome = fallback;
         boolean counted;
-        if (pause.clusterId == null) {
-            outcome = fallback;
+        if (pause.clusterId() == null || (local && newsId == null)) {
+            // One process, or the cluster could not be reached or no longer knew the pause: decided here.
             counted = true;
         } else if (pause.is(newsId) && news.pauseOutcome() != null) {
             outcome = pause.expiring ? PauseOutcome.EXPIRED_INTERRUPTED : news.pauseOutcome();
             counted = announcedHere || pause.decidedHere;
-        } else if (local && newsId == null) {
-            // The cluster could not be reached, or no longer knew the pause: decided here.
-            outcome = fallback;
-            counted = true;
         } else {
-            outcome = fallback;
             counted = pause.decidedHere;
         }
         Pause ended = pause.snapshot.ended(outcome, at);
@@ -314,9 +358,16 @@ final class Pauses {
         return outcome.resumed() ? null : ended;
     }
 
+    /** An interrupt that ended a pause of this instance alone took the decision of the cluster's pause too. */
+    void countedInCluster(ClusterLink.Announcement news) {
+        if (news != null && news.pauseDecided()) {
+            outcomes.get(PauseOutcome.CONFIRMED).increment();
+        }
+    }
+
     /** After the lock: sessions still held when an interrupt ended their pause without reaching them go on. */
-    void released(List<SessionTracker.Held> sessions, Pause ended) {
-        announce(sessions, ended);
+    void released(List<SessionTracker.Held> held, Pause ended) {
+        announce(held, ended);
     }
 
     /** Ends every pause whose window has passed; the timer does it on time, this catches the rest. */
@@ -350,31 +401,56 @@ final class Pauses {
         return open.size();
     }
 
+    /**
+     * The window ended with no decision: the cluster is asked (outside the lock) and the answer applied under it.
+     * In a cluster every instance holding the pause gets here, and one wins: the others apply its decision (a
+     * resume at once, an interrupt when its signal comes), or ask again at each sweep until they do.
+     */
     private void expire(String hardwareId, OpenPause which) {
-        Instant now = parts.clock().instant();
-        Decision decision = parts.devices()
-                .withExistingDevice(
-                        hardwareId,
-                        device -> device.pause == which
-                                        && !(which.expiring && which.decidedHere)
-                                        && !now.isBefore(which.snapshot.resumeBy())
-                                ? expireLocked(device, which, now)
-                                : null,
-                        null);
-        if (decision != null) {
-            carryOut(hardwareId, decision);
+        Instant now = clock.instant();
+        String[] clusterId = {null};
+        boolean due = devices.withExistingDevice(
+                hardwareId,
+                device -> {
+                    if (device.pause != which
+                            || which.deciding
+                            || (which.expiring && which.decidedHere)
+                            || now.isBefore(which.snapshot.resumeBy())) {
+                        return false;
+                    }
+                    which.deciding = true;
+                    clusterId[0] = which.clusterId();
+                    return true;
+                },
+                false);
+        if (!due) {
+            return;
         }
+        PauseOutcome outcome = settings.tentativeExpiry() == TentativeExpiry.RESUME
+                ? PauseOutcome.EXPIRED_RESUMED
+                : PauseOutcome.EXPIRED_INTERRUPTED;
+        CompletableFuture<ClusterLink.PauseVerdict> verdict = clusterId[0] == null
+                ? CompletableFuture.completedFuture(ClusterLink.PauseVerdict.LOCAL)
+                : link.get().decidePause(hardwareId, clusterId[0], outcome);
+        verdict.whenComplete((v, error) -> {
+            ClusterLink.PauseVerdict decided = error == null ? v : ClusterLink.PauseVerdict.LOCAL;
+            Decision decision = devices.withExistingDevice(
+                    hardwareId,
+                    device -> {
+                        which.deciding = false;
+                        return device.pause == which ? expireLocked(device, which, decided, outcome) : null;
+                    },
+                    null);
+            if (decision != null) {
+                carryOut(hardwareId, decision);
+            }
+        });
     }
 
-    /**
-     * Under the lock: the window ended with no decision; resume, or mark it to become an interrupt. In a
-     * cluster every instance holding the pause gets here, and one wins: the others apply its decision (a
-     * resume at once, an interrupt when its signal comes), or retry at each sweep until they do.
-     */
-    private Decision expireLocked(Device device, OpenPause pause, Instant now) {
-        boolean resuming = parts.settings().tentativeExpiry() == TentativeExpiry.RESUME;
-        PauseOutcome outcome = resuming ? PauseOutcome.EXPIRED_RESUMED : PauseOutcome.EXPIRED_INTERRUPTED;
-        ClusterLink.PauseVerdict verdict = decideInCluster(device.hardwareId, pause, outcome);
+    /** Under the lock: the expiry's decision, as the cluster answered it. */
+    private Decision expireLocked(
+            Device device, OpenPause pause, ClusterLink.PauseVerdict verdict, PauseOutcome outcome) {
+        Instant now = clock.instant();
         if (verdict.kind() == ClusterLink.PauseVerdict.Kind.LOST) {
             PauseOutcome decided = verdict.decided();
             if (decided.resumed()) {
@@ -385,7 +461,7 @@ final class Pauses {
             }
             return Decision.NONE;
         }
-        if (resuming) {
+        if (outcome.resumed()) {
             return resumeLocked(device, pause, outcome, now, true);
         }
         // Left on the device so that a resume is refused and the interrupt takes it (as EXPIRED_INTERRUPTED).
@@ -394,16 +470,8 @@ final class Pauses {
         return new Decision(pause, null, List.of(), true, null, true);
     }
 
-    /** Under the lock: takes the decision in the cluster, when the pause is the cluster's. */
-    private ClusterLink.PauseVerdict decideInCluster(String hardwareId, OpenPause pause, PauseOutcome outcome) {
-        if (pause.clusterId == null) {
-            return ClusterLink.PauseVerdict.LOCAL;
-        }
-        return parts.link().get().decidePause(hardwareId, pause.clusterId, outcome);
-    }
-
     private Decision resumeLocked(Device device, OpenPause pause, PauseOutcome outcome, Instant now, boolean counted) {
-        List<SessionTracker.Held> resumed = parts.sessions().resumeLocked(device);
+        List<SessionTracker.Held> resumed = sessions.resumeLocked(device);
         device.pause = null;
         open.remove(device.hardwareId, pause);
         return new Decision(pause, pause.snapshot.ended(outcome, now), resumed, false, null, counted);
@@ -418,19 +486,17 @@ final class Pauses {
         }
         if (decision.interruptNext()) {
             try {
-                parts.interruptExpired().accept(hardwareId, decision.pause().snapshot);
+                interruptExpired.accept(hardwareId, decision.pause().snapshot);
             } catch (RuntimeException e) {
                 // The interrupt could not be made: the held sessions must not stay paused for good.
                 LOG.log(Level.WARNING, "pause of device " + hardwareId + " could not become an interrupt; resumed", e);
-                Instant now = parts.clock().instant();
-                Decision fallback = parts.devices()
-                        .withExistingDevice(
-                                hardwareId,
-                                device -> device.pause == decision.pause()
-                                        ? resumeLocked(
-                                                device, decision.pause(), PauseOutcome.EXPIRED_RESUMED, now, true)
-                                        : null,
-                                null);
+                Instant now = clock.instant();
+                Decision fallback = devices.withExistingDevice(
+                        hardwareId,
+                        device -> device.pause == decision.pause()
+                                ? resumeLocked(device, decision.pause(), PauseOutcome.EXPIRED_RESUMED, now, true)
+                                : null,
+                        null);
                 if (fallback != null) {
                     carryOut(hardwareId, fallback);
                 }
@@ -444,23 +510,14 @@ final class Pauses {
             outcomes.get(ended.outcome()).increment();
         }
         pause.decided.complete(ended);
-        parts.pauseEnded().accept(ended);
+        events.publish(listener -> listener.pauseEnded(ended), "pause");
     }
 
     /** Session events and the sessions' pause or resume callbacks, off the caller's thread. */
-    private void announce(List<SessionTracker.Held> sessions, Pause pause) {
-        for (SessionTracker.Held held : sessions) {
-            parts.sessionChanged().accept(held.session());
-            if (!held.callbacks().isEmpty()) {
-                try {
-                    parts.callbacks().execute(() -> Session.runPauseCallbacks(held.callbacks(), pause));
-                } catch (RejectedExecutionException saturated) {
-                    LOG.log(
-                            Level.WARNING,
-                            "pause callbacks of session " + held.session().sessionId() + " dropped: the callback"
-                                    + " queue is full");
-                }
-            }
+    private void announce(List<SessionTracker.Held> held, Pause pause) {
+        for (SessionTracker.Held h : held) {
+            events.sessionChanged(h.session());
+            events.held(h.session(), h.callbacks(), pause);
         }
     }
 
@@ -473,10 +530,10 @@ final class Pauses {
                 pause.source(),
                 pausing ? pause.pausedAt() : pause.endedAt());
         List<CompletableFuture<ModuleResult>> calls = new ArrayList<>();
-        for (ModuleRegistry.Registered module : parts.registry().modules()) {
+        for (ModuleRegistry.Registered module : registry.modules()) {
             List<ModuleAction> actions = pausing ? module.pauseActions() : module.resumeActions();
             if (!actions.isEmpty()) {
-                calls.add(parts.fanOut().call(module, cause, actions));
+                calls.add(fanOut.call(module, cause, actions));
             }
         }
         if (calls.isEmpty()) {
@@ -486,13 +543,17 @@ final class Pauses {
                 .thenApply(done -> calls.stream().map(CompletableFuture::join).toList());
     }
 
-    private void scheduleExpiry(String hardwareId, OpenPause pause, Duration window) {
+    private void scheduleExpiry(String hardwareId, OpenPause pause) {
         ScheduledExecutorService on = timer;
         if (on == null) {
             return;
         }
+        Duration left = Duration.between(clock.instant(), pause.snapshot.resumeBy());
         try {
-            on.schedule(() -> expireQuietly(hardwareId, pause), window.toNanos(), TimeUnit.NANOSECONDS);
+            on.schedule(
+                    () -> expireQuietly(hardwareId, pause),
+                    left.isNegative() ? 0 : left.toNanos(),
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closed) {
             // Shutting down: the sweep (or nothing, once closed) ends it.
         }
@@ -503,6 +564,17 @@ final class Pauses {
             expire(hardwareId, pause);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "pause expiry of device " + hardwareId + " failed; the sweep tries again", e);
+        }
+    }
+
+    private static ClusterLink.PauseVerdict await(CompletableFuture<ClusterLink.PauseVerdict> verdict) {
+        try {
+            return verdict.get(LINK_SAFETY_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ClusterLink.PauseVerdict.LOCAL;
+        } catch (ExecutionException | TimeoutException e) {
+            return ClusterLink.PauseVerdict.LOCAL;
         }
     }
 
@@ -522,8 +594,14 @@ final class Pauses {
             return new Decision(null, null, List.of(), false, why, false);
         }
 
-        Decision withRefusal(String why) {
-            return new Decision(pause, ended, sessions, interruptNext, why, counted);
+        /** The pause a resume found open, to decide in the cluster. */
+        static Decision deciding(OpenPause pause) {
+            return new Decision(pause, null, List.of(), false, null, false);
+        }
+
+        /** A refusal whose pause's window has ended: its expiry is due. */
+        Decision expiring(OpenPause due) {
+            return new Decision(due, ended, sessions, interruptNext, refusal, counted);
         }
     }
 }

@@ -24,7 +24,9 @@ public final class Session {
 
     private final String sessionId;
     private final String hardwareId;
-    private final long epoch;
+    /** Raised only when the cluster numbers the interrupt this turn follows higher than this instance did. */
+    private volatile long epoch;
+
     private final Instant createdAt;
     private final Duration timeout;
     private final int maxCallbacks;
@@ -410,6 +412,11 @@ public final class Session {
 
     Instant createdAt() {
         return createdAt;
+    }
+
+    /** The cluster's number of the turn this session belongs to. Caller holds the device lock. */
+    void rebase(long clusterEpoch) {
+        epoch = clusterEpoch;
     }
 
     Instant expiresAt() {

@@ -4,19 +4,18 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Sessions indexed by id and by device, with the hard cap, heartbeat expiry and delayed removal
@@ -34,6 +33,8 @@ final class SessionTracker {
 
     /** Side effects one session may commit; a turn has a handful, so this only stops a runaway caller. */
     static final int MAX_COMMITS_PER_SESSION = 64;
+
+    private final Commits commits;
 
     private final DeviceTable devices;
     private final Clock clock;
@@ -55,8 +56,6 @@ final class SessionTracker {
     final LongAdder interrupted = new LongAdder();
     final LongAdder expired = new LongAdder();
     final LongAdder rejected = new LongAdder();
-    final LongAdder commitsCommitted = new LongAdder();
-    final LongAdder commitsRefused = new LongAdder();
 
     SessionTracker(
             DeviceTable devices,
@@ -69,10 +68,12 @@ final class SessionTracker {
         this.clock = clock;
         this.settings = settings;
         this.events = events;
+        this.commits = new Commits(devices, clock, settings, events, this::tracked);
     }
 
     void link(ClusterLink link) {
         this.link = link;
+        commits.link(link);
     }
 
     int activeCount() {
@@ -115,13 +116,12 @@ final class SessionTracker {
             active.decrementAndGet();
             throw e;
         }
-        if (ClusterLink.Admission.DUPLICATE.equals(admission)) {
+        if (!(admission instanceof ClusterLink.Admission.Admitted admitted)) {
             active.decrementAndGet();
-            throw new InterruptHubException(
-                    InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
-        }
-        if (!admission.admitted()) {
-            active.decrementAndGet();
+            if (admission instanceof ClusterLink.Admission.Duplicate) {
+                throw new InterruptHubException(
+                        InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
+            }
             rejected.increment();
             throw new InterruptHubException(
                     InterruptHubException.Kind.LIMIT_REACHED,
@@ -133,9 +133,10 @@ final class SessionTracker {
         boolean[] bornActive = {false};
         boolean[] opened = {false};
         try {
-            boolean provisional = cluster != ClusterLink.LOCAL && admission.epoch() < 0;
+            boolean provisional =
+                    cluster != ClusterLink.LOCAL && admitted.epoch().isEmpty();
             Session session = devices.withDevice(hardwareId, device -> {
-                adoptClusterEpoch(device, admission.epoch());
+                admitted.epoch().ifPresent(clusterEpoch -> adoptClusterEpoch(device, clusterEpoch));
                 Session born = openLocked(device, sessionId, requestedEpoch, joinPause);
                 born.provisional = provisional;
                 bornActive[0] = born.state().isOpen();
@@ -326,6 +327,21 @@ final class SessionTracker {
      * The edge's stop receipt, under the device lock so that it cannot fall between an interrupt marking
      * the session and that interrupt starting to await its silence. Returns null when the session is gone.
      */
+    SessionInfo stopped(Session session, Long textChars, Long audioMs) {
+        Delivered finalOffsets = null;
+        if (textChars != null || audioMs != null) {
+            Delivered reported = session.delivered();
+            finalOffsets = new Delivered(
+                    textChars == null ? reported.textChars() : textChars,
+                    audioMs == null ? reported.audioMs() : audioMs);
+        }
+        SessionInfo info = stopped(session, finalOffsets);
+        if (info == null) {
+            throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + session.sessionId());
+        }
+        return info;
+    }
+
     SessionInfo stopped(Session session, Delivered finalOffsets) {
         InterruptSilence[] silence = {null};
         SilenceReport[] resolution = {null};
@@ -354,91 +370,17 @@ final class SessionTracker {
         return info;
     }
 
-    /**
-     * The point of no return for one side effect, decided under the device lock that interrupts mark
-     * sessions under: the commit comes before an interrupt, which then lists it, or after it, and is refused.
-     */
     Commit commit(Session session, String action) {
-        Commit.requireAction(action);
-        boolean waited = false;
-        while (true) {
-            boolean[] fresh = {false};
-            Object decided;
-            try {
-                decided = devices.withExistingDevice(
-                        session.hardwareId(), device -> commitLocked(device, session, action, fresh), null);
-            } catch (InterruptHubException e) {
-                if (e.kind() == InterruptHubException.Kind.CONFLICT) {
-                    commitsRefused.increment();
-                }
-                throw e;
-            }
-            if (decided instanceof Commit commit) {
-                if (fresh[0]) {
-                    commitsCommitted.increment();
-                    events.accept(session);
-                }
-                return commit;
-            }
-            if (decided == null) {
-                throw new InterruptHubException(
-                        InterruptHubException.Kind.NOT_FOUND, "no session " + session.sessionId());
-            }
-            if (waited) {
-                commitsRefused.increment();
-                throw new InterruptHubException(
-                        InterruptHubException.Kind.CONFLICT,
-                        "session " + session.sessionId() + " is paused and its pause was not decided in time: do not"
-                                + " run " + action + " yet");
-            }
-            @SuppressWarnings("unchecked")
-            CompletableFuture<Pause> decision = (CompletableFuture<Pause>) decided;
-            awaitDecision(decision);
-            waited = true;
-        }
+        return commits.commit(session, action);
     }
 
-    /**
-     * Under the device lock: the commit, null when the session is gone, or the decision of the pause that
-     * holds it: a side effect must not run while the turn may still become an interrupt, nor be refused while
-     * it may still resume.
-     */
-    private Object commitLocked(Device device, Session session, String action, boolean[] fresh) {
-        if (!tracked(session)) {
-            return null;
-        }
-        if (session.state() == SessionState.PAUSED && device.pause != null) {
-            return device.pause.decided;
-        }
-        // The cluster decides too: an interrupt another instance numbered may not have arrived here yet.
-        if (session.state() == SessionState.ACTIVE && !link.mayCommit(session.hardwareId(), session.epoch())) {
-            throw new InterruptHubException(
-                    InterruptHubException.Kind.CONFLICT,
-                    "device " + session.hardwareId() + " was interrupted: the turn of session " + session.sessionId()
-                            + " is over, do not run " + action);
-        }
-        int before = session.commits().size();
-        Commit commit = session.markCommitted(action, clock.instant(), MAX_COMMITS_PER_SESSION);
-        fresh[0] = session.commits().size() > before;
-        return commit;
-    }
-
-    /**
-     * Waits at most a whole window and one sweep interval more, for the pause's expiry to run: no caller is
-     * held longer than a pause can last.
-     */
-    private void awaitDecision(CompletableFuture<Pause> decision) {
-        long waitMillis =
-                settings.resumeWindow().toMillis() + settings.sweepInterval().toMillis();
-        try {
-            decision.get(waitMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptHubException(
-                    InterruptHubException.Kind.CONFLICT, "interrupted while waiting for a pause's decision");
-        } catch (ExecutionException | TimeoutException e) {
-            // Undecided in time: the caller looks again and refuses.
-        }
+    /** Commit decisions, for metrics: committed, refused. */
+    long commits(String outcome) {
+        return switch (outcome) {
+            case "committed" -> commits.committed.sum();
+            case "refused" -> commits.refused.sum();
+            default -> throw new IllegalArgumentException("unknown commit outcome " + outcome);
+        };
     }
 
     /**
@@ -472,7 +414,7 @@ final class SessionTracker {
     record Held(Session session, List<Consumer<Pause>> callbacks) {}
 
     /** Still in the tracker: neither ended, expired nor removed after its interrupt. Caller holds the device lock. */
-    private boolean tracked(Session session) {
+    boolean tracked(Session session) {
         SessionState state = session.state();
         return byId.get(session.sessionId()) == session && (state.isOpen() || state == SessionState.INTERRUPTED);
     }
@@ -510,6 +452,44 @@ final class SessionTracker {
         if (changed) {
             events.accept(session);
         }
+    }
+
+    /** Counts by session event, for metrics: opened, ended, interrupted, expired, rejected. */
+    long events(String event) {
+        return switch (event) {
+            case "opened" -> opened.sum();
+            case "ended" -> ended.sum();
+            case "interrupted" -> interrupted.sum();
+            case "expired" -> expired.sum();
+            case "rejected" -> rejected.sum();
+            default -> throw new IllegalArgumentException("unknown session event " + event);
+        };
+    }
+
+    StatisticsSnapshot.Sessions snapshot() {
+        return new StatisticsSnapshot.Sessions(
+                activeCount(),
+                settings.maxActiveSessions(),
+                lingeringCount(),
+                opened.sum(),
+                ended.sum(),
+                interrupted.sum(),
+                expired.sum(),
+                rejected.sum());
+    }
+
+    /** This instance's sessions and {@code remote} ones (other instances'), newest first, each id once. */
+    List<SessionInfo> listWith(List<SessionInfo> remote, String hardwareId, int limit) {
+        List<SessionInfo> local = list(hardwareId, limit);
+        if (remote.isEmpty()) {
+            return local;
+        }
+        Set<String> ids = new HashSet<>();
+        local.forEach(s -> ids.add(s.sessionId()));
+        return Stream.concat(local.stream(), remote.stream().filter(s -> ids.add(s.sessionId())))
+                .sorted(Comparator.comparing(SessionInfo::createdAt).reversed().thenComparing(SessionInfo::sessionId))
+                .limit(limit)
+                .toList();
     }
 
     List<SessionInfo> list(String hardwareId, int limit) {

@@ -14,7 +14,7 @@ final class GrpcStatuses {
             case NOT_FOUND -> Status.NOT_FOUND; // 404
             case CONFLICT -> Status.FAILED_PRECONDITION; // 409
             case LIMIT_REACHED -> Status.RESOURCE_EXHAUSTED; // 429
-            case DISABLED -> Status.UNAVAILABLE; // 503
+            case DISABLED, UNAVAILABLE -> Status.UNAVAILABLE; // 503
         };
         return status.withDescription(refusal.getMessage());
     }

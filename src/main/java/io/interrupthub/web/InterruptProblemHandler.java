@@ -30,10 +30,21 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 class InterruptProblemHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(InterruptProblemHandler.class);
+    /** Retry-After of a request the cluster could not answer in time (Redis slow, failing over, or gone). */
+    static final String RETRY_UNAVAILABLE_SECONDS = "1";
 
     @ExceptionHandler(InterruptHubException.class)
     ResponseEntity<ProblemDetail> refused(InterruptHubException e) {
-        return problem(ProblemDetail.forStatusAndDetail(status(e.kind()), e.getMessage()));
+        ResponseEntity<ProblemDetail> problem =
+                problem(ProblemDetail.forStatusAndDetail(status(e.kind()), e.getMessage()));
+        if (e.kind() != InterruptHubException.Kind.UNAVAILABLE) {
+            return problem;
+        }
+        // Nothing was done and the cluster is usually back within a second: say when to ask again.
+        return ResponseEntity.status(problem.getStatusCode())
+                .headers(problem.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, RETRY_UNAVAILABLE_SECONDS)
+                .body(problem.getBody());
     }
 
     @ExceptionHandler(Exception.class)
@@ -89,7 +100,7 @@ class InterruptProblemHandler extends ResponseEntityExceptionHandler {
             case NOT_FOUND -> HttpStatus.NOT_FOUND;
             case CONFLICT -> HttpStatus.CONFLICT;
             case LIMIT_REACHED -> HttpStatus.TOO_MANY_REQUESTS;
-            case DISABLED -> HttpStatus.SERVICE_UNAVAILABLE;
+            case DISABLED, UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
         };
     }
 }

@@ -1,0 +1,102 @@
+package io.interrupthub.core;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Where everything the core tells the outside leaves from: listeners, in one loop that isolates them from one
+ * another, and sessions' callbacks, on a pool of their own so a blocking callback starves neither the caller nor
+ * the modules. Never called under a device lock.
+ */
+final class Events implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Events.class.getName());
+    private static final int CALLBACK_THREADS = 4;
+    static final int CALLBACK_QUEUE = 10_000;
+
+    private final List<InterruptListener> listeners = new CopyOnWriteArrayList<>();
+    private final ThreadPoolExecutor callbacks = new ThreadPoolExecutor(
+            CALLBACK_THREADS,
+            CALLBACK_THREADS,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(CALLBACK_QUEUE),
+            FanOut.daemonThreads("interrupt-callback-"));
+
+    Events() {
+        callbacks.allowCoreThreadTimeOut(true);
+    }
+
+    void add(InterruptListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    void remove(InterruptListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** No listener: callers may skip building what only a listener would read. */
+    boolean unheard() {
+        return listeners.isEmpty();
+    }
+
+    /** Tells every listener; one that throws is logged and keeps none of the others from hearing. */
+    void publish(Consumer<InterruptListener> event, String what) {
+        for (InterruptListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, what + " listener failed", e);
+            }
+        }
+    }
+
+    void sessionChanged(Session session) {
+        if (listeners.isEmpty()) {
+            return; // no SessionInfo to build
+        }
+        SessionInfo info = session.info();
+        publish(listener -> listener.sessionChanged(info), "session");
+    }
+
+    /** The session's interrupt callbacks, off the caller's thread. */
+    void interrupted(Session session, List<Consumer<InterruptCause>> due) {
+        if (due.isEmpty()) {
+            return;
+        }
+        InterruptCause cause = session.interruptCause().orElseThrow();
+        run(session, () -> Session.runAll(due, cause), "interrupt");
+    }
+
+    /** The session's pause or resume callbacks, off the caller's thread. */
+    void held(Session session, List<Consumer<Pause>> due, Pause pause) {
+        if (!due.isEmpty()) {
+            run(session, () -> Session.runPauseCallbacks(due, pause), "pause");
+        }
+    }
+
+    private void run(Session session, Runnable callbacksOfSession, String kind) {
+        try {
+            callbacks.execute(callbacksOfSession);
+        } catch (RejectedExecutionException saturated) {
+            // Never inline: a blocking callback must not block the interrupt. The session's state is already
+            // set, so a loop that polls it still stops.
+            LOG.log(
+                    Level.WARNING,
+                    kind + " callbacks of session " + session.sessionId() + " dropped: " + CALLBACK_QUEUE
+                            + " callbacks are already waiting");
+        }
+    }
+
+    @Override
+    public void close() {
+        callbacks.shutdownNow();
+    }
+}
