@@ -1,6 +1,7 @@
 package io.interrupthub.core;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A device's pause while it waits for its decision. Every field but {@link #decided} and {@link #snapshot} is
@@ -20,6 +21,8 @@ final class OpenPause {
      * each pause is counted once, by the instance that decided it.
      */
     boolean decidedHere;
+    /** Its decision was counted (once cluster-wide: by the instance that took it, and only once here). */
+    final AtomicBoolean counted = new AtomicBoolean();
     /** Completed with the ended pause once decided; commits of its sessions wait on it. */
     final CompletableFuture<Pause> decided = new CompletableFuture<>();
     /** The cluster's id of the pause; null for a pause of this instance alone (one process). */

@@ -266,6 +266,12 @@ final class Pauses {
     /** Under the lock: a resume whose cluster decision came back. */
     private Decision resumeDecided(Device device, OpenPause pause, ClusterLink.PauseVerdict verdict, Instant now) {
         String hardwareId = device.hardwareId;
+        if (device.pause != pause && verdict.kind() == ClusterLink.PauseVerdict.Kind.WON) {
+            // This resume won in the cluster, and the interrupt that came right after it (its signal carried the
+            // decision) took the pause off the device meanwhile: resumed, as decided, and counted here.
+            count(pause, PauseOutcome.RESUMED);
+            return Decision.answered(pause.snapshot.ended(PauseOutcome.RESUMED, now));
+        }
         if (device.pause != pause) {
             Pause decided = pause.decided.getNow(null);
             return Decision.refused("the pause of device " + hardwareId + " was decided meanwhile"
@@ -479,7 +485,7 @@ final class Pauses {
 
     /** After the lock: what a decision set in motion. */
     private void carryOut(String hardwareId, Decision decision) {
-        if (decision.ended() != null) {
+        if (decision.ended() != null && decision.pause() != null) {
             decided(decision.pause(), decision.ended(), decision.counted());
             announce(decision.sessions(), decision.ended());
             callModules(decision.ended(), false);
@@ -507,10 +513,16 @@ final class Pauses {
     /** {@code counted}: this instance took the decision, so its metric counts it (once cluster-wide). */
     private void decided(OpenPause pause, Pause ended, boolean counted) {
         if (counted) {
-            outcomes.get(ended.outcome()).increment();
+            count(pause, ended.outcome());
         }
         pause.decided.complete(ended);
         events.publish(listener -> listener.pauseEnded(ended), "pause");
+    }
+
+    private void count(OpenPause pause, PauseOutcome outcome) {
+        if (pause.counted.compareAndSet(false, true)) {
+            outcomes.get(outcome).increment();
+        }
     }
 
     /** Session events and the sessions' pause or resume callbacks, off the caller's thread. */
@@ -592,6 +604,11 @@ final class Pauses {
 
         static Decision refused(String why) {
             return new Decision(null, null, List.of(), false, why, false);
+        }
+
+        /** Nothing left to carry out: the answer only. */
+        static Decision answered(Pause ended) {
+            return new Decision(null, ended, List.of(), false, null, false);
         }
 
         /** The pause a resume found open, to decide in the cluster. */
