@@ -167,6 +167,15 @@ final class DeviceTable {
         return epochs;
     }
 
+    /** The epochs of the given devices, as each would report it now. */
+    Map<String, Long> epochsOf(Collection<String> hardwareIds) {
+        Map<String, Long> epochs = new HashMap<>();
+        for (String hardwareId : hardwareIds) {
+            epochs.put(hardwareId, currentEpoch(hardwareId));
+        }
+        return epochs;
+    }
+
     /** Drops devices with no sessions, no live flag and no running fan-out, among those queued. */
     int reclaimIdle(long nowMillis) {
         int reclaimed = 0;

@@ -72,13 +72,13 @@ final class Events implements AutoCloseable {
             return;
         }
         InterruptCause cause = session.interruptCause().orElseThrow();
-        run(session, () -> Session.runAll(due, cause), "interrupt");
+        run(session, () -> Callbacks.runAll(due, cause), "interrupt");
     }
 
     /** The session's pause or resume callbacks, off the caller's thread. */
     void held(Session session, List<Consumer<Pause>> due, Pause pause) {
         if (!due.isEmpty()) {
-            run(session, () -> Session.runPauseCallbacks(due, pause), "pause");
+            run(session, () -> Callbacks.runPause(due, pause), "pause");
         }
     }
 
@@ -93,6 +93,22 @@ final class Events implements AutoCloseable {
                     kind + " callbacks of session " + session.sessionId() + " dropped: " + CALLBACK_QUEUE
                             + " callbacks are already waiting");
         }
+    }
+
+    /**
+     * A silence resolved: listeners hear of it, a missed one names its stuck speakers in the log, once per
+     * interrupt, and whoever waits on {@link InterruptFuture#silence()} is told last.
+     */
+    void silenceResolved(InterruptSilence silence, SilenceReport report, InterruptSettings settings) {
+        if (report.state() == SilenceState.MISSED) {
+            LOG.log(
+                    Level.WARNING,
+                    "silence missed: device " + report.hardwareId() + " epoch " + report.epoch()
+                            + ", no stop receipt within " + Durations.seconds(settings.silenceDeadline())
+                            + " from session(s) " + String.join(", ", report.pendingSessions()));
+        }
+        publish(listener -> listener.silenceResolved(report), "silence");
+        silence.announce(report);
     }
 
     @Override

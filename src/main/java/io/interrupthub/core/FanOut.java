@@ -140,4 +140,26 @@ final class FanOut implements AutoCloseable {
     public void close() {
         executor.shutdownNow();
     }
+
+    /** The modules that declare {@code pause} (or {@code resume}), in parallel, each within its timeout. */
+    CompletableFuture<List<ModuleResult>> pauseActions(ModuleRegistry registry, Pause pause, boolean pausing) {
+        InterruptCause cause = new InterruptCause(
+                pause.hardwareId(),
+                pause.epoch(),
+                pause.reason() == null ? "unspecified" : pause.reason(),
+                pause.source(),
+                pausing ? pause.pausedAt() : pause.endedAt());
+        List<CompletableFuture<ModuleResult>> calls = new ArrayList<>();
+        for (ModuleRegistry.Registered module : registry.modules()) {
+            List<ModuleAction> actions = pausing ? module.pauseActions() : module.resumeActions();
+            if (!actions.isEmpty()) {
+                calls.add(call(module, cause, actions));
+            }
+        }
+        if (calls.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+                .thenApply(done -> calls.stream().map(CompletableFuture::join).toList());
+    }
 }

@@ -4,7 +4,6 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,18 +15,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Coordinates interrupts: per-device epochs and flags, sessions, tentative interrupts, and the fan-out to every
- * module. This class is the façade; each part has one owner behind it ({@link InterruptRun} an interrupt,
- * {@link Pauses} a pause, {@link SessionTracker} the sessions, {@link Flags} the flags, {@link Events} what
- * leaves the core), and {@link DeviceTable} is the only code that locks a device.
- *
- * <p>An interrupt of device D, under D's lock: number the turn, set the flag, mark D's open sessions
- * {@code INTERRUPTED}. Then, without the lock: run their callbacks, call every enabled module in parallel
- * within its timeout, and only then tell the cluster; record the outcome. Interrupts of one device that arrive
- * while its fan-out runs join it unless a session opened in between: that is a new turn, with an interrupt of
- * its own. Nothing on that path waits for the network.
- *
- * <p>Plain Java; time comes from the injected {@link Clock}, and {@link #sweep()} does all time-based
- * reclaiming, so tests drive it with a fake clock instead of sleeping.
+ * module. A façade: {@link InterruptRun} carries out an interrupt, {@link Pauses} a pause, {@link SessionTracker}
+ * owns the sessions, {@link Flags} the flags, {@link Events} what leaves the core, and {@link DeviceTable} is the
+ * only code that locks a device. An interrupt stops this instance's sessions, fires their handles and sets the
+ * flag under the device's lock, then calls the modules and only then tells the cluster: nothing on that path
+ * waits for the network. Plain Java; time comes from the injected {@link Clock} and {@link #sweep()} does all
+ * time-based reclaiming, so tests drive it with a fake clock instead of sleeping.
  */
 public final class InterruptManager implements AutoCloseable {
 
@@ -59,37 +52,18 @@ public final class InterruptManager implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.devices = new DeviceTable(settings.maxDevices());
-        this.silences = new SilenceWatch(settings.silenceDeadline(), this::silenceResolved);
+        this.silences = new SilenceWatch(
+                settings.silenceDeadline(), (silence, report) -> events.silenceResolved(silence, report, settings));
         this.sessions = new SessionTracker(devices, clock, settings, events::sessionChanged, silences);
         this.registry = new ModuleRegistry(settings.interruptTimeout());
         this.fanOut = new FanOut(settings.moduleThreads(), settings.moduleQueueCapacity());
         this.history = new InterruptHistory(settings.historySize());
         FlagExpiry flagExpiry = new FlagExpiry(clock, devices, devices::mayBeIdle);
         this.flags = new Flags(settings, clock, devices, flagExpiry, () -> link);
-        this.pauses = new Pauses(
-                devices,
-                sessions,
-                registry,
-                fanOut,
-                events,
-                clock,
-                settings,
-                (hardwareId, pause) -> interrupt(hardwareId, Pauses.EXPIRED_REASON, pause.source()),
-                () -> link);
-        this.run = new InterruptRun(
-                settings,
-                clock,
-                devices,
-                sessions,
-                silences,
-                registry,
-                fanOut,
-                events,
-                history,
-                statistics,
-                pauses,
-                flagExpiry,
-                () -> link);
+        Core core = new Core(settings, clock, devices, sessions, registry, fanOut, events, () -> link);
+        this.pauses =
+                new Pauses(core, (hardwareId, pause) -> interrupt(hardwareId, Pauses.EXPIRED_REASON, pause.source()));
+        this.run = new InterruptRun(core, silences, history, statistics, pauses, flagExpiry);
     }
 
     public InterruptSettings settings() {
@@ -171,10 +145,8 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     /**
-     * Interrupts the device. Returns once this instance's sessions are stopped, their handles fired and the flag
-     * set; the future completes when every module has answered or timed out (and, in a cluster, the other
-     * instances acknowledged or their timeout passed).
-     *
+     * Interrupts the device: returns once its sessions here are stopped and the flag set; the future completes when
+     * every module (and, in a cluster, every other instance) answered or timed out.
      * @throws InterruptHubException for a bad id or reason, when interrupts are disabled, or at the device cap
      */
     public InterruptFuture interrupt(String hardwareId, String reason, String source) {
@@ -182,9 +154,11 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     private InterruptFuture interrupt(String hardwareId, String reason, String source, EpochClaim claim) {
-        refusedCounted(() -> Requests.requireInterruptible(settings, hardwareId, reason, source));
         String why = reason == null ? "unspecified" : reason;
-        return rejectedUnless(() -> run.local(hardwareId, why, source, claim));
+        return statistics.counting(() -> {
+            Requests.requireInterruptible(settings, hardwareId, reason, source);
+            return run.local(hardwareId, why, source, claim);
+        });
     }
 
     /** Blocking form of {@link #interrupt(String, String)}; bounded by the largest module timeout. */
@@ -192,10 +166,7 @@ public final class InterruptManager implements AutoCloseable {
         return interrupt(hardwareId, reason).join();
     }
 
-    /**
-     * Interrupts every device that has an open session here, e.g. on shutdown. In a cluster these stay local:
-     * other instances' sessions of the same devices have nothing to do with this one stopping.
-     */
+    /** Interrupts every device with an open session here (shutdown); in a cluster these stay local. */
     public CompletableFuture<List<InterruptResult>> interruptAll(String reason) {
         List<InterruptFuture> futures = new ArrayList<>();
         for (String hardwareId : sessions.devicesWithOpenSessions()) {
@@ -206,21 +177,15 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     /**
-     * Applies an interrupt that another instance of the cluster issued with {@code epoch}: sessions of older
-     * epochs are interrupted and modules called, as for a local interrupt, unless this device has already reached
-     * that epoch (a signal seen twice, or overtaken, changes nothing).
-     *
+     * Applies an interrupt another instance numbered {@code epoch}: as a local one, unless this device has reached
+     * that epoch already (a signal seen twice, or overtaken, changes nothing).
      * @throws InterruptHubException DISABLED when interrupts are switched off on this instance
      */
     public InterruptFuture applyRemote(String hardwareId, long epoch, String reason, String source) {
         return applyRemote(hardwareId, epoch, reason, source, null, null);
     }
 
-    /**
-     * As {@link #applyRemote(String, long, String, String)}, for an interrupt whose announcement found the device's
-     * cluster-wide pause {@code pauseId} (decided then as {@code pauseOutcome}, by it or earlier): that pause ends
-     * here too, as decided, and is counted by the instance that decided it.
-     */
+    /** As above, for one whose announcement found the device's pause {@code pauseId}, decided {@code pauseOutcome}. */
     public InterruptFuture applyRemote(
             String hardwareId, long epoch, String reason, String source, String pauseId, PauseOutcome pauseOutcome) {
         HardwareIds.require(hardwareId, "hardwareId");
@@ -235,9 +200,8 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     /**
-     * The cluster numbered {@code clusterEpoch} an interrupt this instance applied as {@code localEpoch} (or above
-     * it, when this instance was behind): the device's epoch rises to it, and sessions opened here since that
-     * interrupt belong to the cluster's turn. Changes nothing when the device is already past it.
+     * The cluster numbered {@code clusterEpoch} the interrupt applied here as {@code localEpoch}: the device rises to
+     * it, and its sessions opened since belong to the cluster's turn.
      */
     public void fence(String hardwareId, long localEpoch, long clusterEpoch) {
         List<Session> rebased = devices.withExistingDevice(
@@ -245,10 +209,7 @@ public final class InterruptManager implements AutoCloseable {
         rebased.forEach(events::sessionChanged);
     }
 
-    /**
-     * Moves the device's epoch up to {@code epoch} without interrupting anything: the cluster numbered an
-     * interrupt this instance already applied under a lower local epoch.
-     */
+    /** Moves the device's epoch up to {@code epoch} without interrupting anything. */
     public void raiseEpoch(String hardwareId, long epoch) {
         fence(hardwareId, epoch, epoch);
     }
@@ -260,25 +221,21 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     /**
-     * A tentative interrupt: the device's open sessions become {@code PAUSED} (their output is held, not dropped),
-     * modules that declare {@code pause} are called, listeners hear {@link InterruptListener#paused}. The epoch and
-     * the flag stay as they are. Within {@code resumeWindow} it is {@link #resume resumed}, or confirmed by
-     * {@link #interrupt}; when the window ends with neither, {@code tentativeExpiry} decides. While it lasts,
-     * another pause changes nothing and extends nothing. Answers from this instance's state at once.
-     *
+     * A tentative interrupt: the device's sessions become {@code PAUSED} (output held), {@code pause} actions run;
+     * within {@code resumeWindow} it is {@link #resume resumed} or confirmed by {@link #interrupt}, else
+     * {@code tentativeExpiry} decides. Another pause meanwhile changes nothing. Answers from local state at once.
      * @throws InterruptHubException for a bad id or reason, when interrupts are disabled, or at the device cap
      */
     public PauseResult pause(String hardwareId, String reason, String source) {
-        refusedCounted(() -> Requests.requireInterruptible(settings, hardwareId, reason, source));
-        return rejectedUnless(() -> pauses.pause(hardwareId, reason, source));
+        return statistics.counting(() -> {
+            Requests.requireInterruptible(settings, hardwareId, reason, source);
+            return pauses.pause(hardwareId, reason, source);
+        });
     }
 
     /**
-     * Resumes the device's pause: its sessions go on ({@code ACTIVE}), modules that declare {@code resume} are
-     * called. Returns the pause, ended {@link PauseOutcome#RESUMED}.
-     *
-     * @throws InterruptHubException CONFLICT when the device is not paused, its window has ended, or another
-     *                               instance decided the pause first
+     * Resumes the device's pause (its sessions go on, {@code resume} actions run); returns it ended RESUMED.
+     * @throws InterruptHubException CONFLICT when not paused, past its window, or decided elsewhere first
      */
     public Pause resume(String hardwareId) {
         HardwareIds.require(hardwareId, "hardwareId");
@@ -296,22 +253,13 @@ public final class InterruptManager implements AutoCloseable {
         return pauses.list(limit);
     }
 
-    /**
-     * Applies a pause another instance of the cluster opened: this instance's open sessions of the device are held
-     * too, its listeners hear of it and its modules' {@code pause} actions are called. False when it changed nothing
-     * (paused already, or ended here already by a later interrupt).
-     *
-     * @throws InterruptHubException at the device cap
-     */
+    /** Applies a pause another instance opened; false when it changed nothing. @throws InterruptHubException at the device cap */
     public boolean applyRemotePause(ClusterLink.ClusterPause pause) {
         HardwareIds.require(pause.hardwareId(), "hardwareId");
         return pauses.applyRemote(pause.hardwareId(), pause);
     }
 
-    /**
-     * Applies what another instance decided about the cluster's pause {@code pauseId}: resumed, so the sessions held
-     * here go on, or becoming an interrupt on expiry, whose signal follows. Not counted here.
-     */
+    /** Applies another instance's decision of the cluster's pause {@code pauseId} (counted there, not here). */
     public void applyRemotePauseDecision(String hardwareId, String pauseId, PauseOutcome outcome) {
         HardwareIds.require(hardwareId, "hardwareId");
         pauses.applyRemoteDecision(hardwareId, pauseId, outcome);
@@ -401,11 +349,9 @@ public final class InterruptManager implements AutoCloseable {
     }
 
     /**
-     * The playback edge's stop receipt: the session's output is silent. {@code textChars} and {@code audioMs},
-     * when given, are the final offsets (what was heard); an absent one keeps the producer's.
-     *
-     * @throws InterruptHubException NOT_FOUND; INVALID_INPUT for negative offsets or offsets beyond what the
-     *                               producer reported; CONFLICT when it already stopped at other offsets
+     * The playback edge's stop receipt; given offsets are the final ones (what was heard).
+     * @throws InterruptHubException NOT_FOUND; INVALID_INPUT for offsets below 0 or beyond the producer's; CONFLICT
+     *     when it already stopped at other offsets
      */
     public SessionInfo stopped(String sessionId, Long textChars, Long audioMs) {
         return sessions.stopped(sessions.require(sessionId), textChars, audioMs);
@@ -413,10 +359,8 @@ public final class InterruptManager implements AutoCloseable {
 
     /**
      * The point of no return for one side effect of the session's turn (see {@link Session#commit(String)}).
-     *
-     * @throws InterruptHubException CONFLICT when an interrupt reached the session's turn first, NOT_FOUND,
-     *                               INVALID_INPUT for a malformed action, LIMIT_REACHED past the commits cap,
-     *                               UNAVAILABLE when the cluster cannot order it against interrupts now
+     * @throws InterruptHubException CONFLICT when an interrupt ended the turn first, NOT_FOUND, INVALID_INPUT,
+     *     LIMIT_REACHED past the commits cap, UNAVAILABLE when the cluster cannot order it against interrupts now
      */
     public Commit commit(String sessionId, String action) {
         Commit.requireAction(action);
@@ -438,11 +382,7 @@ public final class InterruptManager implements AutoCloseable {
 
     /** Devices with open sessions here and their epochs, for a cluster link catching up after an outage. */
     public Map<String, Long> openDeviceEpochs() {
-        Map<String, Long> epochs = new HashMap<>();
-        for (String hardwareId : sessions.devicesWithOpenSessions()) {
-            epochs.put(hardwareId, devices.currentEpoch(hardwareId));
-        }
-        return epochs;
+        return devices.epochsOf(sessions.devicesWithOpenSessions());
     }
 
     /** Every device this instance holds state for and its epoch, for a cluster link re-publishing them. */
@@ -506,35 +446,5 @@ public final class InterruptManager implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "interrupt sweep failed; it runs again next interval", e);
         }
-    }
-
-    /** A refusal of an interrupt or a pause counts as a rejected interrupt. */
-    private <T> T rejectedUnless(java.util.function.Supplier<T> request) {
-        try {
-            return request.get();
-        } catch (InterruptHubException e) {
-            statistics.rejected.increment();
-            throw e;
-        }
-    }
-
-    private void refusedCounted(Runnable check) {
-        rejectedUnless(() -> {
-            check.run();
-            return null;
-        });
-    }
-
-    /** A silence resolved: listeners hear of it, a missed one names its stuck speakers in the log, once. */
-    private void silenceResolved(InterruptSilence silence, SilenceReport report) {
-        if (report.state() == SilenceState.MISSED) {
-            LOG.log(
-                    Level.WARNING,
-                    "silence missed: device " + report.hardwareId() + " epoch " + report.epoch()
-                            + ", no stop receipt within " + Durations.seconds(settings.silenceDeadline())
-                            + " from session(s) " + String.join(", ", report.pendingSessions()));
-        }
-        events.publish(listener -> listener.silenceResolved(report), "silence");
-        silence.announce(report);
     }
 }

@@ -42,32 +42,25 @@ final class InterruptRun {
     private final Supplier<ClusterLink> link;
 
     InterruptRun(
-            InterruptSettings settings,
-            Clock clock,
-            DeviceTable devices,
-            SessionTracker sessions,
+            Core core,
             SilenceWatch silences,
-            ModuleRegistry registry,
-            FanOut fanOut,
-            Events events,
             InterruptHistory history,
             InterruptStatistics statistics,
             Pauses pauses,
-            FlagExpiry flagExpiry,
-            Supplier<ClusterLink> link) {
-        this.settings = settings;
-        this.clock = clock;
-        this.devices = devices;
-        this.sessions = sessions;
+            FlagExpiry flagExpiry) {
+        this.settings = core.settings();
+        this.clock = core.clock();
+        this.devices = core.devices();
+        this.sessions = core.sessions();
+        this.registry = core.registry();
+        this.fanOut = core.fanOut();
+        this.events = core.events();
+        this.link = core.link();
         this.silences = silences;
-        this.registry = registry;
-        this.fanOut = fanOut;
-        this.events = events;
         this.history = history;
         this.statistics = statistics;
         this.pauses = pauses;
         this.flagExpiry = flagExpiry;
-        this.link = link;
     }
 
     /** An interrupt made here ({@link EpochClaim#ANNOUNCED} or {@link EpochClaim#LOCAL_ONLY}). */

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /** Counters the statistics snapshot and the metrics binder read; writes are contention-free adders. */
 final class InterruptStatistics {
@@ -22,6 +23,16 @@ final class InterruptStatistics {
     private final Map<String, Map<ModuleOutcome, LongAdder>> perModule = new ConcurrentHashMap<>();
     private final AtomicLongArray recentNanos = new AtomicLongArray(LATENCY_WINDOW);
     private final AtomicLong recorded = new AtomicLong();
+
+    /** Runs an interrupt or a pause; its refusal counts as a rejected interrupt. */
+    <T> T counting(Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (InterruptHubException e) {
+            rejected.increment();
+            throw e;
+        }
+    }
 
     long total() {
         return succeeded.sum() + failed.sum() + coalesced.sum() + rejected.sum();

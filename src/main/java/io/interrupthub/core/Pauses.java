@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
@@ -58,31 +56,20 @@ final class Pauses {
     /** The open pauses by device, for listing and the sweep; bounded by the devices that may hold state. */
     private final Map<String, OpenPause> open = new ConcurrentHashMap<>();
 
-    private final Map<PauseOutcome, LongAdder> outcomes = new EnumMap<>(PauseOutcome.class);
+    private final PauseDecisions decisions;
     private volatile ScheduledExecutorService timer;
 
-    Pauses(
-            DeviceTable devices,
-            SessionTracker sessions,
-            ModuleRegistry registry,
-            FanOut fanOut,
-            Events events,
-            Clock clock,
-            InterruptSettings settings,
-            BiConsumer<String, Pause> interruptExpired,
-            Supplier<ClusterLink> link) {
-        this.devices = devices;
-        this.sessions = sessions;
-        this.registry = registry;
-        this.fanOut = fanOut;
-        this.events = events;
-        this.clock = clock;
-        this.settings = settings;
+    Pauses(Core core, BiConsumer<String, Pause> interruptExpired) {
+        this.devices = core.devices();
+        this.sessions = core.sessions();
+        this.registry = core.registry();
+        this.fanOut = core.fanOut();
+        this.events = core.events();
+        this.clock = core.clock();
+        this.settings = core.settings();
+        this.link = core.link();
         this.interruptExpired = interruptExpired;
-        this.link = link;
-        for (PauseOutcome outcome : PauseOutcome.values()) {
-            outcomes.put(outcome, new LongAdder());
-        }
+        this.decisions = new PauseDecisions(events);
     }
 
     /** Ends pauses on time on {@code timer} (null: only {@link #sweep} ends them, as with an injected clock). */
@@ -157,7 +144,7 @@ final class Pauses {
      */
     void applyRemoteDecision(String hardwareId, String clusterId, PauseOutcome outcome) {
         Instant now = clock.instant();
-        Decision decision = devices.withExistingDevice(
+        PauseStep decision = devices.withExistingDevice(
                 hardwareId,
                 device -> {
                     OpenPause pause = device.pause;
@@ -201,7 +188,7 @@ final class Pauses {
         announce(held, pause);
         events.publish(listener -> listener.paused(pause), "pause");
         scheduleExpiry(hardwareId, made);
-        return callModules(pause, true);
+        return fanOut.pauseActions(registry, pause, true);
     }
 
     /**
@@ -213,7 +200,7 @@ final class Pauses {
     Pause resume(String hardwareId) {
         Instant now = clock.instant();
         String[] clusterId = {null};
-        Decision look = devices.withExistingDevice(
+        PauseStep look = devices.withExistingDevice(
                 hardwareId,
                 device -> {
                     OpenPause pause = device.pause;
@@ -221,11 +208,11 @@ final class Pauses {
                         return null;
                     }
                     if (pause.expiring) {
-                        return Decision.refused("the resume window of device " + hardwareId + " ended at "
+                        return PauseStep.refused("the resume window of device " + hardwareId + " ended at "
                                 + pause.snapshot.resumeBy() + ": the pause is becoming an interrupt");
                     }
                     if (!now.isBefore(pause.snapshot.resumeBy())) {
-                        return Decision.refused("the resume window of device " + hardwareId + " ended at "
+                        return PauseStep.refused("the resume window of device " + hardwareId + " ended at "
                                         + pause.snapshot.resumeBy() + "; the pause "
                                         + (settings.tentativeExpiry() == TentativeExpiry.RESUME
                                                 ? "is resumed on expiry"
@@ -233,7 +220,7 @@ final class Pauses {
                                 .expiring(pause);
                     }
                     clusterId[0] = pause.clusterId();
-                    return Decision.deciding(pause);
+                    return PauseStep.deciding(pause);
                 },
                 null);
         if (look == null) {
@@ -250,7 +237,7 @@ final class Pauses {
         ClusterLink.PauseVerdict verdict = clusterId[0] == null
                 ? ClusterLink.PauseVerdict.LOCAL
                 : await(link.get().decidePause(hardwareId, clusterId[0], PauseOutcome.RESUMED));
-        Decision decision = devices.withExistingDevice(
+        PauseStep decision = devices.withExistingDevice(
                 hardwareId, device -> resumeDecided(device, pause, verdict, clock.instant()), null);
         if (decision == null) {
             throw new InterruptHubException(
@@ -264,17 +251,17 @@ final class Pauses {
     }
 
     /** Under the lock: a resume whose cluster decision came back. */
-    private Decision resumeDecided(Device device, OpenPause pause, ClusterLink.PauseVerdict verdict, Instant now) {
+    private PauseStep resumeDecided(Device device, OpenPause pause, ClusterLink.PauseVerdict verdict, Instant now) {
         String hardwareId = device.hardwareId;
         if (device.pause != pause && verdict.kind() == ClusterLink.PauseVerdict.Kind.WON) {
             // This resume won in the cluster, and the interrupt that came right after it (its signal carried the
             // decision) took the pause off the device meanwhile: resumed, as decided, and counted here.
-            count(pause, PauseOutcome.RESUMED);
-            return Decision.answered(pause.snapshot.ended(PauseOutcome.RESUMED, now));
+            decisions.count(pause, PauseOutcome.RESUMED);
+            return PauseStep.answered(pause.snapshot.ended(PauseOutcome.RESUMED, now));
         }
         if (device.pause != pause) {
             Pause decided = pause.decided.getNow(null);
-            return Decision.refused("the pause of device " + hardwareId + " was decided meanwhile"
+            return PauseStep.refused("the pause of device " + hardwareId + " was decided meanwhile"
                     + (decided == null ? "" : " (" + decided.outcome().tag() + ")") + ": nothing to resume");
         }
         if (verdict.kind() == ClusterLink.PauseVerdict.Kind.LOST) {
@@ -282,11 +269,11 @@ final class Pauses {
                 pause.expiring = true; // the winner's interrupt takes it
             }
             // Another instance decided first; its decision reaches this one as a signal.
-            return Decision.refused("the pause of device " + hardwareId + " was already decided on another instance ("
+            return PauseStep.refused("the pause of device " + hardwareId + " was already decided on another instance ("
                     + verdict.decided().tag() + "): nothing to resume");
         }
         if (pause.expiring && verdict.kind() == ClusterLink.PauseVerdict.Kind.LOCAL) {
-            return Decision.refused("the resume window of device " + hardwareId + " ended at "
+            return PauseStep.refused("the resume window of device " + hardwareId + " ended at "
                     + pause.snapshot.resumeBy() + ": the pause is becoming an interrupt");
         }
         return resumeLocked(device, pause, PauseOutcome.RESUMED, now, true);
@@ -315,60 +302,13 @@ final class Pauses {
         return pause;
     }
 
-    /**
-     * After the lock: the pause an interrupt took is decided; returns it ended, or null when it had been resumed
-     * elsewhere first (the interrupt then did not follow it). {@code news} is what the interrupt's announcement
-     * (or, from another instance, its signal) said of the device's pause in the cluster; {@code local} is true for
-     * an interrupt made here.
-     */
+    /** After the lock: the pause an interrupt took is decided ({@link PauseDecisions#confirmed}). */
     Pause confirmed(OpenPause pause, Instant at, ClusterLink.Announcement news, boolean local) {
-        String newsId = news == null ? null : news.pauseId();
-        boolean announcedHere = local && news != null && news.pauseDecided();
-        if (pause == null || (announcedHere && !pause.is(newsId))) {
-            // This announcement decided a pause this instance no longer (or never) held: still counted here.
-            if (announcedHere) {
-                outcomes.get(PauseOutcome.CONFIRMED).increment();
-            }
-            if (pause == null) {
-                // Its signal had not reached this instance: the interrupt still followed it, as the cluster
-                // records it (no session here was held by it).
-                ClusterLink.ClusterPause shared = announcedHere ? news.pause() : null;
-                return shared == null
-                        ? null
-                        : new Pause(
-                                shared.hardwareId(),
-                                shared.epoch(),
-                                shared.reason(),
-                                shared.source(),
-                                shared.pausedAt(),
-                                shared.resumeBy(),
-                                List.of(),
-                                PauseOutcome.CONFIRMED,
-                                at);
-            }
-        }
-        PauseOutcome fallback = pause.expiring ? PauseOutcome.EXPIRED_INTERRUPTED : PauseOutcome.CONFIRMED;
-        PauseOutcome outcome = fallback;
-        boolean counted;
-        if (pause.clusterId() == null || (local && newsId == null)) {
-            // One process, or the cluster could not be reached or no longer knew the pause: decided here.
-            counted = true;
-        } else if (pause.is(newsId) && news.pauseOutcome() != null) {
-            outcome = pause.expiring ? PauseOutcome.EXPIRED_INTERRUPTED : news.pauseOutcome();
-            counted = announcedHere || pause.decidedHere;
-        } else {
-            counted = pause.decidedHere;
-        }
-        Pause ended = pause.snapshot.ended(outcome, at);
-        decided(pause, ended, counted);
-        return outcome.resumed() ? null : ended;
+        return decisions.confirmed(pause, at, news, local);
     }
 
-    /** An interrupt that ended a pause of this instance alone took the decision of the cluster's pause too. */
     void countedInCluster(ClusterLink.Announcement news) {
-        if (news != null && news.pauseDecided()) {
-            outcomes.get(PauseOutcome.CONFIRMED).increment();
-        }
+        decisions.countedInCluster(news);
     }
 
     /** After the lock: sessions still held when an interrupt ended their pause without reaching them go on. */
@@ -400,7 +340,7 @@ final class Pauses {
     }
 
     long count(PauseOutcome outcome) {
-        return outcomes.get(outcome).sum();
+        return decisions.count(outcome);
     }
 
     int openCount() {
@@ -440,7 +380,7 @@ final class Pauses {
                 : link.get().decidePause(hardwareId, clusterId[0], outcome);
         verdict.whenComplete((v, error) -> {
             ClusterLink.PauseVerdict decided = error == null ? v : ClusterLink.PauseVerdict.LOCAL;
-            Decision decision = devices.withExistingDevice(
+            PauseStep decision = devices.withExistingDevice(
                     hardwareId,
                     device -> {
                         which.deciding = false;
@@ -454,7 +394,7 @@ final class Pauses {
     }
 
     /** Under the lock: the expiry's decision, as the cluster answered it. */
-    private Decision expireLocked(
+    private PauseStep expireLocked(
             Device device, OpenPause pause, ClusterLink.PauseVerdict verdict, PauseOutcome outcome) {
         Instant now = clock.instant();
         if (verdict.kind() == ClusterLink.PauseVerdict.Kind.LOST) {
@@ -465,7 +405,7 @@ final class Pauses {
             if (decided == PauseOutcome.EXPIRED_INTERRUPTED) {
                 pause.expiring = true; // a resume here is too late; the winner's interrupt takes it
             }
-            return Decision.NONE;
+            return PauseStep.NONE;
         }
         if (outcome.resumed()) {
             return resumeLocked(device, pause, outcome, now, true);
@@ -473,22 +413,22 @@ final class Pauses {
         // Left on the device so that a resume is refused and the interrupt takes it (as EXPIRED_INTERRUPTED).
         pause.expiring = true;
         pause.decidedHere = true;
-        return new Decision(pause, null, List.of(), true, null, true);
+        return new PauseStep(pause, null, List.of(), true, null, true);
     }
 
-    private Decision resumeLocked(Device device, OpenPause pause, PauseOutcome outcome, Instant now, boolean counted) {
+    private PauseStep resumeLocked(Device device, OpenPause pause, PauseOutcome outcome, Instant now, boolean counted) {
         List<SessionTracker.Held> resumed = sessions.resumeLocked(device);
         device.pause = null;
         open.remove(device.hardwareId, pause);
-        return new Decision(pause, pause.snapshot.ended(outcome, now), resumed, false, null, counted);
+        return new PauseStep(pause, pause.snapshot.ended(outcome, now), resumed, false, null, counted);
     }
 
     /** After the lock: what a decision set in motion. */
-    private void carryOut(String hardwareId, Decision decision) {
+    private void carryOut(String hardwareId, PauseStep decision) {
         if (decision.ended() != null && decision.pause() != null) {
-            decided(decision.pause(), decision.ended(), decision.counted());
+            decisions.decided(decision.pause(), decision.ended(), decision.counted());
             announce(decision.sessions(), decision.ended());
-            callModules(decision.ended(), false);
+            fanOut.pauseActions(registry, decision.ended(), false);
         }
         if (decision.interruptNext()) {
             try {
@@ -497,7 +437,7 @@ final class Pauses {
                 // The interrupt could not be made: the held sessions must not stay paused for good.
                 LOG.log(Level.WARNING, "pause of device " + hardwareId + " could not become an interrupt; resumed", e);
                 Instant now = clock.instant();
-                Decision fallback = devices.withExistingDevice(
+                PauseStep fallback = devices.withExistingDevice(
                         hardwareId,
                         device -> device.pause == decision.pause()
                                 ? resumeLocked(device, decision.pause(), PauseOutcome.EXPIRED_RESUMED, now, true)
@@ -510,49 +450,12 @@ final class Pauses {
         }
     }
 
-    /** {@code counted}: this instance took the decision, so its metric counts it (once cluster-wide). */
-    private void decided(OpenPause pause, Pause ended, boolean counted) {
-        if (counted) {
-            count(pause, ended.outcome());
-        }
-        pause.decided.complete(ended);
-        events.publish(listener -> listener.pauseEnded(ended), "pause");
-    }
-
-    private void count(OpenPause pause, PauseOutcome outcome) {
-        if (pause.counted.compareAndSet(false, true)) {
-            outcomes.get(outcome).increment();
-        }
-    }
-
     /** Session events and the sessions' pause or resume callbacks, off the caller's thread. */
     private void announce(List<SessionTracker.Held> held, Pause pause) {
         for (SessionTracker.Held h : held) {
             events.sessionChanged(h.session());
             events.held(h.session(), h.callbacks(), pause);
         }
-    }
-
-    /** The modules that declare {@code pause} (or {@code resume}), in parallel, each within its timeout. */
-    private CompletableFuture<List<ModuleResult>> callModules(Pause pause, boolean pausing) {
-        InterruptCause cause = new InterruptCause(
-                pause.hardwareId(),
-                pause.epoch(),
-                pause.reason() == null ? "unspecified" : pause.reason(),
-                pause.source(),
-                pausing ? pause.pausedAt() : pause.endedAt());
-        List<CompletableFuture<ModuleResult>> calls = new ArrayList<>();
-        for (ModuleRegistry.Registered module : registry.modules()) {
-            List<ModuleAction> actions = pausing ? module.pauseActions() : module.resumeActions();
-            if (!actions.isEmpty()) {
-                calls.add(fanOut.call(module, cause, actions));
-            }
-        }
-        if (calls.isEmpty()) {
-            return CompletableFuture.completedFuture(List.of());
-        }
-        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
-                .thenApply(done -> calls.stream().map(CompletableFuture::join).toList());
     }
 
     private void scheduleExpiry(String hardwareId, OpenPause pause) {
@@ -587,38 +490,6 @@ final class Pauses {
             return ClusterLink.PauseVerdict.LOCAL;
         } catch (ExecutionException | TimeoutException e) {
             return ClusterLink.PauseVerdict.LOCAL;
-        }
-    }
-
-    /** A decision taken under the lock, carried out after it. */
-    private record Decision(
-            OpenPause pause,
-            Pause ended,
-            List<SessionTracker.Held> sessions,
-            boolean interruptNext,
-            String refusal,
-            boolean counted) {
-
-        /** Nothing to carry out: another instance decided, and its decision is still to come here. */
-        static final Decision NONE = new Decision(null, null, List.of(), false, null, false);
-
-        static Decision refused(String why) {
-            return new Decision(null, null, List.of(), false, why, false);
-        }
-
-        /** Nothing left to carry out: the answer only. */
-        static Decision answered(Pause ended) {
-            return new Decision(null, ended, List.of(), false, null, false);
-        }
-
-        /** The pause a resume found open, to decide in the cluster. */
-        static Decision deciding(OpenPause pause) {
-            return new Decision(pause, null, List.of(), false, null, false);
-        }
-
-        /** A refusal whose pause's window has ended: its expiry is due. */
-        Decision expiring(OpenPause due) {
-            return new Decision(due, ended, sessions, interruptNext, refusal, counted);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.interrupthub.core;
 
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,8 +18,6 @@ import java.util.function.Consumer;
  * through volatile fields without locking.
  */
 public final class Session {
-
-    private static final System.Logger LOG = System.getLogger(Session.class.getName());
 
     private final String sessionId;
     private final String hardwareId;
@@ -194,7 +191,7 @@ public final class Session {
                 }
             }
             if (due != null) {
-                runAll(due, cause);
+                Callbacks.runAll(due, cause);
             }
         }
     }
@@ -254,7 +251,7 @@ public final class Session {
                 return; // ended or expired without an interrupt: there is nothing to run it for
             }
         }
-        runIsolated(callback, cause);
+        Callbacks.runIsolated(callback, cause);
     }
 
     /** Convenience for callbacks that do not need the cause. */
@@ -486,33 +483,6 @@ public final class Session {
             pauseCallbacks = List.of();
             resumeCallbacks = List.of();
             interruptDeferred = false;
-        }
-    }
-
-    static void runAll(List<Consumer<InterruptCause>> due, InterruptCause cause) {
-        for (Consumer<InterruptCause> callback : due) {
-            runIsolated(callback, cause);
-        }
-    }
-
-    static void runPauseCallbacks(List<Consumer<Pause>> due, Pause pause) {
-        for (Consumer<Pause> callback : due) {
-            try {
-                callback.accept(pause);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "pause callback failed for device " + pause.hardwareId(), e);
-            }
-        }
-    }
-
-    private static void runIsolated(Consumer<InterruptCause> callback, InterruptCause cause) {
-        try {
-            callback.accept(cause);
-        } catch (RuntimeException | Error e) {
-            if (e instanceof VirtualMachineError) {
-                throw (VirtualMachineError) e;
-            }
-            LOG.log(Level.WARNING, "interrupt callback failed for device " + cause.hardwareId(), e);
         }
     }
 }
