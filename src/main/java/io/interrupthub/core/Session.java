@@ -290,7 +290,8 @@ public final class Session {
      * committed. False when an interrupt came first (the turn is over) or the session is gone. Committing
      * the same action again answers the same.
      *
-     * @throws InterruptHubException INVALID_INPUT for a malformed action name, LIMIT_REACHED when the
+     * @throws InterruptHubException INVALID_INPUT for a malformed action name, UNAVAILABLE when a cluster cannot
+     *                               order the commit against interrupts now (retry), LIMIT_REACHED when the
      *                               session holds its maximum of commits
      */
     public boolean commit(String action) {

@@ -38,7 +38,7 @@ class InterruptOpenApi {
             Map.entry("POST /sessions/{sessionId}/heartbeat", List.of(404)),
             Map.entry("POST /sessions/{sessionId}/delivered", List.of(404, 409, 413, 415)),
             Map.entry("POST /sessions/{sessionId}/stopped", List.of(404, 409, 413, 415)),
-            Map.entry("POST /sessions/{sessionId}/commit", List.of(404, 409, 413, 415, 429)),
+            Map.entry("POST /sessions/{sessionId}/commit", List.of(404, 409, 413, 415, 429, 503)),
             Map.entry("DELETE /sessions/{sessionId}", List.of(404)),
             Map.entry("GET /sessions/{sessionId}/stream", List.of(404, 409, 503)),
             Map.entry("GET /interrupts/events", List.of(503)));
@@ -65,7 +65,10 @@ class InterruptOpenApi {
                     429,
                     "A cap is reached: MAX_ACTIVE_SESSIONS, interrupt.max-devices or the commits of a session; "
                             + "nothing was evicted"),
-            Map.entry(503, "Interrupts switched off (GLOBAL_INTERRUPT_ENABLED=false), or a stream cap reached"));
+            Map.entry(
+                    503,
+                    "Interrupts switched off (GLOBAL_INTERRUPT_ENABLED=false), a stream cap reached, or (in a cluster) a"
+                            + " commit Redis cannot order against interrupts now: retry after the Retry-After seconds"));
 
     /** Paths are named below without {@code interrupt.web.base-path}, which the document's paths carry. */
     @Bean

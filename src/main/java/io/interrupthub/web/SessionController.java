@@ -76,7 +76,10 @@ class SessionController {
         return ApiBodies.SessionBody.of(manager.stopped(sessionId, offsets.textChars(), offsets.audioMs()));
     }
 
-    /** The point of no return for one side effect: 200 when it may run, 409 when an interrupt came first. */
+    /**
+     * The point of no return for one side effect: 200 when it may run, 409 when an interrupt came first, 503 with
+     * Retry-After when the cluster cannot order it against interrupts now (nothing was committed: retry).
+     */
     @PostMapping("/{sessionId}/commit")
     ApiBodies.CommitBody commit(@PathVariable String sessionId, @RequestBody ApiBodies.CommitRequest request) {
         return ApiBodies.CommitBody.of(manager.commit(sessionId, request.action()));
