@@ -132,6 +132,10 @@ class AsyncInterruptHub:
         """The synchronous client underneath (its calls block)."""
         return self._hub
 
+    def connection_stats(self) -> Dict[str, int]:
+        """See :meth:`interrupthub.InterruptHub.connection_stats` (a memory read)."""
+        return self._hub.connection_stats()
+
     async def interrupt(self, hardware_id: str, reason: Optional[str] = None, *, source: Optional[str] = None,
                         wait: bool = True) -> Dict[str, Any]:
         return await asyncio.to_thread(self._hub.interrupt, hardware_id, reason, source=source, wait=wait)
