@@ -85,6 +85,21 @@ class Session:
                                     body={"textChars": text_chars, "audioMs": audio_ms}, idempotent=True)
         return self.info
 
+    def stopped(self, text_chars: Optional[int] = None, audio_ms: Optional[int] = None) -> Dict[str, Any]:
+        """``POST /sessions/{id}/stopped``: the stop receipt of a playback edge, the output is really silent
+        now. The offsets, when given, are what was really heard: final, at most what :meth:`delivered`
+        reported. Idempotent (a repeat with other offsets is a :class:`Conflict`)."""
+        body = {k: v for k, v in (("textChars", text_chars), ("audioMs", audio_ms)) if v is not None}
+        self.info = self._hub._call("POST", f"/sessions/{path_segment(self.session_id)}/stopped",
+                                    body=body, idempotent=True)
+        return self.info
+
+    def commit(self, action: str) -> Dict[str, Any]:
+        """``POST /sessions/{id}/commit``: a side effect passes the point of no return while the turn is on.
+        Returns the commit; raises :class:`Conflict` once an interrupt reached the session (do not run it)."""
+        return self._hub._call("POST", f"/sessions/{path_segment(self.session_id)}/commit",
+                               body={"action": action}, idempotent=True)
+
     def end(self) -> bool:
         """``DELETE /sessions/{id}``: ends the session. ``False`` when the hub had already removed it
         (an interrupted session is removed after ``SESSION_CLEANUP_DELAY``)."""
