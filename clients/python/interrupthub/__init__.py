@@ -10,10 +10,11 @@ from .client import InterruptHub, Session, Watch
 from .errors import (BadRequest, Conflict, Forbidden, HubUnreachable, InterruptHubError, NotFound,
                      TooManyRequests, Unauthorized, Unavailable)
 from .manager import DEFAULT_MODULES, InterruptManager
+from .module import ModuleStatus, UniversalModuleInterface
 from .view import Event
 
 __all__ = [
-    "InterruptManager", "InterruptHub", "Session", "Watch", "Event", "DEFAULT_MODULES",
+    "InterruptManager", "ModuleStatus", "UniversalModuleInterface", "InterruptHub", "Session", "Watch", "Event", "DEFAULT_MODULES",
     "InterruptHubError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict",
     "TooManyRequests", "Unavailable", "HubUnreachable",
 ]

@@ -46,6 +46,19 @@ class AsyncSession:
     async def delivered(self, text_chars: int = 0, audio_ms: int = 0) -> Dict[str, Any]:
         return await asyncio.to_thread(self._session.delivered, text_chars, audio_ms)
 
+    async def stopped(self, text_chars: Optional[int] = None, audio_ms: Optional[int] = None) -> Dict[str, Any]:
+        return await asyncio.to_thread(self._session.stopped, text_chars, audio_ms)
+
+    async def commit(self, action: str) -> Dict[str, Any]:
+        return await asyncio.to_thread(self._session.commit, action)
+
+    async def is_paused(self) -> bool:
+        """Whether a tentative interrupt holds this session; a memory read while the event stream is live."""
+        state = self._session._hub._view.cached_session_state(self.session_id)
+        if state is None:
+            return await asyncio.to_thread(self._session.is_paused)
+        return state == "PAUSED"
+
     async def end(self) -> bool:
         return await asyncio.to_thread(self._session.end)
 
@@ -131,6 +144,10 @@ class AsyncInterruptHub:
     def sync(self) -> InterruptHub:
         """The synchronous client underneath (its calls block)."""
         return self._hub
+
+    def connection_stats(self) -> Dict[str, int]:
+        """See :meth:`interrupthub.InterruptHub.connection_stats` (a memory read)."""
+        return self._hub.connection_stats()
 
     async def interrupt(self, hardware_id: str, reason: Optional[str] = None, *, source: Optional[str] = None,
                         wait: bool = True) -> Dict[str, Any]:

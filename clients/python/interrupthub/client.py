@@ -76,14 +76,29 @@ class Session:
 
     def heartbeat(self) -> Dict[str, Any]:
         """``POST /sessions/{id}/heartbeat``: keeps the session alive; returns it with its new ``expiresAt``."""
-        self.info = self._hub._call("POST", f"/sessions/{path_segment(self.session_id)}/heartbeat")
+        self.info = self._hub._call("POST", f"/sessions/{path_segment(self.session_id)}/heartbeat", idempotent=True)
         return self.info
 
     def delivered(self, text_chars: int = 0, audio_ms: int = 0) -> Dict[str, Any]:
         """``POST /sessions/{id}/delivered``: how much output reached the user so far (offsets only grow)."""
         self.info = self._hub._call("POST", f"/sessions/{path_segment(self.session_id)}/delivered",
-                                    body={"textChars": text_chars, "audioMs": audio_ms})
+                                    body={"textChars": text_chars, "audioMs": audio_ms}, idempotent=True)
         return self.info
+
+    def stopped(self, text_chars: Optional[int] = None, audio_ms: Optional[int] = None) -> Dict[str, Any]:
+        """``POST /sessions/{id}/stopped``: the stop receipt of a playback edge, the output is really silent
+        now. The offsets, when given, are what was really heard: final, at most what :meth:`delivered`
+        reported. Idempotent (a repeat with other offsets is a :class:`Conflict`)."""
+        body = {k: v for k, v in (("textChars", text_chars), ("audioMs", audio_ms)) if v is not None}
+        self.info = self._hub._call("POST", f"/sessions/{path_segment(self.session_id)}/stopped",
+                                    body=body, idempotent=True)
+        return self.info
+
+    def commit(self, action: str) -> Dict[str, Any]:
+        """``POST /sessions/{id}/commit``: a side effect passes the point of no return while the turn is on.
+        Returns the commit; raises :class:`Conflict` once an interrupt reached the session (do not run it)."""
+        return self._hub._call("POST", f"/sessions/{path_segment(self.session_id)}/commit",
+                               body={"action": action}, idempotent=True)
 
     def end(self) -> bool:
         """``DELETE /sessions/{id}``: ends the session. ``False`` when the hub had already removed it
@@ -274,8 +289,16 @@ class InterruptHub:
         """The pushed view (connection state, counters of reconnects, gaps and HTTP fallback checks)."""
         return self._view
 
-    def _call(self, method: str, path: str, *, body: Any = None, query: Optional[Dict[str, Any]] = None) -> Any:
-        return self._transport.request(method, path, body=body, query=query)[1]
+    def _call(self, method: str, path: str, *, body: Any = None, query: Optional[Dict[str, Any]] = None,
+              idempotent: Optional[bool] = None) -> Any:
+        return self._transport.request(method, path, body=body, query=query, idempotent=idempotent)[1]
+
+    def connection_stats(self) -> Dict[str, int]:
+        """The HTTP connections of this client: ``opened``, ``staleReplaced`` (kept-alive connections found
+        closed by the hub or something in between, such as a proxy's idle timeout, and replaced before a
+        request was sent on them), ``idleReplaced`` (replaced after 5 s unused) and ``resent`` (requests sent again on a new connection because the reused
+        one failed before the request was whole, or before an answer to an idempotent request)."""
+        return self._transport.stats()
 
     # ---- interrupts and flags ------------------------------------------------------------------
 
@@ -295,7 +318,8 @@ class InterruptHub:
         ``alreadyPaused`` when an earlier pause still holds)."""
         body: Dict[str, Any] = {k: v for k, v in (("reason", reason), ("source", source)) if v is not None}
         body["tentative"] = True
-        return self._call("POST", "/interrupt/" + path_segment(hardware_id), body=body)
+        # A second tentative interrupt during a pause answers the same pause: safe to send again.
+        return self._call("POST", "/interrupt/" + path_segment(hardware_id), body=body, idempotent=True)
 
     def resume(self, hardware_id: str) -> Dict[str, Any]:
         """``POST /interrupt/{id}/resume``: a false interruption; the held sessions go on (``outcome``,

@@ -3,8 +3,10 @@ and result keys, backed by the hub. Change the import line and nothing else::
 
     from interrupthub import InterruptManager
 
-What is different (``clients/python/MIGRATION.md``): flags are per device, and interrupts made anywhere
-(another process, a device, the console) reach this process's modules and callbacks.
+It is a :class:`UniversalModuleInterface` as the original is (``name`` ``"interrupt_handling"``, ``status``,
+``is_initialized``, ``get_status()``, ``set_status()``, ``process(input_data)``), so the backend's service
+manager drives it as before. What is different (``clients/python/MIGRATION.md``): flags are per device, and
+interrupts made anywhere (another process, a device, the console) reach this process's modules and callbacks.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .client import InterruptHub, Session
 from .errors import InterruptHubError
+from .module import ModuleStatus, UniversalModuleInterface
 from .view import Event
 
 LOG = logging.getLogger("interrupthub")
@@ -54,7 +57,7 @@ def _flag(value: Any, name: str) -> bool:
     raise ValueError(f"{name.upper()}: {value!r} must be true or false")
 
 
-class InterruptManager:
+class InterruptManager(UniversalModuleInterface):
     """The seed's ``InterruptManager``, with the hub as the source of truth.
 
     ``config`` is the seed's configuration: a mapping or an object with ``modules`` (name -> ``enabled``,
@@ -73,7 +76,7 @@ class InterruptManager:
 
     def __init__(self, config: Any = None, *, url: Optional[str] = None, api_key: Optional[str] = None,
                  timeout: Optional[float] = None, hub: Optional[InterruptHub] = None) -> None:
-        self.config = config
+        super().__init__("interrupt_handling", config)
         priority = str(_setting(config, "interrupt_priority", "high")).strip().lower()
         if priority != "high":
             raise ValueError(f"INTERRUPT_PRIORITY: {priority!r} is not supported; the hub handles every "
@@ -86,6 +89,9 @@ class InterruptManager:
         self.registered_modules: Dict[str, Any] = {}
         self.interrupt_callbacks: List[Callable[[str], Any]] = []
         self.active_sessions: Dict[str, Dict[str, Any]] = {}
+        self.session_counter = 0
+        # The original's one global flag: the device of the last interrupt made or handled here, and when.
+        self._last_interrupt: Optional[Tuple[str, float, float]] = None  # (device, time.time(), monotonic)
         self._handles: Dict[str, Session] = {}
         self._handled: "OrderedDict[Tuple[str, int], asyncio.Future]" = OrderedDict()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -98,18 +104,50 @@ class InterruptManager:
     # ---- the seed's calls ----------------------------------------------------------------------
 
     async def initialize(self) -> bool:
-        """Connects to the hub; ``True`` once the event stream is live, ``False`` (logged) when the hub
-        cannot be reached within the call timeout. Interrupts pushed from elsewhere are handled on the
-        event loop this is called from."""
+        """Connects to the hub; ``True`` once the event stream is live (status ``ready``, ``is_initialized``),
+        ``False`` (logged; status ``error``) when the hub cannot be reached within the call timeout, as the
+        original answers a failed initialisation. Interrupts pushed from elsewhere are handled on the event
+        loop this is called from."""
+        self.set_status(ModuleStatus.INITIALIZING)
         self._loop = asyncio.get_running_loop()
         live = await asyncio.to_thread(self.hub.view.wait_live, self.hub._endpoint.timeout)
         if not live:
             LOG.error("interrupt hub at %s is not reachable; checks fall back to HTTP until it is", self.hub.url)
-        return live
+            self.set_status(ModuleStatus.ERROR)
+            return False
+        self.set_status(ModuleStatus.READY)
+        self.is_initialized = True
+        return True
+
+    async def process(self, input_data: Dict[str, Any]) -> Any:
+        """The original's entry point for the service manager: ``input_data["operation"]`` picks the call,
+        ``interrupt_session`` (the default; ``hardware_id``), ``register_module`` (``module_name``,
+        ``module_instance``), ``register_callback`` (``callback``) or ``check_interrupt`` (``hardware_id``;
+        answers :meth:`should_interrupt`'s bool). Any other operation answers
+        ``{"success": False, "error": "Unknown operation: <name>"}``; a call that raises answers
+        ``{"success": False, "error": <message>}``."""
+        try:
+            operation = input_data.get("operation", "interrupt_session")
+            if operation == "interrupt_session":
+                return await self.interrupt_session(input_data.get("hardware_id", ""))
+            if operation == "register_module":
+                return await self.register_module(input_data.get("module_name", ""),
+                                                  input_data.get("module_instance"))
+            if operation == "register_callback":
+                return await self.register_callback(input_data.get("callback"))
+            if operation == "check_interrupt":
+                return self.should_interrupt(input_data.get("hardware_id", ""))
+            LOG.warning("unknown interrupt operation: %s", operation)
+            return {"success": False, "error": f"Unknown operation: {operation}"}
+        except Exception as e:
+            LOG.error("error processing interrupt request: %s", e)
+            return {"success": False, "error": str(e)}
 
     async def interrupt_session(self, hardware_id: str) -> Dict[str, Any]:
         """Interrupts the device at the hub (``POST /interrupt/{id}``), then runs this process's modules
-        and callbacks. The seed's keys, plus ``epoch``, ``sessions_interrupted`` and the hub's result."""
+        and callbacks. The seed's keys (``cleaned_sessions``: the ids of the device's sessions this process
+        had registered and removed, as a list), plus ``epoch``, ``sessions_interrupted`` (sessions the hub
+        marked, in every process) and the hub's result."""
         started = time.perf_counter()
         self.stats["total_interrupts"] += 1
         try:
@@ -119,6 +157,7 @@ class InterruptManager:
             self.stats["failed_interrupts"] += 1
             LOG.error("interrupt of %s failed: %s", hardware_id, e)
             return {"success": False, "hardware_id": hardware_id, "error": str(e), "timestamp": time.time()}
+        self._note_interrupt(hardware_id)
         local = await self._handle(hardware_id, int(result["epoch"]))
         success = bool(result.get("success")) and local["success"]
         elapsed = (time.perf_counter() - started) * 1000.0
@@ -140,11 +179,13 @@ class InterruptManager:
         return True
 
     async def register_callback(self, callback: Callable[[str], Any]) -> bool:
-        """Registers ``callback(hardware_id)`` (sync or async), called after every interrupt handled here."""
+        """Registers ``callback(hardware_id)`` (sync or async), called after every interrupt handled here.
+        A callback registered twice is called once, as in the original (which keeps them in a set)."""
         if not callable(callback):
             LOG.error("register_callback needs a callable")
             return False
-        self.interrupt_callbacks.append(callback)
+        if callback not in self.interrupt_callbacks:
+            self.interrupt_callbacks.append(callback)
         return True
 
     def should_interrupt(self, hardware_id: str) -> bool:
@@ -164,8 +205,11 @@ class InterruptManager:
             LOG.error("session %s of %s not registered: %s", session_id, hardware_id, e)
             return False
         self._handles[session_id] = handle
-        self.active_sessions[session_id] = {"hardware_id": hardware_id, "session_data": session_data,
-                                            "registered_at": time.time(), "epoch": handle.epoch}
+        now = time.time()
+        self.active_sessions[session_id] = {"hardware_id": hardware_id, "start_time": now, "data": session_data,
+                                            "session_data": session_data, "registered_at": now,
+                                            "epoch": handle.epoch}
+        self.session_counter += 1
         return True
 
     def unregister_session(self, session_id: str) -> bool:
@@ -180,10 +224,41 @@ class InterruptManager:
             LOG.warning("session %s could not be ended at the hub: %s", session_id, e)
         return True
 
+    # ---- the original's global flag --------------------------------------------------------------
+
+    @property
+    def interrupt_hardware_id(self) -> Optional[str]:
+        """The device of the last interrupt made or handled here while its flag is still set, else ``None``
+        (the original's attribute; its flag was one for all devices)."""
+        last = self._last_interrupt
+        if last is None:
+            return None
+        hardware_id, _, seen = last
+        cached = self.hub.view.cached_flag(hardware_id)   # a memory read; never an HTTP call
+        if cached is None:
+            cached = time.monotonic() - seen < self.interrupt_timeout
+        return hardware_id if cached else None
+
+    @property
+    def global_interrupt_flag(self) -> bool:
+        """Whether the last interrupt made or handled here is still set (the original's attribute)."""
+        return self.interrupt_hardware_id is not None
+
+    @property
+    def interrupt_timestamp(self) -> Optional[float]:
+        """When (``time.time()``) the interrupt of :attr:`interrupt_hardware_id` was made or handled here."""
+        last = self._last_interrupt
+        return last[1] if last is not None and self.interrupt_hardware_id is not None else None
+
+    def _note_interrupt(self, hardware_id: str) -> None:
+        self._last_interrupt = (hardware_id, time.time(), time.monotonic())
+
     def get_statistics(self) -> Dict[str, Any]:
-        """The seed's statistics of this process, plus the hub connection's."""
+        """The original's statistics (``registered_modules`` a count, ``global_interrupt_flag``,
+        ``interrupt_hardware_id``) of this process, plus the hub connection's."""
         total = self.stats["total_interrupts"]
         view = self.hub.view
+        interrupted = self.interrupt_hardware_id
         return {
             "total_interrupts": total,
             "successful_interrupts": self.stats["successful_interrupts"],
@@ -191,8 +266,11 @@ class InterruptManager:
             "success_rate": (self.stats["successful_interrupts"] / total) if total else 0.0,
             "average_interrupt_time_ms": (self.stats["total_time_ms"] / total) if total else 0.0,
             "active_sessions": len(self.active_sessions),
-            "registered_modules": list(self.registered_modules),
+            "registered_modules": len(self.registered_modules),
             "registered_callbacks": len(self.interrupt_callbacks),
+            "global_interrupt_flag": interrupted is not None,
+            "interrupt_hardware_id": interrupted,
+            "registered_module_names": list(self.registered_modules),
             "pushed_interrupts": self.stats["pushed_interrupts"],
             "module_failures": self.stats["module_failures"],
             "module_timeouts": self.stats["module_timeouts"],
@@ -204,11 +282,18 @@ class InterruptManager:
         }
 
     async def cleanup(self) -> bool:
-        """Ends this process's sessions at the hub and closes the connection."""
+        """As the original: forgets the flag, the sessions (ended at the hub), the modules and the
+        callbacks; status ``stopped``, ``is_initialized`` false. Closes the hub connection."""
         for session_id in list(self._handles):
             await asyncio.to_thread(self.unregister_session, session_id)
+        self.active_sessions.clear()
+        self.registered_modules.clear()
+        self.interrupt_callbacks.clear()
+        self._last_interrupt = None
         self.hub.view.remove_listener(self._on_event)
         await asyncio.to_thread(self.hub.close)
+        self.set_status(ModuleStatus.STOPPED)
+        self.is_initialized = False
         return True
 
     # ---- interrupts pushed by the hub ----------------------------------------------------------
@@ -230,6 +315,7 @@ class InterruptManager:
         if (hardware_id, epoch) in self._handled:
             return
         self.stats["pushed_interrupts"] += 1
+        self._note_interrupt(hardware_id)
         asyncio.ensure_future(self._handle(hardware_id, epoch))
 
     async def _handle(self, hardware_id: str, epoch: int) -> Dict[str, Any]:
@@ -265,7 +351,7 @@ class InterruptManager:
                         await asyncio.wait_for(result, self.interrupt_timeout)
             except Exception as e:
                 LOG.error("interrupt callback %r failed for %s: %s", callback, hardware_id, e)
-        cleaned = 0
+        cleaned: List[str] = []
         if self.cleanup_on_interrupt and (self.force_cleanup or not failed):
             for session_id, info in list(self.active_sessions.items()):
                 if info["hardware_id"] == hardware_id:
@@ -274,7 +360,7 @@ class InterruptManager:
                     if handle is not None:
                         self.hub._keepalive.remove(session_id)
                         self.hub.view.untrack_session(session_id)
-                    cleaned += 1
+                    cleaned.append(session_id)
         return {"success": not failed, "interrupted_modules": interrupted, "failed_modules": failed,
                 "cleaned_sessions": cleaned}
 
