@@ -50,7 +50,9 @@ class TooManyRequests(InterruptHubError):
 
 
 class Unavailable(InterruptHubError):
-    """503: interrupts are switched off (``GLOBAL_INTERRUPT_ENABLED=false``) or the hub is shutting down."""
+    """503: interrupts are switched off (``GLOBAL_INTERRUPT_ENABLED=false``), the hub is shutting down, or (in a
+    cluster) a commit that Redis cannot order against interrupts right now: nothing was committed, retry after the
+    answer's ``Retry-After`` seconds. Never a sign that an interrupt happened (that is :class:`Conflict`)."""
 
 
 class HubUnreachable(InterruptHubError):
