@@ -361,7 +361,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
 
     @Override
     public CompletableFuture<PauseVerdict> decidePause(String hardwareId, String pauseId, PauseOutcome outcome) {
-        if (!connected() || lanes.slow()) {
+        if (!connected()) {
             return CompletableFuture.completedFuture(PauseVerdict.LOCAL);
         }
         return lanes.submit(hardwareId, () -> {
@@ -426,11 +426,12 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     /**
      * One read of the device's epoch, the key every announcement increments, on the device's lane: after this
      * instance's own announcements of the device, so Redis orders the commit against every interrupt numbered so
-     * far. Empty when Redis cannot answer within the order bound.
+     * far. Empty when Redis cannot answer within the order bound: a commit is worth a short wait, unlike an
+     * admission, since what it would otherwise get is a refusal.
      */
     @Override
     public CompletableFuture<OptionalLong> commitEpoch(String hardwareId) {
-        if (!connected() || lanes.slow()) {
+        if (!connected()) {
             return CompletableFuture.completedFuture(OptionalLong.empty());
         }
         return lanes.submit(hardwareId, () -> clusterEpoch(hardwareId))
