@@ -96,9 +96,14 @@ final class RedisServer implements AutoCloseable {
     }
 
     private boolean answersPing() {
+        return answersPing(port, Duration.ofMillis(500));
+    }
+
+    /** Whether a PING on a new connection of its own is answered within {@code within}. */
+    static boolean answersPing(int port, Duration within) {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            socket.setSoTimeout(500);
+            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) Math.min(200, within.toMillis()));
+            socket.setSoTimeout((int) within.toMillis());
             OutputStream out = socket.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
