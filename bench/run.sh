@@ -258,15 +258,16 @@ mkdir -p "$(dirname "$OUT")"
 # The cluster figures (bench/cluster.sh) start three more services; the full run takes them anew, a quick
 # run keeps those already in the file unless --cluster asks for them.
 cluster_section=$(sed -n '/<!-- cluster:begin -->/,/<!-- cluster:end -->/p' "$OUT" 2>/dev/null || true)
-# Sections measured by hand (the Python client's, SilenceAndCommitBench's) are kept as they are.
-python_section=$(sed -n '/<!-- python-client:begin -->/,/<!-- python-client:end -->/p' "$OUT" 2>/dev/null || true)
-silence_section=$(sed -n '/<!-- silence:begin -->/,/<!-- silence:end -->/p' "$OUT" 2>/dev/null || true)
+# Sections measured by their own scripts (the Python client's, SilenceAndCommitBench's, the Redis faults', the
+# phone edge's) are kept as they are, in this order.
+kept=""
+for name in silence redis-faults python-client phone-edge; do
+  section=$(sed -n "/<!-- $name:begin -->/,/<!-- $name:end -->/p" "$OUT" 2>/dev/null || true)
+  if [ -n "$section" ]; then kept="$kept"$'\n'"$section"$'\n'; fi
+done
 python3 bench/report.py "$RESULTS" > "$OUT"
-if [ -n "$silence_section" ]; then
-  printf '\n%s\n' "$silence_section" >> "$OUT"
-fi
-if [ -n "$python_section" ]; then
-  printf '\n%s\n' "$python_section" >> "$OUT"
+if [ -n "$kept" ]; then
+  printf '%s' "$kept" >> "$OUT"
 fi
 if [ "$MODE" = full ] || [ "$CLUSTER" = yes ]; then
   log "cluster mode figures (bench/cluster.sh)"
