@@ -83,13 +83,21 @@ final class ClusterScripts {
     /**
      * Takes the decision of pause {@code id}: resumed, or expired (resumed or becoming an interrupt). Answers
      * {1, outcome} when this call took it (and its signal is appended), {0, decision} when another took it
-     * first, {2, ''} when Redis no longer holds that pause (its record expired, or was lost with a primary).
-     * KEYS: pause, stream. ARGV: id, outcome, origin, hardwareId, maxLen, keyTtlMs.
+     * first, {2, ''} when Redis no longer holds that pause (its record expired, or was lost with a primary). With
+     * {@code tell} 1 (a decision this instance already took alone), a pause Redis no longer holds still gets the
+     * decision's signal, so instances that hold it learn it; answers {3, outcome} then.
+     * KEYS: pause, stream. ARGV: id, outcome, origin, hardwareId, maxLen, keyTtlMs, tell.
      */
     static final RedisScript<List> DECIDE = new DefaultRedisScript<>("""
             local pause = redis.call('HMGET', KEYS[1], 'id', 'outcome')
             if not pause[1] or pause[1] ~= ARGV[1] then
-              return {2, ''}
+              if ARGV[7] ~= '1' then
+                return {2, ''}
+              end
+              redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'type', 'pause-decided', 'hw', ARGV[4],
+                  'pause', ARGV[1], 'outcome', ARGV[2], 'origin', ARGV[3])
+              redis.call('PEXPIRE', KEYS[2], ARGV[6])
+              return {3, ARGV[2]}
             end
             if pause[2] then
               return {0, pause[2]}

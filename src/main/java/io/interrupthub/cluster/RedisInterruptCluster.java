@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 import io.interrupthub.autoconfigure.DaemonThreads;
 import io.interrupthub.core.ClusterLink;
@@ -114,6 +116,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     private final ClusterRepair repair;
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicReference<Connection> connection = new AtomicReference<>(Connection.DOWN);
+    /** Pauses of the cluster decided here while Redis could not answer, still to be recorded there. */
+    private final Map<String, AloneDecision> aloneDecisions = new ConcurrentHashMap<>();
 
     private volatile boolean running = true;
     private volatile Instant downSince = Instant.now();
@@ -328,7 +332,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
             String reason,
             String source,
             Instant pausedAt,
-            Instant resumeBy) {
+            Instant resumeBy,
+            BooleanSupplier undecided) {
         if (!connected()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -336,6 +341,9 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         // missed the decision's signal retries until it reads it (or, once the record is gone, decides alone).
         Duration kept = Duration.between(pausedAt, resumeBy).plus(settings.ackTimeout());
         return lanes.submit(hardwareId, () -> {
+                    if (!undecided.getAsBoolean()) {
+                        return null; // decided here while it waited its turn: nothing left to share
+                    }
                     List<?> answer = command(() -> redis.execute(
                             ClusterScripts.PAUSE,
                             List.of(keys.pause(hardwareId), keys.epoch(hardwareId), keys.signals()),
@@ -364,23 +372,54 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
         if (!connected()) {
             return CompletableFuture.completedFuture(PauseVerdict.LOCAL);
         }
-        return lanes.submit(hardwareId, () -> {
-                    PauseVerdict verdict = ScriptReplies.verdict(command(() -> redis.execute(
-                            ClusterScripts.DECIDE,
-                            List.of(keys.pause(hardwareId), keys.signals()),
-                            pauseId,
-                            outcome.tag(),
-                            settings.instance(),
-                            hardwareId,
-                            Integer.toString(settings.streamMaxLength()),
-                            millis(settings.keyTtl()))));
-                    if (verdict.kind() == PauseVerdict.Kind.WON) {
-                        signalsSent.increment();
-                    }
-                    return verdict;
-                })
+        return lanes.submit(hardwareId, () -> decide(hardwareId, pauseId, outcome, false))
                 .completeOnTimeout(PauseVerdict.LOCAL, orderBound.toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(failed -> PauseVerdict.LOCAL);
+    }
+
+    /** {@code tell}: a decision already taken here alone, signalled even for a pause Redis no longer holds. */
+    private PauseVerdict decide(String hardwareId, String pauseId, PauseOutcome outcome, boolean tell) {
+        PauseVerdict verdict = ScriptReplies.verdict(command(() -> redis.execute(
+                ClusterScripts.DECIDE,
+                List.of(keys.pause(hardwareId), keys.signals()),
+                pauseId,
+                outcome.tag(),
+                settings.instance(),
+                hardwareId,
+                Integer.toString(settings.streamMaxLength()),
+                millis(settings.keyTtl()),
+                tell ? "1" : "0")));
+        if (verdict.kind() == PauseVerdict.Kind.WON) {
+            signalsSent.increment();
+        }
+        return verdict;
+    }
+
+    /**
+     * Remembered (the newest per pause, bounded by max-pending) and recorded in Redis on the device's lane: now when
+     * connected, else once caught up. A pause Redis never heard of, or decided otherwise meanwhile, is left as it is.
+     */
+    @Override
+    public void decidedAlone(String hardwareId, String pauseId, PauseOutcome outcome) {
+        if (aloneDecisions.size() < settings.maxPending() || aloneDecisions.containsKey(pauseId)) {
+            aloneDecisions.put(pauseId, new AloneDecision(hardwareId, pauseId, outcome));
+        } else {
+            dropped.increment();
+        }
+        if (connected()) {
+            tellAloneDecisions();
+        }
+    }
+
+    private record AloneDecision(String hardwareId, String pauseId, PauseOutcome outcome) {}
+
+    private void tellAloneDecisions() {
+        for (AloneDecision decision : aloneDecisions.values()) {
+            lanes.submit(
+                            decision.hardwareId(),
+                            () -> decide(decision.hardwareId(), decision.pauseId(), decision.outcome(), true))
+                    .thenRun(() -> aloneDecisions.remove(decision.pauseId(), decision));
+        }
     }
 
     /**
@@ -800,6 +839,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                         "Redis primary changed (failover or restart); this instance's recent writes were checked and repaired");
             }
             if (connection.compareAndSet(Connection.CATCHING_UP, Connection.CONNECTED)) {
+                tellAloneDecisions();
                 LOG.info("cluster connected as {} with {} other instances", settings.instance(), peers.size());
             }
         } catch (RuntimeException e) {

@@ -46,10 +46,13 @@ final class ScriptReplies {
         return pauseRecord(hardwareId, text(reply, 1), reply, 2, number(reply, 0) == 1);
     }
 
-    /** {@link ClusterScripts#DECIDE}: won, lost to an earlier decision, or the pause is unknown to Redis. */
+    /**
+     * {@link ClusterScripts#DECIDE}: won (or, for a decision taken alone, signalled although Redis no longer held the
+     * pause), lost to an earlier decision, or the pause is unknown to Redis.
+     */
     static ClusterLink.PauseVerdict verdict(List<?> reply) {
         long kind = number(reply, 0);
-        if (kind == 1) {
+        if (kind == 1 || kind == 3) {
             return ClusterLink.PauseVerdict.WON;
         }
         if (kind == 0) {

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * How one {@link InterruptManager} shares epochs, interrupts, pauses and the session cap with the other
@@ -93,7 +94,8 @@ public interface ClusterLink {
 
     /**
      * Shares a pause opened here (already holding this instance's sessions): tells the other instances unless the
-     * cluster already has an open pause of the device, which this one then joins.
+     * cluster already has an open pause of the device, which this one then joins. Not sent at all when
+     * {@code undecided} says the pause was decided here before the cluster could take it.
      *
      * @return the cluster's pause of the device, or null when the cluster could not be reached (the pause is then
      *     this instance's alone, decided here)
@@ -105,9 +107,16 @@ public interface ClusterLink {
             String reason,
             String source,
             Instant pausedAt,
-            Instant resumeBy) {
+            Instant resumeBy,
+            BooleanSupplier undecided) {
         return CompletableFuture.completedFuture(null);
     }
+
+    /**
+     * The cluster's pause {@code pauseId} was decided here alone ({@link #decidePause} could not answer in time):
+     * the decision is recorded in the cluster when it can be, so that instances holding the pause learn it.
+     */
+    default void decidedAlone(String hardwareId, String pauseId, PauseOutcome outcome) {}
 
     /**
      * Takes the one decision of the cluster's pause {@code pauseId}: resumed (by a caller or on expiry) or

@@ -100,7 +100,15 @@ final class Pauses {
         CompletableFuture<List<ModuleResult>> modules = begun(hardwareId, made, held);
         if (clusterId != null) {
             // Shared after the local hold: the cluster records it, or answers the pause it already had.
-            cluster.openPause(clusterId, hardwareId, made.snapshot.epoch(), reason, source, now, resumeBy)
+            cluster.openPause(
+                            clusterId,
+                            hardwareId,
+                            made.snapshot.epoch(),
+                            reason,
+                            source,
+                            now,
+                            resumeBy,
+                            () -> !made.decided.isDone())
                     .whenComplete((shared, error) -> settle(hardwareId, made, error == null ? shared : null));
         }
         return new PauseResult(made.snapshot, false, modules);
@@ -247,7 +255,19 @@ final class Pauses {
         if (decision.refusal() != null) {
             throw new InterruptHubException(InterruptHubException.Kind.CONFLICT, decision.refusal());
         }
+        tellIfAlone(hardwareId, clusterId[0], verdict, decision);
         return decision.ended();
+    }
+
+    /**
+     * A pause of the cluster decided here alone (Redis could not answer in time): the cluster hears the decision
+     * once it can, so the instances that hold the pause (its opening may reach Redis after all) learn it too.
+     */
+    private void tellIfAlone(String hardwareId, String clusterId, ClusterLink.PauseVerdict verdict, PauseStep step) {
+        if (clusterId != null && verdict.kind() == ClusterLink.PauseVerdict.Kind.LOCAL && step.counted()) {
+            PauseOutcome outcome = step.ended() != null ? step.ended().outcome() : PauseOutcome.EXPIRED_INTERRUPTED;
+            link.get().decidedAlone(hardwareId, clusterId, outcome);
+        }
     }
 
     /** Under the lock: a resume whose cluster decision came back. */
@@ -389,6 +409,7 @@ final class Pauses {
                     null);
             if (decision != null) {
                 carryOut(hardwareId, decision);
+                tellIfAlone(hardwareId, clusterId[0], decided, decision);
             }
         });
     }

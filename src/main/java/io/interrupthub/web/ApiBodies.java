@@ -136,7 +136,10 @@ final class ApiBodies {
         }
     }
 
-    /** {@code ?wait=false}: the interrupt is under way; its epoch is already decided. */
+    /**
+     * {@code ?wait=false}: the interrupt is under way; {@code epoch} is the number this instance gave it. In a cluster,
+     * when this instance was behind, the cluster numbers it higher, and its result and the device say so.
+     */
     record AcceptedBody(String hardwareId, long epoch) {}
 
     /**

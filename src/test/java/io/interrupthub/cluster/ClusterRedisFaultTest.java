@@ -300,7 +300,7 @@ class ClusterRedisFaultTest {
         warmUp(a, b);
         String device = "hold-" + kind.name().toLowerCase();
         Session held = a.manager.openSession(device);
-        b.manager.openSession(device);
+        Session onB = b.manager.openSession(device);
 
         inject(kind, a);
         long pausedAt = System.nanoTime();
@@ -319,6 +319,21 @@ class ClusterRedisFaultTest {
             assertThat(held.state()).as("a's session goes on").isEqualTo(SessionState.ACTIVE);
         }
         assertThat(held.isInterrupted()).as("nobody interrupted it").isFalse();
+        otherInstanceIsNotLeftHolding(onB, device, b);
+    }
+
+    /**
+     * Once Redis answers again, the other instance holds nothing the resume ended: a pause whose opening reached
+     * Redis after the stall learns its decision there too (long before its one-minute window could end it).
+     */
+    private void otherInstanceIsNotLeftHolding(Session onB, String device, ClusterNode b) {
+        fault.awaitOver();
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+            assertThat(onB.state()).as("b's session of the device").isEqualTo(SessionState.ACTIVE);
+            assertThat(b.manager.currentPause(device))
+                    .as("b's pause of the device")
+                    .isEmpty();
+        });
     }
 
     /**
@@ -352,6 +367,7 @@ class ClusterRedisFaultTest {
             assertThat(held.state()).as("a's session goes on").isEqualTo(SessionState.ACTIVE);
         }
         assertThat(held.isInterrupted()).as("nobody interrupted it").isFalse();
+        otherInstanceIsNotLeftHolding(onB, device, b);
     }
 
     // ---- the instances -------------------------------------------------------------------------

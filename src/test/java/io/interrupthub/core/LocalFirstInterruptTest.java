@@ -213,7 +213,8 @@ class LocalFirstInterruptTest {
                 String reason,
                 String source,
                 Instant pausedAt,
-                Instant resumeBy) {
+                Instant resumeBy,
+                java.util.function.BooleanSupplier undecided) {
             probe("openPause", hardwareId);
             return CompletableFuture.completedFuture(
                     new ClusterPause(hardwareId, pauseId, localEpoch, reason, source, pausedAt, resumeBy, true));
