@@ -35,9 +35,6 @@ final class Commits {
         record AskCluster() implements Step {}
     }
 
-    /** The longest a commit waits for the link, which answers within its own, shorter, bound. */
-    private static final long LINK_SAFETY_MILLIS = 10_000;
-
     private final DeviceTable devices;
     private final Clock clock;
     private final InterruptSettings settings;
@@ -117,7 +114,7 @@ final class Commits {
         if (cluster == ClusterLink.LOCAL) {
             return null;
         }
-        OptionalLong epoch = await(cluster.commitEpoch(session.hardwareId()));
+        OptionalLong epoch = LinkAnswers.await(cluster.commitEpoch(session.hardwareId()), OptionalLong.empty());
         if (epoch.isEmpty() && cluster.commitsNeedTheCluster()) {
             throw new InterruptHubException(
                     InterruptHubException.Kind.UNAVAILABLE,
@@ -128,24 +125,13 @@ final class Commits {
         return epoch;
     }
 
-    private static OptionalLong await(CompletableFuture<OptionalLong> answer) {
-        try {
-            return answer.get(LINK_SAFETY_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return OptionalLong.empty();
-        } catch (ExecutionException | TimeoutException e) {
-            return OptionalLong.empty();
-        }
-    }
-
     /** Under the device lock. {@code clusterEpoch}: null when not asked, empty when the cluster could not say. */
     private Step decide(Device device, Session session, String action, OptionalLong clusterEpoch) {
         if (!tracked.test(session)) {
             return new Step.Gone();
         }
-        if (session.state() == SessionState.PAUSED && device.pause != null) {
-            return new Step.AwaitPause(device.pause.decided);
+        if (session.state() == SessionState.PAUSED && device.pause() != null) {
+            return new Step.AwaitPause(device.pause().decided);
         }
         if (session.state() == SessionState.ACTIVE && link != ClusterLink.LOCAL && clusterEpoch == null) {
             return new Step.AskCluster();

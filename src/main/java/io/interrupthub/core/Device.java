@@ -1,12 +1,15 @@
 package io.interrupthub.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Everything kept about one device. Mutable fields are guarded by the device's own monitor
- * ({@link DeviceTable#withDevice}); {@link #flag} is also read without the lock by pollers.
+ * One device's state: its turn (epoch, and whether a session opened since the last interrupt), its flag, its
+ * sessions, the fan-out of its current interrupt and the silence that fan-out awaits, and its pause. The state is
+ * private and changes only through the transitions below, each made under the device's own monitor, which only
+ * {@link DeviceTable} takes; {@link #flag()} is also read without the lock by pollers.
  */
 final class Device {
 
@@ -18,20 +21,22 @@ final class Device {
     }
 
     final String hardwareId;
-    long epoch;
-    volatile Flag flag;
+    private long epoch;
+    private volatile Flag flag;
     /** Open and interrupted-but-not-yet-removed sessions. */
-    final List<Session> sessions = new ArrayList<>(2);
+    private final List<Session> sessions = new ArrayList<>(2);
+
+    private final List<Session> sessionsView = Collections.unmodifiableList(sessions);
     /** The fan-out of the current epoch while it runs (null once it finished); concurrent interrupts join it. */
-    CompletableFuture<InterruptResult> inFlight;
+    private CompletableFuture<InterruptResult> inFlight;
     /** The silence the latest fan-out awaits; interrupts that join that fan-out share it. */
-    InterruptSilence silence;
+    private InterruptSilence silence;
     /** The highest epoch whose modules this instance called (a cluster may number epochs elsewhere). */
-    long fannedOut;
+    private long fannedOut;
     /** A session opened since the last interrupt: a new turn that a running fan-out did not reach. */
-    boolean openedSinceInterrupt;
+    private boolean openedSinceInterrupt;
     /** The tentative interrupt holding this device's sessions, while it waits for its decision. */
-    OpenPause pause;
+    private OpenPause pause;
     /** Removed from the table; a thread that raced with removal must look the device up again. */
     boolean retired;
     /** In the table's queue of devices the next sweep looks at. */
@@ -44,10 +49,79 @@ final class Device {
         this.epoch = epoch;
     }
 
+    // ---- what it is -------------------------------------------------------------------------------------
+
+    long epoch() {
+        return epoch;
+    }
+
+    Flag flag() {
+        return flag;
+    }
+
+    /** Its sessions, read-only: they come and go through {@link #opened} and {@link #left}. */
+    List<Session> sessions() {
+        return sessionsView;
+    }
+
+    OpenPause pause() {
+        return pause;
+    }
+
+    /** The highest epoch whose modules this instance called. */
+    long fannedOut() {
+        return fannedOut;
+    }
+
+    /** The fan-out an interrupt joins instead of starting a new turn: still running, and no session opened since. */
+    CompletableFuture<InterruptResult> joinableFanOut() {
+        return inFlight != null && !inFlight.isDone() && !openedSinceInterrupt ? inFlight : null;
+    }
+
+    /** The silence the running fan-out awaits. */
+    InterruptSilence silence() {
+        return silence;
+    }
+
+    // ---- the turn ---------------------------------------------------------------------------------------
+
+    /** An interrupt numbered {@code newEpoch} begins a turn: sessions opened from now on are the next turn's. */
+    void startTurn(long newEpoch) {
+        epoch = newEpoch;
+        openedSinceInterrupt = false;
+    }
+
+    /** Another instance's interrupt joined the running fan-out with its own, higher, number. */
+    void joinedAt(long newEpoch) {
+        epoch = newEpoch;
+    }
+
+    /** The cluster's epoch, read as a session was admitted: the device is at least there. */
+    void adopt(long clusterEpoch) {
+        epoch = Math.max(epoch, clusterEpoch);
+    }
+
+    /** The interrupt's fan-out runs: later interrupts may join it until it finishes. */
+    void launched(CompletableFuture<InterruptResult> fanOut, long fanOutEpoch, InterruptSilence awaited) {
+        inFlight = fanOut;
+        fannedOut = Math.max(fannedOut, fanOutEpoch);
+        silence = awaited;
+    }
+
+    /** A finished fan-out is forgotten (it would hold its whole result for the device's life); false if replaced. */
+    boolean finished(CompletableFuture<InterruptResult> fanOut) {
+        if (inFlight != fanOut) {
+            return false;
+        }
+        inFlight = null;
+        silence = null;
+        return true;
+    }
+
     /**
-     * Under the lock: the cluster numbered {@code clusterEpoch} the interrupt this instance applied as {@code
-     * localEpoch}. The device rises to it, and its open sessions of that turn (opened here since) belong to the
-     * cluster's number; returns them, so the registry hears of their epoch.
+     * The cluster numbered {@code clusterEpoch} the interrupt this instance applied as {@code localEpoch}. The device
+     * rises to it, and its open sessions of that turn (opened here since) belong to the cluster's number; returns
+     * them, so the registry hears of their epoch.
      */
     List<Session> fence(long localEpoch, long clusterEpoch, DeviceTable table) {
         if (clusterEpoch > epoch) {
@@ -66,6 +140,35 @@ final class Device {
             }
         }
         return rebased;
+    }
+
+    // ---- sessions, pause, flag ----------------------------------------------------------------------------
+
+    /** A session joins the device; one of the current turn makes a new turn that a running fan-out did not reach. */
+    void opened(Session session, boolean currentTurn) {
+        sessions.add(session);
+        if (currentTurn) {
+            openedSinceInterrupt = true;
+        }
+    }
+
+    void left(Session session) {
+        sessions.remove(session);
+    }
+
+    /** The pause now holds the device's sessions. */
+    void hold(OpenPause held) {
+        pause = held;
+    }
+
+    /** The pause is taken off the device by whoever decides it. */
+    void release() {
+        pause = null;
+    }
+
+    /** Through {@link DeviceTable#setFlag}, which mirrors it for the poll. */
+    void flag(Flag newFlag) {
+        flag = newFlag;
     }
 
     /** Nothing was ever put in it: no session, no flag, no fan-out. */

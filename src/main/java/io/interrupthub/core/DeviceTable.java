@@ -69,10 +69,10 @@ final class DeviceTable {
     /** Sets or (with null) clears the device's flag. Caller holds the device's lock. */
     void setFlag(Device device, Device.Flag flag) {
         if (flag != null) {
-            device.flag = flag;
+            device.flag(flag);
             flags.put(device.hardwareId, flag);
-        } else if (device.flag != null) {
-            device.flag = null;
+        } else if (device.flag() != null) {
+            device.flag(null);
             flags.remove(device.hardwareId);
         }
     }
@@ -114,6 +114,20 @@ final class DeviceTable {
         }
     }
 
+    /**
+     * Runs {@code action} holding the lock of a device that a queue kept (it may have been retired since: the action
+     * then finds none of its state, since a device is retired only once idle).
+     */
+    <T> T locked(Device device, Function<Device, T> action) {
+        synchronized (device) {
+            try {
+                return action.apply(device);
+            } finally {
+                mayBeIdle(device);
+            }
+        }
+    }
+
     /** Like {@link #withDevice} but returns {@code absent} instead of creating state for an unknown device. */
     <T> T withExistingDevice(String hardwareId, Function<Device, T> action, T absent) {
         while (true) {
@@ -138,7 +152,7 @@ final class DeviceTable {
      * expires or its fan-out ends, each of which queues it again). Caller holds the device's lock.
      */
     void mayBeIdle(Device device) {
-        if (!device.reclaimQueued && !device.retired && device.sessions.isEmpty()) {
+        if (!device.reclaimQueued && !device.retired && device.sessions().isEmpty()) {
             device.reclaimQueued = true;
             queued.incrementAndGet();
             candidates.offer(device);
@@ -152,7 +166,7 @@ final class DeviceTable {
             return floors.get(slot(hardwareId));
         }
         synchronized (device) {
-            return device.epoch;
+            return device.epoch();
         }
     }
 
@@ -161,7 +175,7 @@ final class DeviceTable {
         Map<String, Long> epochs = new HashMap<>();
         for (Device device : devices.values()) {
             synchronized (device) {
-                epochs.put(device.hardwareId, device.epoch);
+                epochs.put(device.hardwareId, device.epoch());
             }
         }
         return epochs;
@@ -201,7 +215,7 @@ final class DeviceTable {
     private void retire(Device device) {
         device.retired = true;
         setFlag(device, null); // idle: expired if set
-        floors.accumulateAndGet(slot(device.hardwareId), device.epoch, Math::max);
+        floors.accumulateAndGet(slot(device.hardwareId), device.epoch(), Math::max);
         devices.remove(device.hardwareId, device);
     }
 

@@ -96,11 +96,11 @@ final class FlagExpiry {
     }
 
     private void follow(Device device, long nowMillis) {
-        synchronized (device) {
+        devices.locked(device, locked -> {
             device.flagQueued = false;
-            Device.Flag flag = device.flag;
+            Device.Flag flag = device.flag();
             if (flag == null) {
-                return; // reset, a new turn opened, or the device was reclaimed
+                return null; // reset, a new turn opened, or the device was reclaimed
             }
             if (!flag.activeAt(nowMillis)) {
                 devices.setFlag(device, null);
@@ -109,7 +109,8 @@ final class FlagExpiry {
                 device.flagQueued = true;
                 refreshed.add(new Pending(device, flag.expiresAtMillis()));
             }
-        }
+            return null;
+        });
     }
 
     /** Caller holds {@link #draining}. */

@@ -86,7 +86,7 @@ final class InterruptRun {
         OpenPause[] ended = {null};
         InterruptSilence[] staleSilence = {null};
         Launch launch = devices.withDevice(hardwareId, device -> {
-            if (device.epoch < epoch) {
+            if (device.epoch() < epoch) {
                 return begin(device, reason, source, now, claim);
             }
             // A pause opened before this interrupt was numbered ends with it here too; sessions of the new turn
@@ -100,14 +100,14 @@ final class InterruptRun {
             if (ended[0] != null) {
                 released.addAll(sessions.resumeLocked(device));
             }
-            if (device.fannedOut >= epoch) {
+            if (device.fannedOut() >= epoch) {
                 staleSilence[0] = silences.begin(cause, marked(stale));
                 return null;
             }
             ModuleResult sessionModule = builtIn.enabled()
                     ? ModuleResult.ok(builtIn.name(), System.nanoTime() - t0)
                     : ModuleResult.disabled(builtIn.name());
-            return launchModules(device, cause, List.copyOf(stale), sessionModule, null, device.epoch, claim);
+            return launchModules(device, cause, List.copyOf(stale), sessionModule, null, device.epoch(), claim);
         });
         flagExpiry.drain(now.toEpochMilli(), false);
         if (ended[0] != null) {
@@ -139,29 +139,29 @@ final class InterruptRun {
     private Launch begin(Device device, String reason, String source, Instant now, EpochClaim claim) {
         long nowMillis = now.toEpochMilli();
         long expiresAt = nowMillis + settings.interruptTimeout().toMillis();
-        long floor = device.epoch;
-        if (device.inFlight != null && !device.inFlight.isDone() && !device.openedSinceInterrupt) {
+        long floor = device.epoch();
+        CompletableFuture<InterruptResult> running = device.joinableFanOut();
+        if (running != null) {
             if (claim instanceof EpochClaim.Remote remote) {
-                device.epoch = remote.epoch();
+                device.joinedAt(remote.epoch());
             }
-            setFlag(device, new Device.Flag(device.epoch, nowMillis, expiresAt));
+            setFlag(device, new Device.Flag(device.epoch(), nowMillis, expiresAt));
             return new Launch(
-                    device.inFlight,
-                    new InterruptCause(device.hardwareId, device.epoch, reason, source, now),
+                    running,
+                    new InterruptCause(device.hardwareId, device.epoch(), reason, source, now),
                     true,
                     List.of(),
                     null,
-                    device.silence,
+                    device.silence(),
                     pauses.takeForInterrupt(device, claim),
                     floor,
                     claim);
         }
-        long epoch = claim instanceof EpochClaim.Remote remote ? remote.epoch() : device.epoch + 1;
-        device.epoch = epoch;
+        long epoch = claim instanceof EpochClaim.Remote remote ? remote.epoch() : device.epoch() + 1;
+        device.startTurn(epoch);
         // Taken before the sessions are marked: a commit waiting on the pause then finds them interrupted.
         OpenPause taken = pauses.takeForInterrupt(device, claim);
         setFlag(device, new Device.Flag(epoch, nowMillis, expiresAt));
-        device.openedSinceInterrupt = false;
         InterruptCause cause = new InterruptCause(device.hardwareId, epoch, reason, source, now);
         ModuleRegistry.Registered builtIn = registry.sessionManagement();
         List<SessionTracker.Reached> reached = List.of();
@@ -191,10 +191,8 @@ final class InterruptRun {
             long floor,
             EpochClaim claim) {
         CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
-        device.inFlight = shared;
-        device.fannedOut = Math.max(device.fannedOut, cause.epoch());
         InterruptSilence silence = silences.begin(cause, marked(reached));
-        device.silence = silence;
+        device.launched(shared, cause.epoch(), silence);
         return new Launch(shared, cause, false, reached, sessionModule, silence, pause, floor, claim);
     }
 
@@ -351,15 +349,6 @@ final class InterruptRun {
      * for as long as the device lives. Completed first, so an interrupt arriving in between sees a done future.
      */
     private void forgetFanOut(String hardwareId, CompletableFuture<InterruptResult> finished) {
-        devices.withExistingDevice(
-                hardwareId,
-                device -> {
-                    if (device.inFlight == finished) {
-                        device.inFlight = null;
-                        device.silence = null;
-                    }
-                    return null;
-                },
-                null);
+        devices.withExistingDevice(hardwareId, device -> device.finished(finished), false);
     }
 }

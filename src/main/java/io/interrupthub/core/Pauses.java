@@ -12,11 +12,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
@@ -39,8 +37,6 @@ final class Pauses {
     private static final System.Logger LOG = System.getLogger(Pauses.class.getName());
     /** The reason of the interrupt a pause becomes when its window ends ({@link TentativeExpiry#INTERRUPT}). */
     static final String EXPIRED_REASON = "tentative_expired";
-    /** The longest a resume waits for the link, which answers within its own, shorter, bound. */
-    private static final long LINK_SAFETY_MILLIS = 10_000;
 
     private final DeviceTable devices;
     private final SessionTracker sessions;
@@ -87,8 +83,8 @@ final class Pauses {
         List<SessionTracker.Held> held = new ArrayList<>();
         OpenPause[] existing = {null};
         OpenPause made = devices.withDevice(hardwareId, device -> {
-            if (device.pause != null) {
-                existing[0] = device.pause;
+            if (device.pause() != null) {
+                existing[0] = device.pause();
                 return null;
             }
             held.addAll(sessions.pauseLocked(device));
@@ -117,7 +113,7 @@ final class Pauses {
     /** The cluster's answer to a pause opened here: recorded, joined to the cluster's open pause, or unreachable. */
     private void settle(String hardwareId, OpenPause made, ClusterLink.ClusterPause shared) {
         boolean moved =
-                devices.withExistingDevice(hardwareId, device -> device.pause == made && made.settle(shared), false);
+                devices.withExistingDevice(hardwareId, device -> device.pause() == made && made.settle(shared), false);
         if (moved) {
             scheduleExpiry(hardwareId, made);
         }
@@ -131,7 +127,7 @@ final class Pauses {
     boolean applyRemote(String hardwareId, ClusterLink.ClusterPause shared) {
         List<SessionTracker.Held> held = new ArrayList<>();
         OpenPause made = devices.withDevice(hardwareId, device -> {
-            if (device.pause != null || device.epoch > shared.epoch()) {
+            if (device.pause() != null || device.epoch() > shared.epoch()) {
                 return null;
             }
             held.addAll(sessions.pauseLocked(device));
@@ -155,7 +151,7 @@ final class Pauses {
         PauseStep decision = devices.withExistingDevice(
                 hardwareId,
                 device -> {
-                    OpenPause pause = device.pause;
+                    OpenPause pause = device.pause();
                     if (pause == null || !pause.is(clusterId)) {
                         return null;
                     }
@@ -179,12 +175,12 @@ final class Pauses {
             Instant resumeBy,
             List<SessionTracker.Held> held) {
         List<String> ids = held.stream().map(h -> h.session().sessionId()).toList();
-        return new Pause(device.hardwareId, device.epoch, reason, source, pausedAt, resumeBy, ids, null, null);
+        return new Pause(device.hardwareId, device.epoch(), reason, source, pausedAt, resumeBy, ids, null, null);
     }
 
     /** Under the lock: the pause now holds the device. */
     private OpenPause opened(Device device, OpenPause pause) {
-        device.pause = pause;
+        device.hold(pause);
         open.put(device.hardwareId, pause);
         return pause;
     }
@@ -211,7 +207,7 @@ final class Pauses {
         PauseStep look = devices.withExistingDevice(
                 hardwareId,
                 device -> {
-                    OpenPause pause = device.pause;
+                    OpenPause pause = device.pause();
                     if (pause == null) {
                         return null;
                     }
@@ -244,7 +240,9 @@ final class Pauses {
         OpenPause pause = look.pause();
         ClusterLink.PauseVerdict verdict = clusterId[0] == null
                 ? ClusterLink.PauseVerdict.LOCAL
-                : await(link.get().decidePause(hardwareId, clusterId[0], PauseOutcome.RESUMED));
+                : LinkAnswers.await(
+                        link.get().decidePause(hardwareId, clusterId[0], PauseOutcome.RESUMED),
+                        ClusterLink.PauseVerdict.LOCAL);
         PauseStep decision = devices.withExistingDevice(
                 hardwareId, device -> resumeDecided(device, pause, verdict, clock.instant()), null);
         if (decision == null) {
@@ -273,13 +271,13 @@ final class Pauses {
     /** Under the lock: a resume whose cluster decision came back. */
     private PauseStep resumeDecided(Device device, OpenPause pause, ClusterLink.PauseVerdict verdict, Instant now) {
         String hardwareId = device.hardwareId;
-        if (device.pause != pause && verdict.kind() == ClusterLink.PauseVerdict.Kind.WON) {
+        if (device.pause() != pause && verdict.kind() == ClusterLink.PauseVerdict.Kind.WON) {
             // This resume won in the cluster, and the interrupt that came right after it (its signal carried the
             // decision) took the pause off the device meanwhile: resumed, as decided, and counted here.
             decisions.count(pause, PauseOutcome.RESUMED);
             return PauseStep.answered(pause.snapshot.ended(PauseOutcome.RESUMED, now));
         }
-        if (device.pause != pause) {
+        if (device.pause() != pause) {
             Pause decided = pause.decided.getNow(null);
             return PauseStep.refused("the pause of device " + hardwareId + " was decided meanwhile"
                     + (decided == null ? "" : " (" + decided.outcome().tag() + ")") + ": nothing to resume");
@@ -307,7 +305,7 @@ final class Pauses {
      * turn, on every instance, and waits for its own decision.
      */
     OpenPause takeForInterrupt(Device device, EpochClaim claim) {
-        OpenPause pause = device.pause;
+        OpenPause pause = device.pause();
         if (pause == null) {
             return null;
         }
@@ -317,7 +315,7 @@ final class Pauses {
                 return null;
             }
         }
-        device.pause = null;
+        device.release();
         open.remove(device.hardwareId, pause);
         return pause;
     }
@@ -363,10 +361,6 @@ final class Pauses {
         return decisions.count(outcome);
     }
 
-    int openCount() {
-        return open.size();
-    }
-
     /**
      * The window ended with no decision: the cluster is asked (outside the lock) and the answer applied under it.
      * In a cluster every instance holding the pause gets here, and one wins: the others apply its decision (a
@@ -378,7 +372,7 @@ final class Pauses {
         boolean due = devices.withExistingDevice(
                 hardwareId,
                 device -> {
-                    if (device.pause != which
+                    if (device.pause() != which
                             || which.deciding
                             || (which.expiring && which.decidedHere)
                             || now.isBefore(which.snapshot.resumeBy())) {
@@ -404,7 +398,7 @@ final class Pauses {
                     hardwareId,
                     device -> {
                         which.deciding = false;
-                        return device.pause == which ? expireLocked(device, which, decided, outcome) : null;
+                        return device.pause() == which ? expireLocked(device, which, decided, outcome) : null;
                     },
                     null);
             if (decision != null) {
@@ -439,7 +433,7 @@ final class Pauses {
 
     private PauseStep resumeLocked(Device device, OpenPause pause, PauseOutcome outcome, Instant now, boolean counted) {
         List<SessionTracker.Held> resumed = sessions.resumeLocked(device);
-        device.pause = null;
+        device.release();
         open.remove(device.hardwareId, pause);
         return new PauseStep(pause, pause.snapshot.ended(outcome, now), resumed, false, null, counted);
     }
@@ -460,7 +454,7 @@ final class Pauses {
                 Instant now = clock.instant();
                 PauseStep fallback = devices.withExistingDevice(
                         hardwareId,
-                        device -> device.pause == decision.pause()
+                        device -> device.pause() == decision.pause()
                                 ? resumeLocked(device, decision.pause(), PauseOutcome.EXPIRED_RESUMED, now, true)
                                 : null,
                         null);
@@ -500,17 +494,6 @@ final class Pauses {
             expire(hardwareId, pause);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "pause expiry of device " + hardwareId + " failed; the sweep tries again", e);
-        }
-    }
-
-    private static ClusterLink.PauseVerdict await(CompletableFuture<ClusterLink.PauseVerdict> verdict) {
-        try {
-            return verdict.get(LINK_SAFETY_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return ClusterLink.PauseVerdict.LOCAL;
-        } catch (ExecutionException | TimeoutException e) {
-            return ClusterLink.PauseVerdict.LOCAL;
         }
     }
 }

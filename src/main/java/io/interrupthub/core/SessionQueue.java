@@ -183,13 +183,12 @@ final class SessionQueue {
         if (device == null) {
             return unlinger(due);
         }
-        synchronized (device) {
-            if (!unlinger(due)) {
-                return true; // another thread took it; the caller may look at the next one
-            }
-            remove.accept(device, session);
+        return devices.locked(device, locked -> {
+            if (unlinger(due)) {
+                remove.accept(device, session);
+            } // else another thread took it; the caller may look at the next one
             return true;
-        }
+        });
     }
 
     private void expireIfSilent(Entry due, long nowMillis) {
@@ -199,21 +198,24 @@ final class SessionQueue {
             expiries.remove(due);
             return;
         }
-        synchronized (device) {
+        boolean expired = devices.locked(device, locked -> {
             if (!expiries.remove(due)) {
-                return;
+                return false;
             }
             long expiresAt = session.expiresAt().toEpochMilli();
             if (expiresAt > nowMillis) {
                 // Heard a heartbeat since it was queued: back in at the tick of its new expiry.
                 session.deadline = new Entry(expiresAt, session);
                 expiries.add(session.deadline);
-                return;
+                return false;
             }
             active.decrementAndGet();
             expire.accept(device, session);
+            return true;
+        });
+        if (expired) {
+            events.accept(session);
         }
-        events.accept(session);
     }
 
     /** One queue, split into stripes by device. */

@@ -140,7 +140,9 @@ final class SessionTracker {
             boolean provisional =
                     cluster != ClusterLink.LOCAL && admitted.epoch().isEmpty();
             Session session = devices.withDevice(hardwareId, device -> {
-                admitted.epoch().ifPresent(clusterEpoch -> adoptClusterEpoch(device, clusterEpoch));
+                // The cluster's epoch, read as the session was admitted: an interrupt another instance issued may not
+                // have reached this one yet, and the new turn must belong to the newer epoch.
+                admitted.epoch().ifPresent(device::adopt);
                 Session born = openLocked(device, sessionId, requestedEpoch, joinPause);
                 born.provisional = provisional;
                 bornActive[0] = born.state().isOpen();
@@ -163,14 +165,6 @@ final class SessionTracker {
     }
 
     /**
-     * The cluster's epoch for the device, read as the session was admitted: an interrupt that another
-     * instance issued may not have reached this one yet, and the new turn must belong to the newer epoch.
-     */
-    private static void adoptClusterEpoch(Device device, long clusterEpoch) {
-        device.epoch = Math.max(device.epoch, clusterEpoch);
-    }
-
-    /**
      * A random (version 4) UUID from {@link ThreadLocalRandom}: {@link UUID#randomUUID()} draws from one
      * shared {@code SecureRandom}, which costs more than the rest of an open and serialises concurrent
      * opens. Session ids are names, not secrets: any caller allowed to use the API can list them.
@@ -183,7 +177,7 @@ final class SessionTracker {
     }
 
     private Session openLocked(Device device, String sessionId, Long requestedEpoch, boolean joinPause) {
-        long current = device.epoch;
+        long current = device.epoch();
         if (requestedEpoch != null && requestedEpoch > current) {
             throw new InterruptHubException(
                     InterruptHubException.Kind.CONFLICT,
@@ -204,16 +198,15 @@ final class SessionTracker {
             throw new InterruptHubException(
                     InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
         }
-        device.sessions.add(session);
+        device.opened(session, epoch >= current);
         opened.increment();
         if (epoch < current) {
             // Work planned for a turn that an interrupt has already ended: it must never stream.
             markInterrupted(session, new InterruptCause(device.hardwareId, current, "stale_epoch", null, now));
         } else {
             devices.setFlag(device, null);
-            device.openedSinceInterrupt = true;
             queues.opened(session);
-            OpenPause pause = device.pause;
+            OpenPause pause = device.pause();
             if (joinPause && pause != null && !pause.expiring && session.markPaused() != null) {
                 // Its pause callbacks cannot exist yet: the caller has not had the handle.
                 pause.snapshot = pause.snapshot.withSession(sessionId);
@@ -230,8 +223,8 @@ final class SessionTracker {
      * a higher epoch, since the reconnect publishes these sessions' epochs to the cluster.
      */
     List<Reached> interruptLocked(Device device, InterruptCause cause, boolean remote) {
-        List<Reached> reached = new ArrayList<>(device.sessions.size());
-        for (Session session : device.sessions) {
+        List<Reached> reached = new ArrayList<>(device.sessions().size());
+        for (Session session : device.sessions()) {
             boolean older = session.epoch() < cause.epoch() || (remote && session.provisional);
             if (session.state().isOpen() && older) {
                 queues.closed(session); // gives its slot back
@@ -275,9 +268,7 @@ final class SessionTracker {
                     SessionState state = session.state();
                     if (state.isOpen()) {
                         session.heartbeat(clock.instant());
-                        SessionInfo kept = session.info();
-                        link.heartbeat(kept);
-                        return kept;
+                        return session.info();
                     } else if (state != SessionState.INTERRUPTED) {
                         return null; // ended or expired since it was looked up: as gone as if it had never been found
                     }
@@ -286,6 +277,11 @@ final class SessionTracker {
                 null);
         if (info == null) {
             throw new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId);
+        }
+        if (info.state().isOpen()) {
+            // After the lock: the cluster's copy is kept alive by a queued write, which refuses to bring back a
+            // session whose release an interrupt wrote meanwhile.
+            link.heartbeat(info);
         }
         return info;
     }
@@ -365,8 +361,8 @@ final class SessionTracker {
 
     /** The sessions that {@code mark} changed (it returns their callbacks, or null when it left one as it was). */
     private static List<Held> holdLocked(Device device, Function<Session, List<Consumer<Pause>>> mark) {
-        List<Held> held = new ArrayList<>(device.sessions.size());
-        for (Session session : device.sessions) {
+        List<Held> held = new ArrayList<>(device.sessions().size());
+        for (Session session : device.sessions()) {
             List<Consumer<Pause>> due = mark.apply(session);
             if (due != null) {
                 held.add(new Held(session, due));
@@ -456,7 +452,8 @@ final class SessionTracker {
     List<SessionInfo> list(String hardwareId, int limit) {
         List<Session> candidates;
         if (hardwareId != null) {
-            candidates = devices.withExistingDevice(hardwareId, device -> new ArrayList<>(device.sessions), List.of());
+            candidates =
+                    devices.withExistingDevice(hardwareId, device -> new ArrayList<>(device.sessions()), List.of());
         } else {
             candidates = new ArrayList<>(byId.values());
         }
@@ -483,7 +480,7 @@ final class SessionTracker {
     }
 
     private void detach(Device device, Session session) {
-        device.sessions.remove(session);
+        device.left(session);
         byId.remove(session.sessionId(), session);
         devices.mayBeIdle(device);
     }
