@@ -56,8 +56,8 @@ public final class Session {
     private int protectedSections;
     private boolean interruptDeferred;
 
-    // Position in the tracker's deadline queue; guarded by the device lock.
-    volatile Deadline deadline;
+    // Position in the tracker's expiry or removal queue; replaced under the device lock.
+    volatile SessionQueue.Entry deadline;
     // Opened in a cluster that could not be reached, so its epoch was not the cluster's; device lock.
     boolean provisional;
 

@@ -10,21 +10,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * Sessions indexed by id and by device, with the hard cap, heartbeat expiry and delayed removal
  * of interrupted sessions.
  *
- * <p>Every session sits in exactly one time-ordered queue while it is tracked: open sessions by the
- * instant they would expire (checked lazily, so a heartbeat costs one volatile write and no queue
- * operation), interrupted sessions by the instant they are removed. So the sweep only touches what is
- * due and memory is proportional to tracked sessions, never to traffic.
+ * <p>Every session sits in exactly one time-ordered queue of the {@link SessionQueue} while it is tracked:
+ * open sessions by the instant they would expire (checked lazily, so a heartbeat costs one volatile write
+ * and no queue operation), interrupted sessions by the instant they are removed. So the sweep only touches
+ * what is due, memory is proportional to tracked sessions, never to traffic, and neither costs more with
+ * more sessions.
  */
 final class SessionTracker {
 
@@ -46,10 +46,8 @@ final class SessionTracker {
     private volatile ClusterLink link = ClusterLink.LOCAL;
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
-    private final ConcurrentSkipListMap<Deadline, Session> expiries = new ConcurrentSkipListMap<>();
-    private final ConcurrentSkipListMap<Deadline, Session> removals = new ConcurrentSkipListMap<>();
-    private final AtomicInteger active = new AtomicInteger();
-    private final AtomicInteger lingering = new AtomicInteger();
+    /** Open sessions by expiry, interrupted ones by removal; package-private for tests that count its entries. */
+    final SessionQueue queues;
 
     final LongAdder opened = new LongAdder();
     final LongAdder ended = new LongAdder();
@@ -69,6 +67,12 @@ final class SessionTracker {
         this.settings = settings;
         this.events = events;
         this.commits = new Commits(devices, clock, settings, events, this::tracked);
+        this.queues = new SessionQueue(
+                devices,
+                settings,
+                (device, s) -> finishLocked(device, s, SessionState.EXPIRED, expired),
+                this::detach,
+                events);
     }
 
     void link(ClusterLink link) {
@@ -77,11 +81,11 @@ final class SessionTracker {
     }
 
     int activeCount() {
-        return active.get();
+        return queues.active();
     }
 
     int lingeringCount() {
-        return lingering.get();
+        return queues.lingering();
     }
 
     int trackedCount() {
@@ -99,7 +103,7 @@ final class SessionTracker {
         if (requestedEpoch != null && requestedEpoch < 0) {
             throw new InterruptHubException(InterruptHubException.Kind.INVALID_INPUT, "epoch must not be negative");
         }
-        if (!reserveSlot()) {
+        if (!queues.reserve()) {
             rejected.increment();
             throw new InterruptHubException(
                     InterruptHubException.Kind.LIMIT_REACHED,
@@ -113,11 +117,11 @@ final class SessionTracker {
                     ? ClusterLink.Admission.UNKNOWN_EPOCH
                     : cluster.admit(sessionId, hardwareId, devices.currentEpoch(hardwareId));
         } catch (RuntimeException e) {
-            active.decrementAndGet();
+            queues.release();
             throw e;
         }
         if (!(admission instanceof ClusterLink.Admission.Admitted admitted)) {
-            active.decrementAndGet();
+            queues.release();
             if (admission instanceof ClusterLink.Admission.Duplicate) {
                 throw new InterruptHubException(
                         InterruptHubException.Kind.CONFLICT, "session " + sessionId + " already exists");
@@ -150,7 +154,7 @@ final class SessionTracker {
             return session;
         } finally {
             if (!bornActive[0]) {
-                active.decrementAndGet();
+                queues.release();
             }
             if (!opened[0]) {
                 cluster.withdraw(sessionId);
@@ -176,20 +180,6 @@ final class SessionTracker {
         long high = (random.nextLong() & ~0xF000L) | 0x4000L;
         long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(high, low).toString();
-    }
-
-    /** Takes a slot only while fewer than the cap are taken, so the count never reads above the cap. */
-    private boolean reserveSlot() {
-        int max = settings.maxActiveSessions();
-        while (true) {
-            int current = active.get();
-            if (current >= max) {
-                return false;
-            }
-            if (active.compareAndSet(current, current + 1)) {
-                return true;
-            }
-        }
     }
 
     private Session openLocked(Device device, String sessionId, Long requestedEpoch, boolean joinPause) {
@@ -218,15 +208,11 @@ final class SessionTracker {
         opened.increment();
         if (epoch < current) {
             // Work planned for a turn that an interrupt has already ended: it must never stream.
-            markInterrupted(
-                    session,
-                    new InterruptCause(device.hardwareId, current, "stale_epoch", null, now),
-                    now.toEpochMilli());
+            markInterrupted(session, new InterruptCause(device.hardwareId, current, "stale_epoch", null, now));
         } else {
             devices.setFlag(device, null);
             device.openedSinceInterrupt = true;
-            session.deadline = Deadline.at(session.expiresAt().toEpochMilli());
-            expiries.put(session.deadline, session);
+            queues.opened(session);
             OpenPause pause = device.pause;
             if (joinPause && pause != null && !pause.expiring && session.markPaused() != null) {
                 // Its pause callbacks cannot exist yet: the caller has not had the handle.
@@ -245,51 +231,32 @@ final class SessionTracker {
      */
     List<Reached> interruptLocked(Device device, InterruptCause cause, boolean remote) {
         List<Reached> reached = new ArrayList<>(device.sessions.size());
-        long now = cause.at().toEpochMilli();
         for (Session session : device.sessions) {
             boolean older = session.epoch() < cause.epoch() || (remote && session.provisional);
             if (session.state().isOpen() && older) {
-                expiries.remove(session.deadline, session);
-                active.decrementAndGet();
-                reached.add(new Reached(session, markInterrupted(session, cause, now)));
+                queues.closed(session); // gives its slot back
+                reached.add(new Reached(session, markInterrupted(session, cause)));
             }
         }
         return reached;
     }
 
-    private List<Consumer<InterruptCause>> markInterrupted(Session session, InterruptCause cause, long nowMillis) {
-        // The removal deadline first: readers that see INTERRUPTED read it without the lock.
-        session.deadline = Deadline.at(nowMillis + settings.cleanupDelay().toMillis());
+    private List<Consumer<InterruptCause>> markInterrupted(Session session, InterruptCause cause) {
+        queues.interrupted(session, cause.at().toEpochMilli()); // first: readers of INTERRUPTED read its removal time
         List<Consumer<InterruptCause>> callbacks = session.markInterrupted(cause);
-        removals.put(session.deadline, session);
-        lingering.incrementAndGet();
         interrupted.increment();
         return callbacks;
     }
 
-    /**
-     * Interrupted sessions stay visible for {@code SESSION_CLEANUP_DELAY}; a device that opens and is
-     * interrupted in a tight loop must not make that list grow, so beyond the session cap the oldest go early.
-     */
+    /** Beyond the session cap, removes the oldest interrupted sessions before their delay ({@link SessionQueue}). */
     void trimLingering() {
-        while (lingering.get() > settings.maxActiveSessions()) {
-            Map.Entry<Deadline, Session> first = removals.firstEntry();
-            if (first == null || !removeInterrupted(first.getKey(), first.getValue())) {
-                return;
-            }
-        }
+        queues.trimLingering();
     }
 
     /** The session as a client may see it: an interrupted one past its removal time is already gone. */
     Session find(String sessionId) {
         Session session = byId.get(sessionId);
-        if (session == null) {
-            return null;
-        }
-        if (session.state() == SessionState.INTERRUPTED && session.deadline.atMillis() <= clock.millis()) {
-            return null;
-        }
-        return session;
+        return session == null || SessionQueue.removedBy(session, clock.millis()) ? null : session;
     }
 
     Session require(String sessionId) {
@@ -388,26 +355,24 @@ final class SessionTracker {
      * run once the lock is released.
      */
     List<Held> pauseLocked(Device device) {
+        return holdLocked(device, Session::markPaused);
+    }
+
+    /** Under the device lock: its paused sessions become ACTIVE again, with the resume callbacks to run. */
+    List<Held> resumeLocked(Device device) {
+        return holdLocked(device, Session::markResumed);
+    }
+
+    /** The sessions that {@code mark} changed (it returns their callbacks, or null when it left one as it was). */
+    private static List<Held> holdLocked(Device device, Function<Session, List<Consumer<Pause>>> mark) {
         List<Held> held = new ArrayList<>(device.sessions.size());
         for (Session session : device.sessions) {
-            List<Consumer<Pause>> due = session.markPaused();
+            List<Consumer<Pause>> due = mark.apply(session);
             if (due != null) {
                 held.add(new Held(session, due));
             }
         }
         return held;
-    }
-
-    /** Under the device lock: its paused sessions become ACTIVE again, with the resume callbacks to run. */
-    List<Held> resumeLocked(Device device) {
-        List<Held> resumed = new ArrayList<>(device.sessions.size());
-        for (Session session : device.sessions) {
-            List<Consumer<Pause>> due = session.markResumed();
-            if (due != null) {
-                resumed.add(new Held(session, due));
-            }
-        }
-        return resumed;
     }
 
     /** A session a pause held or released, with the callbacks to run after the device lock. */
@@ -427,16 +392,12 @@ final class SessionTracker {
                 session.hardwareId(),
                 device -> {
                     if (session.state().isOpen()) {
-                        expiries.remove(session.deadline, session);
-                        detach(device, session);
-                        active.decrementAndGet();
-                        session.markFinished(SessionState.ENDED);
-                        ended.increment();
+                        queues.closed(session);
+                        finishLocked(device, session, SessionState.ENDED, ended);
                         return true;
                     }
-                    if (session.state() == SessionState.INTERRUPTED && removals.remove(session.deadline, session)) {
+                    if (session.state() == SessionState.INTERRUPTED && queues.removeInterrupted(session)) {
                         detach(device, session);
-                        lingering.decrementAndGet();
                         // An ended session is silent: it counts for its interrupt as a stop receipt would.
                         if (session.stoppedAt().isEmpty()) {
                             silence[0] = session.silence;
@@ -501,66 +462,24 @@ final class SessionTracker {
         }
         long now = clock.millis();
         return candidates.stream()
-                .filter(s ->
-                        s.state().isOpen() || (s.state() == SessionState.INTERRUPTED && s.deadline.atMillis() > now))
+                .filter(s -> s.state().isOpen()
+                        || (s.state() == SessionState.INTERRUPTED && !SessionQueue.removedBy(s, now)))
                 .sorted(Comparator.comparing(Session::createdAt).reversed().thenComparing(Session::sessionId))
                 .limit(limit)
                 .map(Session::info)
                 .toList();
     }
 
-    /** Expires silent sessions and removes interrupted ones whose delay has passed. */
+    /** Removes interrupted sessions whose delay has passed and expires silent ones. */
     void sweep(long nowMillis) {
-        Map.Entry<Deadline, Session> due;
-        while ((due = removals.firstEntry()) != null && due.getKey().atMillis() <= nowMillis) {
-            removeInterrupted(due.getKey(), due.getValue());
-        }
-        while ((due = expiries.firstEntry()) != null && due.getKey().atMillis() <= nowMillis) {
-            expireIfSilent(due.getKey(), due.getValue(), nowMillis);
-        }
+        queues.sweep(nowMillis);
     }
 
-    private boolean removeInterrupted(Deadline key, Session session) {
-        Device device = devices.get(session.hardwareId());
-        if (device == null) {
-            return removals.remove(key, session);
-        }
-        synchronized (device) {
-            if (!removals.remove(key, session)) {
-                return true; // another thread took it; the caller may look at the next one
-            }
-            detach(device, session);
-            lingering.decrementAndGet();
-            return true;
-        }
-    }
-
-    private void expireIfSilent(Deadline key, Session session, long nowMillis) {
-        Device device = devices.get(session.hardwareId());
-        if (device == null) {
-            expiries.remove(key, session);
-            return;
-        }
-        boolean expiredNow;
-        synchronized (device) {
-            if (!expiries.remove(key, session)) {
-                return;
-            }
-            long expiresAt = session.expiresAt().toEpochMilli();
-            expiredNow = expiresAt <= nowMillis;
-            if (expiredNow) {
-                detach(device, session);
-                active.decrementAndGet();
-                session.markFinished(SessionState.EXPIRED);
-                expired.increment();
-            } else {
-                session.deadline = Deadline.at(expiresAt);
-                expiries.put(session.deadline, session);
-            }
-        }
-        if (expiredNow) {
-            events.accept(session);
-        }
+    /** An open session, out of the expiries already (its slot given back), ends or expires. Device lock. */
+    private void finishLocked(Device device, Session session, SessionState state, LongAdder count) {
+        detach(device, session);
+        session.markFinished(state);
+        count.increment();
     }
 
     private void detach(Device device, Session session) {
