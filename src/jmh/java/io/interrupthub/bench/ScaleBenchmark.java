@@ -34,9 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code sweep}: one pass of the background sweep with nothing due (it runs every 250 ms).</li>
  * </ul>
  *
- * {@code component_skipListTurn} isolates one part of an interrupt turn for attribution: a
- * {@link ConcurrentSkipListMap} of N deadlines (the tracker's expiry queue) loses a random entry and gains
- * one at its end, as when a long-open session is interrupted and the next turn's session opens.
+ * {@code component_skipListTurn} isolates what one part of an interrupt turn cost before issue 23: a
+ * {@link ConcurrentSkipListMap} of N deadlines (the tracker's expiry queue then) loses a random entry and
+ * gains one at its end, as when a long-open session is interrupted and the next turn's session opens. The
+ * tracker now keeps its sessions in {@code SessionQueue}'s linked lists, whose cost does not depend on N.
  *
  * The manager and the plain map live in separate states, so a trial builds only the table it measures.
  */
