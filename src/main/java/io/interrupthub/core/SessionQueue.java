@@ -9,8 +9,10 @@ import java.util.function.Consumer;
  * the instant they are removed. Every session sits in exactly one of them while it is tracked, through its
  * {@link Session#deadline}; every change is made under the session's device lock.
  *
- * <p>Adding and taking out an entry cost the same at 1k or 1M sessions: all sessions share one timeout and
- * one cleanup delay, so entries arrive almost in the order they come due.
+ * <p>Adding and taking out an entry do the same work at 1k or 1M sessions, a few pointer writes and no
+ * search (at 1M those touch memory that is cold, as any per-session state is: docs/BENCHMARKS.md): all
+ * sessions share one timeout and one cleanup delay, so entries arrive almost in the order they come due.
+ * It also counts the open sessions against {@code MAX_ACTIVE_SESSIONS} and the interrupted ones waiting.
  *
  * <ul>
  *   <li>Removals never move: they are kept in one list in due order (of equal instants, the first queued
