@@ -104,6 +104,11 @@ final class ClusterRepair {
         }
     }
 
+    /** An interrupt remembered as {@code epoch} reached the cluster after all: it is not replayed. */
+    void forget(String hardwareId, long epoch) {
+        replays.computeIfPresent(hardwareId, (device, replay) -> replay.epoch == epoch ? null : replay);
+    }
+
     int pending() {
         return replays.size();
     }

@@ -276,6 +276,10 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
                         throw e;
                     }
                     repair.announced(hardwareId, reply.epoch(), reply.entryId(), id, reason);
+                    if (abandoned.get()) {
+                        // Answered after the bound: announced after all, so it need not be replayed (if not yet).
+                        repair.forget(hardwareId, localEpoch);
+                    }
                     signalsSent.increment();
                     // Before this device's next command: a commit's read then finds its sessions in the cluster's turn.
                     manager.fence(hardwareId, localEpoch, reply.epoch());
