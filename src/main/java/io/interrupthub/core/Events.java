@@ -42,11 +42,6 @@ final class Events implements AutoCloseable {
         listeners.remove(listener);
     }
 
-    /** No listener: callers may skip building what only a listener would read. */
-    boolean unheard() {
-        return listeners.isEmpty();
-    }
-
     /** Tells every listener; one that throws is logged and keeps none of the others from hearing. */
     void publish(Consumer<InterruptListener> event, String what) {
         for (InterruptListener listener : listeners) {
