@@ -77,7 +77,7 @@ public interface ClusterLink {
         return false;
     }
 
-    /** The device's cluster-wide epoch, when the cluster can say at once. */
+    /** The device's cluster-wide epoch, when the cluster can say within the link's short answer wait. */
     default OptionalLong epoch(String hardwareId) {
         return OptionalLong.empty();
     }

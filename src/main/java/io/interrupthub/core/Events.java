@@ -53,6 +53,16 @@ final class Events implements AutoCloseable {
         }
     }
 
+    /** An interrupt began: the ids of the sessions it reached are built only when someone listens. */
+    void interruptStarted(InterruptCause cause, List<SessionTracker.Reached> reached) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        List<String> sessionIds =
+                reached.stream().map(r -> r.session().sessionId()).toList();
+        publish(listener -> listener.interruptStarted(cause, sessionIds), "interrupt");
+    }
+
     void sessionChanged(Session session) {
         if (listeners.isEmpty()) {
             return; // no SessionInfo to build

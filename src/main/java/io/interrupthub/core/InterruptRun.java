@@ -202,31 +202,29 @@ final class InterruptRun {
         InterruptFuture mine = new InterruptFuture(cause.hardwareId(), cause.epoch(), launch.silence.outcome());
         ClusterLink cluster = link.get();
         boolean announced = launch.claim == EpochClaim.ANNOUNCED && cluster != ClusterLink.LOCAL;
-        CompletableFuture<Pause> followed;
-        if (!announced || launch.pause == null || launch.pause.clusterId() == null) {
-            // Decided here and now: one process, another instance's signal, or a pause of this instance alone.
+        // The cluster decides the pause an announced interrupt took, or tells of one this instance never held; the
+        // rest is decided here and now: one process, another instance's signal, or a pause of this instance alone.
+        boolean clusterDecides = announced && (launch.pause == null || launch.pause.clusterId() != null);
+        CompletableFuture<Pause> followed = null;
+        if (!clusterDecides) {
             ClusterLink.Announcement news = launch.claim instanceof EpochClaim.Remote r ? r.news() : null;
             followed = CompletableFuture.completedFuture(
                     pauses.confirmed(launch.pause, cause.at(), news, launch.claim.local()));
-        } else {
-            followed = null;
         }
         if (launch.joined) {
             statistics.coalesced.increment();
         } else {
-            events.publish(l -> l.interruptStarted(cause, sessionIds(launch.reached)), "interrupt");
+            events.interruptStarted(cause, launch.reached);
             afterMarking(launch.reached);
         }
         CompletableFuture<ClusterLink.Announcement> announcement = null;
         if (announced) {
             announcement = cluster.announce(
                     cause.hardwareId(), launch.floor, cause.epoch(), cause.reason(), cause.source(), cause.at());
-            if (followed == null) {
+            if (clusterDecides) {
                 followed = announcement.handle((news, error) -> pauses.confirmed(launch.pause, cause.at(), news, true));
-            } else if (launch.pause == null) {
-                // The announcement may have decided a pause of the cluster this instance never held.
-                followed = announcement.handle((news, error) -> pauses.confirmed(null, cause.at(), news, true));
             } else {
+                // A pause of this instance alone ended here; the announcement may have decided the cluster's too.
                 announcement.thenAccept(pauses::countedInCluster);
             }
         } else if (launch.claim == EpochClaim.LOCAL_ONLY) {
@@ -243,10 +241,6 @@ final class InterruptRun {
             }
         });
         return mine;
-    }
-
-    private static List<String> sessionIds(List<SessionTracker.Reached> reached) {
-        return reached.stream().map(r -> r.session().sessionId()).toList();
     }
 
     private void afterMarking(List<SessionTracker.Reached> reached) {
