@@ -37,6 +37,10 @@ final class Device {
     private boolean openedSinceInterrupt;
     /** The tentative interrupt holding this device's sessions, while it waits for its decision. */
     private OpenPause pause;
+    /** The speech policy the latest session that named one chose (null: the default). */
+    private String speechPolicy;
+    /** The sound length at which the current utterance interrupted the device, or -1 when it has not. */
+    private long utteranceInterruptedAtMs = -1;
     /** Removed from the table; a thread that raced with removal must look the device up again. */
     boolean retired;
     /** In the table's queue of devices the next sweep looks at. */
@@ -81,6 +85,33 @@ final class Device {
     /** The silence the running fan-out awaits. */
     InterruptSilence silence() {
         return silence;
+    }
+
+    /** The speech policy its sessions chose, or null for the default. */
+    String speechPolicy() {
+        return speechPolicy;
+    }
+
+    /** Whether an assistant speaks here: an open session, or a pause holding one. */
+    boolean speaking() {
+        if (pause != null) {
+            return true;
+        }
+        for (Session session : sessions) {
+            if (session.state().isOpen()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a report of {@code speechMs} belongs to an utterance that already interrupted the device. A report
+     * shorter than the one that interrupted starts a new utterance, so a detector that never says final does not
+     * silence the policy.
+     */
+    boolean utteranceInterrupted(long speechMs) {
+        return utteranceInterruptedAtMs >= 0 && speechMs >= utteranceInterruptedAtMs;
     }
 
     // ---- the turn ---------------------------------------------------------------------------------------
@@ -164,6 +195,16 @@ final class Device {
     /** The pause is taken off the device by whoever decides it. */
     void release() {
         pause = null;
+    }
+
+    /** A session named the speech policy for this device. */
+    void choosePolicy(String policy) {
+        speechPolicy = policy;
+    }
+
+    /** The current utterance interrupted the device at {@code speechMs} of sound; -1 when it ended. */
+    void utterance(long interruptedAtMs) {
+        utteranceInterruptedAtMs = interruptedAtMs;
     }
 
     /** Through {@link DeviceTable#setFlag}, which mirrors it for the poll. */

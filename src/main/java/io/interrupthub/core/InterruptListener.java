@@ -35,6 +35,18 @@ public interface InterruptListener {
      */
     default void pauseEnded(Pause pause) {}
 
+    /**
+     * A report of speech was decided ({@link SpeechOutcome}): ignored, paused, interrupted or resumed, and by which
+     * rule of which policy. Called once per report, after the pause, resume or interrupt it caused.
+     */
+    default void speechDecided(SpeechOutcome outcome) {}
+
+    /**
+     * The turn after an interrupt made here was resolved: its first delivery came ({@code RECOVERED}), the recovery
+     * deadline passed first ({@code MISSED}), or another interrupt of the device took its place ({@code SUPERSEDED}).
+     */
+    default void recoveryResolved(RecoveryReport recovery) {}
+
     /** A session was opened, interrupted, ended, expired, reported stopped or committed a side effect. */
     default void sessionChanged(SessionInfo session) {}
 }

@@ -42,6 +42,10 @@ public final class InterruptManager implements AutoCloseable {
     private volatile ClusterLink link = ClusterLink.LOCAL;
     private final Pauses pauses;
     private final InterruptRun run;
+    /** The turn after each interrupt made here. */
+    private final RecoveryWatch recoveries;
+
+    private final Speech speech;
     private ScheduledExecutorService sweeper;
 
     public InterruptManager(InterruptSettings settings) {
@@ -63,7 +67,12 @@ public final class InterruptManager implements AutoCloseable {
         Core core = new Core(settings, clock, devices, sessions, registry, fanOut, events, () -> link);
         this.pauses =
                 new Pauses(core, (hardwareId, pause) -> interrupt(hardwareId, Pauses.EXPIRED_REASON, pause.source()));
-        this.run = new InterruptRun(core, silences, history, statistics, pauses, flagExpiry);
+        this.recoveries = new RecoveryWatch(
+                settings.recoveryDeadline(),
+                settings.maxDevices(),
+                report -> events.publish(listener -> listener.recoveryResolved(report), "recovery"));
+        this.run = new InterruptRun(core, silences, history, statistics, pauses, flagExpiry, recoveries);
+        this.speech = new Speech(devices, events, clock, this);
     }
 
     public InterruptSettings settings() {
@@ -270,6 +279,32 @@ public final class InterruptManager implements AutoCloseable {
         return pauses.count(outcome);
     }
 
+    // ---- speech ------------------------------------------------------------------------------------
+
+    /** The speech policies sessions may name; {@code default} is always among them. */
+    public void usePolicies(SpeechPolicies policies) {
+        speech.use(policies);
+    }
+
+    public SpeechPolicies speechPolicies() {
+        return speech.policies();
+    }
+
+    /**
+     * What a detector heard on the device so far, decided by the device's speech policy and acted on at once: a
+     * pause, a resume or an interrupt, as {@link #pause}, {@link #resume} and {@link #interrupt} do them.
+     * @throws InterruptHubException INVALID_INPUT for a bad id; as {@link #interrupt} and {@link #pause} throw
+     */
+    public SpeechOutcome reportSpeech(String hardwareId, SpeechReport report) {
+        HardwareIds.require(hardwareId, "hardwareId");
+        return speech.hear(hardwareId, Objects.requireNonNull(report, "report"));
+    }
+
+    /** Interrupts whose next turn has not delivered yet, within their recovery deadline. */
+    public int awaitedRecoveries() {
+        return recoveries.awaited();
+    }
+
     // ---- flags ---------------------------------------------------------------------------------
 
     /**
@@ -325,6 +360,17 @@ public final class InterruptManager implements AutoCloseable {
         return sessions.open(hardwareId, sessionId, epoch, paused);
     }
 
+    /**
+     * As {@link #openSession(String, String, Long, boolean)}; a named {@code policy} decides the device's speech.
+     * @throws InterruptHubException INVALID_INPUT for a policy no configuration names, before anything is opened
+     */
+    public Session openSession(String hardwareId, String sessionId, Long epoch, boolean paused, String policy) {
+        speech.policies().require(policy);
+        Session session = sessions.open(hardwareId, sessionId, epoch, paused);
+        speech.chosen(hardwareId, policy);
+        return session;
+    }
+
     public Optional<Session> session(String sessionId) {
         return Optional.ofNullable(sessionId == null ? null : sessions.find(sessionId));
     }
@@ -345,6 +391,9 @@ public final class InterruptManager implements AutoCloseable {
     public SessionInfo reportDelivered(String sessionId, long textChars, long audioMs) {
         Session session = sessions.require(sessionId);
         session.reportDelivered(textChars, audioMs);
+        if (textChars > 0 || audioMs > 0) {
+            recoveries.delivered(session, clock.instant());
+        }
         return session.info();
     }
 
@@ -431,6 +480,7 @@ public final class InterruptManager implements AutoCloseable {
         flags.drain(now, true);
         sessions.sweep(now);
         silences.sweep(now);
+        recoveries.sweep(java.time.Instant.ofEpochMilli(now));
         pauses.sweep(now);
         devices.reclaimIdle(now);
     }

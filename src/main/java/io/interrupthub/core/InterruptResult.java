@@ -13,6 +13,8 @@ import java.util.List;
  * ({@link SilenceReport}; kept up to date in the history), and {@code committed} lists the side effects
  * those sessions had committed before it reached them. {@code followedPause} is the tentative interrupt
  * this one confirmed, ended, with how long its sessions were held (null when the device was not paused).
+ * {@code recovery} says whether the device's next turn delivered output in time ({@link RecoveryReport}; kept up
+ * to date in the history; null when this instance does not watch it: the interrupt was made elsewhere).
  */
 public record InterruptResult(
         String hardwareId,
@@ -28,7 +30,8 @@ public record InterruptResult(
         List<InstanceOutcome> instances,
         SilenceReport silence,
         List<Commit> committed,
-        Pause followedPause) {
+        Pause followedPause,
+        RecoveryReport recovery) {
 
     public InterruptResult {
         modules = List.copyOf(modules);
@@ -108,7 +111,8 @@ public record InterruptResult(
                 instances,
                 report,
                 committed,
-                followedPause);
+                followedPause,
+                recovery);
     }
 
     InterruptResult withCommitted(List<Commit> commits) {
@@ -126,7 +130,8 @@ public record InterruptResult(
                 instances,
                 silence,
                 commits,
-                followedPause);
+                followedPause,
+                recovery);
     }
 
     /** The session's offsets as the edge reported them with its stop receipt: what was really heard. */
@@ -150,7 +155,62 @@ public record InterruptResult(
                 instances,
                 silence,
                 committed,
-                followedPause);
+                followedPause,
+                recovery);
+    }
+
+    /** This result with the turn after it as watched now. */
+    InterruptResult withRecovery(RecoveryReport report) {
+        return new InterruptResult(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                delivered,
+                instances,
+                silence,
+                committed,
+                followedPause,
+                report);
+    }
+
+    /** As the canonical constructor, without a watched recovery. */
+    public InterruptResult(
+            String hardwareId,
+            long epoch,
+            boolean success,
+            String reason,
+            String source,
+            int sessionsInterrupted,
+            double durationMs,
+            Instant startedAt,
+            List<ModuleResult> modules,
+            List<SessionDelivery> delivered,
+            List<InstanceOutcome> instances,
+            SilenceReport silence,
+            List<Commit> committed,
+            Pause followedPause) {
+        this(
+                hardwareId,
+                epoch,
+                success,
+                reason,
+                source,
+                sessionsInterrupted,
+                durationMs,
+                startedAt,
+                modules,
+                delivered,
+                instances,
+                silence,
+                committed,
+                followedPause,
+                null);
     }
 
     /** This result, saying it confirmed {@code pause} (null: it followed none). */
@@ -172,7 +232,8 @@ public record InterruptResult(
                 instances,
                 silence,
                 committed,
-                pause);
+                pause,
+                recovery);
     }
 
     /** Instances that were expected to apply this interrupt and did not say they had, in time. */

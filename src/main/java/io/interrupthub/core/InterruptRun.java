@@ -5,7 +5,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * One interrupt, from its claim to its result. Under the device's lock: join the fan-out that is running, or
@@ -25,7 +27,9 @@ final class InterruptRun {
             InterruptSilence silence,
             OpenPause pause,
             long floor,
-            EpochClaim claim) {}
+            EpochClaim claim,
+            RecoveryWatch.Awaited recovery,
+            RecoveryWatch.Awaited superseded) {}
 
     private final InterruptSettings settings;
     private final Clock clock;
@@ -39,6 +43,7 @@ final class InterruptRun {
     private final InterruptStatistics statistics;
     private final Pauses pauses;
     private final FlagExpiry flagExpiry;
+    private final RecoveryWatch recoveries;
     private final Supplier<ClusterLink> link;
 
     InterruptRun(
@@ -47,7 +52,8 @@ final class InterruptRun {
             InterruptHistory history,
             InterruptStatistics statistics,
             Pauses pauses,
-            FlagExpiry flagExpiry) {
+            FlagExpiry flagExpiry,
+            RecoveryWatch recoveries) {
         this.settings = core.settings();
         this.clock = core.clock();
         this.devices = core.devices();
@@ -61,6 +67,7 @@ final class InterruptRun {
         this.statistics = statistics;
         this.pauses = pauses;
         this.flagExpiry = flagExpiry;
+        this.recoveries = recoveries;
     }
 
     /** An interrupt made here ({@link EpochClaim#ANNOUNCED} or {@link EpochClaim#LOCAL_ONLY}). */
@@ -155,7 +162,9 @@ final class InterruptRun {
                     device.silence(),
                     pauses.takeForInterrupt(device, claim),
                     floor,
-                    claim);
+                    claim,
+                    null,
+                    null);
         }
         long epoch = claim instanceof EpochClaim.Remote remote ? remote.epoch() : device.epoch() + 1;
         device.startTurn(epoch);
@@ -193,13 +202,18 @@ final class InterruptRun {
         CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
         InterruptSilence silence = silences.begin(cause, marked(reached));
         device.launched(shared, cause.epoch(), silence);
-        return new Launch(shared, cause, false, reached, sessionModule, silence, pause, floor, claim);
+        // The turn after is watched where the interrupt was made, so a cluster counts it once.
+        RecoveryWatch.Awaited[] superseded = {null};
+        RecoveryWatch.Awaited recovery = claim.local() ? recoveries.expect(cause, superseded) : null;
+        return new Launch(
+                shared, cause, false, reached, sessionModule, silence, pause, floor, claim, recovery, superseded[0]);
     }
 
     /** After the lock: everything local first, then the cluster. */
     private InterruptFuture follow(Launch launch, long startNanos) {
         InterruptCause cause = launch.cause;
         InterruptFuture mine = new InterruptFuture(cause.hardwareId(), cause.epoch(), launch.silence.outcome());
+        recoveries.supersede(launch.superseded, cause.at());
         ClusterLink cluster = link.get();
         boolean announced = launch.claim == EpochClaim.ANNOUNCED && cluster != ClusterLink.LOCAL;
         // The cluster decides the pause an announced interrupt took, or tells of one this instance never held; the
@@ -272,6 +286,9 @@ final class InterruptRun {
             ClusterLink.Announcement news = announcement == null ? null : announcement.getNow(null);
             long epoch = news != null && news.heard() ? news.epoch() : launch.cause.epoch();
             launch.silence.renumber(epoch);
+            if (launch.recovery != null) {
+                launch.recovery.renumber(epoch);
+            }
             List<ModuleResult> results = new ArrayList<>(calls.size() + 1);
             results.add(launch.sessionModule);
             calls.forEach(call -> results.add(call.join()));
@@ -315,11 +332,23 @@ final class InterruptRun {
                 .withCommitted(committedBy(launch.reached, instances))
                 .withFollowedPause(followed);
         statistics.record(completed, nanos);
-        InterruptResult result = launch.silence.record(
-                completed, history::add, change -> history.update(cause.hardwareId(), epoch, change));
+        Consumer<UnaryOperator<InterruptResult>> update = change -> history.update(cause.hardwareId(), epoch, change);
+        InterruptResult[] kept = {null};
+        launch.silence.record(
+                completed,
+                withSilence -> kept[0] = launch.recovery == null
+                        ? keep(withSilence)
+                        : launch.recovery.record(withSilence, history::add, update),
+                update);
+        InterruptResult result = kept[0];
         events.publish(l -> l.interruptCompleted(result), "interrupt");
         launch.shared.complete(result);
         forgetFanOut(cause.hardwareId(), launch.shared);
+    }
+
+    private InterruptResult keep(InterruptResult result) {
+        history.add(result);
+        return result;
     }
 
     private static List<Session> marked(List<SessionTracker.Reached> reached) {

@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param silenceDeadline {@code INTERRUPT_SILENCE_DEADLINE}, how long after an interrupt every session it marked has to report stopped before its silence counts as missed
  * @param resumeWindow       {@code INTERRUPT_RESUME_WINDOW}, how long a tentative interrupt's pause waits for a resume or a real interrupt
  * @param tentativeExpiry    {@code INTERRUPT_TENTATIVE_EXPIRY}, what a pause becomes when its window ends with neither
+ * @param recoveryDeadline   {@code INTERRUPT_RECOVERY_DEADLINE}, how long after an interrupt the device's next turn has to deliver output before its recovery counts as missed
  */
 public record InterruptSettings(
         boolean enabled,
@@ -40,7 +41,8 @@ public record InterruptSettings(
         int moduleQueueCapacity,
         Duration silenceDeadline,
         Duration resumeWindow,
-        TentativeExpiry tentativeExpiry) {
+        TentativeExpiry tentativeExpiry,
+        Duration recoveryDeadline) {
 
     /** Interrupts are honoured. */
     public static final boolean DEFAULT_ENABLED = true;
@@ -79,7 +81,14 @@ public record InterruptSettings(
     /** A pause nobody decided resumes: no words followed the sound, so it was a false interruption. */
     public static final TentativeExpiry DEFAULT_TENTATIVE_EXPIRY = TentativeExpiry.RESUME;
 
+    /**
+     * The next turn has 10 s after an interrupt to deliver its first output: an answer starts within a few seconds
+     * even through a slow model; ten seconds of silence after a barge-in is a session that went quiet.
+     */
+    public static final Duration DEFAULT_RECOVERY_DEADLINE = Duration.ofSeconds(10);
+
     public InterruptSettings {
+        positive(recoveryDeadline, "recoveryDeadline");
         positive(resumeWindow, "resumeWindow");
         Objects.requireNonNull(tentativeExpiry, "tentativeExpiry");
         positive(silenceDeadline, "silenceDeadline");
@@ -123,7 +132,8 @@ public record InterruptSettings(
                 .moduleQueueCapacity(moduleQueueCapacity)
                 .silenceDeadline(silenceDeadline)
                 .resumeWindow(resumeWindow)
-                .tentativeExpiry(tentativeExpiry);
+                .tentativeExpiry(tentativeExpiry)
+                .recoveryDeadline(recoveryDeadline);
     }
 
     /** Builds {@link InterruptSettings}; {@link #build()} checks every value. */
@@ -145,6 +155,7 @@ public record InterruptSettings(
         private Duration silenceDeadline = DEFAULT_SILENCE_DEADLINE;
         private Duration resumeWindow = DEFAULT_RESUME_WINDOW;
         private TentativeExpiry tentativeExpiry = DEFAULT_TENTATIVE_EXPIRY;
+        private Duration recoveryDeadline = DEFAULT_RECOVERY_DEADLINE;
 
         private Builder() {}
 
@@ -218,6 +229,11 @@ public record InterruptSettings(
             return this;
         }
 
+        public Builder recoveryDeadline(Duration value) {
+            recoveryDeadline = value;
+            return this;
+        }
+
         public Builder tentativeExpiry(TentativeExpiry value) {
             tentativeExpiry = value;
             return this;
@@ -240,7 +256,8 @@ public record InterruptSettings(
                     moduleQueueCapacity,
                     silenceDeadline,
                     resumeWindow,
-                    tentativeExpiry);
+                    tentativeExpiry,
+                    recoveryDeadline);
         }
     }
 
