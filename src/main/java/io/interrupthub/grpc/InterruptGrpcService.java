@@ -7,9 +7,12 @@ import io.interrupthub.core.HardwareIds;
 import io.interrupthub.core.InterruptFuture;
 import io.interrupthub.core.InterruptHubException;
 import io.interrupthub.core.InterruptManager;
+import io.interrupthub.core.SpeechReport;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.grpc.proto.InterruptRequest;
 import io.interrupthub.grpc.proto.InterruptResponse;
+import io.interrupthub.grpc.proto.SpeechDecided;
+import io.interrupthub.grpc.proto.SpeechRequest;
 import io.interrupthub.grpc.proto.StreamingServiceGrpc;
 import io.interrupthub.grpc.proto.WatchInterruptsRequest;
 import org.slf4j.Logger;
@@ -68,6 +71,27 @@ final class InterruptGrpcService extends StreamingServiceGrpc.StreamingServiceIm
         });
     }
 
+    /** Answers at once: a decision that interrupts does not wait for the interrupt's modules. */
+    @Override
+    public void reportSpeech(SpeechRequest request, StreamObserver<SpeechDecided> responseObserver) {
+        SpeechDecided decided;
+        try {
+            // The manager and the report check the id, the transcript and the length, as for REST.
+            decided = Messages.speechDecided(manager.reportSpeech(
+                    request.getHardwareId(),
+                    new SpeechReport(request.getTranscript(), request.getSpeechMs(), request.getIsFinal())));
+        } catch (InterruptHubException refused) {
+            responseObserver.onError(GrpcStatuses.of(refused).asRuntimeException());
+            return;
+        } catch (RuntimeException bug) {
+            LOG.error("ReportSpeech failed", bug);
+            responseObserver.onError(GrpcStatuses.unexpected().asRuntimeException());
+            return;
+        }
+        responseObserver.onNext(decided);
+        responseObserver.onCompleted();
+    }
+
     @Override
     public void watchInterrupts(WatchInterruptsRequest request, StreamObserver<InterruptEvent> responseObserver) {
         ServerCallStreamObserver<InterruptEvent> call = (ServerCallStreamObserver<InterruptEvent>) responseObserver;
@@ -83,6 +107,6 @@ final class InterruptGrpcService extends StreamingServiceGrpc.StreamingServiceIm
             }
             epoch = manager.flagStatus(hardwareId).epoch();
         }
-        watchers.watch(hardwareId, epoch, call);
+        watchers.watch(hardwareId, request.getSpeech(), epoch, call);
     }
 }

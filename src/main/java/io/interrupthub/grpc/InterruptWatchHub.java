@@ -2,6 +2,7 @@ package io.interrupthub.grpc;
 
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -9,9 +10,12 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.Pause;
+import io.interrupthub.core.RecoveryReport;
 import io.interrupthub.core.SilenceReport;
+import io.interrupthub.core.SpeechOutcome;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.stream.Broadcaster;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code WatchInterrupts} streams. Publishing costs the interrupting thread one message build and one
@@ -30,16 +34,19 @@ final class InterruptWatchHub implements InterruptListener {
     private final int buffer;
     /** Writes to the streams; at most one task per stream is queued, so its queue is bounded by maxStreams. */
     private final ExecutorService executor;
-    /** Each stream's device, or null for every device. */
-    private final Broadcaster<String, InterruptEvent> streams;
+    /** Each stream's device (null for every device) and whether it asked for speech and recovery events. */
+    private final Broadcaster<Watcher, InterruptEvent> streams;
+
+    /** What a stream asked for. */
+    private record Watcher(@Nullable String hardwareId, boolean speech) {}
 
     InterruptWatchHub(int maxStreams, int buffer, ExecutorService executor) {
         this.maxStreams = maxStreams;
         this.buffer = buffer;
         this.executor = executor;
-        // A stream's attachment is the device it watches (null: every device), so an event looks at that
-        // device's streams only.
-        this.streams = new Broadcaster<>(maxStreams, buffer, executor, hardwareId -> hardwareId);
+        // A stream's topic is the device it watches (null: every device), so an event looks at that device's
+        // streams only.
+        this.streams = new Broadcaster<>(maxStreams, buffer, executor, Watcher::hardwareId);
     }
 
     /**
@@ -48,10 +55,20 @@ final class InterruptWatchHub implements InterruptListener {
      * can still be set; they are set before the stream is handed to its writer, so no other thread touches
      * the call while the handler still does.
      */
-    void watch(String hardwareId, long epoch, ServerCallStreamObserver<InterruptEvent> observer) {
-        Broadcaster.Stream<String, InterruptEvent> stream;
+    void watch(@Nullable String hardwareId, long epoch, ServerCallStreamObserver<InterruptEvent> observer) {
+        watch(hardwareId, false, epoch, observer);
+    }
+
+    /** As {@link #watch(String, long, ServerCallStreamObserver)}; {@code speech}: also speech and recovery events. */
+    void watch(
+            @Nullable String hardwareId,
+            boolean speech,
+            long epoch,
+            ServerCallStreamObserver<InterruptEvent> observer) {
+        Broadcaster.Stream<Watcher, InterruptEvent> stream;
         try {
-            stream = streams.open(hardwareId, new WatchSink(observer), Messages.subscribed(hardwareId, epoch));
+            stream = streams.open(
+                    new Watcher(hardwareId, speech), new WatchSink(observer), Messages.subscribed(hardwareId, epoch));
         } catch (Broadcaster.Refused refused) {
             observer.onError((refused.full()
                             ? Status.RESOURCE_EXHAUSTED.withDescription(maxStreams + " watch streams are open,"
@@ -122,9 +139,37 @@ final class InterruptWatchHub implements InterruptListener {
         }
     }
 
+    /** Every decision, IGNORED included, to the streams that asked: what the policy made of what the user said. */
+    @Override
+    public void speechDecided(SpeechOutcome outcome) {
+        if (!streams.isEmpty()) {
+            publishToSpeechWatchers(outcome.hardwareId(), () -> Messages.speech(outcome));
+        }
+    }
+
+    @Override
+    public void recoveryResolved(RecoveryReport recovery) {
+        if (!streams.isEmpty()) {
+            publishToSpeechWatchers(recovery.hardwareId(), () -> Messages.recovery(recovery));
+        }
+    }
+
     private void publish(String hardwareId, InterruptEvent event) {
-        for (Broadcaster.Stream<String, InterruptEvent> stream : streams.streamsFor(hardwareId)) {
+        for (Broadcaster.Stream<Watcher, InterruptEvent> stream : streams.streamsFor(hardwareId)) {
             stream.offer(event);
+        }
+    }
+
+    /** The event is built only when a stream of the device asked for speech and recovery events. */
+    private void publishToSpeechWatchers(String hardwareId, Supplier<InterruptEvent> event) {
+        InterruptEvent built = null;
+        for (Broadcaster.Stream<Watcher, InterruptEvent> stream : streams.streamsFor(hardwareId)) {
+            if (stream.attachment().speech()) {
+                if (built == null) {
+                    built = event.get();
+                }
+                stream.offer(built);
+            }
         }
     }
 

@@ -9,15 +9,19 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.Pause;
+import io.interrupthub.core.RecoveryReport;
 import io.interrupthub.core.SessionDelivery;
 import io.interrupthub.core.SilenceReport;
+import io.interrupthub.core.SpeechOutcome;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.grpc.proto.InterruptResponse;
 import io.interrupthub.grpc.proto.InterruptStarted;
 import io.interrupthub.grpc.proto.ModuleResult;
 import io.interrupthub.grpc.proto.Paused;
+import io.interrupthub.grpc.proto.RecoveryResolved;
 import io.interrupthub.grpc.proto.Resumed;
 import io.interrupthub.grpc.proto.Silence;
+import io.interrupthub.grpc.proto.SpeechDecided;
 import io.interrupthub.grpc.proto.Subscribed;
 import org.jspecify.annotations.Nullable;
 
@@ -94,16 +98,55 @@ final class Messages {
     }
 
     static InterruptEvent paused(Pause pause) {
-        return InterruptEvent.newBuilder()
-                .setPaused(Paused.newBuilder()
-                        .setHardwareId(pause.hardwareId())
-                        .setEpoch(pause.epoch())
-                        .setReason(text(pause.reason()))
-                        .setSource(text(pause.source()))
-                        .addAllSessionIds(pause.sessionIds())
-                        .setPausedAt(timestamp(pause.pausedAt()))
-                        .setResumeBy(timestamp(pause.resumeBy())))
+        return InterruptEvent.newBuilder().setPaused(pauseMessage(pause)).build();
+    }
+
+    private static Paused pauseMessage(Pause pause) {
+        return Paused.newBuilder()
+                .setHardwareId(pause.hardwareId())
+                .setEpoch(pause.epoch())
+                .setReason(text(pause.reason()))
+                .setSource(text(pause.source()))
+                .addAllSessionIds(pause.sessionIds())
+                .setPausedAt(timestamp(pause.pausedAt()))
+                .setResumeBy(timestamp(pause.resumeBy()))
                 .build();
+    }
+
+    /** The answer of {@code ReportSpeech}, and the {@code speech} event's body: the REST answer's fields. */
+    static SpeechDecided speechDecided(SpeechOutcome outcome) {
+        SpeechDecided.Builder decided = SpeechDecided.newBuilder()
+                .setHardwareId(outcome.hardwareId())
+                .setDecision(outcome.decision().name())
+                .setRule(outcome.rule().tag())
+                .setPolicy(text(outcome.policy()))
+                .setEpoch(outcome.epoch())
+                .setAlreadyPaused(outcome.alreadyPaused())
+                .setWords(outcome.words())
+                .setSpeechMs(outcome.speechMs())
+                .setIsFinal(outcome.isFinal())
+                .setAt(timestamp(outcome.at()));
+        if (outcome.pause() != null) {
+            decided.setPause(pauseMessage(outcome.pause()));
+        }
+        return decided.build();
+    }
+
+    static InterruptEvent speech(SpeechOutcome outcome) {
+        return InterruptEvent.newBuilder().setSpeech(speechDecided(outcome)).build();
+    }
+
+    static InterruptEvent recovery(RecoveryReport report) {
+        RecoveryResolved.Builder recovery = RecoveryResolved.newBuilder()
+                .setHardwareId(report.hardwareId())
+                .setEpoch(report.epoch())
+                .setOutcome(report.outcome().name())
+                .setInterruptedAt(timestamp(report.interruptedAt()))
+                .setSessionId(text(report.sessionId()));
+        if (report.recoveredMs() != null) {
+            recovery.setRecoveredMs(report.recoveredMs());
+        }
+        return InterruptEvent.newBuilder().setRecovery(recovery).build();
     }
 
     static InterruptEvent resumed(Pause pause) {

@@ -45,6 +45,9 @@ import io.interrupthub.core.Session;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.grpc.proto.InterruptRequest;
 import io.interrupthub.grpc.proto.InterruptResponse;
+import io.interrupthub.grpc.proto.RecoveryResolved;
+import io.interrupthub.grpc.proto.SpeechDecided;
+import io.interrupthub.grpc.proto.SpeechRequest;
 import io.interrupthub.grpc.proto.StreamingServiceGrpc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -302,6 +305,96 @@ class GrpcDropInTest {
             assertThat(completed.getCompleted().getInterruptedSessionsList()).containsExactly(sessionId);
             assertThat(watch.end()).as("the stream stays open").isNull();
         }
+    }
+
+    // ---- speech and the turn after ------------------------------------------------------------
+
+    private static SpeechRequest speech(String hardwareId, String transcript, long speechMs, boolean isFinal) {
+        return SpeechRequest.newBuilder()
+                .setHardwareId(hardwareId)
+                .setTranscript(transcript)
+                .setSpeechMs(speechMs)
+                .setIsFinal(isFinal)
+                .build();
+    }
+
+    @Test
+    void aBackchannelIsIgnoredAndStopInterruptsAndAWatcherThatAskedSeesBothDecisionsAndTheRecoveryOfTheNextTurn()
+            throws Exception {
+        String hw = unique("grpc-speech");
+        Session speaking = manager.openSession(hw);
+
+        try (Watch watch = Watch.openWithSpeech(channel, hw);
+                Watch older = Watch.open(channel, hw)) {
+            assertThat(watch.next(WAIT).hasSubscribed()).isTrue();
+            assertThat(older.next(WAIT).hasSubscribed()).isTrue();
+
+            SpeechDecided ignored = stub().reportSpeech(speech(hw, "uh-huh", 300, true));
+            assertThat(ignored.getDecision()).isEqualTo("IGNORED");
+            assertThat(ignored.getRule()).isEqualTo("backchannel");
+            assertThat(ignored.hasPause()).as("nothing paused").isFalse();
+            assertThat(speaking.isInterrupted()).isFalse();
+
+            SpeechDecided stop = stub().reportSpeech(speech(hw, "stop", 250, false));
+            assertThat(stop.getDecision()).isEqualTo("INTERRUPTED");
+            assertThat(stop.getRule()).isEqualTo("keyword");
+            assertThat(stop.getPolicy()).isEqualTo("default");
+            assertThat(stop.getEpoch()).isEqualTo(1);
+            assertThat(stop.getWords()).isEqualTo(1);
+            assertThat(stop.getSpeechMs()).isEqualTo(250);
+            assertThat(stop.getAt().getSeconds()).isPositive();
+            assertThat(speaking.isInterrupted()).as("at once").isTrue();
+
+            InterruptEvent first = watch.nextMatching(InterruptEvent::hasSpeech, WAIT);
+            assertThat(first.getSpeech().getDecision()).isEqualTo("IGNORED");
+            assertThat(first.getSpeech().getRule()).isEqualTo("backchannel");
+            assertThat(first.getSpeech().getIsFinal()).isTrue();
+            InterruptEvent second = watch.nextMatching(InterruptEvent::hasSpeech, WAIT);
+            assertThat(second.getSpeech()).as("the RPC's answer, pushed").isEqualTo(stop);
+            assertThat(watch.seen())
+                    .as("the interrupt the decision made is announced before the decision")
+                    .anyMatch(e -> e.hasStarted() && e.getStarted().getEpoch() == 1);
+
+            Session nextTurn = manager.openSession(hw);
+            manager.reportDelivered(nextTurn.sessionId(), 12, 400);
+
+            RecoveryResolved recovery =
+                    watch.nextMatching(InterruptEvent::hasRecovery, WAIT).getRecovery();
+            assertThat(recovery.getHardwareId()).isEqualTo(hw);
+            assertThat(recovery.getEpoch()).isEqualTo(1);
+            assertThat(recovery.getOutcome()).isEqualTo("RECOVERED");
+            assertThat(recovery.getSessionId()).isEqualTo(nextTurn.sessionId());
+            assertThat(recovery.getRecoveredMs()).isPositive();
+            assertThat(recovery.getInterruptedAt().getSeconds()).isPositive();
+
+            older.nextMatching(e -> e.hasCompleted() && e.getCompleted().getEpoch() == 1, WAIT);
+            manager.interruptAndWait(hw, "a later one");
+            older.nextMatching(e -> e.hasCompleted() && e.getCompleted().getEpoch() == 2, WAIT);
+            assertThat(older.seen())
+                    .as("a stream that did not ask gets the interrupt events it knew, and no speech or recovery")
+                    .noneMatch(e -> e.hasSpeech() || e.hasRecovery())
+                    .allMatch(e -> e.hasSubscribed() || e.hasStarted() || e.hasCompleted());
+        }
+    }
+
+    @Test
+    void reportSpeechRefusesBadInputWithInvalidArgumentAndDecidesNothing() {
+        String hw = unique("grpc-speech-bad");
+        Session speaking = manager.openSession(hw);
+        for (SpeechRequest bad : List.of(
+                speech("bad id!", "stop", 100, false),
+                speech("", "stop", 100, false),
+                speech(hw, "stop", -1, false),
+                speech(hw, "stop", 600_001, false),
+                speech(hw, "stop " + "x".repeat(2_000), 100, false))) {
+            StatusRuntimeException refused =
+                    catchThrowableOfType(StatusRuntimeException.class, () -> stub().reportSpeech(bad));
+            assertThat(refused).as("%s", bad).isNotNull();
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(refused.getStatus().getDescription()).isNotBlank();
+        }
+        assertThat(speaking.isInterrupted()).isFalse();
+        assertThat(manager.flagStatus(hw).epoch()).isZero();
     }
 
     @Test

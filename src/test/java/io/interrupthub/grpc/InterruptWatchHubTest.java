@@ -19,12 +19,19 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.Pause;
 import io.interrupthub.core.PauseOutcome;
+import io.interrupthub.core.RecoveryOutcome;
+import io.interrupthub.core.RecoveryReport;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.core.SilenceState;
+import io.interrupthub.core.SpeechDecision;
+import io.interrupthub.core.SpeechOutcome;
+import io.interrupthub.core.SpeechRule;
 import io.interrupthub.grpc.proto.InterruptEvent;
 import io.interrupthub.grpc.proto.Paused;
+import io.interrupthub.grpc.proto.RecoveryResolved;
 import io.interrupthub.grpc.proto.Resumed;
 import io.interrupthub.grpc.proto.Silence;
+import io.interrupthub.grpc.proto.SpeechDecided;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -260,6 +267,71 @@ class InterruptWatchHubTest {
         assertThat(resumed.getOutcome()).isEqualTo("resumed");
         assertThat(resumed.getPausedMs()).isEqualTo(300.0);
         await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> one.written.size() == 3);
+    }
+
+    @Test
+    void watchersOfTheDeviceThatAskedSeeEachSpeechDecisionWithItsRuleAndPauseAndOthersDoNot() {
+        InterruptWatchHub hub = new InterruptWatchHub(10, 100, writers);
+        FakeCall one = new FakeCall();
+        FakeCall other = new FakeCall();
+        FakeCall notAsked = new FakeCall();
+        hub.watch("dev-1", true, 0, one);
+        hub.watch("dev-2", true, 0, other);
+        hub.watch("dev-1", false, 0, notAsked);
+        Instant at = Instant.parse("2026-12-06T21:00:00Z");
+        Pause pause = new Pause("dev-1", 4, "speech", "speech", at, at.plusSeconds(2), List.of("s-1"), null, null);
+        hub.speechDecided(new SpeechOutcome(
+                "dev-1", SpeechDecision.PAUSED, SpeechRule.FEW_WORDS, "calm", 4, pause, true, 1, 180, false, at));
+        hub.speechDecided(new SpeechOutcome(
+                "dev-1", SpeechDecision.IGNORED, SpeechRule.TOO_SHORT, "default", 4, null, false, 0, 40, false, at));
+
+        awaitWritten(one, 3);
+        SpeechDecided paused = one.written.get(1).getSpeech();
+        assertThat(paused.getDecision()).isEqualTo("PAUSED");
+        assertThat(paused.getRule()).as("the rule's tag").isEqualTo("few-words");
+        assertThat(paused.getPolicy()).isEqualTo("calm");
+        assertThat(paused.getAlreadyPaused()).isTrue();
+        assertThat(paused.getWords()).isEqualTo(1);
+        assertThat(paused.getSpeechMs()).isEqualTo(180);
+        assertThat(paused.getPause().getSessionIdsList()).containsExactly("s-1");
+        assertThat(paused.getPause().getResumeBy().getSeconds())
+                .isEqualTo(at.plusSeconds(2).getEpochSecond());
+        SpeechDecided ignored = one.written.get(2).getSpeech();
+        assertThat(ignored.getDecision()).isEqualTo("IGNORED");
+        assertThat(ignored.getRule()).isEqualTo("too-short");
+        assertThat(ignored.hasPause()).isFalse();
+        awaitWritten(other, 1);
+        assertThat(other.written).as("nothing of another device").noneMatch(InterruptEvent::hasSpeech);
+        awaitWritten(notAsked, 1);
+        assertThat(notAsked.written).as("nothing for a stream that did not ask").noneMatch(InterruptEvent::hasSpeech);
+    }
+
+    @Test
+    void watchersThatAskedAreToldTheTurnAfterAnInterruptRecoveredWithItsTimeOrWasMissedOrSuperseded() {
+        InterruptWatchHub hub = new InterruptWatchHub(10, 100, writers);
+        FakeCall one = new FakeCall();
+        hub.watch("dev-1", true, 0, one);
+        Instant at = Instant.parse("2026-12-06T21:00:00Z");
+        hub.recoveryResolved(new RecoveryReport("dev-1", 3, RecoveryOutcome.RECOVERED, at, 812.5, "s-next"));
+        hub.recoveryResolved(new RecoveryReport("dev-1", 4, RecoveryOutcome.MISSED, at, null, null));
+        hub.recoveryResolved(new RecoveryReport("dev-1", 5, RecoveryOutcome.SUPERSEDED, at, null, null));
+        hub.recoveryResolved(new RecoveryReport("dev-2", 1, RecoveryOutcome.MISSED, at, null, null));
+
+        awaitWritten(one, 4);
+        RecoveryResolved recovered = one.written.get(1).getRecovery();
+        assertThat(recovered.getEpoch()).isEqualTo(3);
+        assertThat(recovered.getOutcome()).isEqualTo("RECOVERED");
+        assertThat(recovered.getRecoveredMs()).isEqualTo(812.5);
+        assertThat(recovered.getSessionId()).isEqualTo("s-next");
+        assertThat(recovered.getInterruptedAt().getSeconds()).isEqualTo(at.getEpochSecond());
+        RecoveryResolved missed = one.written.get(2).getRecovery();
+        assertThat(missed.getOutcome()).isEqualTo("MISSED");
+        assertThat(missed.getRecoveredMs())
+                .as("no time: the next turn never came")
+                .isZero();
+        assertThat(missed.getSessionId()).isEmpty();
+        assertThat(one.written.get(3).getRecovery().getOutcome()).isEqualTo("SUPERSEDED");
+        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> one.written.size() == 4);
     }
 
     @Test

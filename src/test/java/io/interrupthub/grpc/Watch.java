@@ -39,38 +39,47 @@ final class Watch implements AutoCloseable {
     }
 
     static Watch open(Channel channel, String hardwareId, boolean autoRead) {
+        return open(channel, request(hardwareId).build(), autoRead);
+    }
+
+    /** A stream that also asked for speech decisions and recovery resolutions. */
+    static Watch openWithSpeech(Channel channel, String hardwareId) {
+        return open(channel, request(hardwareId).setSpeech(true).build(), true);
+    }
+
+    private static WatchInterruptsRequest.Builder request(String hardwareId) {
+        return WatchInterruptsRequest.newBuilder().setHardwareId(hardwareId == null ? "" : hardwareId);
+    }
+
+    private static Watch open(Channel channel, WatchInterruptsRequest request, boolean autoRead) {
         Watch watch = new Watch();
         StreamingServiceGrpc.newStub(channel)
-                .watchInterrupts(
-                        WatchInterruptsRequest.newBuilder()
-                                .setHardwareId(hardwareId == null ? "" : hardwareId)
-                                .build(),
-                        new ClientResponseObserver<WatchInterruptsRequest, InterruptEvent>() {
-                            @Override
-                            public void beforeStart(ClientCallStreamObserver<WatchInterruptsRequest> requestStream) {
-                                watch.call = requestStream;
-                                if (!autoRead) {
-                                    requestStream.disableAutoRequestWithInitial(1);
-                                }
-                            }
+                .watchInterrupts(request, new ClientResponseObserver<WatchInterruptsRequest, InterruptEvent>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<WatchInterruptsRequest> requestStream) {
+                        watch.call = requestStream;
+                        if (!autoRead) {
+                            requestStream.disableAutoRequestWithInitial(1);
+                        }
+                    }
 
-                            @Override
-                            public void onNext(InterruptEvent event) {
-                                watch.events.add(event);
-                            }
+                    @Override
+                    public void onNext(InterruptEvent event) {
+                        watch.events.add(event);
+                    }
 
-                            @Override
-                            public void onError(Throwable error) {
-                                watch.end = Status.fromThrowable(error);
-                                watch.ended.countDown();
-                            }
+                    @Override
+                    public void onError(Throwable error) {
+                        watch.end = Status.fromThrowable(error);
+                        watch.ended.countDown();
+                    }
 
-                            @Override
-                            public void onCompleted() {
-                                watch.end = Status.OK;
-                                watch.ended.countDown();
-                            }
-                        });
+                    @Override
+                    public void onCompleted() {
+                        watch.end = Status.OK;
+                        watch.ended.countDown();
+                    }
+                });
         return watch;
     }
 
