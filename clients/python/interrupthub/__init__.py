@@ -6,7 +6,7 @@
 Standard library only. Both keep a local view of flags and sessions pushed over one Server-Sent Events
 stream, so ``should_interrupt`` / ``is_interrupted`` checks make no HTTP call.
 """
-from .client import InterruptHub, Session, Watch
+from .client import InterruptHub, Session, SpeechDecision, Watch
 from .errors import (BadRequest, Conflict, Forbidden, HubUnreachable, InterruptHubError, NotFound,
                      TooManyRequests, Unauthorized, Unavailable)
 from .manager import DEFAULT_MODULES, InterruptManager
@@ -14,7 +14,7 @@ from .module import ModuleStatus, UniversalModuleInterface
 from .view import Event
 
 __all__ = [
-    "InterruptManager", "ModuleStatus", "UniversalModuleInterface", "InterruptHub", "Session", "Watch", "Event", "DEFAULT_MODULES",
+    "InterruptManager", "ModuleStatus", "UniversalModuleInterface", "InterruptHub", "Session", "SpeechDecision", "Watch", "Event", "DEFAULT_MODULES",
     "InterruptHubError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict",
     "TooManyRequests", "Unavailable", "HubUnreachable",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Dict, List, Optional
 
-from .client import InterruptHub, Session
+from .client import InterruptHub, Session, SpeechDecision
 from .view import Event, PushedView
 
 
@@ -160,6 +160,10 @@ class AsyncInterruptHub:
     async def resume(self, hardware_id: str) -> Dict[str, Any]:
         return await asyncio.to_thread(self._hub.resume, hardware_id)
 
+    async def report_speech(self, hardware_id: str, transcript: str = "", speech_ms: int = 0,
+                            final: bool = False) -> SpeechDecision:
+        return await asyncio.to_thread(self._hub.report_speech, hardware_id, transcript, speech_ms, final)
+
     async def flag(self, hardware_id: str) -> bool:
         cached = self._hub.view.cached_flag(hardware_id)
         return cached if cached is not None else await asyncio.to_thread(self._hub.flag, hardware_id)
@@ -177,9 +181,9 @@ class AsyncInterruptHub:
         return await asyncio.to_thread(self._hub.statistics)
 
     async def open_session(self, hardware_id: str, session_id: Optional[str] = None, *, epoch: Optional[int] = None,
-                           keepalive: bool = False) -> AsyncSession:
+                           keepalive: bool = False, policy: Optional[str] = None) -> AsyncSession:
         session = await asyncio.to_thread(self._hub.open_session, hardware_id, session_id, epoch=epoch,
-                                          keepalive=keepalive)
+                                          keepalive=keepalive, policy=policy)
         return AsyncSession(session)
 
     def watch(self, hardware_id: Optional[str] = None, max_pending: int = 1024) -> AsyncWatch:

@@ -7,6 +7,7 @@ import os
 import queue
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ._http import Endpoint, Transport, path_segment
@@ -42,6 +43,60 @@ def resolve_timeout(timeout: Optional[float]) -> float:
 def resolve_api_key(api_key: Optional[str]) -> Optional[str]:
     """The API key: the argument, else ``INTERRUPT_HUB_API_KEY``, else none."""
     return api_key or os.environ.get(API_KEY_VARIABLE) or None
+
+
+@dataclass(frozen=True)
+class SpeechDecision:
+    """What the hub decided about one report of speech (:meth:`InterruptHub.report_speech`), and did.
+
+    ``decision`` is ``IGNORED``, ``PAUSED``, ``INTERRUPTED`` or ``RESUMED``; ``rule`` the rule that decided
+    (``keyword``, ``backchannel``, ``empty``, ``min-words``, ``final-words``, ``few-words``, ``sound``,
+    ``too-short``, ``idle``, ``same-utterance``, ``pause-decided``); ``policy`` the speech policy's name;
+    ``epoch`` the device's epoch after it (the interrupt's when it interrupted); ``pause`` the pause a
+    ``PAUSED`` decision opened or found, or the one a ``RESUMED`` decision ended (``None`` otherwise);
+    ``already_paused`` a ``PAUSED`` decision that found the device paused already (nothing new happened).
+    ``raw`` is the hub's answer as sent."""
+
+    hardware_id: str
+    decision: str
+    rule: str
+    policy: str
+    epoch: int
+    pause: Optional[Dict[str, Any]] = None
+    already_paused: bool = False
+    words: int = 0
+    speech_ms: int = 0
+    final: bool = False
+    at: Optional[str] = None
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, body: Dict[str, Any]) -> "SpeechDecision":
+        return cls(hardware_id=body.get("hardwareId", ""), decision=body.get("decision", ""),
+                   rule=body.get("rule", ""), policy=body.get("policy", ""), epoch=int(body.get("epoch") or 0),
+                   pause=body.get("pause"), already_paused=bool(body.get("alreadyPaused", False)),
+                   words=int(body.get("words") or 0), speech_ms=int(body.get("speechMs") or 0),
+                   final=bool(body.get("final", False)), at=body.get("at"), raw=body)
+
+    @property
+    def ignored(self) -> bool:
+        """Nothing happened: the sound was no interruption (or the device was not speaking)."""
+        return self.decision == "IGNORED"
+
+    @property
+    def paused(self) -> bool:
+        """The device is held (a tentative interrupt): keep the output, stop sending it, until the words decide."""
+        return self.decision == "PAUSED"
+
+    @property
+    def interrupted(self) -> bool:
+        """The device is interrupted: stop the output; the next turn starts at ``epoch``."""
+        return self.decision == "INTERRUPTED"
+
+    @property
+    def resumed(self) -> bool:
+        """The pause this speech opened ended without an interrupt: play on from where the output was held."""
+        return self.decision == "RESUMED"
 
 
 class Session:
@@ -326,6 +381,18 @@ class InterruptHub:
         ``pausedMs``). Raises :class:`Conflict` when nothing is paused or the window has ended."""
         return self._call("POST", "/interrupt/" + path_segment(hardware_id) + "/resume")
 
+    def report_speech(self, hardware_id: str, transcript: str = "", speech_ms: int = 0,
+                      final: bool = False) -> SpeechDecision:
+        """``POST /devices/{id}/speech``: what a detector (VAD, speech-to-text) heard on the device so far; send
+        it as often as the utterance grows, ``final=True`` when it is over. The device's speech policy decides
+        and the hub acts at once: ``"uh-huh"`` is ignored, ``"stop"`` interrupts, a first word or a cough pauses,
+        an empty or backchannel final resumes that pause. Returns the :class:`SpeechDecision`. Not resent on a
+        broken connection: a report may interrupt. Raises :class:`BadRequest` for a bad id, a transcript over
+        2,000 characters or ``speech_ms`` outside 0..600000."""
+        body = {"transcript": transcript, "speechMs": speech_ms, "final": final}
+        return SpeechDecision.from_json(
+            self._call("POST", "/devices/" + path_segment(hardware_id) + "/speech", body=body, idempotent=False))
+
     def flag(self, hardware_id: str) -> bool:
         """Whether the device's interrupt flag is set (the seed's ``should_interrupt``), from the pushed view."""
         return self._view.is_interrupted(hardware_id)
@@ -352,15 +419,19 @@ class InterruptHub:
     # ---- sessions ------------------------------------------------------------------------------
 
     def open_session(self, hardware_id: str, session_id: Optional[str] = None, *, epoch: Optional[int] = None,
-                     keepalive: bool = False) -> Session:
+                     keepalive: bool = False, policy: Optional[str] = None) -> Session:
         """``POST /sessions``: opens a session (a new turn: it clears the device's flag). ``epoch``: the epoch
         the work was planned at (a session planned before an interrupt is born ``INTERRUPTED``).
-        ``keepalive=True`` heartbeats it in the background until it ends or is interrupted."""
+        ``keepalive=True`` heartbeats it in the background until it ends or is interrupted. ``policy``: the
+        speech policy (``interrupt.policies.<name>``) that decides :meth:`report_speech` for the device; an
+        unknown name is a :class:`BadRequest`; ``None`` keeps the hub's ``default``."""
         request: Dict[str, Any] = {"hardwareId": hardware_id}
         if session_id is not None:
             request["sessionId"] = session_id
         if epoch is not None:
             request["epoch"] = epoch
+        if policy is not None:
+            request["policy"] = policy
         generation = self._view.generation
         body = self._call("POST", "/sessions", body=request)
         self._view.track_session(body, generation)

@@ -142,10 +142,10 @@ def webhook_worker():
 @pytest.fixture(scope="session")
 def hub_server(webhook_worker):
     """The service with flags lasting 3 s (so expiry is quick to see), the example worker as webhook
-    module ``tts``, and defaults otherwise."""
+    module ``tts``, a speech policy ``eager`` that interrupts on one word, and defaults otherwise."""
     port = webhook_worker.server_address[1]
     server = started("--INTERRUPT_TIMEOUT=3.0", f"--interrupt.modules.tts.url=http://127.0.0.1:{port}/interrupt",
-                     "--interrupt.modules.tts.timeout=10.0")
+                     "--interrupt.modules.tts.timeout=10.0", "--interrupt.policies.eager.min-words=1")
     yield server
     server.cleanup()
 
