@@ -342,6 +342,80 @@ class ConsoleBrowserTest {
         assertThat(browser.find(sessionCss + " .stuck").isDisplayed()).isTrue();
     }
 
+    @Test
+    void speechSentFromTheTalkOverItPanelIsDecidedByThePolicyAndListedLiveWithItsRule() throws Exception {
+        String hardwareId = device("speech");
+        String sessionId = openSession(hardwareId); // the device speaks: speech can pause or interrupt it
+        type("#demo-device", hardwareId);
+        String decisionsCss = "#speech-rows tr.speech-decision[data-hardware-id='" + hardwareId + "']";
+
+        browser.find(".speech-preset[data-transcript='uh-huh']").click();
+        browser.waitFor(
+                "the backchannel decided", d -> "backchannel".equals(browser.attribute("#speech-result", "data-rule")));
+        assertThat(browser.attribute("#speech-result", "data-decision")).isEqualTo("IGNORED");
+        assertThat(browser.text("#speech-result")).startsWith("IGNORED by rule backchannel of policy default");
+
+        type("#speech-transcript", "I");
+        type("#speech-ms", "250");
+        browser.find("#speech-send").click();
+        browser.waitFor(
+                "the first word decided", d -> "PAUSED".equals(browser.attribute("#speech-result", "data-decision")));
+        assertThat(browser.attribute("#speech-result", "data-rule")).isEqualTo("few-words");
+
+        browser.find(".speech-preset[data-transcript='stop']").click();
+        browser.waitFor(
+                "stop decided", d -> "INTERRUPTED".equals(browser.attribute("#speech-result", "data-decision")));
+        assertThat(browser.attribute("#speech-result", "data-rule")).isEqualTo("keyword");
+
+        browser.waitFor(
+                "the three decisions listed", d -> browser.findAll(decisionsCss).size() == 3);
+        List<WebElement> rows = browser.findAll(decisionsCss);
+        assertThat(rows)
+                .as("newest first: decision and rule")
+                .extracting(row -> row.getAttribute("data-decision") + " " + row.getAttribute("data-rule"))
+                .containsExactly("INTERRUPTED keyword", "PAUSED few-words", "IGNORED backchannel");
+        assertThat(browser.text(decisionsCss + "[data-decision='INTERRUPTED'] .policy"))
+                .isEqualTo("default");
+        assertThat(browser.text(decisionsCss + "[data-decision='INTERRUPTED'] .epoch"))
+                .isEqualTo("1");
+        assertThat(browser.text(decisionsCss + "[data-decision='INTERRUPTED'] .time"))
+                .isNotBlank();
+        assertThat(manager.session(sessionId).orElseThrow().isInterrupted()).isTrue();
+        assertThat(manager.history(hardwareId, 10)).as("exactly one interrupt").hasSize(1);
+    }
+
+    @Test
+    void aSpeechDecisionMadeByAnotherClientIsListedLive() throws Exception {
+        String hardwareId = device("speech-other");
+        openSession(hardwareId);
+        post("/devices/" + hardwareId + "/speech", "{\"transcript\": \"\", \"speechMs\": 200, \"final\": false}");
+
+        String css = "#speech-rows tr.speech-decision[data-hardware-id='" + hardwareId + "']";
+        browser.waitFor("the cough listed", d -> browser.findAll(css).size() == 1);
+        assertThat(browser.attribute(css, "data-decision")).isEqualTo("PAUSED");
+        assertThat(browser.text(css + " .rule")).isEqualTo("sound");
+        assertThat(browser.text(css + " .device-id")).isEqualTo(hardwareId);
+        assertThat(browser.findAll("#speech-empty").get(0).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void anInterruptShowsWhetherItsNextTurnAnswered() throws Exception {
+        String hardwareId = device("recovery");
+        openSession(hardwareId);
+        manager.interrupt(hardwareId, "user_barge_in").join();
+        awaitOutcome(hardwareId);
+        String recoveryCss = rowCss(hardwareId) + " .recovery";
+        browser.waitFor("the next turn awaited", d -> "PENDING".equals(browser.attribute(recoveryCss, "data-outcome")));
+
+        String next = openSession(hardwareId);
+        post("/sessions/" + next + "/delivered", "{\"textChars\": 12, \"audioMs\": 400}");
+
+        browser.waitFor(
+                "the recovery with its time", d -> "RECOVERED".equals(browser.attribute(recoveryCss, "data-outcome")));
+        assertThat(browser.text(recoveryCss)).matches("answered after [0-9.]+ (ms|µs|s)");
+        assertThat(browser.attribute(recoveryCss, "title")).isEqualTo(next);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     private static String device(String prefix) {

@@ -13,14 +13,23 @@ const $ = (id) => document.getElementById(id);
 const HOLD_MS = 500;
 
 export class Demo {
-  constructor(api, report) {
+  constructor(api, report, decided = () => {}) {
     this.api = api;
     this.report = report; // (error) => void, for errors outside the panel's own result line
+    this.decided = decided; // (speech decision) => void: the answer to a report sent from here
     this.run = null;
   }
 
   install() {
     $('demo').hidden = false;
+    $('speech-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.say($('speech-transcript').value, Number($('speech-ms').value) || 0, $('speech-final').checked);
+    });
+    for (const preset of document.querySelectorAll('.speech-preset')) {
+      preset.addEventListener('click', () => this.say(preset.dataset.transcript, Number(preset.dataset.speechMs),
+        preset.dataset.final === 'true'));
+    }
     $('demo-form').addEventListener('submit', (event) => {
       event.preventDefault();
       this.start();
@@ -173,6 +182,26 @@ export class Demo {
       await this.api.post(`interrupt/${segment(run.hardwareId)}`, { reason: 'user_barge_in', source: 'console' });
     } catch (error) {
       this.report(error);
+    }
+  }
+
+  /** Reports speech on the demo's device, as a speech detector would, and shows what its policy decided. */
+  async say(transcript, speechMs, final) {
+    const hardwareId = $('demo-device').value.trim();
+    const result = $('speech-result');
+    try {
+      const decided = await this.api.post(`devices/${segment(hardwareId)}/speech`, { transcript, speechMs, final });
+      result.dataset.kind = 'ok';
+      result.dataset.decision = decided.decision;
+      result.dataset.rule = decided.rule;
+      setText(result, `${decided.decision} by rule ${decided.rule} of policy ${decided.policy}`
+        + `${decided.alreadyPaused ? ' (already paused)' : ''}, epoch ${decided.epoch}.`);
+      this.decided(decided);
+    } catch (error) {
+      result.dataset.kind = 'error';
+      result.dataset.decision = '';
+      result.dataset.rule = '';
+      setText(result, error.status ? `${error.status}: ${error.detail}` : `Failed: ${error.message}`);
     }
   }
 

@@ -176,6 +176,10 @@ async function main() {
         model.sessionChanged(data);
       } else if (event.name === 'silence') {
         model.silenceResolved(data);
+      } else if (event.name === 'speech') {
+        model.speechDecided(data);
+      } else if (event.name === 'recovery') {
+        model.recoveryResolved(data);
       } else if (event.name === 'gap') {
         loadSnapshot();
       }
@@ -203,7 +207,10 @@ async function main() {
   });
 
   if (settings.reference) {
-    new Demo(api, showError).install();
+    new Demo(api, showError, (decided) => {
+      model.speechDecided(decided);
+      views.schedule();
+    }).install();
   }
 
   setInterval(() => {

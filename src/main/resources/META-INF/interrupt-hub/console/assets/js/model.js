@@ -4,6 +4,8 @@
 export const MAX_SESSIONS = 500;
 export const MAX_INTERRUPTS = 100;
 export const MAX_FLAGS = 100;
+/** Speech decisions kept on screen, newest first: a device reports several per utterance. */
+export const MAX_SPEECH = 50;
 /** A session that has stopped (interrupted, ended, expired) stays on screen this long, then goes. */
 export const LINGER_MS = 15000;
 
@@ -15,6 +17,8 @@ export class Model {
     this.sessions = new Map(); // sessionId -> {session, changedAt}
     this.interrupts = new Map(); // hardwareId#epoch -> {hardwareId, epoch, reason, source, at, sessionIds, result}
     this.flags = new Map(); // hardwareId -> {hardwareId, epoch, setAt, expiresAt (ms)}
+    this.speech = []; // newest first: {key, hardwareId, decision, rule, policy, epoch, alreadyPaused, words, at}
+    this.speechCount = 0;
     this.stats = null;
     /** Server time minus this browser's time, estimated from live events. */
     this.skewMs = 0;
@@ -47,6 +51,39 @@ export class Model {
     row.source = result.source;
     row.result = result;
     this.setSilence(row, result);
+    this.setRecovery(row, result.recovery);
+  }
+
+  /** `recovery`: the turn after the interrupt delivered (RECOVERED), or not in time (MISSED), or was superseded. */
+  recoveryResolved(event) {
+    const row = this.interrupts.get(`${event.hardwareId}#${event.epoch}`);
+    if (row) {
+      this.setRecovery(row, event);
+    }
+  }
+
+  /** Like the silence, a resolved recovery is final: an older PENDING does not undo it. */
+  setRecovery(row, recovery) {
+    if (!recovery || !recovery.outcome
+        || (row.recovery && row.recovery.outcome !== 'PENDING' && recovery.outcome === 'PENDING')) {
+      return;
+    }
+    row.recovery = { outcome: recovery.outcome, recoveredMs: recovery.recoveredMs, sessionId: recovery.sessionId };
+  }
+
+  /** `speech`, or the answer to a report sent from here: what the device's speech policy decided. */
+  speechDecided(decided) {
+    if (this.speech.some((known) => known.hardwareId === decided.hardwareId && known.at === decided.at
+        && known.decision === decided.decision && known.rule === decided.rule)) {
+      return; // the answer to our own report and its event are the same decision
+    }
+    this.speechCount += 1;
+    this.speech.unshift({
+      key: String(this.speechCount), hardwareId: decided.hardwareId, decision: decided.decision,
+      rule: decided.rule, policy: decided.policy, epoch: decided.epoch, alreadyPaused: decided.alreadyPaused === true,
+      words: decided.words, at: decided.at,
+    });
+    this.speech.length = Math.min(this.speech.length, MAX_SPEECH);
   }
 
   /** `silence`: the interrupt's sessions all reported stopped, or its deadline passed first. */
@@ -70,7 +107,8 @@ export class Model {
     const key = `${hardwareId}#${epoch}`;
     let row = this.interrupts.get(key);
     if (!row) {
-      row = { key, hardwareId, epoch, at, reason: null, source: null, sessionIds: [], result: null, silence: null };
+      row = { key, hardwareId, epoch, at, reason: null, source: null, sessionIds: [], result: null, silence: null,
+        recovery: null };
       this.interrupts.set(key, row);
       this.trimInterrupts();
     }
@@ -125,6 +163,7 @@ export class Model {
         this.interruptCompleted(result);
       } else {
         this.setSilence(known, result); // the history holds the silence as it stands now
+        this.setRecovery(known, result.recovery); // and the recovery
       }
     }
   }

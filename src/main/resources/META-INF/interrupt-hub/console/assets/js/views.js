@@ -32,6 +32,22 @@ export class Views {
     this.renderSessions();
     this.renderFlags();
     this.renderInterrupts();
+    this.renderSpeech();
+  }
+
+  renderSpeech() {
+    const rows = this.model.speech;
+    $('speech-empty').hidden = rows.length > 0;
+    reconcile($('speech-rows'), rows, (row) => row.key, (row) =>
+      el('tr', { className: 'speech-decision', data: { hardwareId: row.hardwareId, decision: row.decision,
+        rule: row.rule } },
+      el('td', { className: 'time', text: formatTime(row.at) }),
+      el('td', { className: 'device-id', text: row.hardwareId }),
+      el('td', {}, el('span', { className: 'decision', text: row.decision, data: { decision: row.decision } })),
+      el('td', { className: 'rule', text: row.alreadyPaused ? `${row.rule} (already paused)` : row.rule }),
+      el('td', { className: 'policy', text: row.policy }),
+      el('td', { className: 'epoch', text: String(row.epoch) })),
+    () => {});
   }
 
   connection(state, detail) {
@@ -152,7 +168,8 @@ export class Views {
         el('td', { className: 'duration' }),
         el('td', { className: 'sessions' }),
         el('td', {}, el('ul', { className: 'modules' })),
-        el('td', {}, el('span', { className: 'silence' }), ' ', el('span', { className: 'committed' }))),
+        el('td', {}, el('span', { className: 'silence' }), ' ', el('span', { className: 'committed' })),
+        el('td', {}, el('span', { className: 'recovery' }))),
     (tr, row) => {
       setText(tr.querySelector('.time'), formatTime(row.at));
       const reason = tr.querySelector('.reason');
@@ -171,6 +188,13 @@ export class Views {
       setText(silence, !s ? '' : s.silence === 'CONFIRMED' ? `silent after ${formatMs(s.timeToSilenceMs)}`
         : s.silence === 'MISSED' ? `missed: ${s.pendingSessions.map(shortId).join(', ')}` : 'waiting for silence…');
       silence.title = s && s.pendingSessions.length > 0 ? s.pendingSessions.join(', ') : '';
+      const recovery = tr.querySelector('.recovery');
+      const r = row.recovery;
+      recovery.dataset.outcome = r ? r.outcome : '';
+      setText(recovery, !r ? '' : r.outcome === 'RECOVERED' ? `answered after ${formatMs(r.recoveredMs)}`
+        : r.outcome === 'MISSED' ? 'missed: no next turn' : r.outcome === 'SUPERSEDED' ? 'superseded'
+          : 'waiting for the next turn…');
+      recovery.title = r && r.sessionId ? r.sessionId : '';
       const committed = result && result.committed ? result.committed : [];
       setText(tr.querySelector('.committed'), committed.length > 0
         ? `already done: ${committed.map((c) => c.action).join(', ')}` : '');
