@@ -32,6 +32,7 @@ public final class EnvironmentVariables implements EnvironmentPostProcessor {
             Map.entry("interrupt.log-interrupts", "LOG_INTERRUPTS"),
             Map.entry("interrupt.log-timing", "LOG_TIMING"),
             Map.entry("interrupt.silence-deadline", "INTERRUPT_SILENCE_DEADLINE"),
+            Map.entry("interrupt.recovery-deadline", "INTERRUPT_RECOVERY_DEADLINE"),
             Map.entry("interrupt.resume-window", "INTERRUPT_RESUME_WINDOW"),
             Map.entry("interrupt.tentative-expiry", "INTERRUPT_TENTATIVE_EXPIRY"),
             Map.entry("interrupt.api.keys", "INTERRUPT_API_KEYS"),

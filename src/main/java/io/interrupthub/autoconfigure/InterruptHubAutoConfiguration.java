@@ -29,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link InterruptListener} beans, and adds logging, metrics and health when their libraries are present.
  */
 @AutoConfiguration
-@EnableConfigurationProperties({InterruptProperties.class, InterruptApiProperties.class})
+@EnableConfigurationProperties({InterruptProperties.class, InterruptApiProperties.class, SpeechPolicyProperties.class})
 public class InterruptHubAutoConfiguration {
 
     @Bean
@@ -41,8 +41,11 @@ public class InterruptHubAutoConfiguration {
     /** A {@link Clock} bean of the application's is used when there is exactly one (tests supply a fake one). */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    InterruptManager interruptManager(InterruptProperties properties, ObjectProvider<Clock> clock) {
-        return new InterruptManager(properties.toSettings(), clock.getIfUnique(Clock::systemUTC)).start();
+    InterruptManager interruptManager(
+            InterruptProperties properties, SpeechPolicyProperties policies, ObjectProvider<Clock> clock) {
+        InterruptManager manager = new InterruptManager(properties.toSettings(), clock.getIfUnique(Clock::systemUTC));
+        manager.usePolicies(policies.toPolicies());
+        return manager.start();
     }
 
     @Bean

@@ -13,8 +13,11 @@ import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
 import io.interrupthub.core.Pause;
 import io.interrupthub.core.PauseOutcome;
+import io.interrupthub.core.RecoveryOutcome;
+import io.interrupthub.core.RecoveryReport;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.core.SilenceState;
+import io.interrupthub.core.SpeechOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -37,6 +40,13 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
         Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)
     };
 
+    /** From a quick answer to well past the default recovery deadline (10 s). */
+    static final Duration[] RECOVERY_BUCKETS = {
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(1500),
+        Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(7),
+        Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofSeconds(30)
+    };
+
     private final InterruptManager manager;
     private final Duration budget;
     private final ConcurrentMap<String, Timer> moduleTimers = new ConcurrentHashMap<>();
@@ -48,6 +58,9 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
     private volatile Counter silenceConfirmed;
     private volatile Counter silenceMissed;
     private volatile Timer pauseDuration;
+    private volatile Timer recoveryTime;
+    private final ConcurrentMap<String, Counter> speechDecisions = new ConcurrentHashMap<>();
+    private final ConcurrentMap<RecoveryOutcome, Counter> recoveries = new ConcurrentHashMap<>();
 
     public InterruptMetrics(InterruptManager manager) {
         this(manager, Duration.ofMillis(250));
@@ -131,7 +144,56 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
                 .description("How long a tentative interrupt held its device's sessions before it was decided")
                 .serviceLevelObjectives(BUCKETS)
                 .register(meterRegistry);
+        recoveryTime = Timer.builder("interrupt.recovery")
+                .description("Time from an interrupt to the first delivery of the device's next turn")
+                .serviceLevelObjectives(RECOVERY_BUCKETS)
+                .register(meterRegistry);
+        for (RecoveryOutcome outcome :
+                List.of(RecoveryOutcome.RECOVERED, RecoveryOutcome.MISSED, RecoveryOutcome.SUPERSEDED)) {
+            recoveries.put(
+                    outcome,
+                    Counter.builder("interrupt.recovery.total")
+                            .description("Interrupts by what their device's next turn did: delivered within"
+                                    + " INTERRUPT_RECOVERY_DEADLINE (recovered), not (missed), or was interrupted first"
+                                    + " (superseded)")
+                            .tag("outcome", outcome.tag())
+                            .register(meterRegistry));
+        }
         registry = meterRegistry;
+    }
+
+    @Override
+    public void speechDecided(SpeechOutcome outcome) {
+        MeterRegistry meterRegistry = registry;
+        if (meterRegistry == null) {
+            return;
+        }
+        String rule = outcome.rule().tag();
+        speechDecisions
+                .computeIfAbsent(
+                        outcome.decision().name() + '\u0000' + rule + '\u0000' + outcome.policy(),
+                        key -> Counter.builder("interrupt.speech.decisions")
+                                .description("Reports of speech by what the policy decided, the rule that decided"
+                                        + " and the policy")
+                                .tag("decision", outcome.decision().name())
+                                .tag("rule", rule)
+                                .tag("policy", outcome.policy())
+                                .register(meterRegistry))
+                .increment();
+    }
+
+    @Override
+    public void recoveryResolved(RecoveryReport recovery) {
+        if (registry == null) {
+            return;
+        }
+        Counter counter = recoveries.get(recovery.outcome());
+        if (counter != null) {
+            counter.increment();
+        }
+        if (recovery.outcome() == RecoveryOutcome.RECOVERED) {
+            recoveryTime.record(nanos(recovery.recoveredMs()), TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override

@@ -124,6 +124,15 @@ public class InterruptProperties {
     @NotNull
     private TentativeExpiry tentativeExpiry = InterruptSettings.DEFAULT_TENTATIVE_EXPIRY;
 
+    /**
+     * How long after an interrupt the device's next turn has to deliver its first output (POST
+     * /sessions/{id}/delivered) before the interrupt's recovery counts as missed (INTERRUPT_RECOVERY_DEADLINE).
+     */
+    @PlainSeconds
+    @NotNull
+    @DurationMin(nanos = 1, message = POSITIVE)
+    private Duration recoveryDeadline = InterruptSettings.DEFAULT_RECOVERY_DEADLINE;
+
     /** The core settings these properties describe. */
     public InterruptSettings toSettings() {
         return InterruptSettings.builder()
@@ -140,6 +149,7 @@ public class InterruptProperties {
                 .moduleThreads(moduleThreads)
                 .moduleQueueCapacity(moduleQueueCapacity)
                 .silenceDeadline(silenceDeadline)
+                .recoveryDeadline(recoveryDeadline)
                 .resumeWindow(resumeWindow)
                 .tentativeExpiry(tentativeExpiry)
                 .build();
@@ -287,5 +297,13 @@ public class InterruptProperties {
 
     public void setSilenceDeadline(Duration silenceDeadline) {
         this.silenceDeadline = silenceDeadline;
+    }
+
+    public Duration getRecoveryDeadline() {
+        return recoveryDeadline;
+    }
+
+    public void setRecoveryDeadline(Duration recoveryDeadline) {
+        this.recoveryDeadline = recoveryDeadline;
     }
 }

@@ -39,8 +39,8 @@ final class Device {
     private OpenPause pause;
     /** The speech policy the latest session that named one chose (null: the default). */
     private String speechPolicy;
-    /** The sound length at which the current utterance interrupted the device, or -1 when it has not. */
-    private long utteranceInterruptedAtMs = -1;
+    /** When (epoch millis) the current utterance interrupted the device, or -1 when it has not. */
+    private long utteranceInterruptedAt = -1;
     /** Removed from the table; a thread that raced with removal must look the device up again. */
     boolean retired;
     /** In the table's queue of devices the next sweep looks at. */
@@ -106,12 +106,13 @@ final class Device {
     }
 
     /**
-     * Whether a report of {@code speechMs} belongs to an utterance that already interrupted the device. A report
-     * shorter than the one that interrupted starts a new utterance, so a detector that never says final does not
-     * silence the policy.
+     * Whether a report at {@code nowMillis} of sound lasting {@code speechMs} belongs to the utterance that already
+     * interrupted the device: its sound began before that interrupt. Sound that began after it is a new utterance,
+     * so a detector that never says final does not silence the policy, and reports of one utterance that arrive out
+     * of order still count as one.
      */
-    boolean utteranceInterrupted(long speechMs) {
-        return utteranceInterruptedAtMs >= 0 && speechMs >= utteranceInterruptedAtMs;
+    boolean utteranceInterrupted(long nowMillis, long speechMs) {
+        return utteranceInterruptedAt >= 0 && nowMillis - speechMs <= utteranceInterruptedAt;
     }
 
     // ---- the turn ---------------------------------------------------------------------------------------
@@ -202,9 +203,9 @@ final class Device {
         speechPolicy = policy;
     }
 
-    /** The current utterance interrupted the device at {@code speechMs} of sound; -1 when it ended. */
-    void utterance(long interruptedAtMs) {
-        utteranceInterruptedAtMs = interruptedAtMs;
+    /** The current utterance interrupted the device at {@code atMillis}; -1 when it ended. */
+    void utterance(long atMillis) {
+        utteranceInterruptedAt = atMillis;
     }
 
     /** Through {@link DeviceTable#setFlag}, which mirrors it for the poll. */

@@ -119,6 +119,7 @@ final class RecoveryWatch {
         Awaited awaited = byDevice.get(session.hardwareId());
         if (awaited != null
                 && session.epoch() >= awaited.turnEpoch
+                && at.toEpochMilli() <= awaited.deadlineMillis // a later one is the sweep's to miss
                 && !session.createdAt().isBefore(awaited.interruptedAt)
                 && byDevice.remove(session.hardwareId(), awaited)) {
             resolved.accept(awaited.resolve(RecoveryOutcome.RECOVERED, at, session.sessionId()));

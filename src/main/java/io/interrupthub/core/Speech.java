@@ -55,7 +55,8 @@ final class Speech {
 
     SpeechOutcome hear(String hardwareId, SpeechReport report) {
         SpeechPolicies known = policies;
-        Look look = devices.withExistingDevice(hardwareId, device -> look(device, report, known), null);
+        long nowMillis = clock.millis();
+        Look look = devices.withExistingDevice(hardwareId, device -> look(device, report, known, nowMillis), null);
         if (look == null) {
             return decided(
                     hardwareId,
@@ -122,13 +123,13 @@ final class Speech {
         }
     }
 
-    private static Look look(Device device, SpeechReport report, SpeechPolicies known) {
+    private static Look look(Device device, SpeechReport report, SpeechPolicies known, long nowMillis) {
         String name = device.speechPolicy() == null ? SpeechPolicy.DEFAULT_NAME : device.speechPolicy();
         SpeechPolicy policy = known.require(name);
         SpeechPolicy.Verdict verdict;
         if (!device.speaking()) {
             verdict = new SpeechPolicy.Verdict(SpeechDecision.IGNORED, SpeechRule.IDLE);
-        } else if (device.utteranceInterrupted(report.speechMs())) {
+        } else if (device.utteranceInterrupted(nowMillis, report.speechMs())) {
             verdict = new SpeechPolicy.Verdict(SpeechDecision.IGNORED, SpeechRule.SAME_UTTERANCE);
         } else {
             verdict = policy.decide(report, device.pause() != null);
@@ -136,7 +137,7 @@ final class Speech {
         if (report.isFinal()) {
             device.utterance(-1);
         } else if (verdict.decision() == SpeechDecision.INTERRUPTED) {
-            device.utterance(report.speechMs());
+            device.utterance(nowMillis);
         }
         return new Look(name, device.epoch(), verdict);
     }

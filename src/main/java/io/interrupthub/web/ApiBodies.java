@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.interrupthub.core.Commit;
 import io.interrupthub.core.Delivered;
 import io.interrupthub.core.FlagStatus;
@@ -13,11 +14,15 @@ import io.interrupthub.core.ModuleOutcome;
 import io.interrupthub.core.ModuleResult;
 import io.interrupthub.core.Pause;
 import io.interrupthub.core.PauseResult;
+import io.interrupthub.core.RecoveryOutcome;
+import io.interrupthub.core.RecoveryReport;
 import io.interrupthub.core.SessionDelivery;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SessionState;
 import io.interrupthub.core.SilenceReport;
 import io.interrupthub.core.SilenceState;
+import io.interrupthub.core.SpeechDecision;
+import io.interrupthub.core.SpeechOutcome;
 
 /** The JSON shapes of the contract. Optional fields are left out when absent rather than sent as null. */
 final class ApiBodies {
@@ -49,7 +54,8 @@ final class ApiBodies {
             Double timeToSilenceMs,
             List<String> pendingSessions,
             List<CommittedBody> committed,
-            PauseEndedBody followedPause) {
+            PauseEndedBody followedPause,
+            RecoveryBody recovery) {
 
         static InterruptResultBody of(InterruptResult r) {
             List<InstanceBody> instances = r.instances().isEmpty()
@@ -74,7 +80,63 @@ final class ApiBodies {
                     silence == null ? null : silence.timeToSilenceMs(),
                     silence == null || silence.pendingSessions().isEmpty() ? null : silence.pendingSessions(),
                     r.committed().stream().map(CommittedBody::of).toList(),
-                    r.followedPause() == null ? null : PauseEndedBody.of(r.followedPause()));
+                    r.followedPause() == null ? null : PauseEndedBody.of(r.followedPause()),
+                    r.recovery() == null ? null : RecoveryBody.of(r.recovery()));
+        }
+    }
+
+    /**
+     * The turn after an interrupt: {@code RECOVERED} with the time from the interrupt to the next turn's first
+     * delivery, {@code MISSED} once the recovery deadline passed without one, {@code SUPERSEDED} when the device was
+     * interrupted again first, {@code PENDING} meanwhile. The SSE {@code recovery} event and a history entry's
+     * {@code recovery}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RecoveryBody(
+            String hardwareId,
+            long epoch,
+            RecoveryOutcome outcome,
+            Instant interruptedAt,
+            Double recoveredMs,
+            String sessionId) {
+
+        static RecoveryBody of(RecoveryReport r) {
+            return new RecoveryBody(
+                    r.hardwareId(), r.epoch(), r.outcome(), r.interruptedAt(), r.recoveredMs(), r.sessionId());
+        }
+    }
+
+    /**
+     * Answer of {@code POST /devices/{hardwareId}/speech} and the SSE {@code speech} event: the decision, the rule
+     * that made it and the policy it belongs to; {@code pause} is the pause it opened, found or resumed.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record SpeechBody(
+            String hardwareId,
+            SpeechDecision decision,
+            String rule,
+            String policy,
+            long epoch,
+            PauseBody pause,
+            boolean alreadyPaused,
+            int words,
+            long speechMs,
+            @JsonProperty("final") boolean isFinal,
+            Instant at) {
+
+        static SpeechBody of(SpeechOutcome o) {
+            return new SpeechBody(
+                    o.hardwareId(),
+                    o.decision(),
+                    o.rule().tag(),
+                    o.policy(),
+                    o.epoch(),
+                    o.pause() == null ? null : PauseBody.of(o.pause(), o.alreadyPaused()),
+                    o.alreadyPaused(),
+                    o.words(),
+                    o.speechMs(),
+                    o.isFinal(),
+                    o.at());
         }
     }
 

@@ -12,12 +12,12 @@ final class ApiPaths {
 
     /** Ant-style patterns of every API path, relative to the base path. */
     private static final String[] PATTERNS = {
-        "/interrupt/**", "/interrupts", "/interrupts/**", "/sessions", "/sessions/**"
+        "/interrupt/**", "/interrupts", "/interrupts/**", "/sessions", "/sessions/**", "/devices/**"
     };
 
     /** Servlet URL patterns (a prefix, then {@code /*}) of every API path, relative to the base path. */
     private static final String[] SERVLET_PATTERNS = {
-        "/interrupt/*", "/interrupts", "/interrupts/*", "/sessions", "/sessions/*"
+        "/interrupt/*", "/interrupts", "/interrupts/*", "/sessions", "/sessions/*", "/devices/*"
     };
 
     private ApiPaths() {}
@@ -32,7 +32,7 @@ final class ApiPaths {
             return null;
         }
         String relative = path.substring(basePath.length());
-        for (String prefix : new String[] {"/interrupt/", "/interrupts", "/sessions"}) {
+        for (String prefix : new String[] {"/interrupt/", "/interrupts", "/sessions", "/devices/"}) {
             if (relative.startsWith(prefix)) {
                 return relative;
             }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.interrupthub.core.InterruptHubException;
 import org.springframework.core.ResolvableType;
 import org.springframework.http.HttpInputMessage;
@@ -40,7 +41,8 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
             InterruptRequest.class, members(InterruptRequest.class),
             ApiBodies.DeliveredRequest.class, members(ApiBodies.DeliveredRequest.class),
             ApiBodies.StoppedRequest.class, members(ApiBodies.StoppedRequest.class),
-            ApiBodies.CommitRequest.class, members(ApiBodies.CommitRequest.class));
+            ApiBodies.CommitRequest.class, members(ApiBodies.CommitRequest.class),
+            SpeechRequest.class, members(SpeechRequest.class));
 
     ApiRequestConverter() {
         super(strictMapper());
@@ -133,12 +135,27 @@ final class ApiRequestConverter extends JacksonJsonHttpMessageConverter {
     private static Map<String, String> members(Class<? extends Record> type) {
         return Arrays.stream(type.getRecordComponents())
                 .collect(Collectors.toMap(
-                        RecordComponent::getName, component -> describe(component.getType()), (a, b) -> a));
+                        component -> jsonName(type, component),
+                        component -> describe(component.getType()),
+                        (a, b) -> a));
+    }
+
+    /** The member's name in JSON: the component's, unless {@code @JsonProperty} renames it ({@code final}). */
+    private static String jsonName(Class<?> type, RecordComponent component) {
+        try {
+            JsonProperty renamed = type.getDeclaredField(component.getName()).getAnnotation(JsonProperty.class);
+            return renamed == null || renamed.value().isEmpty() ? component.getName() : renamed.value();
+        } catch (NoSuchFieldException e) {
+            return component.getName();
+        }
     }
 
     private static String describe(Class<?> type) {
         if (type == Long.class || type == Integer.class) {
             return "a whole JSON number (64-bit)";
+        }
+        if (type == Boolean.class) {
+            return "true or false";
         }
         return type == String.class ? "a JSON string" : "JSON for a " + type.getSimpleName();
     }

@@ -21,8 +21,10 @@ import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.Pause;
+import io.interrupthub.core.RecoveryReport;
 import io.interrupthub.core.SessionInfo;
 import io.interrupthub.core.SilenceReport;
+import io.interrupthub.core.SpeechOutcome;
 import io.interrupthub.stream.Broadcaster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     static final String SILENCE = "silence";
     static final String PAUSE = "pause";
     static final String RESUME = "resume";
+    static final String SPEECH = "speech";
+    static final String RECOVERY = "recovery";
     static final String GAP = "gap";
 
     private static final Logger LOG = LoggerFactory.getLogger(InterruptEventHub.class);
@@ -305,6 +309,16 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         if (pause.outcome().resumed()) {
             publish(new Pending(RESUME, pause.hardwareId(), ApiBodies.PauseEndedBody.of(pause)));
         }
+    }
+
+    @Override
+    public void speechDecided(SpeechOutcome outcome) {
+        publish(new Pending(SPEECH, outcome.hardwareId(), ApiBodies.SpeechBody.of(outcome)));
+    }
+
+    @Override
+    public void recoveryResolved(RecoveryReport recovery) {
+        publish(new Pending(RECOVERY, recovery.hardwareId(), ApiBodies.RecoveryBody.of(recovery)));
     }
 
     @Override

@@ -31,7 +31,11 @@ class SessionController {
     @PostMapping
     ResponseEntity<ApiBodies.SessionBody> open(@RequestBody SessionRequest request) {
         Session session = manager.openSession(
-                request.hardwareId(), request.sessionId(), request.epoch(), Boolean.TRUE.equals(request.paused()));
+                request.hardwareId(),
+                request.sessionId(),
+                request.epoch(),
+                Boolean.TRUE.equals(request.paused()),
+                request.policy());
         return ResponseEntity.created(URI.create("/sessions/" + session.sessionId()))
                 .body(ApiBodies.SessionBody.of(session.info()));
     }
