@@ -53,6 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Import({
     InterruptController.class,
     SessionController.class,
+    SpeechController.class,
     InterruptEventsController.class,
     InterruptProblemHandler.class,
     ProblemTypeAdvice.class

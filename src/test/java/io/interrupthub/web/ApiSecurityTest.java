@@ -33,7 +33,8 @@ class ApiSecurityTest {
                 "GET /interrupts/events",
                 "GET /sessions",
                 "POST /sessions",
-                "GET /sessions/x"
+                "GET /sessions/x",
+                "POST /devices/sec-1/speech"
             })
     void withoutAKeyEveryApiCallIs401(String call) {
         String[] parts = call.split(" ");
