@@ -49,12 +49,8 @@ final class InterruptGrpcService extends StreamingServiceGrpc.StreamingServiceIm
                     request.getHardwareId(),
                     Messages.orNull(request.getReason()),
                     Messages.orNull(request.getSource()));
-        } catch (InterruptHubException refused) {
-            call.onError(GrpcStatuses.of(refused).asRuntimeException());
-            return;
-        } catch (RuntimeException bug) {
-            LOG.error("InterruptSession failed", bug);
-            call.onError(GrpcStatuses.unexpected().asRuntimeException());
+        } catch (RuntimeException refused) {
+            refuse(call, "InterruptSession", refused);
             return;
         }
         future.whenComplete((result, error) -> {
@@ -80,16 +76,22 @@ final class InterruptGrpcService extends StreamingServiceGrpc.StreamingServiceIm
             decided = Messages.speechDecided(manager.reportSpeech(
                     request.getHardwareId(),
                     new SpeechReport(request.getTranscript(), request.getSpeechMs(), request.getIsFinal())));
-        } catch (InterruptHubException refused) {
-            responseObserver.onError(GrpcStatuses.of(refused).asRuntimeException());
-            return;
-        } catch (RuntimeException bug) {
-            LOG.error("ReportSpeech failed", bug);
-            responseObserver.onError(GrpcStatuses.unexpected().asRuntimeException());
+        } catch (RuntimeException refused) {
+            refuse(responseObserver, "ReportSpeech", refused);
             return;
         }
         responseObserver.onNext(decided);
         responseObserver.onCompleted();
+    }
+
+    /** A refusal of the manager's as the status it maps to; anything else is a bug, logged and answered INTERNAL. */
+    private static void refuse(StreamObserver<?> call, String rpc, RuntimeException error) {
+        if (error instanceof InterruptHubException refused) {
+            call.onError(GrpcStatuses.of(refused).asRuntimeException());
+        } else {
+            LOG.error("{} failed", rpc, error);
+            call.onError(GrpcStatuses.unexpected().asRuntimeException());
+        }
     }
 
     @Override
