@@ -264,6 +264,7 @@ class ClusterPauseTest {
             if (r == null) {
                 continue;
             }
+            long outagesBefore = outages(a, b);
             long jitter = ThreadLocalRandom.current().nextLong(TimeUnit.MILLISECONDS.toNanos(10));
             boolean resumeWaits = round % 2 == 1;
             List<Object> answers = race(
@@ -290,6 +291,13 @@ class ClusterPauseTest {
             // The speech's interrupt does not wait for the other instance: every session stops as it hears of it.
             await().atMost(Duration.ofSeconds(10)).until(() -> r.onA.state() == SessionState.INTERRUPTED);
             await().atMost(Duration.ofSeconds(10)).until(() -> r.onB.state() == SessionState.INTERRUPTED);
+            if (outages(a, b) > outagesBefore) {
+                // Redis stopped answering in time during the race (a loaded machine): each instance decided what it
+                // could alone, as it must when the cluster cannot order it. Not a round of the cluster's ordering.
+                degradedRounds++;
+                ClusterNode.awaitPeers(a.node, b.node);
+                continue;
+            }
             r.decidedOnceAs(resumed ? PauseOutcome.RESUMED : PauseOutcome.CONFIRMED, round);
             if (resumed) {
                 resumedWins++;
