@@ -250,9 +250,9 @@ mkdir -p "$(dirname "$OUT")"
 # run keeps those already in the file unless --cluster asks for them.
 cluster_section=$(sed -n '/<!-- cluster:begin -->/,/<!-- cluster:end -->/p' "$OUT" 2>/dev/null || true)
 # Sections measured by their own scripts (SilenceAndCommitBench's, the session queues', the Redis faults', the
-# Python client's, the phone edge's) are kept as they are, in this order.
+# Python client's, the phone edge's, the speech replay's) are kept as they are, in this order.
 kept=""
-for name in silence session-queues redis-faults python-client phone-edge; do
+for name in silence session-queues redis-faults python-client phone-edge speech-replay; do
   section=$(sed -n "/<!-- $name:begin -->/,/<!-- $name:end -->/p" "$OUT" 2>/dev/null || true)
   if [ -n "$section" ]; then kept="$kept"$'\n'"$section"$'\n'; fi
 done

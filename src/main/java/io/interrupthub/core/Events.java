@@ -116,6 +116,18 @@ final class Events implements AutoCloseable {
         silence.announce(report);
     }
 
+    /** A recovery resolved: listeners hear of it, and a missed one is one line in the log, once per interrupt. */
+    void recoveryResolved(RecoveryReport report, InterruptSettings settings) {
+        if (report.outcome() == RecoveryOutcome.MISSED) {
+            LOG.log(
+                    Level.WARNING,
+                    "recovery missed: device " + report.hardwareId() + " epoch " + report.epoch()
+                            + ", no delivery of a next turn within " + Durations.seconds(settings.recoveryDeadline())
+                            + " of the interrupt");
+        }
+        publish(listener -> listener.recoveryResolved(report), "recovery");
+    }
+
     @Override
     public void close() {
         callbacks.shutdownNow();

@@ -70,7 +70,7 @@ public final class InterruptManager implements AutoCloseable {
         this.recoveries = new RecoveryWatch(
                 settings.recoveryDeadline(),
                 settings.maxDevices(),
-                report -> events.publish(listener -> listener.recoveryResolved(report), "recovery"));
+                report -> events.recoveryResolved(report, settings));
         this.run = new InterruptRun(core, silences, history, statistics, pauses, flagExpiry, recoveries);
         this.speech = new Speech(devices, events, clock, this);
     }

@@ -97,41 +97,11 @@ public record InterruptResult(
     }
 
     InterruptResult withSilence(SilenceReport report) {
-        return new InterruptResult(
-                hardwareId,
-                epoch,
-                success,
-                reason,
-                source,
-                sessionsInterrupted,
-                durationMs,
-                startedAt,
-                modules,
-                delivered,
-                instances,
-                report,
-                committed,
-                followedPause,
-                recovery);
+        return with(delivered, report, committed, followedPause, recovery);
     }
 
     InterruptResult withCommitted(List<Commit> commits) {
-        return new InterruptResult(
-                hardwareId,
-                epoch,
-                success,
-                reason,
-                source,
-                sessionsInterrupted,
-                durationMs,
-                startedAt,
-                modules,
-                delivered,
-                instances,
-                silence,
-                commits,
-                followedPause,
-                recovery);
+        return with(delivered, silence, commits, followedPause, recovery);
     }
 
     /** The session's offsets as the edge reported them with its stop receipt: what was really heard. */
@@ -141,42 +111,12 @@ public record InterruptResult(
                         ? new SessionDelivery(sessionId, heard.textChars(), heard.audioMs())
                         : d)
                 .toList();
-        return new InterruptResult(
-                hardwareId,
-                epoch,
-                success,
-                reason,
-                source,
-                sessionsInterrupted,
-                durationMs,
-                startedAt,
-                modules,
-                replaced,
-                instances,
-                silence,
-                committed,
-                followedPause,
-                recovery);
+        return with(replaced, silence, committed, followedPause, recovery);
     }
 
     /** This result with the turn after it as watched now. */
     InterruptResult withRecovery(RecoveryReport report) {
-        return new InterruptResult(
-                hardwareId,
-                epoch,
-                success,
-                reason,
-                source,
-                sessionsInterrupted,
-                durationMs,
-                startedAt,
-                modules,
-                delivered,
-                instances,
-                silence,
-                committed,
-                followedPause,
-                report);
+        return with(delivered, silence, committed, followedPause, report);
     }
 
     /** As the canonical constructor, without a watched recovery. */
@@ -218,6 +158,16 @@ public record InterruptResult(
         if (pause == null) {
             return this;
         }
+        return with(delivered, silence, committed, pause, recovery);
+    }
+
+    /** This result with what an interrupt learns after its fan-out: the one place the others copy it. */
+    private InterruptResult with(
+            List<SessionDelivery> heard,
+            SilenceReport silenceNow,
+            List<Commit> commits,
+            Pause followed,
+            RecoveryReport recoveryNow) {
         return new InterruptResult(
                 hardwareId,
                 epoch,
@@ -228,12 +178,12 @@ public record InterruptResult(
                 durationMs,
                 startedAt,
                 modules,
-                delivered,
+                heard,
                 instances,
-                silence,
-                committed,
-                pause,
-                recovery);
+                silenceNow,
+                commits,
+                followed,
+                recoveryNow);
     }
 
     /** Instances that were expected to apply this interrupt and did not say they had, in time. */

@@ -202,9 +202,11 @@ final class InterruptRun {
         CompletableFuture<InterruptResult> shared = new CompletableFuture<>();
         InterruptSilence silence = silences.begin(cause, marked(reached));
         device.launched(shared, cause.epoch(), silence);
-        // The turn after is watched where the interrupt was made, so a cluster counts it once.
+        // The turn after is watched where the interrupt was made, so a cluster counts it once, and only when it cut a
+        // session here: an interrupt of a device that was not speaking has no answer to recover.
         RecoveryWatch.Awaited[] superseded = {null};
-        RecoveryWatch.Awaited recovery = claim.local() ? recoveries.expect(cause, superseded) : null;
+        RecoveryWatch.Awaited recovery =
+                claim.local() && !reached.isEmpty() ? recoveries.expect(cause, superseded) : null;
         return new Launch(
                 shared, cause, false, reached, sessionModule, silence, pause, floor, claim, recovery, superseded[0]);
     }

@@ -3,11 +3,13 @@ package io.interrupthub.core;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,9 +54,9 @@ public final class SpeechPolicy {
     private final int minWords;
     private final Duration pauseAfter;
     /** The phrases split into words once, so that a decision only compares words. */
-    private final List<List<String>> keywordWords;
+    private final Phrases keywordWords;
 
-    private final List<List<String>> backchannelWords;
+    private final Phrases backchannelWords;
 
     private SpeechPolicy(
             String name,
@@ -160,8 +162,16 @@ public final class SpeechPolicy {
         return words;
     }
 
-    private static boolean containsAny(List<String> words, List<List<String>> phrases) {
-        for (List<String> phrase : phrases) {
+    /** Phrases of one word in a set, the rest as word lists: most phrases are one word, found in one lookup. */
+    private record Phrases(Set<String> single, List<List<String>> longer) {}
+
+    private static boolean containsAny(List<String> words, Phrases phrases) {
+        for (String word : words) {
+            if (phrases.single().contains(word)) {
+                return true;
+            }
+        }
+        for (List<String> phrase : phrases.longer()) {
             if (Collections.indexOfSubList(words, phrase) >= 0) {
                 return true;
             }
@@ -170,14 +180,17 @@ public final class SpeechPolicy {
     }
 
     /** Whether the words split wholly into phrases of the lists ("uh-huh yeah", "i see"). */
-    private static boolean madeOf(List<String> words, List<List<String>> phrases) {
+    private static boolean madeOf(List<String> words, Phrases phrases) {
         boolean[] reachable = new boolean[words.size() + 1];
         reachable[0] = true;
         for (int i = 0; i < words.size(); i++) {
             if (!reachable[i]) {
                 continue;
             }
-            for (List<String> p : phrases) {
+            if (phrases.single().contains(words.get(i))) {
+                reachable[i + 1] = true;
+            }
+            for (List<String> p : phrases.longer()) {
                 int end = i + p.size();
                 if (end <= words.size() && words.subList(i, end).equals(p)) {
                     reachable[end] = true;
@@ -187,10 +200,20 @@ public final class SpeechPolicy {
         return reachable[words.size()];
     }
 
-    private static List<List<String>> split(Map<String, List<String>> byLanguage) {
-        List<List<String>> out = new ArrayList<>();
-        byLanguage.values().forEach(phrases -> phrases.forEach(phrase -> out.add(List.copyOf(words(phrase)))));
-        return List.copyOf(out);
+    private static Phrases split(Map<String, List<String>> byLanguage) {
+        Set<String> single = new HashSet<>();
+        List<List<String>> longer = new ArrayList<>();
+        byLanguage
+                .values()
+                .forEach(phrases -> phrases.forEach(phrase -> {
+                    List<String> words = words(phrase);
+                    if (words.size() == 1) {
+                        single.add(words.get(0));
+                    } else {
+                        longer.add(List.copyOf(words));
+                    }
+                }));
+        return new Phrases(Set.copyOf(single), List.copyOf(longer));
     }
 
     private static Map<String, List<String>> phrases(Map<String, List<String>> byLanguage, String what) {

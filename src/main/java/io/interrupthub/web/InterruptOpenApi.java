@@ -41,6 +41,7 @@ class InterruptOpenApi {
             Map.entry("POST /sessions/{sessionId}/commit", List.of(404, 409, 413, 415, 429, 503)),
             Map.entry("DELETE /sessions/{sessionId}", List.of(404)),
             Map.entry("GET /sessions/{sessionId}/stream", List.of(404, 409, 503)),
+            Map.entry("POST /devices/{hardwareId}/speech", List.of(413, 415, 429, 503)),
             Map.entry("GET /interrupts/events", List.of(503)));
 
     /** Success answers other than the 200 springdoc infers from a ResponseEntity. */

@@ -87,6 +87,7 @@ class RecoveryAfterInterruptTest {
 
     @Test
     void aDeliveryAfterTheDeadlineChangesNothing() {
+        manager.openSession("desk");
         interrupt();
         clock.advance(Duration.ofSeconds(11));
         manager.sweep();
@@ -108,10 +109,11 @@ class RecoveryAfterInterruptTest {
     }
 
     @Test
-    void aSecondInterruptBeforeTheNextTurnSupersedesTheFirstAndIsWatchedItself() {
+    void anInterruptThatCutsTheNextTurnBeforeItDeliveredSupersedesTheFirstAndIsWatchedItself() {
+        manager.openSession("desk");
         interrupt();
         clock.advance(Duration.ofSeconds(1));
-        manager.openSession("desk"); // a new turn, so the second interrupt is not joined to the first
+        manager.openSession("desk"); // the next turn, cut before it said anything
         InterruptResult second = interrupt();
         Session answer = manager.openSession("desk");
         clock.advance(Duration.ofMillis(700));
@@ -125,6 +127,21 @@ class RecoveryAfterInterruptTest {
         List<InterruptResult> history = manager.history("desk", 2);
         assertThat(history.get(0).recovery().outcome()).isEqualTo(RecoveryOutcome.RECOVERED);
         assertThat(history.get(1).recovery().outcome()).isEqualTo(RecoveryOutcome.SUPERSEDED);
+    }
+
+    @Test
+    void anInterruptThatCutNothingIsNotWatchedAndLeavesTheOneBeforeIt() {
+        manager.interruptAndWait("idle", "barge-in");
+        assertThat(manager.history("idle", 1).get(0).recovery()).isNull();
+
+        manager.openSession("desk");
+        interrupt();
+        interrupt(); // while the assistant thinks: no session to cut, so the first interrupt's answer is still awaited
+        Session answer = manager.openSession("desk");
+        manager.reportDelivered(answer.sessionId(), 9, 0);
+
+        assertThat(told).extracting(RecoveryReport::outcome).containsExactly(RecoveryOutcome.RECOVERED);
+        assertThat(manager.awaitedRecoveries()).isZero();
     }
 
     @Test
@@ -143,6 +160,7 @@ class RecoveryAfterInterruptTest {
     @Test
     void devicesAreWatchedApartAndTheWatchEmptiesAsTheyResolve() {
         for (int i = 0; i < 100; i++) {
+            manager.openSession("device-" + i);
             manager.interruptAndWait("device-" + i, "barge-in");
         }
         assertThat(manager.awaitedRecoveries()).isEqualTo(100);

@@ -237,6 +237,7 @@ class SpeechApiTest {
         assertThat(entry.get("recovery").get("sessionId").stringValue()).isEqualTo(next);
 
         String missed = unique("recovery");
+        open(missed, null);
         assertJson(http.post("/interrupt/{id}", missed), 200);
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(
