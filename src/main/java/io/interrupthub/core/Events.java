@@ -116,11 +116,14 @@ final class Events implements AutoCloseable {
         silence.announce(report);
     }
 
-    /** A recovery resolved: listeners hear of it, and a missed one is one line in the log, once per interrupt. */
+    /**
+     * A recovery resolved: listeners hear of it, and a missed one is one line in the log, once per interrupt. At
+     * INFO: it says the backend's next turn stayed silent, not that the hub failed (the alert is the page).
+     */
     void recoveryResolved(RecoveryReport report, InterruptSettings settings) {
         if (report.outcome() == RecoveryOutcome.MISSED) {
             LOG.log(
-                    Level.WARNING,
+                    Level.INFO,
                     "recovery missed: device " + report.hardwareId() + " epoch " + report.epoch()
                             + ", no delivery of a next turn within " + Durations.seconds(settings.recoveryDeadline())
                             + " of the interrupt");
