@@ -5,11 +5,14 @@
 # then on the other, so every ratio compares runs seconds apart on the same shared machine. Same wrk harness as
 # bench/run.sh (2 threads, 32 connections, 10,000 devices); the services log to a file.
 #
-#   bench/interrupt-ratio.sh [--rounds N] [--seconds S] [--warm S] [--port N] [--jar FILE] [--results DIR] [--jfr]
+#   bench/interrupt-ratio.sh [--rounds N] [--seconds S] [--warm S] [--port N] [--jar FILE] [--baseline FILE]
+#                            [--results DIR] [--jfr]
 #
 # Writes DIR/interrupt-ratio.jsonl (one line per wrk run, and one per service with its log lines) and prints a
-# Markdown table. --jfr records each service with JFR (settings=profile) into DIR/{on,off}.jfr. Bounded: every
-# wrk run lasts S seconds (default 5), N rounds (default 5), each start is given 120 s.
+# Markdown table. --baseline FILE runs a second pair of services from another exec jar (say, the build before a
+# change) in the same rounds, for a before/after in one run. --jfr records each service with JFR
+# (settings=profile) into DIR/VARIANT.jfr. Bounded: every wrk run lasts S seconds (default 5), N rounds
+# (default 5), each start is given 120 s. Ports N to N+3 (default 18561).
 # Needs JDK 17, wrk, curl, python3; the exec jar in target/ (./mvnw -B package -DskipTests).
 set -euo pipefail
 
@@ -19,6 +22,7 @@ SECONDS_PER_RUN=5
 WARM=5
 PORT=18561
 JAR=
+BASELINE=
 RESULTS=$(pwd)/target/bench-interrupt-ratio
 JFR=no
 while [ $# -gt 0 ]; do
@@ -28,9 +32,10 @@ while [ $# -gt 0 ]; do
     --warm) WARM=$2; shift ;;
     --port) PORT=$2; shift ;;
     --jar) JAR=$2; shift ;;
+    --baseline) BASELINE=$2; shift ;;
     --results) RESULTS=$2; shift ;;
     --jfr) JFR=yes ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -40,8 +45,12 @@ for tool in java wrk curl python3; do
 done
 mkdir -p "$RESULTS"
 # A copy, so that a build running meanwhile cannot rewrite the jar under the running services.
-COPY=$RESULTS/interrupt-ratio-exec.jar
-cp "${JAR:-$(ls target/interrupt-hub-*-exec.jar | head -1)}" "$COPY"
+cp "${JAR:-$(ls target/interrupt-hub-*-exec.jar | head -1)}" "$RESULTS/interrupt-ratio-exec.jar"
+VARIANTS="on off"
+if [ -n "$BASELINE" ]; then
+  cp "$BASELINE" "$RESULTS/interrupt-ratio-baseline.jar"
+  VARIANTS="on off baseline-on baseline-off"
+fi
 PIDS=()
 stop_all() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -56,22 +65,25 @@ trap stop_all EXIT
 trap 'stop_all; exit 143' INT TERM
 log() { echo "[interrupt-ratio $(date +%H:%M:%S)] $*" >&2; }
 
-port_of() { [ "$1" = on ] && echo "$PORT" || echo $(( PORT + 1 )); }
+port_of() {
+  case "$1" in on) echo "$PORT" ;; off) echo $(( PORT + 1 )) ;; baseline-on) echo $(( PORT + 2 )) ;; *) echo $(( PORT + 3 )) ;; esac
+}
 
-start() { # variant: on or off
-  local variant=$1 port logging opts=()
+start() { # variant: [baseline-]on or [baseline-]off
+  local variant=$1 port logging jar opts=()
   port=$(port_of "$variant")
-  logging=$([ "$variant" = on ] && echo true || echo false)
+  logging=$(case "$variant" in *on) echo true ;; *) echo false ;; esac)
+  jar=$RESULTS/interrupt-ratio-$(case "$variant" in baseline-*) echo baseline ;; *) echo exec ;; esac).jar
   if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is already in use" >&2; exit 1; fi
   [ "$JFR" = yes ] && opts+=("-XX:StartFlightRecording=filename=$RESULTS/$variant.jfr,settings=profile,dumponexit=true")
-  env PORT="$port" LOG_INTERRUPTS="$logging" java "${opts[@]}" -jar "$COPY" > "$RESULTS/$variant.log" 2>&1 &
+  env PORT="$port" LOG_INTERRUPTS="$logging" java "${opts[@]}" -jar "$jar" > "$RESULTS/$variant.log" 2>&1 &
   PIDS+=($!)
-  eval "PID_$variant=\$!"
+  eval "PID_${variant//-/_}=\$!"
 }
 
 cpu_ticks() { # variant: the service's CPU time so far (user + system), in clock ticks
   local pid
-  pid=$(eval echo "\$PID_$1")
+  pid=$(eval echo "\$PID_${1//-/_}")
   awk '{print $14 + $15}' "/proc/$pid/stat"
 }
 
@@ -90,18 +102,16 @@ wrk_json() { # variant mode seconds
 }
 
 : > "$RESULTS/interrupt-ratio.jsonl"
-start on
-start off
-wait_started on
-wait_started off
+for variant in $VARIANTS; do start "$variant"; done
+for variant in $VARIANTS; do wait_started "$variant"; done
 log "warm-up (${WARM}s per endpoint and service)"
-for variant in on off; do
+for variant in $VARIANTS; do
   for mode in flag interrupt; do wrk_json "$variant" "$mode" "$WARM" > /dev/null; done
 done
 echo "{\"load_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >> "$RESULTS/interrupt-ratio.jsonl"
 for round in $(seq 1 "$ROUNDS"); do
-  # The order of the two services alternates too, so neither always runs right after the other's interrupts.
-  order=$([ $(( round % 2 )) = 1 ] && echo "on off" || echo "off on")
+  # The order of the services alternates too, so none always runs right after the same other one.
+  order=$([ $(( round % 2 )) = 1 ] && echo "$VARIANTS" || echo "$VARIANTS" | tr ' ' '\n' | tac | tr '\n' ' ')
   for variant in $order; do
     for mode in flag interrupt; do
       before=$(cpu_ticks "$variant")
@@ -114,7 +124,7 @@ for round in $(seq 1 "$ROUNDS"); do
   log "round $round done"
 done
 echo "{\"load_end\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >> "$RESULTS/interrupt-ratio.jsonl"
-for variant in on off; do
+for variant in $VARIANTS; do
   dropped=$(curl -fs "http://127.0.0.1:$(port_of "$variant")/actuator/prometheus" \
     | sed -n 's/^interrupt_log_dropped_total[{ ].* \([0-9.eE+-]*\)$/\1/p' | head -1 || true)
   echo "{\"variant\": \"$variant\", \"dropped\": \"${dropped:-absent}\", \"lines\": $(grep -c ' interrupt hardwareId=' "$RESULTS/$variant.log" || true)}" \
@@ -126,13 +136,14 @@ python3 - "$RESULTS/interrupt-ratio.jsonl" "$(getconf CLK_TCK)" <<'PY' | tee "$R
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 load = {k: r[k] for r in rows for k in ("load_start", "load_end") if k in r}
-label = {"on": "on (`LOG_INTERRUPTS=true`, the default, through the log queue)", "off": "off (`LOG_INTERRUPTS=false`)"}
+label = {"on": "on (`LOG_INTERRUPTS=true`, the default, through the log queue)", "off": "off (`LOG_INTERRUPTS=false`)",
+         "baseline-on": "on, baseline jar", "baseline-off": "off, baseline jar"}
 print(f"Load average at the start {load.get('load_start', '?')}, at the end {load.get('load_end', '?')}. "
       "Medians over rounds; the ratio is taken within each round (POST over GET on the same service).\n")
 print("| log line | `GET /interrupt/{id}` (flag read) | `POST /interrupt/{id}` | ratio (median) | ratio per round | service CPU per request, GET / POST | lines written | `interrupt_log_dropped_total` |")
 print("|---|---|---|---|---|---|---|---|")
 tick_us = 1e6 / int(sys.argv[2])
-for v in ("on", "off"):
+for v in ("on", "off", "baseline-on", "baseline-off"):
     rounds, cpu = {}, {"flag": [], "interrupt": []}
     for r in rows:
         if r.get("variant") == v and "mode" in r and r["result"]:
