@@ -258,6 +258,18 @@ fanout = load_json("fanout.json")
 http = load_json("http-signal.json")
 server = load_kv("server-process.txt")
 wrk_rows = load_jsonl("wrk.jsonl")
+# ---- issue 24 item 4: POST/GET with the interrupt log line on and off (bench/interrupt-ratio.sh) -----------
+interrupt_ratio_rows = load_jsonl("interrupt-ratio/interrupt-ratio.jsonl")
+
+
+def interrupt_ratio(variant):
+    """Per-round POST/GET ratios of one service of bench/interrupt-ratio.sh, in round order."""
+    rounds = {}
+    for r in interrupt_ratio_rows or []:
+        if r.get("variant") == variant and r.get("mode") and r.get("result"):
+            rounds.setdefault(r["round"], {})[r["mode"]] = r["result"]["rps"]
+    return [x["interrupt"] / x["flag"] for _, x in sorted(rounds.items()) if x.get("flag") and "interrupt" in x]
+# ---- end of issue 24 item 4 ------------------------------------------------------------------------------
 reference = load_json("reference-signal.json")
 reference_server = load_kv("reference-process.txt")
 wrk_ref_rows = load_jsonl("wrk-reference.jsonl")
@@ -415,6 +427,14 @@ if wrk_rows:
         bp99 = wrk_median(wrk_rows, "flag", "p99_us")
         target(f"HTTP p99 latency, {label}, 32 connections", fmt_us(p99), fmt_us(bp99), ratio(p99, bp99), "≤ 10 ms",
                None if p99 is None else p99 <= 10_000)
+# issue 24 item 4: the same target with the interrupt log line on and off, services side by side, same rounds
+for variant, label in (("on", "log line on (the default)"), ("off", "log line off")):
+    ratios = interrupt_ratio(variant)
+    if ratios:
+        r = statistics.median(ratios)
+        target(f"HTTP throughput, `POST /interrupt/{{id}}` vs `GET /interrupt/{{id}}`, {label}, 32 connections "
+               f"(bench/interrupt-ratio.sh; rounds: {', '.join(f'{x:.2f}' for x in ratios)})",
+               f"{r:.2f}× of the flag read", "same service, same round", r, "≥ 0.8×", r >= 0.8)
 if fanout:
     within = [run for run in fanout["slowModules"] if run["modules"] <= run["threads"]]
     worst = max(within, key=lambda run: run["medianMs"] / run["floorMs"]) if within else None
@@ -606,6 +626,34 @@ if wrk_rows:
     w("")
     w("Devices are drawn at random from 10 000 ids; each round runs the endpoints back to back, so each ratio "
       "compares runs seconds apart. wrk and the service share the two cores.")
+    w("")
+
+# issue 24 item 4 (bench/interrupt-ratio.sh): the interrupt against the flag read, log line on and off
+if interrupt_ratio_rows:
+    w("### `POST /interrupt` against the flag read, log line on and off (issue 24 item 4)")
+    w("")
+    w("Two services side by side, `LOG_INTERRUPTS=true` (the default, through the log queue) and `false`; each round "
+      "runs the flag read and the interrupt on one, then on the other (the order alternating), and the ratio is "
+      "taken within the round on the same service. The service's CPU per request is its CPU time (user + system) "
+      "during the wrk run over the requests served.")
+    w("")
+    w("| log line | ratio, median | per round | CPU per request, GET / POST |")
+    w("|---|---|---|---|")
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+    for variant, label in (("on", "on (default)"), ("off", "off")):
+        ratios = interrupt_ratio(variant)
+        if not ratios:
+            continue
+        cpu = {}
+        for r in interrupt_ratio_rows:
+            if r.get("variant") == variant and r.get("mode") and r.get("result") and r["result"]["requests"]:
+                cpu.setdefault(r["mode"], []).append(r["cpu_ticks"] * tick_us / r["result"]["requests"])
+        w(f"| {label} | {statistics.median(ratios):.2f}× | {', '.join(f'{x:.2f}' for x in ratios)} | "
+          f"{statistics.median(cpu.get('flag', [0])):.0f} µs / {statistics.median(cpu.get('interrupt', [0])):.0f} µs |")
+    loads = {k: r[k] for r in interrupt_ratio_rows for k in ("load_start", "load_end") if k in r}
+    w("")
+    w(f"Load average {loads.get('load_start', '?')} at the start of these rounds, {loads.get('load_end', '?')} at "
+      "the end. Where the microseconds of an interrupt go: \"Where an interrupt's microseconds go\" below.")
     w("")
 
 if server:

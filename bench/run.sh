@@ -196,6 +196,19 @@ if [ "$REF_STREAMS" -gt 0 ]; then
   echo "rss_after_load_kb=$(ps -o rss= -p "$SERVER_PID" | tr -d ' ')" >> "$RESULTS/reference-process.txt"
   stop_server
 fi
+
+# ---- issue 24 item 4: POST /interrupt against the flag read, log line on and off ---------------------------
+# (owned by the interrupt-throughput work; kept apart from the streams section so that each merges on its own)
+# Two services side by side, LOG_INTERRUPTS=true and false, the same wrk harness in alternating rounds
+# (bench/interrupt-ratio.sh); bench/report.py puts the ratios among the targets and in section 3.
+interrupt_ratio() {
+  log "interrupt vs flag read, log line on and off ($WRK_ROUNDS rounds of ${WRK_SECONDS}s, bench/interrupt-ratio.sh)"
+  bench/interrupt-ratio.sh --jar "$EXEC_JAR" --results "$RESULTS/interrupt-ratio" --port $(( PORT + 10 )) \
+    --rounds "$WRK_ROUNDS" --seconds "$WRK_SECONDS" --warm $(( WRK_WARM > 5 ? WRK_WARM : 5 )) > "$RESULTS/interrupt-ratio.log" 2>&1 \
+    || tail -20 "$RESULTS/interrupt-ratio.log" >&2
+}
+interrupt_ratio
+# ---- end of issue 24 item 4 ---------------------------------------------------------------------------------
 fi # STREAMS_ONLY
 
 # ---- 6. streams: SSE and gRPC watch capacity in a 1 GiB heap ----------------------------------------

@@ -2,8 +2,6 @@ package io.interrupthub;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
@@ -76,11 +74,11 @@ final class AsyncInterruptLog implements ApplicationListener<ApplicationEvent>, 
             return existing;
         }
         Logger logger = context.getLogger(LOGGER_NAME);
-        InterruptLogQueue queue = new InterruptLogQueue(capacity, logger.isAdditive());
-        queue.setContext(context);
-        if (logger.isAdditive()) {
-            queue.addAppender(new ToAncestors(context, context.getLogger(parentName(LOGGER_NAME))));
-        }
+        InterruptLogQueue queue = new InterruptLogQueue(
+                context,
+                capacity,
+                logger.isAdditive(),
+                logger.isAdditive() ? context.getLogger(parentName(LOGGER_NAME)) : null);
         queue.start();
         logger.addAppender(queue);
         logger.setAdditive(false);
@@ -109,27 +107,5 @@ final class AsyncInterruptLog implements ApplicationListener<ApplicationEvent>, 
     private static String parentName(String name) {
         int dot = name.lastIndexOf('.');
         return dot < 0 ? Logger.ROOT_LOGGER_NAME : name.substring(0, dot);
-    }
-
-    /**
-     * The queue's writer: hands each line to the appenders of the interrupt logger's ancestors, as Logback would
-     * have without the queue. The queue stops the appenders attached to it when it stops; root's console is not
-     * the queue's to stop, so only this forwarder is attached.
-     */
-    static final class ToAncestors extends UnsynchronizedAppenderBase<ILoggingEvent> {
-
-        private final Logger parent;
-
-        ToAncestors(LoggerContext context, Logger parent) {
-            this.parent = parent;
-            setContext(context);
-            setName("INTERRUPT_LOG_TO_ANCESTORS");
-            start();
-        }
-
-        @Override
-        protected void append(ILoggingEvent event) {
-            parent.callAppenders(event);
-        }
     }
 }

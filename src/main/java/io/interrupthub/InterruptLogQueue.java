@@ -1,9 +1,14 @@
 package io.interrupthub;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bounded queue between the per-interrupt log line and the appenders that write it: Logback's own
@@ -18,33 +23,51 @@ final class InterruptLogQueue extends AsyncAppender {
     private final LongAdder dropped = new LongAdder();
 
     /**
-     * Appending threads take this lock only around the in-memory check and offer, never around I/O. With
-     * producers serialised, a queue seen with room still has room at the offer (the writer only takes
-     * lines out), so a line is either queued or counted, never lost uncounted.
+     * Lines that may still be queued: taken by an appending thread before it offers its line, given back by the
+     * writer as it takes each line on. It never counts more room than Logback's queue has (the writer empties the
+     * queue before it gives the room back), so a line that got room is queued, and a line that got none is counted:
+     * never lost uncounted, and with no lock of its own. A lock around the check and the offer serialised every
+     * request thread that logged; under load they queued for it (issue 24).
      */
-    private final Object offers = new Object();
+    private final AtomicInteger room;
 
     private final boolean wasAdditive;
 
-    InterruptLogQueue(int capacity, boolean wasAdditive) {
+    /**
+     * @param parent the logger whose appenders write the lines (the interrupt logger's parent, as Logback would
+     *     have without the queue), or null to write them nowhere
+     */
+    InterruptLogQueue(LoggerContext context, int capacity, boolean wasAdditive, @Nullable Logger parent) {
         this.wasAdditive = wasAdditive;
+        this.room = new AtomicInteger(capacity);
+        setContext(context);
         setName(NAME);
         setQueueSize(capacity);
         setNeverBlock(true);
         setDiscardingThreshold(0); // drop nothing by level; only a full queue turns a line away
         setIncludeCallerData(false);
+        addAppender(new Writer(context, parent));
     }
 
     @Override
     protected void append(ILoggingEvent event) {
-        preprocess(event); // formats the line outside the lock; Logback's own call inside append is then cheap
-        synchronized (offers) {
-            if (getRemainingCapacity() == 0) {
-                dropped.increment();
-                return;
-            }
-            super.append(event);
+        if (!takeRoom()) {
+            dropped.increment();
+            return;
         }
+        super.append(event); // formats the line (preprocess) on this thread and queues it: room was there
+    }
+
+    private boolean takeRoom() {
+        int left = room.get();
+        while (left > 0) {
+            int seen = room.compareAndExchange(left, left - 1);
+            if (seen == left) {
+                return true;
+            }
+            left = seen;
+        }
+        return false;
     }
 
     /** Whether the interrupt logger wrote to its ancestors' appenders before the queue took that over. */
@@ -55,5 +78,30 @@ final class InterruptLogQueue extends AsyncAppender {
     /** Lines turned away because the queue was full, since start. */
     long dropped() {
         return dropped.sum();
+    }
+
+    /**
+     * The queue's writer: gives the line's room back, then hands the line to the appenders of the interrupt logger's
+     * ancestors, as Logback would have without the queue. The queue stops the appender attached to it when it stops;
+     * root's console is not the queue's to stop, so only this forwarder is attached.
+     */
+    private final class Writer extends UnsynchronizedAppenderBase<ILoggingEvent> {
+
+        private final @Nullable Logger parent;
+
+        Writer(LoggerContext context, @Nullable Logger parent) {
+            this.parent = parent;
+            setContext(context);
+            setName("INTERRUPT_LOG_TO_ANCESTORS");
+            start();
+        }
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            room.incrementAndGet();
+            if (parent != null) {
+                parent.callAppenders(event);
+            }
+        }
     }
 }

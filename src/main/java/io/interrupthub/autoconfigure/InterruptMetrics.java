@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptManager;
@@ -48,8 +49,10 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
     };
 
     private final InterruptManager manager;
-    private final Duration budget;
-    private final ConcurrentMap<String, Timer> moduleTimers = new ConcurrentHashMap<>();
+    private final long budgetNanos;
+    /** By module name, then by {@link ModuleOutcome#ordinal()}. */
+    private final ConcurrentMap<String, AtomicReferenceArray<Timer>> moduleTimers = new ConcurrentHashMap<>();
+
     private volatile MeterRegistry registry;
     private volatile Timer interruptTimer;
     private volatile Counter budgetMet;
@@ -69,7 +72,7 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
     /** @param budget how long an interrupt may take, end to end, and still count as met */
     public InterruptMetrics(InterruptManager manager, Duration budget) {
         this.manager = manager;
-        this.budget = budget;
+        this.budgetNanos = budget.toNanos();
     }
 
     @Override
@@ -224,7 +227,7 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
         }
         long nanos = nanos(result.durationMs());
         interruptTimer.record(nanos, TimeUnit.NANOSECONDS);
-        (nanos <= budget.toNanos() ? budgetMet : budgetMissed).increment();
+        (nanos <= budgetNanos ? budgetMet : budgetMissed).increment();
         for (ModuleResult module : result.modules()) {
             if (module.outcome() != ModuleOutcome.DISABLED) {
                 moduleTimer(meterRegistry, module).record(nanos(module.durationMs()), TimeUnit.NANOSECONDS);
@@ -232,15 +235,26 @@ public final class InterruptMetrics implements MeterBinder, InterruptListener {
         }
     }
 
+    /**
+     * The module's timer for the outcome, registered once: per interrupt it is a map read by the module's name and
+     * an array read by the outcome, with no key built (issue 24).
+     */
     private Timer moduleTimer(MeterRegistry meterRegistry, ModuleResult module) {
-        return moduleTimers.computeIfAbsent(
-                module.module() + '\u0000' + module.outcome(),
-                key -> Timer.builder("interrupt.module.duration")
-                        .description("Time one module took to take an interrupt, by outcome")
-                        .tag("module", module.module())
-                        .tag("outcome", module.outcome().name())
-                        .serviceLevelObjectives(BUCKETS)
-                        .register(meterRegistry));
+        AtomicReferenceArray<Timer> byOutcome = moduleTimers.computeIfAbsent(
+                module.module(), name -> new AtomicReferenceArray<>(ModuleOutcome.values().length));
+        int outcome = module.outcome().ordinal();
+        Timer timer = byOutcome.get(outcome);
+        if (timer == null) {
+            // Micrometer answers a second registration of the same name and tags with the meter it already has.
+            timer = Timer.builder("interrupt.module.duration")
+                    .description("Time one module took to take an interrupt, by outcome")
+                    .tag("module", module.module())
+                    .tag("outcome", module.outcome().name())
+                    .serviceLevelObjectives(BUCKETS)
+                    .register(meterRegistry);
+            byOutcome.set(outcome, timer);
+        }
+        return timer;
     }
 
     private static long nanos(double millis) {

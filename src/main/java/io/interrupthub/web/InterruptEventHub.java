@@ -286,7 +286,9 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     @Override
     public void interruptCompleted(InterruptResult result) {
-        publish(new Pending(INTERRUPT_RESULT, result.hardwareId(), ApiBodies.InterruptResultBody.of(result)));
+        // Its body is built by the dispatcher, and only when a stream needs the event (as its JSON is): with no
+        // stream open an interrupt does not build its answer a second time (issue 24).
+        publish(new Pending(INTERRUPT_RESULT, result.hardwareId(), result));
     }
 
     @Override
@@ -401,7 +403,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     private String write(String name, Object body) {
         try {
-            return json.writeValueAsString(body);
+            return json.writeValueAsString(
+                    body instanceof InterruptResult result ? ApiBodies.InterruptResultBody.of(result) : body);
         } catch (RuntimeException e) {
             LOG.warn("event {} could not be written as JSON", name, e);
             return "{}";

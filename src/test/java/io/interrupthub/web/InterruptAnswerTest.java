@@ -1,5 +1,10 @@
 package io.interrupthub.web;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import io.interrupthub.InterruptHubApplication;
@@ -12,6 +17,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureRestTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.context.annotation.Bean;
 import org.springframework.test.web.servlet.MockMvc;
@@ -53,6 +59,9 @@ class InterruptAnswerTest {
 
     @Autowired
     private RestTestClient client;
+
+    @LocalServerPort
+    private int port;
 
     @Autowired
     private MockMvc mockMvc;
@@ -102,6 +111,41 @@ class InterruptAnswerTest {
         } finally {
             manager.register(slowTts);
         }
+    }
+
+    /**
+     * An answer is sent whole, with its length, whether the fan-out was still running or had finished: a client
+     * or proxy gets one complete response, not a chunked stream of unknown length (a flushed answer went out in
+     * two writes).
+     */
+    @Test
+    void theAnswerCarriesItsLengthWhetherTheFanOutRanOrHadFinished() throws Exception {
+        HttpClient httpClient = HttpClient.newHttpClient();
+        HttpResponse<String> waited = postInterrupt(httpClient, unique("length-running"));
+        manager.unregister("slow_tts");
+        HttpResponse<String> atOnce;
+        try {
+            atOnce = postInterrupt(httpClient, unique("length-finished"));
+        } finally {
+            manager.register(slowTts);
+        }
+
+        for (HttpResponse<String> answer : List.of(waited, atOnce)) {
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.headers().firstValue("Transfer-Encoding")).isEmpty();
+            assertThat(answer.headers().firstValueAsLong("Content-Length"))
+                    .hasValue(answer.body().getBytes(StandardCharsets.UTF_8).length);
+            assertThat(answer.body()).contains("\"success\":true");
+        }
+    }
+
+    private HttpResponse<String> postInterrupt(HttpClient httpClient, String hardwareId) throws Exception {
+        return httpClient.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/interrupt/" + hardwareId))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"reason\": \"user_barge_in\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
