@@ -187,6 +187,11 @@ def streams_section(streams, machine):
               f"{r['heap_after_kb'] / 1024:.0f} MiB ({r['heap_before_kb'] / 1024:.0f} MiB) | "
               f"{'%.1f s' % (back / 1000) if back is not None else 'not within ' + str(hb + 5) + ' s'} | "
               f"{'%.1f s' % (r['fds_back_ms'] / 1000) if r.get('fds_back_ms') is not None else 'not within ' + str(hb + 5) + ' s'} |")
+    skipped = [int(n) for n in (machine.get("streams_skipped") or "").split()]
+    for kind, _ in kinds:
+        for n in skipped:
+            s(f"| {'SSE' if kind == 'sse' else 'gRPC'} | {n:,} | not run: {n:,} streams need more file descriptors "
+              f"than `ulimit -n` ({machine.get('ulimit_n', 'n/a')}) allows the one client process ||||||||||||||")
     cold = streams.get("heap_cold_kb")
     if cold:
         warm = [streams[k]["heap_before_kb"] for k in ("sse_warmup", "grpc_warmup") if streams.get(k)]
@@ -208,7 +213,10 @@ def streams_section(streams, machine):
 
         def row(goal, n, check, figure):
             r = by.get(n)
-            if r is None:
+            if r is None and n in skipped:
+                s(f"| {goal} | {label} | not run: more file descriptors than `ulimit -n` "
+                  f"({machine.get('ulimit_n', 'n/a')}) allows | — |")
+            elif r is None:
                 s(f"| {goal} | {label} | not in this run (quick mode runs 1,000 streams only) | — |")
             elif r.get("aborted") and not goal[0].isdigit():
                 s(f"| {goal} | {label} | not measured: the run was aborted (above) | **missed** |")

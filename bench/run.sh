@@ -205,6 +205,19 @@ fi # STREAMS_ONLY
 # connection and the run looks for the limit. The gRPC client runs from the service jar's own libraries (the benchmarks jar has no gRPC).
 if [ "$MODE" = quick ]; then STREAM_COUNTS="1000"; STREAM_INTERRUPTS=100; else STREAM_COUNTS="1000 5000 10000 20000"; STREAM_INTERRUPTS=500; fi
 [ -n "$STREAM_COUNTS_OVERRIDE" ] && STREAM_COUNTS=$STREAM_COUNTS_OVERRIDE
+# Each stream is a socket in the one client process and another in the service: a count that does not fit in
+# the file descriptor limit (with room for the JVMs' own) is not run, and the report says so.
+FD_LIMIT=$(ulimit -n)
+fitting=
+STREAMS_SKIPPED=
+for n in $STREAM_COUNTS; do
+  if [ "$FD_LIMIT" != unlimited ] && [ $(( n + 1000 )) -gt "$FD_LIMIT" ]; then
+    STREAMS_SKIPPED="$STREAMS_SKIPPED $n"
+  else
+    fitting="$fitting $n"
+  fi
+done
+STREAM_COUNTS=${fitting# }
 GRPC_PORT=$(( PORT + 1 ))
 GRPC_CP=$RESULTS/grpc-client
 mkdir -p "$GRPC_CP"
@@ -212,6 +225,7 @@ mkdir -p "$GRPC_CP"
 log "streams: SSE and gRPC watch capacity ($STREAM_COUNTS streams, $STREAM_INTERRUPTS interrupts each, -Xmx1g)"
 echo "load_streams_start=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
 echo "ulimit_n=$(ulimit -n)" >> "$RESULTS/machine.txt"
+echo "streams_skipped=${STREAMS_SKIPPED# }" >> "$RESULTS/machine.txt"
 HEARTBEAT_SECONDS=15
 SERVER_JAVA_OPTS="-Xmx1g" SERVER_ARGS="--interrupt.events.max-streams=20000 --interrupt.events.heartbeat=${HEARTBEAT_SECONDS}s \
 --server.jetty.max-connections=22000 --interrupt.log-interrupts=false --interrupt.grpc.enabled=true \
