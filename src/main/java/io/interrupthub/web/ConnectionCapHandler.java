@@ -1,7 +1,8 @@
 package io.interrupthub.web;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,8 +15,10 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What the server refuses by itself, as problem details, in front of everything else on Jetty.
@@ -68,7 +71,12 @@ final class ConnectionCapHandler extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (HttpMethod.TRACE.is(request.getMethod())) {
             response.getHeaders().put(HttpHeader.ALLOW, ALLOW);
-            answer(response, callback, HttpStatus.METHOD_NOT_ALLOWED, "The request was refused: Method Not Allowed.");
+            answer(
+                    response,
+                    callback,
+                    HttpStatus.METHOD_NOT_ALLOWED,
+                    "The request was refused: Method Not Allowed.",
+                    request.getHttpURI().getPath());
             return true;
         }
         if (!refused.contains(request.getConnectionMetaData().getConnection())) {
@@ -81,15 +89,24 @@ final class ConnectionCapHandler extends Handler.Wrapper {
                 callback,
                 HttpStatus.SERVICE_UNAVAILABLE,
                 maxConnections + " connections are open, the server's limit: retry after " + RETRY_AFTER_SECONDS
-                        + " seconds");
+                        + " seconds",
+                null);
         return true;
     }
 
-    private static void answer(Response response, Callback callback, HttpStatus status, String detail) {
+    /** A problem detail, written by Jackson: {@code instance} is the request's path, when it has one. */
+    private static void answer(
+            Response response, Callback callback, HttpStatus status, String detail, @Nullable String instance) {
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", "about:blank");
+        problem.put("title", status.getReasonPhrase());
+        problem.put("status", status.value());
+        problem.put("detail", detail);
+        if (instance != null) {
+            problem.put("instance", instance);
+        }
         response.setStatus(status.value());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        String body = "{\"type\":\"about:blank\",\"title\":\"" + status.getReasonPhrase() + "\",\"status\":"
-                + status.value() + ",\"detail\":\"" + detail + "\"}";
-        response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+        response.write(true, ByteBuffer.wrap(JsonMapper.shared().writeValueAsBytes(problem)), callback);
     }
 }
