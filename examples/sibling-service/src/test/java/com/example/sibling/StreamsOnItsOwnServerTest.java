@@ -17,6 +17,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.util.ClassUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,6 +40,9 @@ class StreamsOnItsOwnServerTest {
         assertThat(context.getWebServer())
                 .as("the server this application chose")
                 .isInstanceOf(TomcatWebServer.class);
+        assertThat(ClassUtils.isPresent("org.eclipse.jetty.server.Server", null))
+                .as("the library brought no server of its own (the service's Jetty)")
+                .isFalse();
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         HttpResponse<java.io.InputStream> stream = http.send(
