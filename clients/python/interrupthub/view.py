@@ -15,6 +15,7 @@ import http.client
 import json
 import logging
 import queue
+import random
 import socket
 import threading
 import time
@@ -114,6 +115,15 @@ def read_events(response: http.client.HTTPResponse) -> Iterator[Any]:
             event_id = value
 
 
+def retry_after_seconds(value: Optional[str], default: float = 5.0, most: float = 300.0) -> float:
+    """The pause a 503's ``Retry-After`` asks for, in seconds (its delta-seconds form; ``default`` without it)."""
+    try:
+        seconds = float(value) if value is not None else default
+    except ValueError:
+        seconds = default
+    return min(max(seconds, 0.0), most)
+
+
 class PushedView:
     """Keeps flags and own sessions current from the hub's event stream, on one daemon thread.
 
@@ -150,6 +160,9 @@ class PushedView:
         self._worker: Optional[threading.Thread] = None
         self._resync_pending = False
         self._last_error: Optional[str] = None
+        # Seconds the hub asked to wait (Retry-After of a 503: over its stream or connection cap, shutting down).
+        self._retry_after: Optional[float] = None
+        self.refusals = 0
         self.reconnects = 0
         self.gaps = 0
         self.http_checks = 0
@@ -382,7 +395,13 @@ class PushedView:
                     self._note_error(f"event stream: {e.__class__.__name__}: {e}")
             finally:
                 self._disconnected()
-            if self._stop.wait(backoff):
+            pause = backoff
+            retry_after, self._retry_after = self._retry_after, None
+            if retry_after is not None:
+                # The hub is full: wait what it asked, and up to half of it again at random, so that the many
+                # clients it refused at once do not all come back at once.
+                pause = max(backoff, retry_after * random.uniform(1.0, 1.5))
+            if self._stop.wait(pause):
                 break
             backoff = min(backoff * 2, self._reconnect_max)
             self.reconnects += 1
@@ -412,6 +431,9 @@ class PushedView:
                     problem = {}
                 error = error_for(response.status, problem if isinstance(problem, dict) else {})
                 self._note_error(f"event stream refused: {error}")
+                if response.status == 503:
+                    self.refusals += 1
+                    self._retry_after = retry_after_seconds(response.getheader("Retry-After"))
                 return False
             self._went_live()
             for item in read_events(response):

@@ -209,8 +209,10 @@ public final class StreamCapacity {
         result.put("heap_with_kb", withKb);
         result.put("rss_with_kb", rssWith);
         result.put("fds_with", fds(pid));
-        result.put("heap_per_stream_bytes", (withKb - baselineKb) * 1024 / streams);
-        result.put("rss_per_stream_bytes", (rssWith - (long) result.get("rss_before_kb")) * 1024 / streams);
+        // Per stream open: a refused or unanswered one holds nothing.
+        long opened = Math.max(1, streams - (int) result.get("failures"));
+        result.put("heap_per_stream_bytes", (withKb - baselineKb) * 1024 / opened);
+        result.put("rss_per_stream_bytes", (rssWith - (long) result.get("rss_before_kb")) * 1024 / opened);
 
         // Interrupts to random devices, one at a time so each delivery is timed alone; GETs alike.
         HttpClient control =

@@ -29,6 +29,7 @@ import io.interrupthub.stream.Broadcaster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
@@ -84,6 +85,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     private static final Duration HEARTBEAT_TICK = Duration.ofMillis(20);
     /** Frames one stream may have waiting; a client this far behind is dropped and resumes with Last-Event-ID. */
     static final int OUTBOX_LIMIT = 1024;
+    /** Seconds a subscriber refused for capacity or shutdown waits before it asks again. */
+    static final String RETRY_AFTER_SECONDS = "5";
 
     /** Sent at the start of an interrupt: the earliest a worker can know it, before modules are called. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -225,7 +228,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
 
     SseEmitter subscribe(String hardwareId, Long lastEventId) {
         if (!accepting) {
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is shutting down");
+            throw unavailable("the event stream is shutting down");
         }
         SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
         Subscriber subscriber = new Subscriber(hardwareId, lastEventId);
@@ -233,8 +236,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         try {
             stream = streams.open(subscriber, new EmitterSink(emitter), null);
         } catch (Broadcaster.Refused refused) {
-            throw new ResponseStatusException(
-                    HttpStatus.SERVICE_UNAVAILABLE,
+            throw unavailable(
                     refused.full()
                             ? settings.maxStreams()
                                     + " event streams are open, the limit set by interrupt.events.max-streams"
@@ -246,7 +248,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         if (!queue.offer(subscriber)) {
             stream.end(Broadcaster.End.CLOSED);
             stream.start();
-            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the event stream is overloaded");
+            throw unavailable("the event stream is overloaded");
         }
         try {
             // On this thread, before the emitter is returned: Spring MVC commits the response with it here.
@@ -263,6 +265,21 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
             stream.start();
         }
         return emitter;
+    }
+
+    /**
+     * 503 with {@code Retry-After}, at once: the client backs off and asks again (the console and the Python
+     * client do, with a growing, jittered pause), instead of its connection waiting for room.
+     */
+    private static ResponseStatusException unavailable(String detail) {
+        return new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, detail) {
+            @Override
+            public HttpHeaders getHeaders() {
+                HttpHeaders headers = new HttpHeaders();
+                headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                return headers;
+            }
+        };
     }
 
     int openStreams() {

@@ -14,11 +14,11 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The Server-Sent Events stream {@code GET /interrupts/events}, {@code interrupt.events.*}.
  *
- * @param maxStreams    open streams at once; one more is answered 503. 4096, from the streams benchmark
- *                      (docs/BENCHMARKS.md, section 5): each stream holds a Tomcat connection whose buffers keep
- *                      about 110 KiB of heap, so 5,000 streams took 590 MiB of a 1 GiB heap and 10,000 ran it out of
- *                      memory; 4,096 leave half of 1 GiB to the rest and stay below Tomcat's 8,192 connections.
- *                      Raise it with the heap (about 110 KiB a stream) and {@code server.tomcat.max-connections}
+ * @param maxStreams    open streams at once; one more is answered 503 with {@code Retry-After}. 4096 in the library,
+ *                      what a 1 GiB heap carries with half of it left on Tomcat, where a stream keeps about 100 KiB of
+ *                      the server's buffers (an embedding application keeps the server it chose); the service, on
+ *                      Jetty, sets 32,768 (about 14 KiB a stream: docs/BENCHMARKS.md, section 5). Raise it with the
+ *                      heap, and the server's connection limit with it
  * @param bufferSize    recent events kept so a reconnecting client resumes with {@code Last-Event-ID}
  * @param heartbeat     a comment on idle streams this often, so proxies keep them and dead clients are found
  * @param streamTimeout a stream is closed after this; clients reconnect and resume

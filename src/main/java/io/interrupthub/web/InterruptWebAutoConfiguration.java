@@ -3,7 +3,8 @@ package io.interrupthub.web;
 import io.interrupthub.autoconfigure.InterruptApiProperties;
 import io.interrupthub.autoconfigure.InterruptConfigurationException;
 import io.interrupthub.autoconfigure.InterruptHubAutoConfiguration;
-import org.apache.catalina.Host;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.ServerConnector;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -11,7 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.jetty.servlet.JettyServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
@@ -171,20 +172,46 @@ public class InterruptWebAutoConfiguration {
         @Import(ProblemErrorController.class)
         static class ErrorPage {}
 
-        /** On Tomcat, what Tomcat refuses by itself (before Spring sees the request) is a problem detail too. */
+        /**
+         * On Jetty, what Jetty refuses by itself (before Spring sees the request) is a problem detail too, and so is
+         * a request beyond the server's connection limit ({@code server.jetty.max-connections}): 503 with
+         * {@code Retry-After} at once, where Jetty's own limit would leave the connection waiting unanswered;
+         * {@code TRACE} is refused 405 as Tomcat refused it.
+         */
         @Configuration(proxyBeanMethods = false)
         @ConditionalOnClass(
                 name = {
-                    "org.apache.catalina.valves.ErrorReportValve",
-                    "org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory"
+                    "org.eclipse.jetty.server.handler.ErrorHandler",
+                    "org.springframework.boot.jetty.servlet.JettyServletWebServerFactory"
                 })
-        static class TomcatErrors {
+        static class JettyErrors {
 
-            /** Runs after Boot's own Tomcat customizer, so the valve it adds is found and replaced. */
+            /** Connections waiting to be accepted; the kernel caps it ({@code net.core.somaxconn}). */
+            static final int ACCEPT_QUEUE = 4096;
+
+            /** Runs after Boot's own Jetty customizer, so the connection limit it read is the one answered. */
             @Bean
-            WebServerFactoryCustomizer<TomcatServletWebServerFactory> interruptProblemErrorReportValve() {
-                return factory -> factory.addContextCustomizers(
-                        context -> ProblemErrorReportValve.install((Host) context.getParent()));
+            WebServerFactoryCustomizer<JettyServletWebServerFactory> interruptProblemErrorHandler() {
+                return factory -> {
+                    int maxConnections = factory.getMaxConnections();
+                    if (maxConnections > 0) {
+                        factory.setMaxConnections(-1); // answered below instead of left waiting
+                    }
+                    factory.addServerCustomizers(server -> {
+                        server.setErrorHandler(new ProblemErrorHandler());
+                        ConnectionCapHandler refusals = new ConnectionCapHandler(maxConnections, server.getHandler());
+                        server.setHandler(refusals);
+                        for (Connector connector : server.getConnectors()) {
+                            connector.addBean(refusals.admission, false);
+                            // A burst of connections waits in the kernel's queue for its answer instead of being
+                            // dropped and retried by the client a second later (the JDK's default backlog is 50).
+                            if (connector instanceof ServerConnector network
+                                    && network.getAcceptQueueSize() < ACCEPT_QUEUE) {
+                                network.setAcceptQueueSize(ACCEPT_QUEUE);
+                            }
+                        }
+                    });
+                };
             }
         }
     }

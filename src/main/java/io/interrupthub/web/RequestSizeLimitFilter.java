@@ -1,6 +1,7 @@
 package io.interrupthub.web;
 
 import java.io.IOException;
+import java.io.OutputStream;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -18,6 +19,9 @@ import tools.jackson.databind.json.JsonMapper;
  * a Content-Type that is a pattern or unparsable with 415, which Spring would otherwise fail on with a 500.
  */
 final class RequestSizeLimitFilter extends OncePerRequestFilter {
+
+    /** A refused body up to this size is read and dropped after the answer (Tomcat's maxSwallowSize). */
+    static final long DISCARD_BYTES = 2L * 1024 * 1024;
 
     private final long maxBytes;
     private final JsonMapper json;
@@ -41,6 +45,16 @@ final class RequestSizeLimitFilter extends OncePerRequestFilter {
                     chunked
                             ? "a request body must be sent with Content-Length"
                             : "the request body is " + length + " bytes, the limit is " + maxBytes);
+            if (!chunked && length <= DISCARD_BYTES) {
+                // Read and dropped after the answer is out, as Tomcat swallows it: a server that closes a
+                // connection with the body still unread resets it, and the client may lose the answer with it.
+                try {
+                    response.flushBuffer();
+                    request.getInputStream().transferTo(OutputStream.nullOutputStream());
+                } catch (IOException clientGone) {
+                    // the answer is out, or nobody is left to read it
+                }
+            }
             return;
         }
         String contentType = request.getContentType();

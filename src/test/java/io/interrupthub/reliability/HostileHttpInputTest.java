@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Hostile input over HTTP, against the real server on a random port: every endpoint with ids, bodies, methods,
  * content types, query values, headers and raw request bytes a client should not send. The cases are generated
  * as cartesian products (endpoint x method x content type x body mutation x id mutation ...), not picked by
- * hand, and each one's expected status is computed from the case by the layer that must refuse it: Tomcat
+ * hand, and each one's expected status is computed from the case by the layer that must refuse it: Jetty
  * (bytes it will not parse), Spring Security's firewall (traversal and ambiguous sequences), Spring MVC (method,
  * media type, body, parameter types), our strict body reader (types, duplicates) and the API itself (ids,
  * limits, epochs). Each refusal must be that status as a problem detail ({@link Http#assertProblem}: RFC 9457
@@ -195,17 +195,18 @@ class HostileHttpInputTest {
     }
 
     /**
-     * Whether a decoded path id is refused before any controller: Tomcat refuses an encoded {@code /},
-     * {@code \} or NUL; Spring Security's firewall an encoded {@code %}, {@code ;}, CR, LF, U+2028, U+2029, and
-     * a path that is not normalized ({@code .} or {@code ..} segments).
+     * Whether a decoded path id is refused before any controller: Jetty refuses an encoded {@code /},
+     * {@code \}, NUL or any other control character (ambiguous or illegal in a path); Spring Security's
+     * firewall an encoded {@code %}, {@code ;}, U+2028, U+2029, and a path that is not normalized ({@code .} or
+     * {@code ..} segments).
      */
     static boolean refusedBeforeController(String decodedId) {
-        return decodedId.chars().anyMatch(c -> "/\\\u0000%;\r\n\u2028\u2029".indexOf(c) >= 0)
+        return decodedId.chars().anyMatch(c -> c < 0x20 || c == 0x7F || "/\\%;\u2028\u2029".indexOf(c) >= 0)
                 || decodedId.equals(".")
                 || decodedId.equals("..");
     }
 
-    /** A request line longer than Tomcat's 8 KB header buffer is refused by Tomcat with 400. */
+    /** A request line longer than Jetty's 8 KB header buffer is refused by Jetty with 414 URI Too Long. */
     static boolean overLongRequestLine(String path) {
         return path.length() > 8_000;
     }
@@ -216,8 +217,9 @@ class HostileHttpInputTest {
             for (String id : badIds()) {
                 String encoded = encode(id);
                 Request request = endpoint.request(encoded);
-                int expected =
-                        refusedBeforeController(id) || overLongRequestLine(request.path()) ? 400 : endpoint.invalidId;
+                int expected = overLongRequestLine(request.path())
+                        ? 414
+                        : refusedBeforeController(id) ? 400 : endpoint.invalidId;
                 cases.add(new Case("path id", request, Set.of(expected)));
             }
             // An empty id: as the last segment no route matches (404); in the middle it makes "//", which the
@@ -569,7 +571,7 @@ class HostileHttpInputTest {
     }
 
     /**
-     * Methods an endpoint does not take: 405 with Allow; TRACE is refused by Tomcat itself (405); methods outside
+     * Methods an endpoint does not take: 405 with Allow; TRACE is refused by the server itself (405); methods outside
      * the firewall's list (GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS) by Spring Security's firewall (400).
      */
     static Stream<Case> wrongMethods() {
@@ -626,7 +628,7 @@ class HostileHttpInputTest {
         for (BodyEndpoint endpoint : BodyEndpoint.values()) {
             byte[] body = endpoint.validBody.getBytes(StandardCharsets.UTF_8);
             for (String type : CONTENT_TYPES) {
-                // A control character makes the header itself invalid: Tomcat refuses the request (400).
+                // A control character makes the header itself invalid: Jetty refuses the request (400).
                 int expected = type.chars().anyMatch(Character::isISOControl) ? 400 : 415;
                 cases.add(new Case(
                         "content type", Request.of("POST", endpoint.path).body(type, body), Set.of(expected)));
@@ -724,18 +726,18 @@ class HostileHttpInputTest {
 
     /**
      * Requests the JDK client will not send, written byte for byte: broken request lines and headers, headers
-     * over Tomcat's 8 KB, bad Content-Length, CONNECT. Tomcat refuses them before Spring, and must answer with a
-     * problem detail, not its HTML page. Mostly 400; {@code CONNECT} and a transfer coding Tomcat does not know
-     * are 501, which is what RFC 9110 (section 15.6.2) and RFC 9112 (section 6.1) call for: the server does not
-     * implement them, nothing failed.
+     * over Jetty's 8 KB, bad Content-Length, CONNECT. Jetty refuses them before Spring, and must answer with a
+     * problem detail, not its own page. Mostly 400; headers over the limit are 431 and a request target over it
+     * 414 (RFC 6585 section 5, RFC 9110 section 15.5.15); {@code CONNECT} and a transfer coding Jetty does not know
+     * are 400 (Tomcat, before Jetty, answered those 501; RFC 9112 section 6.1 allows either).
      */
     static Stream<Case> rawRequests() {
         List<Case> cases = new ArrayList<>();
         String big = "x".repeat(9_000);
         List<Object[]> raw = List.of(
-                new Object[] {"GET /sessions HTTP/1.1\r\nX-Big: " + big + "\r\n", 400},
-                new Object[] {"GET /sessions HTTP/1.1\r\n" + "X-Many: y\r\n".repeat(1_000), 400},
-                new Object[] {"GET /sessions?" + "a=1&".repeat(3_000) + " HTTP/1.1\r\n", 400},
+                new Object[] {"GET /sessions HTTP/1.1\r\nX-Big: " + big + "\r\n", 431},
+                new Object[] {"GET /sessions HTTP/1.1\r\n" + "X-Many: y\r\n".repeat(1_000), 431},
+                new Object[] {"GET /sessions?" + "a=1&".repeat(3_000) + " HTTP/1.1\r\n", 414},
                 new Object[] {"GET /sessions HTTP/1.1\r\nBad Header: x\r\n", 400},
                 new Object[] {"GET /sessions HTTP/1.1\r\nBad\u0000Header: x\r\n", 400},
                 new Object[] {"GET /sessions HTTP/1.1\r\nX-Nul: a\u0000b\r\n", 400},
@@ -752,17 +754,17 @@ class HostileHttpInputTest {
                     400
                 },
                 new Object[] {
-                    "POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n", 501
+                    "POST /sessions HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n", 400
                 },
                 new Object[] {"GET /sessions HTTP/1.1\r\nHost: a\r\nHost: b\r\n", 400},
                 new Object[] {"GET /ses\u0001sions HTTP/1.1\r\n", 400},
                 new Object[] {"GET /sessions/a\u00e9 HTTP/1.1\r\n", 400},
                 new Object[] {"GET /sessions/{x} HTTP/1.1\r\n", 400},
                 new Object[] {"GET /sessions?limit=[1] HTTP/1.1\r\n", 400},
-                new Object[] {"GET /sessions/" + "a".repeat(9_000) + " HTTP/1.1\r\n", 400},
+                new Object[] {"GET /sessions/" + "a".repeat(9_000) + " HTTP/1.1\r\n", 414},
                 new Object[] {"GET sessions HTTP/1.1\r\n", 400},
-                new Object[] {"CONNECT 127.0.0.1:1 HTTP/1.1\r\n", 501},
-                new Object[] {"CONNECT /sessions HTTP/1.1\r\n", 501});
+                new Object[] {"CONNECT 127.0.0.1:1 HTTP/1.1\r\n", 400},
+                new Object[] {"CONNECT /sessions HTTP/1.1\r\n", 400});
         for (Object[] r : raw) {
             String head = (String) r[0];
             cases.add(new Case("raw request", Request.of("RAW", head), Set.of((Integer) r[1])));

@@ -51,6 +51,7 @@ final class Http {
             "trace",
             "Caused by",
             "Tomcat",
+            "Jetty",
             "<html",
             "Whitelabel");
 
@@ -122,6 +123,12 @@ final class Http {
 
         /** The path without its query, as the server reports it in a problem's {@code instance}. */
         String pathOnly() {
+            String path = this.path;
+            if (method.equals("RAW")) { // the request line as sent: its target
+                int start = path.indexOf(' ') + 1;
+                int end = path.indexOf(' ', start);
+                path = end < 0 ? path.substring(start) : path.substring(start, end);
+            }
             int q = path.indexOf('?');
             return q < 0 ? path : path.substring(0, q);
         }

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Many event-stream clients on raw sockets, as a load test opens them: each sends its own
@@ -28,6 +29,8 @@ final class EventStreamClients implements AutoCloseable {
         final String hardwareId;
         final Socket socket = new Socket();
         private final StringBuilder received = new StringBuilder();
+        /** From its request until it had what it waited for (or gave up), when opened by {@link #openAtOnce}. */
+        volatile long answeredNanos;
 
         Client(String hardwareId) {
             this.hardwareId = hardwareId;
@@ -47,10 +50,15 @@ final class EventStreamClients implements AutoCloseable {
 
         /** Reads until {@code marker} arrived, or the deadline passed, or the server closed. */
         boolean readUntil(String marker, Duration patience) throws IOException {
+            return readUntil(text -> text.contains(marker), patience);
+        }
+
+        /** Reads until what arrived is {@code done}, or the deadline passed, or the server closed. */
+        boolean readUntil(Predicate<String> done, Duration patience) throws IOException {
             long deadline = System.nanoTime() + patience.toNanos();
             InputStream in = socket.getInputStream();
             byte[] buffer = new byte[4096];
-            while (!received().contains(marker)) {
+            while (!done.test(received())) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
                     return false;
@@ -63,7 +71,7 @@ final class EventStreamClients implements AutoCloseable {
                     return false;
                 }
                 if (n < 0) {
-                    return received().contains(marker);
+                    return done.test(received());
                 }
                 synchronized (this) {
                     received.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
@@ -106,6 +114,14 @@ final class EventStreamClients implements AutoCloseable {
      * {@code patience} passed). Returns the clients in the order of {@code hardwareIds}.
      */
     List<Client> openAtOnce(List<String> hardwareIds, String marker, Duration patience) throws Exception {
+        return openAtOnce(hardwareIds, text -> text.contains(marker), patience);
+    }
+
+    /**
+     * Opens one stream per device at the same moment and waits until what each has read is {@code done} (or
+     * {@code patience} passed); each client's {@link Client#answeredNanos} is the time from its request (sent once connected) to then.
+     */
+    List<Client> openAtOnce(List<String> hardwareIds, Predicate<String> done, Duration patience) throws Exception {
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Client>> opened = new ArrayList<>();
         for (String hardwareId : hardwareIds) {
@@ -114,12 +130,14 @@ final class EventStreamClients implements AutoCloseable {
             opened.add(threads.submit(() -> {
                 go.await();
                 client.socket.connect(new InetSocketAddress("127.0.0.1", port), (int) patience.toMillis());
+                long asked = System.nanoTime(); // the kernel has queued the connection; the request goes now
                 OutputStream out = client.socket.getOutputStream();
                 out.write(("GET /interrupts/events?hardwareId=" + hardwareId + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
                                 + "\r\nAccept: text/event-stream\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                client.readUntil(marker, patience);
+                client.readUntil(done, patience);
+                client.answeredNanos = System.nanoTime() - asked;
                 return client;
             }));
         }

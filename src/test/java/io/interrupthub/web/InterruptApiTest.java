@@ -383,8 +383,19 @@ class InterruptApiTest {
     @ParameterizedTest(name = "[{index}] hardwareId \"{0}\"")
     @MethodSource("badHardwareIds")
     void badHardwareIdIs400OnEveryInterruptCall(String bad) {
+        // An encoded % or control character in a path is refused by the server itself (Jetty), before Spring: a
+        // 400 problem of its own, which has no path to name.
+        boolean refusedByServer = bad.chars().anyMatch(c -> c == '%' || Character.isISOControl(c));
         for (HttpMethod method : List.of(HttpMethod.POST, HttpMethod.GET, HttpMethod.DELETE)) {
             ApiHttp.Reply reply = http.send(method, null, null, "/interrupt/{id}", bad);
+            if (refusedByServer) {
+                assertThat(reply.status()).as("%s %s: %s", method, bad, reply).isEqualTo(400);
+                assertThat(reply.contentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                        .as("%s %s: %s", method, bad, reply)
+                        .isTrue();
+                assertThat(reply.json().get("title").stringValue()).isEqualTo("Bad Request");
+                continue;
+            }
             JsonNode problem = assertProblem(reply, 400, "Bad Request", encodedPath("/interrupt/", bad));
             assertThat(problem.get("detail").stringValue())
                     .as("%s %s", method, bad)
@@ -503,7 +514,7 @@ class InterruptApiTest {
 
     @Test
     void traceIs405Problem() {
-        // Tomcat refuses TRACE itself and forwards to Boot's error page, outside Spring MVC's problem handling.
+        // Refused by the server itself (ConnectionCapHandler), outside Spring MVC's problem handling.
         assertProblem(
                 http.send(HttpMethod.TRACE, null, null, "/interrupt/x"), 405, "Method Not Allowed", "/interrupt/x");
     }

@@ -81,7 +81,7 @@ class LibraryEmbeddingTest {
             assertThat(context).hasNotFailed();
             assertThat(context).doesNotHaveBean(ProblemErrorController.class);
             assertThat(context).doesNotHaveBean(ProblemTypeEverywhereAdvice.class);
-            assertThat(context).doesNotHaveBean("interruptProblemErrorReportValve");
+            assertThat(context).doesNotHaveBean("interruptProblemErrorHandler");
             assertThat(context).doesNotHaveBean(ConsolePage.class);
             assertThat(context).doesNotHaveBean("referenceStreams");
             assertThat(context).hasSingleBean(InterruptController.class);

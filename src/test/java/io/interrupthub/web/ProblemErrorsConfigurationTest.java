@@ -12,13 +12,13 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The valve that turns Tomcat's own refusals into problem details is there on Tomcat, under the same switch as
- * the rest of the container-level problem details (off unless the application asks, as the service does), and
- * absent (without failing) where Tomcat is not.
+ * The error handler that turns Jetty's own refusals (and requests beyond its connection limit) into problem
+ * details is there on Jetty, under the same switch as the rest of the container-level problem details (off unless
+ * the application asks, as the service does), and absent (without failing) where Jetty is not.
  */
 class ProblemErrorsConfigurationTest {
 
-    private static final String VALVE = "interruptProblemErrorReportValve";
+    private static final String HANDLER = "interruptProblemErrorHandler";
 
     private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
             .withConfiguration(
@@ -36,34 +36,34 @@ class ProblemErrorsConfigurationTest {
     }
 
     @Test
-    void onTomcatTheValveIsInstalledWithTheProblemErrorController() {
+    void onJettyTheErrorHandlerIsInstalledWithTheProblemErrorController() {
         runner.withPropertyValues("interrupt.web.problem-errors=true").run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(context).hasBean(VALVE);
+            assertThat(context).hasBean(HANDLER);
             assertThat(context).hasSingleBean(ProblemErrorController.class);
         });
     }
 
     @Test
-    void anEmbeddingApplicationKeepsTomcatsPageAndItsOwnErrorPage() {
+    void anEmbeddingApplicationKeepsJettysPageAndItsOwnErrorPage() {
         runner.run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(context).doesNotHaveBean(VALVE);
+            assertThat(context).doesNotHaveBean(HANDLER);
             assertThat(context).doesNotHaveBean(ProblemErrorController.class);
         });
     }
 
     @Test
-    void withoutTomcatThereIsNoValveAndNothingFails() {
+    void withoutJettyThereIsNoErrorHandlerAndNothingFails() {
         runner.withPropertyValues("interrupt.web.problem-errors=true")
                 .withClassLoader(new FilteredClassLoader(
                         "org.springframework.security",
                         "org.springdoc",
-                        "org.apache.catalina",
-                        "org.springframework.boot.tomcat"))
+                        "org.eclipse.jetty",
+                        "org.springframework.boot.jetty"))
                 .run(context -> {
                     assertThat(context).hasNotFailed();
-                    assertThat(context).doesNotHaveBean(VALVE);
+                    assertThat(context).doesNotHaveBean(HANDLER);
                     assertThat(context).hasSingleBean(ProblemErrorController.class);
                 });
     }

@@ -116,8 +116,14 @@ const sleep = (ms, signal) => new Promise((resolve) => {
   }, { once: true });
 });
 
+/** A Retry-After header in seconds (its delta-seconds form; 5 when absent or a date), at most 300. */
+export function retryAfterSeconds(value) {
+  const seconds = value === null || value === undefined || !/^\s*\d+\s*$/.test(value) ? 5 : Number(value);
+  return Math.min(seconds, 300);
+}
+
 /**
- * The live feed: reconnects by itself with a growing, jittered pause, resumes with Last-Event-ID so no
+ * The live feed: reconnects by itself with a growing, jittered pause (at least the Retry-After of a 503), resumes with Last-Event-ID so no
  * event is missed while it was away, and drops a connection that has been silent for longer than the
  * server's heartbeat allows (a proxy or a sleeping laptop can leave a dead socket open).
  */
@@ -177,6 +183,7 @@ export class LiveStream {
         watchdog = setTimeout(() => controller.abort(), idleMs);
       };
       let authStatus = 0;
+      let retryAfterMs = 0;
       let connected = false;
       let sent = {};
       try {
@@ -190,6 +197,10 @@ export class LiveStream {
             if (response.status === 401 || response.status === 403) {
               authStatus = response.status;
               return false;
+            }
+            if (response.status === 503) {
+              // Full (its stream or connection cap) or shutting down: it says when to ask again.
+              retryAfterMs = retryAfterSeconds(response.headers.get('Retry-After')) * 1000;
             }
             if (!response.ok) {
               throw new Error(`the event stream answered ${response.status}`);
@@ -227,7 +238,8 @@ export class LiveStream {
         continue;
       }
       // The server ended a healthy stream (its timeout, a restart): come back at once, then back off.
-      pause = connected ? 250 : Math.min(Math.max(pause * 2, 1000), 15000);
+      // A 503 waits at least what the server asked, so that the many it refused at once do not come back at once.
+      pause = connected ? 250 : Math.max(Math.min(Math.max(pause * 2, 1000), 15000), retryAfterMs);
       pause = Math.round(pause * (1 + Math.random() * 0.3));
     }
   }
