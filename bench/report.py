@@ -266,20 +266,6 @@ def streams_section(streams, machine):
     return lines
 
 
-if STREAMS_ONLY:
-    data = load_json("streams.json")
-    if data:
-        print("\n".join(streams_section(data, load_kv("machine.txt"))))
-    sys.exit(0)
-
-
-machine = load_kv("machine.txt")
-heap = load_json("heap.json")
-signal = load_json("signal.json")
-fanout = load_json("fanout.json")
-http = load_json("http-signal.json")
-server = load_kv("server-process.txt")
-wrk_rows = load_jsonl("wrk.jsonl")
 # ---- issue 24 item 4: POST/GET with the interrupt log line on and off (bench/interrupt-ratio.sh) -----------
 interrupt_ratio_rows = load_jsonl("interrupt-ratio/interrupt-ratio.jsonl")
 
@@ -292,6 +278,56 @@ def interrupt_ratio(variant):
             rounds.setdefault(r["round"], {})[r["mode"]] = r["result"]["rps"]
     return [x["interrupt"] / x["flag"] for _, x in sorted(rounds.items()) if x.get("flag") and "interrupt" in x]
 # ---- end of issue 24 item 4 ------------------------------------------------------------------------------
+
+def interrupt_ratio_section():
+    """The POST/GET table of bench/interrupt-ratio.sh, in the full report's section 3 and after section 5."""
+    lines = []
+    if not interrupt_ratio_rows:
+        return lines
+    lines.append("### `POST /interrupt` against the flag read, log line on and off (issue 24 item 4)")
+    lines.append("")
+    lines.append("Two services side by side, `LOG_INTERRUPTS=true` (the default, through the log queue) and `false`; each round "
+      "runs the flag read and the interrupt on one, then on the other (the order alternating), and the ratio is "
+      "taken within the round on the same service. The service's CPU per request is its CPU time (user + system) "
+      "during the wrk run over the requests served.")
+    lines.append("")
+    lines.append("| log line | ratio, median | per round | CPU per request, GET / POST |")
+    lines.append("|---|---|---|---|")
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+    for variant, label in (("on", "on (default)"), ("off", "off")):
+        ratios = interrupt_ratio(variant)
+        if not ratios:
+            continue
+        cpu = {}
+        for r in interrupt_ratio_rows:
+            if r.get("variant") == variant and r.get("mode") and r.get("result") and r["result"]["requests"]:
+                cpu.setdefault(r["mode"], []).append(r["cpu_ticks"] * tick_us / r["result"]["requests"])
+        lines.append(f"| {label} | {statistics.median(ratios):.2f}× | {', '.join(f'{x:.2f}' for x in ratios)} | "
+          f"{statistics.median(cpu.get('flag', [0])):.0f} µs / {statistics.median(cpu.get('interrupt', [0])):.0f} µs |")
+    loads = {k: r[k] for r in interrupt_ratio_rows for k in ("load_start", "load_end") if k in r}
+    lines.append("")
+    lines.append(f"Load average {loads.get('load_start', '?')} at the start of these rounds, {loads.get('load_end', '?')} at "
+      "the end. Where the microseconds of an interrupt go: \"Where an interrupt's microseconds go\" below.")
+    lines.append("")
+    return lines
+
+
+if STREAMS_ONLY:
+    data = load_json("streams.json")
+    if data:
+        print("\n".join(streams_section(data, load_kv("machine.txt"))))
+    # Issue 24 wants the interrupt's answer in the same run as the streams.
+    print("\n".join([""] + interrupt_ratio_section()))
+    sys.exit(0)
+
+
+machine = load_kv("machine.txt")
+heap = load_json("heap.json")
+signal = load_json("signal.json")
+fanout = load_json("fanout.json")
+http = load_json("http-signal.json")
+server = load_kv("server-process.txt")
+wrk_rows = load_jsonl("wrk.jsonl")
 reference = load_json("reference-signal.json")
 reference_server = load_kv("reference-process.txt")
 wrk_ref_rows = load_jsonl("wrk-reference.jsonl")
@@ -651,32 +687,8 @@ if wrk_rows:
     w("")
 
 # issue 24 item 4 (bench/interrupt-ratio.sh): the interrupt against the flag read, log line on and off
-if interrupt_ratio_rows:
-    w("### `POST /interrupt` against the flag read, log line on and off (issue 24 item 4)")
-    w("")
-    w("Two services side by side, `LOG_INTERRUPTS=true` (the default, through the log queue) and `false`; each round "
-      "runs the flag read and the interrupt on one, then on the other (the order alternating), and the ratio is "
-      "taken within the round on the same service. The service's CPU per request is its CPU time (user + system) "
-      "during the wrk run over the requests served.")
-    w("")
-    w("| log line | ratio, median | per round | CPU per request, GET / POST |")
-    w("|---|---|---|---|")
-    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
-    for variant, label in (("on", "on (default)"), ("off", "off")):
-        ratios = interrupt_ratio(variant)
-        if not ratios:
-            continue
-        cpu = {}
-        for r in interrupt_ratio_rows:
-            if r.get("variant") == variant and r.get("mode") and r.get("result") and r["result"]["requests"]:
-                cpu.setdefault(r["mode"], []).append(r["cpu_ticks"] * tick_us / r["result"]["requests"])
-        w(f"| {label} | {statistics.median(ratios):.2f}× | {', '.join(f'{x:.2f}' for x in ratios)} | "
-          f"{statistics.median(cpu.get('flag', [0])):.0f} µs / {statistics.median(cpu.get('interrupt', [0])):.0f} µs |")
-    loads = {k: r[k] for r in interrupt_ratio_rows for k in ("load_start", "load_end") if k in r}
-    w("")
-    w(f"Load average {loads.get('load_start', '?')} at the start of these rounds, {loads.get('load_end', '?')} at "
-      "the end. Where the microseconds of an interrupt go: \"Where an interrupt's microseconds go\" below.")
-    w("")
+for line in interrupt_ratio_section():
+    w(line)
 
 if server:
     w("### Start-up and memory")

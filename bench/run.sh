@@ -7,7 +7,7 @@
 #               2-core machine once the jars are built); the default is the full run (about 20 minutes)
 #   --no-build  use the jars in target/ as they are (default: build when a source is newer than them)
 #   --cluster   also take the cluster-mode figures in quick mode (bench/cluster.sh; the full run always does)
-#   --streams-only  run only section 6 (the streams) and replace only section 5 of the report
+#   --streams-only  run only section 6 (the streams) and the interrupt ratio (issue 24 item 4), and replace only section 5 of the report
 #   --streams "N ..."  the stream counts (default: 1000 in quick mode, "1000 5000 10000 20000" in the full run)
 #   --port N    port for the service under test (default 18531; the streams run also uses N+1 for gRPC)
 #   --out FILE  where the report goes (default docs/BENCHMARKS.md); raw results stay in target/bench-results/
@@ -197,8 +197,10 @@ if [ "$REF_STREAMS" -gt 0 ]; then
   stop_server
 fi
 
+fi # STREAMS_ONLY
+
 # ---- issue 24 item 4: POST /interrupt against the flag read, log line on and off ---------------------------
-# (owned by the interrupt-throughput work; kept apart from the streams section so that each merges on its own)
+# Run in the full, quick and --streams-only runs alike: issue 24 wants its answer beside the streams' figures.
 # Two services side by side, LOG_INTERRUPTS=true and false, the same wrk harness in alternating rounds
 # (bench/interrupt-ratio.sh); bench/report.py puts the ratios among the targets and in section 3.
 interrupt_ratio() {
@@ -209,7 +211,6 @@ interrupt_ratio() {
 }
 interrupt_ratio
 # ---- end of issue 24 item 4 ---------------------------------------------------------------------------------
-fi # STREAMS_ONLY
 
 # ---- 6. streams: SSE and gRPC watch capacity in a 1 GiB heap ----------------------------------------
 # Streams opened in one burst, interrupts to random devices, then the clients vanish. The service runs
