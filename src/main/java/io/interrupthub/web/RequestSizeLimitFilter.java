@@ -1,7 +1,7 @@
 package io.interrupthub.web;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -45,12 +45,13 @@ final class RequestSizeLimitFilter extends OncePerRequestFilter {
                     chunked
                             ? "a request body must be sent with Content-Length"
                             : "the request body is " + length + " bytes, the limit is " + maxBytes);
-            if (!chunked && length <= DISCARD_BYTES) {
+            if (length <= DISCARD_BYTES) {
                 // Read and dropped after the answer is out, as Tomcat swallows it: a server that closes a
                 // connection with the body still unread resets it, and the client may lose the answer with it.
+                // A chunked body of unknown length is read up to the same bound.
                 try {
                     response.flushBuffer();
-                    request.getInputStream().transferTo(OutputStream.nullOutputStream());
+                    discard(request.getInputStream(), DISCARD_BYTES);
                 } catch (IOException clientGone) {
                     // the answer is out, or nobody is left to read it
                 }
@@ -72,6 +73,16 @@ final class RequestSizeLimitFilter extends OncePerRequestFilter {
     }
 
     /** A body's type must be one type, not a pattern such as {@code *}{@code /*}; Spring cannot read it otherwise. */
+    /** Reads and drops at most {@code limit} bytes: what is beyond is left to the connection's close. */
+    private static void discard(InputStream body, long limit) throws IOException {
+        byte[] buffer = new byte[8192];
+        long left = limit;
+        int n;
+        while (left > 0 && (n = body.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
+            left -= n;
+        }
+    }
+
     private static boolean concrete(String contentType) {
         try {
             MediaType type = MediaType.parseMediaType(contentType);
