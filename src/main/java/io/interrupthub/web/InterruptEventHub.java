@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -83,6 +84,8 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     private static final Duration PROBE_DELAY = Duration.ofSeconds(1);
     /** How often the dispatcher looks for due heartbeats and probes, at most: the finer, the fewer at once. */
     private static final Duration HEARTBEAT_TICK = Duration.ofMillis(20);
+    /** How long a stream's timeout waits for its writer to end it cleanly. */
+    private static final Duration TIMEOUT_CLOSE_WAIT = Duration.ofSeconds(1);
     /** Frames one stream may have waiting; a client this far behind is dropped and resumes with Last-Event-ID. */
     static final int OUTBOX_LIMIT = 1024;
     /** Seconds a subscriber refused for capacity or shutdown waits before it asks again. */
@@ -175,8 +178,15 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         }
     }
 
-    /** The emitter as the broadcaster's single writer sees it. */
-    private record EmitterSink(SseEmitter emitter) implements Broadcaster.Sink<Frame> {
+    /**
+     * The emitter as the broadcaster's single writer sees it. {@code closed} opens once the writer completed the
+     * emitter, after any write it had under way.
+     */
+    private record EmitterSink(SseEmitter emitter, CountDownLatch closed) implements Broadcaster.Sink<Frame> {
+
+        EmitterSink(SseEmitter emitter) {
+            this(emitter, new CountDownLatch(1));
+        }
 
         @Override
         public void write(Frame frame) throws IOException {
@@ -187,6 +197,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         @Override
         public void close(Broadcaster.End end) {
             complete(emitter);
+            closed.countDown();
         }
     }
 
@@ -233,8 +244,9 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
         Subscriber subscriber = new Subscriber(hardwareId, lastEventId);
         Broadcaster.Stream<Subscriber, Frame> stream;
+        EmitterSink sink = new EmitterSink(emitter);
         try {
-            stream = streams.open(subscriber, new EmitterSink(emitter), null);
+            stream = streams.open(subscriber, sink, null);
         } catch (Broadcaster.Refused refused) {
             throw unavailable(
                     refused.full()
@@ -256,8 +268,20 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
             emitter.onCompletion(() -> stream.end(Broadcaster.End.GONE));
             emitter.onError(error -> stream.end(Broadcaster.End.GONE));
             emitter.onTimeout(() -> {
+                // A normal end: the client reconnects and resumes. The stream's writer completes the emitter after
+                // the write it may have under way (a heartbeat): completed here meanwhile, the server would close
+                // the connection under that write and the client would see it cut, not ended. The server wants it
+                // completed before this returns, so a writer held up by a client that stopped reading is not
+                // waited for long.
                 stream.end(Broadcaster.End.CLOSED);
-                complete(emitter); // a normal end: the client reconnects and resumes
+                try {
+                    if (!sink.closed().await(TIMEOUT_CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                        complete(emitter);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    complete(emitter);
+                }
             });
         } catch (IOException notSentYet) {
             stream.end(Broadcaster.End.GONE); // a send before the response is set up is only held, never fails
