@@ -6,10 +6,6 @@ import io.interrupthub.core.InterruptFuture;
 import io.interrupthub.core.InterruptManager;
 import io.interrupthub.core.InterruptResult;
 import io.interrupthub.core.StatisticsSnapshot;
-import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.enums.ParameterIn;
-import io.swagger.v3.oas.annotations.media.Schema;
-import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -38,15 +34,12 @@ class InterruptController {
      * Declared {@code Object} so that Spring MVC picks the handler by what is returned.
      */
     @PostMapping("/interrupt/{hardwareId}")
-    @Parameter(name = "wait", in = ParameterIn.QUERY, schema = @Schema(type = "boolean", defaultValue = "true"))
-    @Parameter(name = "tentative", in = ParameterIn.QUERY, schema = @Schema(type = "boolean", defaultValue = "false"))
     Object interrupt(
             @PathVariable String hardwareId,
             @RequestBody(required = false) InterruptRequest body,
-            HttpServletRequest servletRequest) {
+            @RequestParam(defaultValue = "true") boolean wait,
+            @RequestParam(defaultValue = "false") boolean tentative) {
         InterruptRequest request = body == null ? new InterruptRequest(null, null) : body;
-        boolean wait = QueryFlag.WAIT.of(servletRequest);
-        boolean tentative = QueryFlag.TENTATIVE.of(servletRequest);
         if (tentative || Boolean.TRUE.equals(request.tentative())) {
             // A pause is decided at once; its modules' pause actions are not waited for.
             return ResponseEntity.ok(

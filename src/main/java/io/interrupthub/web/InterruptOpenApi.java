@@ -115,11 +115,6 @@ class InterruptOpenApi {
                         ERRORS.getOrDefault(method + " " + path, List.of())
                                 .forEach(status -> addProblem(operation, status));
                         if (method == PathItem.HttpMethod.POST && path.equals("/interrupt/{hardwareId}")) {
-                            // ?wait and ?tentative are read without @RequestParam (InterruptController): say
-                            // "required": false as springdoc says it of an optional @RequestParam.
-                            operation.getParameters().stream()
-                                    .filter(parameter -> "query".equals(parameter.getIn()))
-                                    .forEach(parameter -> parameter.setRequired(false));
                             operation
                                     .getResponses()
                                     .addApiResponse(
