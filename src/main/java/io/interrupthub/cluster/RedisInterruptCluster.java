@@ -137,6 +137,8 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
     final LongAdder dropped = new LongAdder();
     final LongAdder failovers = new LongAdder();
     final LongAdder repaired = new LongAdder();
+    /** Pauses this instance decided alone because Redis could not order the decision in time. */
+    final LongAdder pausesDecidedAlone = new LongAdder();
     /** The run id of the Redis primary this instance last caught up with; another one means a failover. */
     private String primary;
 
@@ -405,6 +407,7 @@ public final class RedisInterruptCluster implements ClusterLink, InterruptListen
      */
     @Override
     public void decidedAlone(String hardwareId, String pauseId, PauseOutcome outcome) {
+        pausesDecidedAlone.increment();
         if (aloneDecisions.size() < settings.maxPending() || aloneDecisions.containsKey(pauseId)) {
             aloneDecisions.put(pauseId, new AloneDecision(hardwareId, pauseId, outcome));
         } else {
