@@ -104,6 +104,8 @@ class InterruptJsonBodyTest {
                 Case.of("a control character", "{\"reason\": \"a\u0001b\"}"),
                 Case.of("a reason too long", "{\"reason\": \"" + "r".repeat(300) + "\"}"),
                 Case.of("a bad query flag", "{\"reason\": \"x\"}").query("?wait=maybe"),
+                Case.of("a bad query flag given twice", "{}").query("?wait=maybe&wait=false"),
+                Case.of("a bad query flag and a bad body", "{\"reason\": 1}").query("?wait=maybe"),
                 Case.of("a JSON Accept", "{}").accept("application/json"),
                 Case.of("any Accept", "{}").accept("*/*"),
                 Case.of("an Accept the API cannot answer", "{}").accept("text/html"),
@@ -128,6 +130,21 @@ class InterruptJsonBodyTest {
             assertThat(json.epochAfter)
                     .as("a refused request interrupts nothing")
                     .isZero();
+        }
+    }
+
+    /** A flag given twice that does not convert is refused naming its values, not a Java array. */
+    @Test
+    void aBadFlagGivenTwiceIsRefusedNamingItsValues() throws Exception {
+        for (String type : List.of("application/json", "application/vnd.test+json")) {
+            HttpResponse<String> answer = HTTP.send(
+                    post(Case.of("twice", "{}").query("?wait=maybe&wait=false"), type, ApiHttp.unique("twice")),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(answer.statusCode()).as(type).isEqualTo(400);
+            assertThat(ApiHttp.JSON.readTree(answer.body()).get("detail").stringValue())
+                    .as(type)
+                    .isEqualTo("Failed to convert 'wait' with value: 'maybe,false'");
         }
     }
 
