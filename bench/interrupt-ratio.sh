@@ -5,21 +5,23 @@
 # then on the other, so every ratio compares runs seconds apart on the same shared machine. Same wrk harness as
 # bench/run.sh (2 threads, 32 connections, 10,000 devices); the services log to a file.
 #
-#   bench/interrupt-ratio.sh [--rounds N] [--seconds S] [--warm S] [--port N] [--jar FILE] [--baseline FILE]
+#   bench/interrupt-ratio.sh [--rounds N] [--seconds S] [--warm S] [--warm-min S] [--port N] [--jar FILE] [--baseline FILE]
 #                            [--results DIR] [--jfr]
 #
 # Writes DIR/interrupt-ratio.jsonl (one line per wrk run, and one per service with its log lines) and prints a
 # Markdown table. --baseline FILE runs a second pair of services from another exec jar (say, the build before a
 # change) in the same rounds, for a before/after in one run. --jfr records each service with JFR
 # (settings=profile) into DIR/VARIANT.jfr. Bounded: every wrk run lasts S seconds (default 5), N rounds
-# (default 5), each start is given 120 s. Ports N to N+3 (default 18561).
+# (default 5), each start is given 120 s, each service's warm-up lasts at least --warm-min seconds (default 90),
+# then until its rates are steady, at most --warm seconds (default 180). Ports N to N+3 (default 18561).
 # Needs JDK 17, wrk, curl, python3; the exec jar in target/ (./mvnw -B package -DskipTests).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROUNDS=5
 SECONDS_PER_RUN=5
-WARM=5
+WARM=180
+WARM_MIN=90
 PORT=18561
 JAR=
 BASELINE=
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift ;;
     --seconds) SECONDS_PER_RUN=$2; shift ;;
     --warm) WARM=$2; shift ;;
+    --warm-min) WARM_MIN=$2; shift ;;
     --port) PORT=$2; shift ;;
     --jar) JAR=$2; shift ;;
     --baseline) BASELINE=$2; shift ;;
@@ -104,10 +107,26 @@ wrk_json() { # variant mode seconds
 : > "$RESULTS/interrupt-ratio.jsonl"
 for variant in $VARIANTS; do start "$variant"; done
 for variant in $VARIANTS; do wait_started "$variant"; done
-log "warm-up (${WARM}s per endpoint and service)"
-for variant in $VARIANTS; do
-  for mode in flag interrupt; do wrk_json "$variant" "$mode" "$WARM" > /dev/null; done
-done
+# The JIT of a service on two shared cores takes minutes, not seconds, to finish with these paths (an 8 s warm-up
+# measured mostly the compiler): each service is loaded with the flag read and the interrupt in turn, in runs of
+# 5 s, for at least WARM_MIN seconds (rates that hold still for a while early on are not the JIT's last word) and
+# then until a pass finds both rates within 10% of the pass before, or WARM seconds have gone by.
+warm() { # variant
+  local start=$SECONDS last_flag=0 last_interrupt=0 flag interrupt
+  while [ $(( SECONDS - start )) -lt "$WARM" ]; do
+    flag=$(wrk_json "$1" flag 5 | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["rps"]))' 2>/dev/null || echo 0)
+    interrupt=$(wrk_json "$1" interrupt 5 | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["rps"]))' 2>/dev/null || echo 0)
+    if [ $(( SECONDS - start )) -ge "$WARM_MIN" ] && python3 -c "import sys; a, b, c, d = map(float, sys.argv[1:]); sys.exit(0 if b > 0 and d > 0 and abs(a - b) <= 0.1 * b and abs(c - d) <= 0.1 * d else 1)" \
+        "$flag" "$last_flag" "$interrupt" "$last_interrupt"; then
+      log "$1 warm after $(( SECONDS - start ))s: $flag and $interrupt req/s"
+      return
+    fi
+    last_flag=$flag; last_interrupt=$interrupt
+  done
+  log "$1 not steady after ${WARM}s (last $flag and $interrupt req/s): measured anyway"
+}
+log "warm-up (until steady, at most ${WARM}s per service)"
+for variant in $VARIANTS; do warm "$variant"; done
 echo "{\"load_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >> "$RESULTS/interrupt-ratio.jsonl"
 for round in $(seq 1 "$ROUNDS"); do
   # The order of the services alternates too, so none always runs right after the same other one.

@@ -206,7 +206,7 @@ fi # STREAMS_ONLY
 interrupt_ratio() {
   log "interrupt vs flag read, log line on and off ($WRK_ROUNDS rounds of ${WRK_SECONDS}s, bench/interrupt-ratio.sh)"
   bench/interrupt-ratio.sh --jar "$EXEC_JAR" --results "$RESULTS/interrupt-ratio" --port $(( PORT + 10 )) \
-    --rounds "$WRK_ROUNDS" --seconds "$WRK_SECONDS" --warm $(( WRK_WARM > 5 ? WRK_WARM : 5 )) > "$RESULTS/interrupt-ratio.log" 2>&1 \
+    --rounds "$WRK_ROUNDS" --seconds "$WRK_SECONDS" --warm $(( WRK_WARM * 18 )) --warm-min $(( WRK_WARM * 9 )) > "$RESULTS/interrupt-ratio.log" 2>&1 \
     || tail -20 "$RESULTS/interrupt-ratio.log" >&2
 }
 interrupt_ratio

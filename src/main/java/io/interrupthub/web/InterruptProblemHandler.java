@@ -4,6 +4,7 @@ import io.interrupthub.core.InterruptHubException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -12,6 +13,8 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.StringUtils;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
@@ -52,6 +55,33 @@ class InterruptProblemHandler extends ResponseEntityExceptionHandler {
         LOG.error("request failed", e);
         return problem(ProblemDetail.forStatusAndDetail(
                 HttpStatus.INTERNAL_SERVER_ERROR, "The request could not be completed."));
+    }
+
+    /**
+     * A query parameter given twice that does not convert ({@code ?wait=maybe&wait=false}): Spring's detail names the
+     * array it could not convert ({@code [Ljava.lang.String;@1b2c3d}), which tells the client nothing and betrays the
+     * server's language; the detail names the values instead. Everything else is Spring's own answer.
+     */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleTypeMismatch(
+            TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        if (!(ex.getValue() instanceof Object[] values)) {
+            return super.handleTypeMismatch(ex, headers, status, request);
+        }
+        String shown = StringUtils.arrayToCommaDelimitedString(values);
+        Object[] args = {
+            ex.getPropertyName(),
+            shown,
+            ex.getRequiredType() != null ? ex.getRequiredType().getSimpleName() : ""
+        };
+        ProblemDetail body = createProblemDetail(
+                ex,
+                status,
+                "Failed to convert '" + args[0] + "' with value: '" + shown + "'",
+                ErrorResponse.getDefaultDetailMessageCode(TypeMismatchException.class, null),
+                args,
+                request);
+        return handleExceptionInternal(ex, body, headers, status, request);
     }
 
     /** An answer already chosen as an event stream (its client gone mid-write, say) can carry no problem. */
