@@ -69,10 +69,10 @@ class InterruptController {
     /**
      * The same operation for a request with a JSON body, the way clients send it, at a fraction of the cost (issue
      * 24): the small body is read here with the API's strict reader and the query's flags without data binders, not
-     * through Spring's argument resolution, and a plain answer is written at once ({@link PlainJsonAnswers}). The answers, refusals included, are those of
-     * {@link #interrupt}: a body in another charset is decoded alike, a body that does not fit the same 400
-     * naming its member. Other content types ({@code application/*+json}, none, anything else) reach
-     * {@link #interrupt}, which Spring MVC prefers for them.
+     * through Spring's argument resolution, and a plain answer is written at once ({@link PlainJsonAnswers}). The
+     * answers, refusals included, are those of {@link #interrupt}: a body in another charset is decoded alike, a body
+     * that does not fit is the same 400 naming its member. Other content types ({@code application/*+json}, none,
+     * anything else) reach {@link #interrupt}, which Spring MVC prefers for them.
      */
     @Hidden
     @PostMapping(path = "/interrupt/{hardwareId}", consumes = MediaType.APPLICATION_JSON_VALUE)

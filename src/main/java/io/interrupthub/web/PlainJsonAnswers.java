@@ -16,7 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Writes an answer as JSON straight to the response when the request leaves nothing for Spring MVC to decide, and
  * hands it back otherwise. Spring's return value handling negotiates the content type, consults the body advice and
  * looks for a file extension in the path on every answer; for the interrupt, the product's hottest request, that
- * was about a sixth of its CPU (issue 24). The bytes are the same: the application's own mapper writes them, as
+ * was an eighth of its CPU (issue 24). The bytes are the same: the application's own mapper writes them, as
  * Spring's JSON converter does.
  *
  * <p>Nothing to decide means: no {@code Accept} or one of {@code *}{@code /*} and {@code application/json} (what
