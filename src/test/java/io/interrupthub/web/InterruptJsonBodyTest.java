@@ -148,6 +148,27 @@ class InterruptJsonBodyTest {
         }
     }
 
+    /**
+     * An id that ends like a file name ({@code .exe}) keeps Spring's guard against reflected file downloads: the JSON
+     * answer is marked {@code inline;filename=f.txt} on this path as on the general one, and an ordinary id is not.
+     */
+    @Test
+    void anIdEndingLikeAFileNameKeepsTheDownloadGuard() throws Exception {
+        for (String type : List.of("application/json", "application/vnd.test+json")) {
+            HttpResponse<String> exe = HTTP.send(
+                    post(Case.of("exe", "{}"), type, ApiHttp.unique("guard") + ".exe"),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> plain = HTTP.send(
+                    post(Case.of("plain", "{}"), type, ApiHttp.unique("guard")), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(exe.statusCode()).as(type).isEqualTo(200);
+            assertThat(exe.headers().firstValue("Content-Disposition")).as(type).hasValue("inline;filename=f.txt");
+            assertThat(plain.headers().firstValue("Content-Disposition"))
+                    .as(type)
+                    .isEmpty();
+        }
+    }
+
     /** A client or proxy gets each answer whole, with its length, the 202 and a pause's answer included. */
     @Test
     void everyAnswerToAJsonBodyCarriesItsLength() throws Exception {
