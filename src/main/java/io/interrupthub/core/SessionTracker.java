@@ -458,7 +458,10 @@ final class SessionTracker {
             candidates = new ArrayList<>(byId.values());
         }
         long now = clock.millis();
+        // Only sessions the tracker still holds under their id: the map's iterator may meet an id twice when it is
+        // ended and opened again meanwhile, and an interrupted session ended early keeps its state once removed.
         return candidates.stream()
+                .filter(s -> byId.get(s.sessionId()) == s)
                 .filter(s -> s.state().isOpen()
                         || (s.state() == SessionState.INTERRUPTED && !SessionQueue.removedBy(s, now)))
                 .sorted(Comparator.comparing(Session::createdAt).reversed().thenComparing(Session::sessionId))

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
@@ -948,6 +949,110 @@ class ConcurrencyTest {
         assertNoViolations("failures while listing sessions", violations);
         assertThat(manager.activeSessions()).isZero();
         assertThat(manager.sessions(null, 1000)).isEmpty();
+    }
+
+    /**
+     * A client may end a session and open it again under the same id (a retried turn). A listing made meanwhile
+     * shows that id once: the session as it was or as it is, never both. Runs until a listing shows one twice,
+     * or for at most a few seconds.
+     */
+    @Test
+    void aListingShowsEachSessionIdOnceWhileIdsAreEndedAndReopened() throws Exception {
+        manager = new InterruptManager(
+                InterruptSettings.builder().maxActiveSessions(1_000).build(), clock);
+        int idsEach = 100;
+        // Opened for the turn before an interrupt, each session is born interrupted: ended, it leaves the tracker
+        // still interrupted, as a session does when its removal delay passes, so a stale copy would still be listed.
+        manager.interrupt("retry-dev-0", "barge_in").get(10, TimeUnit.SECONDS);
+        manager.interrupt("retry-dev-1", "barge_in").get(10, TimeUnit.SECONDS);
+        int reopeners = 2;
+        int listers = 2;
+        long budgetNanos = Duration.ofSeconds(3).toNanos();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger reopenersDone = new AtomicInteger();
+        AtomicLong listings = new AtomicLong();
+        Queue<String> violations = new ConcurrentLinkedQueue<>();
+
+        runWorkers("reopen-same-id", reopeners + listers, WORKER_DEADLINE, w -> {
+            long started = System.nanoTime();
+            if (w < reopeners) {
+                try {
+                    for (int i = 0; i < idsEach; i++) {
+                        manager.openSession("retry-dev-" + w, "retried-" + w + "-" + i, 0L);
+                    }
+                    // Round robin: each id comes back after the others, so ids that share a hash bucket keep
+                    // changing places in it, which is where a map's iterator can meet one id twice.
+                    for (int i = 0; !stop.get() && System.nanoTime() - started < budgetNanos; i++) {
+                        String id = "retried-" + w + "-" + (i % idsEach);
+                        manager.endSession(id);
+                        manager.openSession("retry-dev-" + w, id, 0L);
+                    }
+                } finally {
+                    reopenersDone.incrementAndGet();
+                }
+            } else {
+                while (reopenersDone.get() < reopeners) {
+                    reportRepeats(manager.sessions(null, 10_000), SessionInfo::sessionId, violations);
+                    listings.incrementAndGet();
+                    stop.set(!violations.isEmpty());
+                }
+            }
+        });
+        assertThat(listings.get()).isPositive();
+        assertNoViolations("session ids listed twice", violations);
+        assertThat(manager.sessions(null, 10_000)).hasSize(reopeners * idsEach);
+    }
+
+    /** The same for pauses: a device resumed and paused again while pauses are listed is listed once. */
+    @Test
+    void aListingShowsEachDevicesPauseOnceWhileDevicesAreResumedAndPausedAgain() throws Exception {
+        manager = new InterruptManager(InterruptSettings.defaults(), clock);
+        int pausers = 2;
+        int listers = 2;
+        int devicesEach = 100;
+        long budgetNanos = Duration.ofSeconds(3).toNanos();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger pausersDone = new AtomicInteger();
+        AtomicLong listings = new AtomicLong();
+        Queue<String> violations = new ConcurrentLinkedQueue<>();
+
+        runWorkers("pause-again", pausers + listers, WORKER_DEADLINE, w -> {
+            long started = System.nanoTime();
+            if (w < pausers) {
+                try {
+                    for (int i = 0; i < devicesEach; i++) {
+                        manager.pause("paused-" + w + "-" + i);
+                    }
+                    for (int i = 0; !stop.get() && System.nanoTime() - started < budgetNanos; i++) {
+                        String device = "paused-" + w + "-" + (i % devicesEach);
+                        manager.resume(device);
+                        manager.pause(device);
+                    }
+                } finally {
+                    pausersDone.incrementAndGet();
+                }
+            } else {
+                while (pausersDone.get() < pausers) {
+                    reportRepeats(manager.pauses(10_000), Pause::hardwareId, violations);
+                    listings.incrementAndGet();
+                    stop.set(!violations.isEmpty());
+                }
+            }
+        });
+        assertThat(listings.get()).isPositive();
+        assertNoViolations("pauses listed twice", violations);
+        assertThat(manager.pauses(10_000)).hasSize(pausers * devicesEach);
+    }
+
+    /** Records each key that one listing holds more than once. */
+    private static <T> void reportRepeats(List<T> listed, Function<T, String> key, Queue<String> violations) {
+        listed.stream()
+                .collect(Collectors.groupingBy(key, Collectors.counting()))
+                .forEach((name, times) -> {
+                    if (times > 1 && violations.size() < 5) {
+                        violations.add(name + " listed " + times + " times in one listing");
+                    }
+                });
     }
 
     // ---------------------------------------------------------------------------------------------
