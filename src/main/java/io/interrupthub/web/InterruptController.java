@@ -23,6 +23,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.springframework.http.MediaType.APPLICATION_JSON_VALUE;
+import static org.springframework.http.MediaType.APPLICATION_YAML_VALUE;
+
 /** Interrupts, flags, history and statistics. */
 @RestController
 @InterruptApi
@@ -43,7 +46,9 @@ class InterruptController {
      * Declared {@code Object} so that Spring MVC picks the handler by what is returned. This is the operation the
      * OpenAPI document describes; a JSON body is taken by {@link #interruptJson} instead.
      */
-    @PostMapping("/interrupt/{hardwareId}")
+    @PostMapping(
+            path = "/interrupt/{hardwareId}",
+            produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     Object interrupt(
             @PathVariable String hardwareId,
             @RequestBody(required = false) InterruptRequest body,
@@ -75,7 +80,10 @@ class InterruptController {
      * anything else) reach {@link #interrupt}, which Spring MVC prefers for them.
      */
     @Hidden
-    @PostMapping(path = "/interrupt/{hardwareId}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(
+            path = "/interrupt/{hardwareId}",
+            consumes = APPLICATION_JSON_VALUE,
+            produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     @Nullable
     Object interruptJson(@PathVariable String hardwareId, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
@@ -100,7 +108,9 @@ class InterruptController {
     }
 
     /** Ends the device's pause within its window: the held output goes on. 409 when nothing is paused. */
-    @PostMapping("/interrupt/{hardwareId}/resume")
+    @PostMapping(
+            path = "/interrupt/{hardwareId}/resume",
+            produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     ApiBodies.PauseEndedBody resume(@PathVariable String hardwareId) {
         return ApiBodies.PauseEndedBody.of(manager.resume(hardwareId));
     }

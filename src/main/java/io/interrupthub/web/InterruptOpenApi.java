@@ -55,6 +55,7 @@ class InterruptOpenApi {
             Map.entry(401, "No API key (only when API keys are configured)"),
             Map.entry(403, "Unknown API key (only when API keys are configured)"),
             Map.entry(404, "No such session"),
+            Map.entry(406, "An Accept that takes neither JSON nor YAML; refused before anything is done"),
             Map.entry(
                     409,
                     "Duplicate session id, an epoch the device has not reached, a stream already open, "
@@ -112,6 +113,9 @@ class InterruptOpenApi {
                         addProblem(operation, 400);
                         addProblem(operation, 401);
                         addProblem(operation, 403);
+                        if (method == PathItem.HttpMethod.POST) {
+                            addProblem(operation, 406); // every POST of the API names its answers' types
+                        }
                         ERRORS.getOrDefault(method + " " + path, List.of())
                                 .forEach(status -> addProblem(operation, status));
                         if (method == PathItem.HttpMethod.POST && path.equals("/interrupt/{hardwareId}")) {

@@ -16,6 +16,9 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import static org.springframework.http.MediaType.APPLICATION_JSON_VALUE;
+import static org.springframework.http.MediaType.APPLICATION_YAML_VALUE;
+
 /** Sessions: open, look up, heartbeat, end. */
 @RestController
 @InterruptApi
@@ -28,7 +31,7 @@ class SessionController {
         this.manager = manager;
     }
 
-    @PostMapping
+    @PostMapping(produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     ResponseEntity<ApiBodies.SessionBody> open(@RequestBody SessionRequest request) {
         Session session = manager.openSession(
                 request.hardwareId(),
@@ -56,13 +59,17 @@ class SessionController {
                         new InterruptHubException(InterruptHubException.Kind.NOT_FOUND, "no session " + sessionId));
     }
 
-    @PostMapping("/{sessionId}/heartbeat")
+    @PostMapping(
+            path = "/{sessionId}/heartbeat",
+            produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     ApiBodies.SessionBody heartbeat(@PathVariable String sessionId) {
         return ApiBodies.SessionBody.of(manager.heartbeat(sessionId));
     }
 
     /** How far the session's output reached the user, so an interrupt can report what was heard. */
-    @PostMapping("/{sessionId}/delivered")
+    @PostMapping(
+            path = "/{sessionId}/delivered",
+            produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     ApiBodies.SessionBody delivered(@PathVariable String sessionId, @RequestBody ApiBodies.DeliveredRequest request) {
         long textChars = request.textChars() == null ? 0 : request.textChars();
         long audioMs = request.audioMs() == null ? 0 : request.audioMs();
@@ -73,7 +80,9 @@ class SessionController {
      * The playback edge's stop receipt: this session's output is silent. Idempotent; counts towards the
      * silence of the interrupt that marked the session.
      */
-    @PostMapping("/{sessionId}/stopped")
+    @PostMapping(
+            path = "/{sessionId}/stopped",
+            produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     ApiBodies.SessionBody stopped(
             @PathVariable String sessionId, @RequestBody(required = false) ApiBodies.StoppedRequest request) {
         ApiBodies.StoppedRequest offsets = request == null ? new ApiBodies.StoppedRequest(null, null) : request;
@@ -84,7 +93,9 @@ class SessionController {
      * The point of no return for one side effect: 200 when it may run, 409 when an interrupt came first, 503 with
      * Retry-After when the cluster cannot order it against interrupts now (nothing was committed: retry).
      */
-    @PostMapping("/{sessionId}/commit")
+    @PostMapping(
+            path = "/{sessionId}/commit",
+            produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     ApiBodies.CommitBody commit(@PathVariable String sessionId, @RequestBody ApiBodies.CommitRequest request) {
         return ApiBodies.CommitBody.of(manager.commit(sessionId, request.action()));
     }

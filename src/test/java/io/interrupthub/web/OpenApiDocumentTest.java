@@ -21,19 +21,19 @@ class OpenApiDocumentTest {
 
     /** Every operation of the contract with the answers it must document. */
     private static final Map<String, List<String>> CONTRACT = Map.ofEntries(
-            Map.entry("post /interrupt/{hardwareId}", List.of("200", "202", "400", "429", "503")),
+            Map.entry("post /interrupt/{hardwareId}", List.of("200", "202", "400", "406", "429", "503")),
             Map.entry("get /interrupt/{hardwareId}", List.of("200", "400")),
             Map.entry("delete /interrupt/{hardwareId}", List.of("204", "400")),
-            Map.entry("post /sessions", List.of("201", "400", "409", "415", "429")),
+            Map.entry("post /sessions", List.of("201", "400", "406", "409", "415", "429")),
             Map.entry("get /sessions", List.of("200", "400")),
             Map.entry("get /sessions/{sessionId}", List.of("200", "404")),
-            Map.entry("post /sessions/{sessionId}/heartbeat", List.of("200", "404")),
+            Map.entry("post /sessions/{sessionId}/heartbeat", List.of("200", "404", "406")),
             Map.entry("delete /sessions/{sessionId}", List.of("204", "404")),
             Map.entry("get /interrupts", List.of("200", "400")),
             Map.entry("get /interrupts/stats", List.of("200")),
             Map.entry("get /interrupts/flags", List.of("200", "400")),
-            Map.entry("post /sessions/{sessionId}/stopped", List.of("200", "400", "404", "409")),
-            Map.entry("post /sessions/{sessionId}/commit", List.of("200", "400", "404", "409")),
+            Map.entry("post /sessions/{sessionId}/stopped", List.of("200", "400", "404", "406", "409")),
+            Map.entry("post /sessions/{sessionId}/commit", List.of("200", "400", "404", "406", "409")),
             Map.entry("get /interrupts/events", List.of("200", "400", "503")));
 
     @Autowired
