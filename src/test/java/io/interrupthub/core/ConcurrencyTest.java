@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
@@ -55,6 +55,9 @@ class ConcurrencyTest {
     private static final Duration WORKER_DEADLINE = Duration.ofSeconds(20);
 
     private static final Duration RESULT_BOUND = Duration.ofSeconds(10);
+
+    /** Keys each changing thread cycles through in {@link #assertEachListedOnceWhileChanging}. */
+    private static final int KEYS_EACH = 100;
 
     private final MutableClock clock = MutableClock.startingAt("2026-11-25T18:00:00Z");
     private InterruptManager manager;
@@ -953,106 +956,95 @@ class ConcurrencyTest {
 
     /**
      * A client may end a session and open it again under the same id (a retried turn). A listing made meanwhile
-     * shows that id once: the session as it was or as it is, never both. Runs until a listing shows one twice,
-     * or for at most a few seconds.
+     * shows that id once: the session as it was or as it is, never both.
      */
     @Test
     void aListingShowsEachSessionIdOnceWhileIdsAreEndedAndReopened() throws Exception {
         manager = new InterruptManager(
                 InterruptSettings.builder().maxActiveSessions(1_000).build(), clock);
-        int idsEach = 100;
         // Opened for the turn before an interrupt, each session is born interrupted: ended, it leaves the tracker
         // still interrupted, as a session does when its removal delay passes, so a stale copy would still be listed.
         manager.interrupt("retry-dev-0", "barge_in").get(10, TimeUnit.SECONDS);
         manager.interrupt("retry-dev-1", "barge_in").get(10, TimeUnit.SECONDS);
-        int reopeners = 2;
-        int listers = 2;
-        long budgetNanos = Duration.ofSeconds(3).toNanos();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger reopenersDone = new AtomicInteger();
-        AtomicLong listings = new AtomicLong();
-        Queue<String> violations = new ConcurrentLinkedQueue<>();
-
-        runWorkers("reopen-same-id", reopeners + listers, WORKER_DEADLINE, w -> {
-            long started = System.nanoTime();
-            if (w < reopeners) {
-                try {
-                    for (int i = 0; i < idsEach; i++) {
-                        manager.openSession("retry-dev-" + w, "retried-" + w + "-" + i, 0L);
-                    }
-                    // Round robin: each id comes back after the others, so ids that share a hash bucket keep
-                    // changing places in it, which is where a map's iterator can meet one id twice.
-                    for (int i = 0; !stop.get() && System.nanoTime() - started < budgetNanos; i++) {
-                        String id = "retried-" + w + "-" + (i % idsEach);
+        assertEachListedOnceWhileChanging(
+                "session ids",
+                (worker, step) -> {
+                    String id = "retried-" + worker + "-" + (step % KEYS_EACH);
+                    if (step >= KEYS_EACH) {
                         manager.endSession(id);
-                        manager.openSession("retry-dev-" + w, id, 0L);
                     }
-                } finally {
-                    reopenersDone.incrementAndGet();
-                }
-            } else {
-                while (reopenersDone.get() < reopeners) {
-                    reportRepeats(manager.sessions(null, 10_000), SessionInfo::sessionId, violations);
-                    listings.incrementAndGet();
-                    stop.set(!violations.isEmpty());
-                }
-            }
-        });
-        assertThat(listings.get()).isPositive();
-        assertNoViolations("session ids listed twice", violations);
-        assertThat(manager.sessions(null, 10_000)).hasSize(reopeners * idsEach);
+                    manager.openSession("retry-dev-" + worker, id, 0L);
+                },
+                () -> manager.sessions(null, 10_000).stream()
+                        .map(SessionInfo::sessionId)
+                        .toList());
+        assertThat(manager.sessions(null, 10_000)).hasSize(2 * KEYS_EACH);
     }
 
     /** The same for pauses: a device resumed and paused again while pauses are listed is listed once. */
     @Test
     void aListingShowsEachDevicesPauseOnceWhileDevicesAreResumedAndPausedAgain() throws Exception {
         manager = new InterruptManager(InterruptSettings.defaults(), clock);
-        int pausers = 2;
+        assertEachListedOnceWhileChanging(
+                "paused devices",
+                (worker, step) -> {
+                    String device = "paused-" + worker + "-" + (step % KEYS_EACH);
+                    if (step >= KEYS_EACH) {
+                        manager.resume(device);
+                    }
+                    manager.pause(device);
+                },
+                () -> manager.pauses(10_000).stream().map(Pause::hardwareId).toList());
+        assertThat(manager.pauses(10_000)).hasSize(2 * KEYS_EACH);
+    }
+
+    /** One step of a thread that changes what is listed: step {@code i} acts on key {@code i % KEYS_EACH}. */
+    @FunctionalInterface
+    interface ChangeStep {
+        void run(int worker, int step);
+    }
+
+    /**
+     * Two threads change what is listed while two threads list, until a listing shows a key twice or for about
+     * three seconds. The changing threads cycle through their keys round robin: each comes back after the others,
+     * so keys that share a hash bucket keep changing places in it, which is where a map's iterator can meet one
+     * key twice.
+     */
+    private static void assertEachListedOnceWhileChanging(
+            String what, ChangeStep change, Supplier<List<String>> listing) throws Exception {
+        int changers = 2;
         int listers = 2;
-        int devicesEach = 100;
         long budgetNanos = Duration.ofSeconds(3).toNanos();
         AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger pausersDone = new AtomicInteger();
+        AtomicInteger changersDone = new AtomicInteger();
         AtomicLong listings = new AtomicLong();
         Queue<String> violations = new ConcurrentLinkedQueue<>();
-
-        runWorkers("pause-again", pausers + listers, WORKER_DEADLINE, w -> {
+        runWorkers("listed-once", changers + listers, WORKER_DEADLINE, w -> {
             long started = System.nanoTime();
-            if (w < pausers) {
+            if (w < changers) {
                 try {
-                    for (int i = 0; i < devicesEach; i++) {
-                        manager.pause("paused-" + w + "-" + i);
-                    }
-                    for (int i = 0; !stop.get() && System.nanoTime() - started < budgetNanos; i++) {
-                        String device = "paused-" + w + "-" + (i % devicesEach);
-                        manager.resume(device);
-                        manager.pause(device);
+                    for (int i = 0; i < KEYS_EACH || (!stop.get() && System.nanoTime() - started < budgetNanos); i++) {
+                        change.run(w, i);
                     }
                 } finally {
-                    pausersDone.incrementAndGet();
+                    changersDone.incrementAndGet();
                 }
             } else {
-                while (pausersDone.get() < pausers) {
-                    reportRepeats(manager.pauses(10_000), Pause::hardwareId, violations);
+                while (changersDone.get() < changers) {
+                    listing.get().stream()
+                            .collect(Collectors.groupingBy(key -> key, Collectors.counting()))
+                            .forEach((key, times) -> {
+                                if (times > 1 && violations.size() < 5) {
+                                    violations.add(key + " listed " + times + " times in one listing");
+                                }
+                            });
                     listings.incrementAndGet();
                     stop.set(!violations.isEmpty());
                 }
             }
         });
         assertThat(listings.get()).isPositive();
-        assertNoViolations("pauses listed twice", violations);
-        assertThat(manager.pauses(10_000)).hasSize(pausers * devicesEach);
-    }
-
-    /** Records each key that one listing holds more than once. */
-    private static <T> void reportRepeats(List<T> listed, Function<T, String> key, Queue<String> violations) {
-        listed.stream()
-                .collect(Collectors.groupingBy(key, Collectors.counting()))
-                .forEach((name, times) -> {
-                    if (times > 1 && violations.size() < 5) {
-                        violations.add(name + " listed " + times + " times in one listing");
-                    }
-                });
+        assertNoViolations(what + " listed twice", violations);
     }
 
     // ---------------------------------------------------------------------------------------------
