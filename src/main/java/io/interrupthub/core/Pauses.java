@@ -350,11 +350,7 @@ final class Pauses {
 
     /** Open pauses, newest first. */
     List<Pause> list(int limit) {
-        // Only the pause still open on its device, checked once they are all read: the map's iterator may meet a
-        // device twice when it is resumed and paused again meanwhile.
-        List<OpenPause> read = new ArrayList<>(open.values());
-        return read.stream()
-                .filter(p -> open.get(p.snapshot.hardwareId()) == p)
+        return ConcurrentMaps.currentValues(open, p -> p.snapshot.hardwareId()).stream()
                 .map(p -> p.snapshot)
                 .sorted(Comparator.comparing(Pause::pausedAt).reversed().thenComparing(Pause::hardwareId))
                 .limit(limit)

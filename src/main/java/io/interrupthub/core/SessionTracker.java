@@ -455,13 +455,10 @@ final class SessionTracker {
             candidates =
                     devices.withExistingDevice(hardwareId, device -> new ArrayList<>(device.sessions()), List.of());
         } else {
-            candidates = new ArrayList<>(byId.values());
+            candidates = ConcurrentMaps.currentValues(byId, Session::sessionId);
         }
         long now = clock.millis();
-        // Only sessions the tracker still holds under their id: the map's iterator may meet an id twice when it is
-        // ended and opened again meanwhile, and an interrupted session ended early keeps its state once removed.
         return candidates.stream()
-                .filter(s -> byId.get(s.sessionId()) == s)
                 .filter(s -> s.state().isOpen()
                         || (s.state() == SessionState.INTERRUPTED && !SessionQueue.removedBy(s, now)))
                 .sorted(Comparator.comparing(Session::createdAt).reversed().thenComparing(Session::sessionId))
