@@ -15,9 +15,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.interrupthub.autoconfigure.DaemonThreads;
+import io.interrupthub.autoconfigure.QueueLinger;
 import io.interrupthub.core.InterruptCause;
 import io.interrupthub.core.InterruptListener;
 import io.interrupthub.core.InterruptResult;
@@ -40,7 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Pushes interrupt and session events to Server-Sent Events subscribers.
  *
- * <p>Publishing costs the interrupting thread one queue offer. A single dispatcher thread numbers the
+ * <p>Publishing costs the interrupting thread one queue offer, which wakes the dispatcher only while a stream is
+ * open: with none, nobody waits for an event, so the dispatcher pauses ({@link QueueLinger}) after each wake and
+ * takes the events offered meanwhile together. A single dispatcher thread numbers the
  * events, keeps the most recent in a bounded buffer, serialises each once (when a stream first needs it) and writes it to every
  * matching stream, so ids are ordered and a reconnecting client that sends {@code Last-Event-ID} gets
  * exactly what it missed (or a {@code gap} event when the buffer no longer holds it). A new stream is
@@ -204,6 +208,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
     private final JsonMapper json;
     private final InterruptEventsProperties settings;
     private final BlockingQueue<Object> queue;
+    private final QueueLinger linger;
     private final ArrayDeque<Event> recent;
     private final Broadcaster<Subscriber, Frame> streams;
     private final AtomicLong dropped = new AtomicLong();
@@ -229,6 +234,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         this.json = json;
         this.settings = settings;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        this.linger = QueueLinger.forCapacity(settings.queueCapacity());
         this.recent = new ArrayDeque<>(Math.min(settings.bufferSize(), 4096));
         // Indexed by the device a stream follows, so an event looks at that device's streams only.
         this.streams =
@@ -262,6 +268,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
             stream.start();
             throw unavailable("the event stream is overloaded");
         }
+        wakeDispatcher(); // from a pause taken while no stream was open: the new stream is replayed at once
         try {
             // On this thread, before the emitter is returned: Spring MVC commits the response with it here.
             emitter.send(SseEmitter.event().comment("connected"));
@@ -389,10 +396,21 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         long nextTick = System.nanoTime() + tickNanos;
         try {
             while (true) {
-                // With no stream open there is nothing to heartbeat: an idle service (or a host that embeds the hub
-                // and never streams) sleeps until the next event or stream instead of waking every tick.
-                long wait = streams.isEmpty() ? Long.MAX_VALUE : Math.max(0, nextTick - System.nanoTime());
-                Object item = queue.poll(wait, TimeUnit.NANOSECONDS);
+                Object item;
+                if (streams.isEmpty()) {
+                    // With no stream open there is nothing to heartbeat: an idle service (or a host that embeds the
+                    // hub and never streams) sleeps until the next event or stream instead of waking every tick. And
+                    // nobody waits for an event: once one wakes it, the dispatcher pauses, so the events that follow
+                    // (each interrupt publishes two) are queued without waking it, and are numbered and kept for
+                    // replay together. A subscriber ends the pause.
+                    item = queue.poll();
+                    if (item == null) {
+                        item = queue.take();
+                        linger.pause();
+                    }
+                } else {
+                    item = queue.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
                 if (item == SHUTDOWN) {
                     break;
                 }
@@ -513,6 +531,13 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         subscriber.lastSentId = event.id();
     }
 
+    private void wakeDispatcher() {
+        Thread thread = dispatcher;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
     private static void complete(SseEmitter emitter) {
         try {
             emitter.complete();
@@ -544,6 +569,7 @@ final class InterruptEventHub implements InterruptListener, SmartLifecycle {
         accepting = false;
         queue.clear();
         queue.offer(SHUTDOWN);
+        wakeDispatcher();
         try {
             thread.join(Duration.ofSeconds(5).toMillis());
         } catch (InterruptedException e) {

@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -228,6 +229,57 @@ class InterruptEventsApiTest {
             assertThat(result.json().get("epoch").longValue())
                     .isEqualTo(seen.json().get("epoch").longValue() + 1);
             assertWellFormed(resumed);
+        }
+
+        /**
+         * With no stream open the dispatcher takes events in batches (it pauses after each wake-up); a stream that
+         * opens in the middle of a burst still gets each event after its Last-Event-ID once and in order, the ones
+         * from before it opened and the live ones alike: the same sequence as a stream that resumes after the burst.
+         */
+        @Test
+        void aStreamOpenedDuringABurstWhileNoneWatchedMissesNothingAndRepeatsNothing() throws Exception {
+            String hw = unique("events-burst-unwatched");
+            EventStream first = subscribe(hw, null);
+            first.awaitConnected();
+            api.interrupt(hw, "watched", null);
+            SseEvent seen = first.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
+            first.close();
+            await().atMost(PATIENCE).until(() -> hub.openStreams() == 0);
+
+            int threads = 4;
+            int each = 25;
+            CountDownLatch halfway = new CountDownLatch(threads * each / 2);
+            Set<Long> epochs = ConcurrentHashMap.newKeySet(); // interrupts that meet one running join it
+            List<CompletableFuture<Void>> senders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                senders.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < each; i++) {
+                        try {
+                            epochs.add(api.interrupt(hw, "burst", null)
+                                    .get("epoch")
+                                    .longValue());
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        halfway.countDown();
+                    }
+                }));
+            }
+            assertThat(halfway.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            EventStream during = subscribe(hw, seen.id());
+            CompletableFuture.allOf(senders.toArray(CompletableFuture[]::new))
+                    .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            int events = 2 * epochs.size(); // interrupt and interrupt-result for each
+            EventStream afterwards = subscribe(hw, seen.id());
+            afterwards.awaitEvents(events);
+            during.awaitEvents(events);
+
+            assertThat(afterwards.events()).hasSize(events);
+            assertThat(during.events())
+                    .as("opened halfway through the burst: replayed, then live")
+                    .isEqualTo(afterwards.events());
+            assertWellFormed(during);
+            assertWellFormed(afterwards);
         }
 
         @Test
