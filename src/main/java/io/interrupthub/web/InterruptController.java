@@ -2,6 +2,7 @@ package io.interrupthub.web;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 import io.interrupthub.core.InterruptFuture;
 import io.interrupthub.core.InterruptManager;
@@ -21,6 +22,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.HandlerMapping;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.springframework.http.MediaType.APPLICATION_JSON_VALUE;
@@ -85,17 +87,37 @@ class InterruptController {
             consumes = APPLICATION_JSON_VALUE,
             produces = {APPLICATION_JSON_VALUE, APPLICATION_YAML_VALUE})
     @Nullable
-    Object interruptJson(@PathVariable String hardwareId, HttpServletRequest request, HttpServletResponse response)
-            throws IOException {
+    Object interruptJson(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        // The id as @PathVariable has it (decoded by the mapping), without the data binder and the conversion service
+        // that @PathVariable runs even from String to String (issue 24).
+        String hardwareId = pathVariable(request, "hardwareId");
         InterruptRequest body = ApiRequestConverter.readJson(
                 InterruptRequest.class,
-                request.getInputStream().readAllBytes(), // bounded: the size limit refused a larger body
+                body(request), // bounded: the size limit refused a larger body
                 MediaType.parseMediaType(request.getContentType())); // parsed: it matched application/json
         // After the body, as Spring MVC resolves the general operation's arguments: a request wrong in both is
         // refused for its body alike.
         boolean wait = QueryFlag.WAIT.of(request);
         boolean tentative = QueryFlag.TENTATIVE.of(request);
         return answers.write(request, response, interrupt(hardwareId, body, wait, tentative));
+    }
+
+    private static String pathVariable(HttpServletRequest request, String name) {
+        @SuppressWarnings("unchecked")
+        Map<String, String> variables =
+                (Map<String, String>) request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE);
+        return variables.get(name); // the mapping matched /interrupt/{hardwareId}
+    }
+
+    /**
+     * A body of known length is read to its length, not to the end of the stream: that read of the end costs the
+     * server a second pass through its content producer.
+     */
+    private static byte[] body(HttpServletRequest request) throws IOException {
+        int length = request.getContentLength();
+        return length >= 0
+                ? request.getInputStream().readNBytes(length)
+                : request.getInputStream().readAllBytes();
     }
 
     /**

@@ -169,6 +169,28 @@ class InterruptJsonBodyTest {
         }
     }
 
+    /** An id written with percent escapes names the device it decodes to, on this path as on the general one. */
+    @Test
+    void anIdWithPercentEscapesInterruptsTheDeviceItDecodesTo() throws Exception {
+        for (String type : List.of("application/json", "application/vnd.test+json")) {
+            String hardwareId = ApiHttp.unique("escaped");
+            String escaped = hardwareId.replace("-", "%2D");
+            HttpRequest request = HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/interrupt/" + escaped))
+                    .header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build();
+            HttpResponse<String> answer = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+
+            assertThat(escaped).as("the request's path is escaped").contains("%2D");
+            assertThat(answer.statusCode()).as(type).isEqualTo(200);
+            assertThat(ApiHttp.JSON.readTree(answer.body()).get("hardwareId").stringValue())
+                    .as(type)
+                    .isEqualTo(hardwareId);
+            assertThat(manager.flagStatus(hardwareId).epoch()).as(type).isEqualTo(1);
+        }
+    }
+
     /** A client or proxy gets each answer whole, with its length, the 202 and a pause's answer included. */
     @Test
     void everyAnswerToAJsonBodyCarriesItsLength() throws Exception {
