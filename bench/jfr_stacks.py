@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Where the CPU of a JFR recording went, without JMC: execution samples grouped by what they were doing.
+"""Where the CPU of a profile went, without JMC: stack samples grouped by what they were doing.
 
     jfr print --json --stack-depth 512 --events jdk.ExecutionSample rec.jfr > samples.json
     python3 bench/jfr_stacks.py samples.json [--top N] [--us-per-request US]
+    python3 bench/jfr_stacks.py profile.collapsed [--top N] [--us-per-request US]
+
+The input is JFR's execution samples as JSON, or async-profiler's collapsed stacks (bench/cpu-profile.sh writes
+them; a file ending in .collapsed). JFR samples only threads running Java code; async-profiler's CPU samples also
+see native and kernel frames (a system call, a thread woken through a futex), which is where an interrupt's log
+line and event dispatch spent most of their time before issue 24's third pass.
 
 Each sample is put in the first bucket of the list below (most specific first) one of whose patterns any frame of
 its stack matches; --us-per-request spreads that CPU time over the buckets by
@@ -46,6 +52,23 @@ def frame_name(frame):
     return f"{m['type']['name']}.{m['name']}".replace("/", ".")
 
 
+def jfr_samples(path):
+    """(frames, top first; thread name; 1) per JFR execution sample."""
+    for event in json.load(open(path))["recording"]["events"]:
+        values = event["values"]
+        frames = [frame_name(f) for f in (values.get("stackTrace") or {}).get("frames", [])]
+        yield frames, (values.get("sampledThread") or {}).get("javaName") or "?", 1
+
+
+def collapsed(path):
+    """(frames, top first; thread name if recorded, else "?"; count) per line of async-profiler's collapsed stacks."""
+    for line in open(path):
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        frames = [f.replace("/", ".") for f in stack.split(";")]
+        thread = frames.pop(0)[1:].split(" tid=")[0] if frames and " tid=" in frames[0] else "?"
+        yield frames[::-1], thread, int(count)
+
+
 def main():
     args = sys.argv[1:]
     top = 25
@@ -58,17 +81,13 @@ def main():
         i = args.index("--us-per-request")
         us_per_request = float(args[i + 1])
         del args[i:i + 2]
-    events = json.load(open(args[0]))["recording"]["events"]
     buckets, selves, threads = Counter(), Counter(), Counter()
-    for event in events:
-        values = event["values"]
-        frames = [frame_name(f) for f in (values.get("stackTrace") or {}).get("frames", [])]
-        thread = (values.get("sampledThread") or {}).get("javaName") or "?"
-        threads["request threads" if "-exec-" in thread else thread.rstrip("0123456789")] += 1
+    for frames, thread, weight in (collapsed if args[0].endswith(".collapsed") else jfr_samples)(args[0]):
+        threads["request threads" if "-exec-" in thread or "qtp" in thread else thread.rstrip("0123456789")] += weight
         if frames:
-            selves[frames[0]] += 1
+            selves[frames[0]] += weight
         bucket = next((name for name, patterns in BUCKETS if any(p in f for f in frames for p in patterns)), "other")
-        buckets[bucket] += 1
+        buckets[bucket] += weight
     total = sum(buckets.values()) or 1
     print(f"{total} samples\n")
     header = "| what | samples | share |" + (" µs per request |" if us_per_request else "")
