@@ -207,14 +207,20 @@ class InterruptEventsApiTest {
             assertWellFormed(control);
         }
 
-        @Test
-        void eventsFromWhileNoStreamWatchedAreReplayedInFull() throws Exception {
-            String hw = unique("events-unwatched");
+        /** A client that watched one interrupt of the device and left: the last event it saw. */
+        private SseEvent watchOneInterruptAndLeave(String hw) throws Exception {
             EventStream first = subscribe(hw, null);
             first.awaitConnected();
             api.interrupt(hw, "watched", null);
             SseEvent seen = first.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
             first.close();
+            return seen;
+        }
+
+        @Test
+        void eventsFromWhileNoStreamWatchedAreReplayedInFull() throws Exception {
+            String hw = unique("events-unwatched");
+            SseEvent seen = watchOneInterruptAndLeave(hw);
 
             api.interrupt(hw, "unwatched", "nobody-listening");
             EventStream resumed = subscribe(hw, seen.id());
@@ -239,11 +245,7 @@ class InterruptEventsApiTest {
         @Test
         void aStreamOpenedDuringABurstWhileNoneWatchedMissesNothingAndRepeatsNothing() throws Exception {
             String hw = unique("events-burst-unwatched");
-            EventStream first = subscribe(hw, null);
-            first.awaitConnected();
-            api.interrupt(hw, "watched", null);
-            SseEvent seen = first.awaitEvent(e -> e.is(InterruptEventHub.INTERRUPT_RESULT, hw));
-            first.close();
+            SseEvent seen = watchOneInterruptAndLeave(hw);
             await().atMost(PATIENCE).until(() -> hub.openStreams() == 0);
 
             int threads = 4;
