@@ -2,6 +2,7 @@ package io.interrupthub;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import io.interrupthub.autoconfigure.QueueLinger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
@@ -69,6 +70,11 @@ final class AsyncInterruptLog implements ApplicationListener<ApplicationEvent>, 
         if (capacity < 1) {
             throw new IllegalArgumentException(CAPACITY_PROPERTY + " must be at least 1, was " + capacity);
         }
+        return install(context, capacity, QueueLinger.forCapacity(capacity));
+    }
+
+    /** {@link #install(LoggerContext, int)} with the writer's pause given. */
+    static InterruptLogQueue install(LoggerContext context, int capacity, QueueLinger linger) {
         InterruptLogQueue existing = installed(context);
         if (existing != null) {
             return existing;
@@ -77,6 +83,7 @@ final class AsyncInterruptLog implements ApplicationListener<ApplicationEvent>, 
         InterruptLogQueue queue = new InterruptLogQueue(
                 context,
                 capacity,
+                linger,
                 logger.isAdditive(),
                 logger.isAdditive() ? context.getLogger(parentName(LOGGER_NAME)) : null);
         queue.start();

@@ -37,14 +37,16 @@ final class InterruptLogQueue extends AsyncAppender {
     private final QueueLinger linger;
 
     /**
+     * @param linger the writer's pause after the last line it holds
      * @param parent the logger whose appenders write the lines (the interrupt logger's parent, as Logback would
      *     have without the queue), or null to write them nowhere
      */
-    InterruptLogQueue(LoggerContext context, int capacity, boolean wasAdditive, @Nullable Logger parent) {
+    InterruptLogQueue(
+            LoggerContext context, int capacity, QueueLinger linger, boolean wasAdditive, @Nullable Logger parent) {
         this.wasAdditive = wasAdditive;
         this.room = new AtomicInteger(capacity);
         this.capacity = capacity;
-        this.linger = QueueLinger.forCapacity(capacity);
+        this.linger = linger;
         setContext(context);
         setName(NAME);
         setQueueSize(capacity);
@@ -93,7 +95,7 @@ final class InterruptLogQueue extends AsyncAppender {
      * <p>After the last line it holds, it pauses briefly ({@link QueueLinger}) before Logback's worker waits on the
      * queue again: waiting there, it was woken by every line, which cost each interrupt a system call on its request
      * thread and a context switch (issue 24). The lines logged during the pause wake nobody and are written together
-     * after it. Stopping the queue interrupts the pause.
+     * after it. Stopping the queue ends the pause, and what is queued is written.
      */
     private final class Writer extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
@@ -114,6 +116,11 @@ final class InterruptLogQueue extends AsyncAppender {
             }
             if (last) {
                 linger.pause();
+                // Logback stops its worker by marking the queue stopped, then interrupting the worker; its loop ends on
+                // the mark and writes what is still queued. Interrupted here rather than in its own wait, the worker
+                // would write those lines with the interrupt set, which an appender writing to a channel or a socket
+                // fails on: cleared, as Logback's wait clears it.
+                Thread.interrupted();
             }
         }
     }

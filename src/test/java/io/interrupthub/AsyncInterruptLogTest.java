@@ -11,12 +11,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.AppenderBase;
+import io.interrupthub.autoconfigure.QueueLinger;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -142,6 +144,32 @@ class AsyncInterruptLogTest {
         assertThat(writer.lines).hasSize(21).last().isEqualTo("after"); // written directly again
     }
 
+    /**
+     * The writer pauses after the last line it holds (so that lines logged meanwhile wake nobody). Removed while it
+     * pauses, the queue still writes every line logged during the pause, in order, and not with the writer thread's
+     * interrupt set, which appenders writing to a channel or a socket fail on.
+     */
+    @Test
+    void removingTheQueueWhileItsWriterPausesWritesEveryLineUninterrupted() {
+        // A pause far longer than any test, so the writer is surely in it; removing the queue must end it.
+        InterruptLogQueue queue = AsyncInterruptLog.install(context, 64, QueueLinger.of(Duration.ofMinutes(10)));
+        interrupts.info("interrupt 0");
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.lines.size() == 1);
+        Thread writerThread = writer.writingThreads.get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> LockSupport.getBlocker(writerThread) instanceof QueueLinger);
+        for (int i = 1; i <= 4; i++) {
+            interrupts.info("interrupt {}", i);
+        }
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> AsyncInterruptLog.uninstall(context));
+
+        assertThat(writer.lines)
+                .containsExactly("interrupt 0", "interrupt 1", "interrupt 2", "interrupt 3", "interrupt 4");
+        assertThat(writer.interruptedWrites.get())
+                .as("lines written with the interrupt set")
+                .isZero();
+        assertThat(queue.dropped()).isZero();
+    }
+
     @Test
     void installingTwiceKeepsOneQueue() {
         InterruptLogQueue first = AsyncInterruptLog.install(context, 4);
@@ -177,6 +205,8 @@ class AsyncInterruptLogTest {
 
         final List<String> lines = new CopyOnWriteArrayList<>();
         final List<String> threads = new CopyOnWriteArrayList<>();
+        final List<Thread> writingThreads = new CopyOnWriteArrayList<>();
+        final AtomicLong interruptedWrites = new AtomicLong();
         final AtomicLong entered = new AtomicLong();
         final CountDownLatch release = new CountDownLatch(1);
         volatile boolean blocking;
@@ -190,6 +220,10 @@ class AsyncInterruptLogTest {
         protected void append(ILoggingEvent event) {
             entered.incrementAndGet();
             threads.add(Thread.currentThread().getName());
+            writingThreads.add(Thread.currentThread());
+            if (Thread.currentThread().isInterrupted()) {
+                interruptedWrites.incrementAndGet();
+            }
             if (blocking) {
                 try {
                     release.await();

@@ -1,5 +1,6 @@
 package io.interrupthub.autoconfigure;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -34,6 +35,11 @@ public final class QueueLinger {
     public static QueueLinger forCapacity(int capacity) {
         long quarterFills = TimeUnit.SECONDS.toNanos(Math.max(1, capacity / 4)) / FASTEST_PER_SECOND;
         return new QueueLinger(Math.min(LONGEST_NANOS, quarterFills));
+    }
+
+    /** A pause of a length of one's own, for a consumer that knows its queue's rate (and for tests). */
+    public static QueueLinger of(Duration pause) {
+        return new QueueLinger(pause.toNanos());
     }
 
     /** The pause, in nanoseconds. */
