@@ -12,10 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  * interrupt (issue 24). A thread that pauses briefly instead is not waiting on the queue, so the items offered
  * meanwhile wake nobody, and it takes them all at once afterwards: one wake-up per pause instead of one per item.
  *
- * <p>The pause is short enough that a queue cannot fill during it: it is at most {@link #LONGEST}, and at most the
- * time {@link #FASTEST_PER_SECOND} items a second take to fill a quarter of the queue's capacity, several times the
- * fastest this service produces them. Only for work nobody waits on: the consumer of an item that someone waits for
- * (a live event stream) must not pause.
+ * <p>The pause is short enough that a queue cannot fill during it: it is at most {@link #LONGEST_NANOS} (5 ms), and
+ * at most the time {@link #FASTEST_PER_SECOND} items a second take to fill a quarter of the queue's capacity, several
+ * times the fastest this service produces them. Only for work nobody waits on: the consumer of an item that someone
+ * waits for (a live event stream) must not pause.
  */
 public final class QueueLinger {
 
